@@ -1,0 +1,63 @@
+# camroll: two commands on a fresh machine.
+#   make run   set up, scan a photo library (default: the bundled sample gallery), print what was found
+#   make test  set up, then lint, type-check and run the whole test suite
+# A rerun installs nothing when nothing changed (stamps below).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.stamp-installed
+APT_STAMP := $(VENV)/.stamp-apt
+SAMPLE := samples/gallery
+PHOTOS ?=
+
+# The sample gallery gets a demo library inside the checkout; your own photos use your
+# CAMROLL_HOME (default: ~/.local/share/camroll).
+ifeq ($(strip $(PHOTOS)),)
+  RUN_PHOTOS := $(SAMPLE)
+  export CAMROLL_HOME ?= $(CURDIR)/.camroll-home
+else
+  RUN_PHOTOS := $(PHOTOS)
+endif
+
+.PHONY: setup run test lint typecheck bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $@
+
+# Debian packages the tests compare against (exiftool is the metadata ground truth).
+$(APT_STAMP): Makefile
+	@command -v exiftool >/dev/null 2>&1 || { \
+	  echo "Installing Debian packages: libimage-exiftool-perl"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null; }
+	@mkdir -p $(VENV) && touch $@
+
+run: $(STAMP)
+	$(BIN)/camroll scan $(RUN_PHOTOS)
+ifeq ($(strip $(PHOTOS)),)
+	@echo
+	@echo "Demo: granting 'places' for the sample gallery only, so you can see it work."
+	@echo "For your own photos this is your decision: camroll consent grant places"
+	$(BIN)/camroll consent grant places --scope $(SAMPLE)
+	$(BIN)/camroll summary
+endif
+
+lint: $(STAMP)
+	$(BIN)/ruff check camroll tests bench samples
+	$(BIN)/mypy
+
+test: $(STAMP) $(APT_STAMP) lint
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) $(APT_STAMP)
+	$(BIN)/python bench/metadata_scan.py
+
+clean:
+	rm -rf $(VENV) .camroll-home .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""The capability registry: the one place that knows each kind of analysis camroll can do.
+
+Everything privacy-related is derived from these entries: the consent screen and
+``camroll consent status`` show ``reads`` and ``learns``; the pipeline's gate asks the consent
+ledger about ``id``; revoking deletes the rows of ``tables`` and the files of ``folders`` for the
+revoked scope, and revokes every capability that ``depends_on`` it first. Adding a capability is
+adding one entry here (and its analyser); nothing else has to learn its name.
+
+The registry is declarative on purpose: consent, purge and export import this module, never the
+analysis code that ``analyser`` names (a dotted path, loaded only when analysis runs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OwnedTable:
+    """A table whose rows a capability derives, and how a row is tied to a photo."""
+
+    name: str
+    photo_key: str = "photo_id"
+    """Column holding the photo id (``id`` for the photos table itself)."""
+    path_key: str | None = None
+    """Column holding a file path (bytes); when set, a folder-scoped purge matches rows by
+    path, so files camroll could not read (no photo) are purged too."""
+    only_orphans: bool = False
+    """Delete only photos no longer backed by any file (an exact copy elsewhere keeps it)."""
+
+
+@dataclass(frozen=True)
+class Capability:
+    id: str
+    title: str
+    reads: str
+    """What it reads, in one plain sentence."""
+    learns: str
+    """What it learns and keeps, in one plain sentence."""
+    biometric: bool = False
+    """Faces, people, expressions: special-category data under GDPR art. 9."""
+    depends_on: tuple[str, ...] = ()
+    tables: tuple[OwnedTable, ...] = ()
+    """Purged in this order."""
+    folders: tuple[str, ...] = ()
+    """Folders under CAMROLL_HOME whose files are named after a photo's hash (``<hash>*``)."""
+    analyser: str | None = None
+    """Dotted path of the code that derives it, loaded only when analysis runs."""
+    granted_by_scan: bool = False
+    """Pointing camroll at a folder (``camroll scan PATH``) is itself the consent, for that folder."""
+
+
+REGISTRY: tuple[Capability, ...] = (
+    Capability(
+        id="metadata",
+        title="Library and metadata",
+        reads="The files in the folders you point camroll at: names, sizes, a fingerprint of each "
+        "file's content, and the details cameras write into photos (date and time, camera and "
+        "lens, GPS coordinates, titles, captions and keywords).",
+        learns="A catalog of your photos: when each was taken, with which camera, and the raw "
+        "coordinates where the camera recorded them. Nothing is uploaded.",
+        tables=(
+            OwnedTable("files", photo_key="photo_id", path_key="path_bytes"),
+            OwnedTable("photos", photo_key="id", only_orphans=True),
+        ),
+        granted_by_scan=True,
+    ),
+    Capability(
+        id="places",
+        title="Places",
+        reads="The GPS coordinates already in your photos' metadata, matched against a list of "
+        "the world's cities that ships with camroll (no map service is asked).",
+        learns="The town, region and country each photo was taken in, and the local time zone "
+        "there, so photos without a time zone get the right one.",
+        depends_on=("metadata",),
+        tables=(OwnedTable("photo_places"),),
+        analyser="camroll.library.places:update_places",
+    ),
+)
+
+BY_ID: dict[str, Capability] = {c.id: c for c in REGISTRY}
+
+
+def get(cap_id: str) -> Capability:
+    try:
+        return BY_ID[cap_id]
+    except KeyError:
+        known = ", ".join(BY_ID)
+        raise KeyError(f"unknown capability {cap_id!r}; known: {known}") from None
+
+
+def dependents(cap_id: str) -> list[Capability]:
+    """Every capability that needs ``cap_id``, directly or not, deepest first (purge order)."""
+    out: list[Capability] = []
+
+    def visit(cid: str) -> None:
+        for cap in REGISTRY:
+            if cid in cap.depends_on and cap not in out:
+                visit(cap.id)
+                out.append(cap)
+
+    visit(cap_id)
+    return out

@@ -1,0 +1,83 @@
+"""Where camroll keeps what it derives, and the app context every command passes down.
+
+There is no module-level state: a command builds one :class:`AppContext` and hands it to the
+layers it calls, so tests can run many isolated libraries in one process and nothing leaks
+between them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from camroll.library.places import Geocoder
+    from camroll.store.db import Database
+
+POLICY_VERSION = "2026-11-26.1"
+"""Version of the consent wording (capabilities.py). A grant records the version it was given
+under; when the wording changes, the consent screen can show what is new."""
+
+
+def default_home() -> Path:
+    """``$CAMROLL_HOME``, else ``$XDG_DATA_HOME/camroll``, else ``~/.local/share/camroll``."""
+    env = os.environ.get("CAMROLL_HOME")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "camroll"
+
+
+@dataclass
+class Config:
+    home: Path = field(default_factory=default_home)
+    workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "camroll.db"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.home / "creations"
+
+
+@dataclass
+class AppContext:
+    """What a command needs: settings, the database and lazily loaded heavy helpers."""
+
+    config: Config
+    actor: str = "local-user"
+    """Who acts, as recorded in the consent ledger (the web app sets its logged-in user)."""
+    _db: Database | None = None
+    _geocoder: Geocoder | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            from camroll.store.db import Database
+
+            self.config.home.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.config.home, 0o700)
+            self._db = Database.open(self.config.db_path)
+        return self._db
+
+    @property
+    def geocoder(self) -> Geocoder:
+        if self._geocoder is None:
+            from camroll.library.places import Geocoder
+
+            self._geocoder = Geocoder()
+        return self._geocoder
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,201 @@
+"""A small, strict EXIF (TIFF structure) reader for the tags camroll uses.
+
+Why not Pillow's ``getexif()``: it decodes every tag of every IFD through a general Python
+machinery, which is most of the time of a metadata scan, and it hands back raw rationals with zero
+denominators (NaN GPS) and out-of-range offsets without complaint. This reader visits IFD0, the
+Exif IFD, the GPS IFD and the first SubIFD (DNG/RAW main image), decodes only the tags in
+:data:`WANTED`, bounds-checks every offset, and records what it skipped in ``problems``.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+# Tag ids (EXIF 2.32 / TIFF 6 / DNG) that camroll reads, by the name exiftool gives them.
+IFD0_TAGS: dict[int, str] = {
+    0x0100: "ImageWidth",
+    0x0101: "ImageHeight",
+    0x010E: "ImageDescription",
+    0x010F: "Make",
+    0x0110: "Model",
+    0x0112: "Orientation",
+    0x0132: "ModifyDate",
+    0x02BC: "XMP",  # TIFF files carry their XMP packet here
+    0x4746: "Rating",
+    0x83BB: "IPTC",  # TIFF files carry IPTC-IIM here
+    0x9C9B: "XPTitle",
+    0x9C9C: "XPComment",
+    0x9C9E: "XPKeywords",
+    0x9C9F: "XPSubject",
+    0xC614: "UniqueCameraModel",
+}
+EXIF_TAGS: dict[int, str] = {
+    0x9003: "DateTimeOriginal",
+    0x9004: "CreateDate",
+    0x9010: "OffsetTime",
+    0x9011: "OffsetTimeOriginal",
+    0x9012: "OffsetTimeDigitized",
+    0x9290: "SubSecTime",
+    0x9291: "SubSecTimeOriginal",
+    0x9292: "SubSecTimeDigitized",
+    0xA002: "ExifImageWidth",
+    0xA003: "ExifImageHeight",
+    0xA431: "SerialNumber",
+    0xA432: "LensInfo",
+    0xA433: "LensMake",
+    0xA434: "LensModel",
+    0xA435: "LensSerialNumber",
+    0x882A: "TimeZoneOffset",
+}
+GPS_TAGS: dict[int, str] = {
+    0x0001: "GPSLatitudeRef",
+    0x0002: "GPSLatitude",
+    0x0003: "GPSLongitudeRef",
+    0x0004: "GPSLongitude",
+    0x0005: "GPSAltitudeRef",
+    0x0006: "GPSAltitude",
+    0x0007: "GPSTimeStamp",
+    0x001D: "GPSDateStamp",
+}
+SUBIFD_TAGS: dict[int, str] = {0x0100: "SubImageWidth", 0x0101: "SubImageHeight"}
+EXIF_IFD_POINTER = 0x8769
+GPS_IFD_POINTER = 0x8825
+SUBIFDS_POINTER = 0x014A
+
+# TIFF field type -> (struct code, byte size of one value)
+_TYPES: dict[int, tuple[str, int]] = {
+    1: ("B", 1),  # BYTE
+    2: ("s", 1),  # ASCII
+    3: ("H", 2),  # SHORT
+    4: ("I", 4),  # LONG
+    5: ("II", 8),  # RATIONAL
+    6: ("b", 1),  # SBYTE
+    7: ("s", 1),  # UNDEFINED
+    8: ("h", 2),  # SSHORT
+    9: ("i", 4),  # SLONG
+    10: ("ii", 8),  # SRATIONAL
+    11: ("f", 4),  # FLOAT
+    12: ("d", 8),  # DOUBLE
+    13: ("I", 4),  # IFD
+}
+_MAX_ENTRIES = 1000  # an IFD with more entries than this is corrupt, not rich
+_MAX_VALUE_BYTES = 1 << 20
+
+
+@dataclass
+class ExifTags:
+    """Decoded tags by name; rationals become ``(numerator, denominator)`` tuples."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+
+def read_exif(tiff: bytes) -> ExifTags:
+    """Decode the wanted tags of a TIFF-structured EXIF block (``II*\\0`` or ``MM\\0*``)."""
+    out = ExifTags()
+    if len(tiff) < 8 or tiff[:4] not in (b"II*\x00", b"MM\x00*"):
+        out.problems.append("EXIF block has no TIFF header")
+        return out
+    endian = "<" if tiff[0] == 0x49 else ">"
+    (ifd0,) = struct.unpack_from(endian + "I", tiff, 4)
+    pointers = _read_ifd(tiff, endian, ifd0, IFD0_TAGS, out, "IFD0")
+    exif_at = pointers.get(EXIF_IFD_POINTER)
+    if exif_at:
+        _read_ifd(tiff, endian, exif_at, EXIF_TAGS, out, "Exif IFD")
+    gps_at = pointers.get(GPS_IFD_POINTER)
+    if gps_at:
+        _read_ifd(tiff, endian, gps_at, GPS_TAGS, out, "GPS IFD")
+    sub_at = pointers.get(SUBIFDS_POINTER)
+    if sub_at:
+        _read_ifd(tiff, endian, sub_at, SUBIFD_TAGS, out, "SubIFD")
+    return out
+
+
+def _read_ifd(
+    tiff: bytes, endian: str, offset: int, wanted: dict[int, str], out: ExifTags, where: str
+) -> dict[int, int]:
+    """Read one IFD into ``out``; return the IFD pointers found in it (tag -> offset)."""
+    size = len(tiff)
+    pointers: dict[int, int] = {}
+    if offset < 8 or offset + 2 > size:
+        out.problems.append(f"{where} offset {offset} is outside the EXIF block")
+        return pointers
+    (count,) = struct.unpack_from(endian + "H", tiff, offset)
+    if count > _MAX_ENTRIES:
+        out.problems.append(f"{where} claims {count} entries; ignored as corrupt")
+        return pointers
+    end = offset + 2 + 12 * count
+    if end > size:
+        out.problems.append(f"{where} runs past the end of the EXIF block")
+        count = (size - offset - 2) // 12
+    entry_fmt = endian + "HHI4s"
+    for i in range(count):
+        tag, typ, n, raw = struct.unpack_from(entry_fmt, tiff, offset + 2 + 12 * i)
+        if tag in (EXIF_IFD_POINTER, GPS_IFD_POINTER, SUBIFDS_POINTER):
+            if typ in (4, 13) and n >= 1:
+                pointers[tag] = struct.unpack(endian + "I", raw)[0]
+            continue
+        name = wanted.get(tag)
+        if name is None:
+            continue
+        spec = _TYPES.get(typ)
+        if spec is None:
+            out.problems.append(f"{where} tag {name} has unknown type {typ}")
+            continue
+        code, unit = spec
+        nbytes = unit * n
+        if nbytes > _MAX_VALUE_BYTES:
+            out.problems.append(f"{where} tag {name} is implausibly large ({nbytes} bytes)")
+            continue
+        if nbytes <= 4:
+            data = raw[:nbytes]
+        else:
+            (at,) = struct.unpack(endian + "I", raw)
+            if at + nbytes > size:
+                out.problems.append(f"{where} tag {name} points outside the EXIF block")
+                continue
+            data = tiff[at : at + nbytes]
+        out.values[name] = _decode(data, typ, code, n, endian)
+    return pointers
+
+
+def _decode(data: bytes, typ: int, code: str, n: int, endian: str) -> Any:
+    if typ == 2:  # ASCII: NUL-terminated, sometimes padded with spaces or garbage after NUL
+        return data.split(b"\x00", 1)[0].decode("utf-8", "replace").strip()
+    if typ in (1, 7):
+        return data if n != 1 or typ == 7 else data[0]
+    if typ in (5, 10):
+        flat = struct.unpack(endian + code[0] * (2 * n), data)
+        pairs = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+        return pairs[0] if n == 1 else tuple(pairs)
+    values = struct.unpack(endian + code * n, data)
+    return values[0] if n == 1 else values
+
+
+def rational(value: Any) -> float | None:
+    """A RATIONAL as a float, or None for 0/0, x/0 and anything that is not a rational."""
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        num, den = value
+        if den == 0:
+            return None
+        return num / den
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+def xp_text(value: Any) -> str | None:
+    """Windows XP* tags are UTF-16LE in BYTE arrays."""
+    if isinstance(value, int):
+        value = bytes([value])
+    if isinstance(value, tuple):
+        value = bytes(value)
+    if not isinstance(value, bytes):
+        return None
+    text = value.decode("utf-16-le", "replace").split("\x00", 1)[0].strip()
+    return text or None

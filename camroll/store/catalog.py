@@ -1,0 +1,105 @@
+"""Reading the catalog: one record per file, and the overview a person reads after a scan.
+
+The record's keys are a contract (``camroll photos --json``): path, hash, taken_at,
+taken_at_source, gps, camera, orientation, width, height, place, errors. New keys may be added;
+none of these may change meaning.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from camroll.config import AppContext
+from camroll.library.metadata import format_offset
+
+_RECORD_SQL = """
+SELECT f.id AS file_id, f.path, f.size AS file_size, f.state, f.errors AS file_errors,
+       p.*, pp.city, pp.region, pp.country, pp.time_zone, pp.tz_offset_minutes,
+       (SELECT d.path FROM files d WHERE d.photo_id = f.photo_id AND d.state != 'missing'
+          AND d.id < f.id ORDER BY d.id LIMIT 1) AS duplicate_of
+FROM files f
+LEFT JOIN photos p ON p.id = f.photo_id
+LEFT JOIN photo_places pp ON pp.photo_id = p.id
+WHERE f.state != 'missing' {where}
+ORDER BY coalesce(p.taken_local, '9999'), f.path
+"""
+
+
+def photo_records(ctx: AppContext, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    rows = ctx.db.query(_RECORD_SQL.format(where=where), params)
+    return [_record(dict(r)) for r in rows]
+
+
+def _record(r: dict[str, Any]) -> dict[str, Any]:
+    has_photo = r["id"] is not None
+    offset, offset_source = r["offset_minutes"], r["offset_source"]
+    if offset is None and r["tz_offset_minutes"] is not None:
+        offset, offset_source = r["tz_offset_minutes"], "places:time_zone"
+    taken_at = None
+    if r["taken_local"]:
+        taken_at = r["taken_local"] + (format_offset(offset) if offset is not None else "")
+    errors = json.loads(r["file_errors"]) + (json.loads(r["errors"]) if has_photo else [])
+    return {
+        "id": r["id"],
+        "path": r["path"],
+        "hash": r["hash"],
+        "format": r["format"],
+        "kind": r["kind"],
+        "size": r["file_size"],
+        "taken_at": taken_at,
+        "taken_at_source": r["taken_local"] and r["taken_at_source"],
+        "offset_source": offset_source if taken_at and offset is not None else None,
+        "time_zone": r["time_zone"],
+        "gps": {"lat": r["gps_lat"], "lon": r["gps_lon"], "alt": r["gps_alt"]} if r["gps_lat"] is not None else None,
+        "camera": {"make": r["make"], "model": r["model"]},
+        "lens": r["lens"],
+        "serial": r["serial"],
+        "orientation": r["orientation"] if has_photo else None,
+        "width": r["width"],
+        "height": r["height"],
+        "place": {"city": r["city"], "region": r["region"], "country": r["country"]}
+        if r["city"] or r["country"] else None,
+        "title": r["title"],
+        "description": r["description"],
+        "keywords": json.loads(r["keywords"]) if has_photo else [],
+        "rating": r["rating"],
+        "people_regions": json.loads(r["regions"]) if has_photo else [],
+        "duration": r["duration"],
+        "duplicate_of": r["duplicate_of"],
+        "state": r["state"],
+        "errors": errors,
+    }
+
+
+def overview(ctx: AppContext) -> dict[str, Any]:
+    """What a person wants to know about their library at a glance."""
+    records = photo_records(ctx)
+    readable = [r for r in records if r["hash"] and r["state"] != "failed"]
+    unique = {r["hash"]: r for r in readable}
+    dates = sorted(r["taken_at"][:10] for r in unique.values() if r["taken_at"] and r["taken_at_source"] != "file-mtime")
+    cameras = Counter(
+        " ".join(x for x in (r["camera"]["make"], r["camera"]["model"]) if x)
+        for r in unique.values() if r["camera"]["make"] or r["camera"]["model"]
+    )  # fmt: skip
+    places = Counter(
+        ", ".join(x for x in (r["place"]["city"], r["place"]["country"]) if x)
+        for r in unique.values() if r["place"]
+    )  # fmt: skip
+    sources = Counter((r["taken_at_source"] or "unknown").split(":")[0] for r in unique.values())
+    return {
+        "files": len(records),
+        "photos": sum(1 for r in unique.values() if r["kind"] == "photo"),
+        "videos": sum(1 for r in unique.values() if r["kind"] == "video"),
+        "exact_duplicates": len(readable) - len(unique),
+        "date_range": [dates[0], dates[-1]] if dates else None,
+        "date_sources": dict(sources.most_common()),
+        "with_gps": sum(1 for r in unique.values() if r["gps"]),
+        "cameras": dict(cameras.most_common()),
+        "places": dict(places.most_common()),
+        "places_named": bool(places),
+        "with_problems": [{"path": r["path"], "errors": r["errors"]} for r in records if r["errors"] and r["state"] != "failed"],
+        "failed": [{"path": r["path"], "errors": r["errors"]} for r in records if r["state"] == "failed"],
+        "formats": dict(Counter(r["format"] for r in unique.values()).most_common()),
+    }

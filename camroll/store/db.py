@@ -1,0 +1,108 @@
+"""The database handle: opening, pragmas, migrations and transactions.
+
+One SQLite file under CAMROLL_HOME holds the catalog, the consent ledger and everything derived.
+WAL mode lets readers (the web app's requests) run while one writer works; ``secure_delete``
+overwrites deleted content so a purge does not leave old bytes in free pages.
+
+Migrations are the numbered ``migrations/NNNN_name.sql`` files, applied in order inside one
+transaction each; ``PRAGMA user_version`` records the last one applied. A schema change is a new
+file, never an edit of an applied one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every migration shipped with camroll, in order."""
+    found = []
+    for entry in resources.files("camroll.store.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Database:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                       "secure_delete=ON", "busy_timeout=30000"):  # fmt: skip
+            conn.execute(f"PRAGMA {pragma}")
+        path.chmod(0o600)
+        db = cls(conn, path)
+        db.migrate()
+        return db
+
+    def migrate(self) -> list[str]:
+        """Apply what is new; return the names applied."""
+        current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        applied = []
+        for number, name, sql in migrations():
+            if number <= current:
+                continue
+            with self.transaction():
+                for statement in _split_sql(sql):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+            applied.append(name)
+        return applied
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (Ctrl-C included)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _split_sql(sql: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (BEGIN ... END;) whole."""
+    statements, current = [], []
+    for line in sql.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        current.append(line)
+        text = "\n".join(current)
+        if stripped.endswith(";") and sqlite3.complete_statement(text):
+            statements.append(text)
+            current = []
+    if current:
+        statements.append("\n".join(current))
+    return statements

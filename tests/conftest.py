@@ -1,0 +1,64 @@
+"""Shared fixtures: an isolated camroll home per test, the real photos, a CLI runner."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from camroll.cli import app
+from camroll.config import AppContext, Config
+
+REPO = Path(__file__).resolve().parents[1]
+PHOTOS = (REPO.parent / "shared" / "data" / "photos").resolve()
+SAMPLE = REPO / "samples" / "gallery"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def ctx(home: Path) -> Iterator[AppContext]:
+    context = AppContext(Config(home=home, workers=2))
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def photos_dir() -> Path:
+    assert PHOTOS.is_dir(), f"the real test photos are missing at {PHOTOS}"
+    return PHOTOS
+
+
+@pytest.fixture(scope="session")
+def exiftool_truth(photos_dir: Path) -> dict[str, dict[str, Any]]:
+    """exiftool -json -n -G, keyed by absolute path."""
+    rows = json.loads((photos_dir / "exiftool.json").read_text(encoding="utf-8"))
+    return {str((photos_dir / r["SourceFile"]).resolve()): r for r in rows}
+
+
+def run_cli(home: Path, *args: str) -> Any:
+    """Run ``camroll ARGS --home HOME``; return parsed JSON if --json was asked, else the result."""
+    result = CliRunner().invoke(app, [*args, "--home", str(home)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout) if "--json" in args else result
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    """sha256 and mtime of every file under root, to prove originals were not touched."""
+    out = {}
+    for dirpath, _dirs, names in os.walk(root):
+        for name in names:
+            p = os.path.join(dirpath, name)
+            st = os.stat(p)
+            with open(p, "rb") as f:
+                out[p] = hashlib.sha256(f.read()).hexdigest() + f":{st.st_mtime_ns}:{st.st_mode}"
+    return out
