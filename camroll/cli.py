@@ -13,13 +13,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
     ProgressColumn,
-    Task,
     SpinnerColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeRemainingColumn,
@@ -27,7 +28,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from camroll import capabilities, __version__
+from camroll import __version__, capabilities
 from camroll.config import AppContext, Config
 from camroll.library.places import update_places
 from camroll.library.scan import ScanSummary, scan
@@ -72,7 +73,7 @@ class RichReporter:
 
     def problem(self, path: str, errors: list[str]) -> None:
         if self.verbose:
-            self.console.print(f"[yellow]![/] {path}: {'; '.join(errors)}", markup=True, highlight=False)
+            self.console.print(f"[yellow]![/] {escape(path)}: {escape('; '.join(errors))}", highlight=False, soft_wrap=True)
 
 
 class RateColumn(ProgressColumn):
@@ -141,7 +142,7 @@ def _print_scan_summary(console: Console, s: ScanSummary, named: int) -> None:
     if s.failures:
         console.print(f"[red]{len(s.failures)} could not be read[/] (they will be retried on the next scan):")
         for path, errors in s.failures[:20]:
-            console.print(f"  {path}: {'; '.join(errors)}", highlight=False, markup=False)
+            console.print(f"  {path}: {'; '.join(errors)}", highlight=False, markup=False, soft_wrap=True)
         if len(s.failures) > 20:
             console.print(f"  ... and {len(s.failures) - 20} more (`camroll photos --failed`)")
 
@@ -170,7 +171,7 @@ def _print_overview(console: Console, o: dict[str, Any], brief: bool = False) ->
     if o["failed"] and not brief:
         console.print(f"[red]{len(o['failed'])} files could not be read:[/]")
         for f in o["failed"][:20]:
-            console.print(f"  {f['path']}: {'; '.join(f['errors'])}", highlight=False, markup=False)
+            console.print(f"  {f['path']}: {'; '.join(f['errors'])}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("photos")
@@ -221,7 +222,7 @@ def summary_cmd(home: HomeOption = None, as_json: JsonOption = False) -> None:
 def consent_status(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Each capability: what it reads, what it learns, and whether it is on."""
     ctx = _ctx(home)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cap in capabilities.REGISTRY:
         scopes = consent.active_scopes(ctx, cap.id)
         rows.append({

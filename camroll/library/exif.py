@@ -183,7 +183,7 @@ def rational(value: Any) -> float | None:
         num, den = value
         if den == 0:
             return None
-        return num / den
+        return float(num) / float(den)
     if isinstance(value, (int, float)):
         return float(value)
     return None

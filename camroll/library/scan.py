@@ -230,8 +230,8 @@ def scan(ctx: AppContext, paths: list[str], reporter: Reporter | None = None, wo
     if not summary.interrupted:
         summary.removed = _mark_missing(ctx, [os.path.abspath(os.fsencode(p)) for p in paths], seen_paths)
         with db.transaction() as conn:
-            conn.execute("UPDATE roots SET last_scan_at = ? WHERE path_bytes IN (%s)" % ",".join("?" * len(paths)),
-                         [now_iso(), *[os.path.abspath(os.fsencode(p)) for p in paths]])  # fmt: skip
+            conn.executemany("UPDATE roots SET last_scan_at = ? WHERE path_bytes = ?",
+                             [(now_iso(), os.path.abspath(os.fsencode(p))) for p in paths])  # fmt: skip
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -28,12 +28,12 @@ NS = {
     "stDim": "http://ns.adobe.com/xap/1.0/sType/Dimensions#",
     "Iptc4xmpCore": "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
 }
-_RDF = "{%s}" % NS["rdf"]
+_RDF = "{" + NS["rdf"] + "}"
 
 
 def _q(prefixed: str) -> str:
     prefix, local = prefixed.split(":", 1)
-    return "{%s}%s" % (NS[prefix], local)
+    return "{" + NS[prefix] + "}" + local
 
 
 @dataclass
