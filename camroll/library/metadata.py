@@ -195,7 +195,7 @@ _ISO_DATE = re.compile(
 )
 _FILENAME_DATE = re.compile(
     r"(?<!\d)((?:19|20)\d{2})[-_.]?(\d{2})[-_.]?(\d{2})"
-    r"(?:[-_ .T]?(\d{2})[-_.:h]?(\d{2})[-_.:m]?(\d{2}))?(?!\d{3})"
+    r"(?:[-_ .T]?(\d{2})[-_.:h]?(\d{2})[-_.:m]?(\d{2}))?(?!\d{4})"  # up to 3 digits of ms may follow
 )
 
 
@@ -293,7 +293,9 @@ def parse_offset(value: Any) -> int | None:
 
 def parse_iso(value: str) -> tuple[str, int | None] | None:
     """An XMP/IPTC/QuickTime date -> (local ISO text, offset minutes or None)."""
-    v = value.strip().replace(":", "-", 2) if _EXIF_DATE.match(value.strip()) else value.strip()
+    v = value.strip()
+    if v[4:5] == ":":  # EXIF-style "2019:05:12 16:04:33" written into an XMP or QuickTime field
+        v = v.replace(":", "-", 2)
     match = _ISO_DATE.match(v)
     if not match:
         return None
