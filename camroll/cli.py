@@ -197,7 +197,7 @@ def photos_cmd(
         table.add_row(
             (r["taken_at"] or "")[:19].replace("T", " "),
             Path(r["path"]).name,
-            " ".join(x for x in (r["camera"]["make"], r["camera"]["model"]) if x),
+            catalog.camera_name(r["camera"]["make"], r["camera"]["model"]),
             f"{r['width']}x{r['height']}" if r["width"] else "",
             ", ".join(x for x in ((r["place"] or {}).get("city"), (r["place"] or {}).get("country")) if x),
             "; ".join(r["errors"])[:60],

@@ -6,8 +6,8 @@ should be able to ask camroll "why do you think this was taken on that day?".
 
 The order in which a capture time is looked for:
 EXIF DateTimeOriginal (+SubSecTimeOriginal, +OffsetTimeOriginal) > EXIF CreateDate > GPS time
-(UTC) > XMP / IPTC dates > the video container's creation time > a date in the file name > the
-file's modification time. An offset missing from EXIF is taken, in this order, from the other
+(UTC) > XMP / IPTC dates > the video container's creation time > a date in the file name > EXIF
+ModifyDate (IFD0 DateTime: often an editor's save time, so late) > the file's modification time. An offset missing from EXIF is taken, in this order, from the other
 EXIF offset tags, from the difference between the local time and the GPS (UTC) time, from an XMP
 date with an offset, and, once the person has granted ``places``, from the time zone at the GPS
 position (see ``places.py``).
@@ -249,6 +249,13 @@ def _taken_at(
     from_name = filename_datetime(filename)
     if from_name:
         m.taken_local, m.taken_at_source = from_name, "filename"
+        return
+    modified = _exif_datetime(tags.get("ModifyDate"), tags.get("SubSecTime"))
+    if modified:  # scanned TIFFs and some editors write only this one
+        m.taken_local, m.taken_at_source = modified, "exif:ModifyDate"
+        minutes = parse_offset(tags.get("OffsetTime"))
+        if minutes is not None:
+            m.offset_minutes, m.offset_source = minutes, "exif:OffsetTime"
         return
     local_dt = datetime.fromtimestamp(mtime).astimezone()
     m.taken_local = local_dt.replace(tzinfo=None).isoformat(timespec="seconds")

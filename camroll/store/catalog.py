@@ -73,6 +73,14 @@ def _record(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def camera_name(make: str | None, model: str | None) -> str:
+    """'Canon' + 'Canon EOS 6D' -> 'Canon EOS 6D'; 'NIKON CORPORATION' + 'NIKON D800E' -> 'NIKON D800E'."""
+    if not make or not model:
+        return (make or model or "").strip()
+    brand = make.split()[0].lower()
+    return model if model.lower().startswith(brand) else f"{make} {model}"
+
+
 def overview(ctx: AppContext) -> dict[str, Any]:
     """What a person wants to know about their library at a glance."""
     records = photo_records(ctx)
@@ -80,7 +88,7 @@ def overview(ctx: AppContext) -> dict[str, Any]:
     unique = {r["hash"]: r for r in readable}
     dates = sorted(r["taken_at"][:10] for r in unique.values() if r["taken_at"] and r["taken_at_source"] != "file-mtime")
     cameras = Counter(
-        " ".join(x for x in (r["camera"]["make"], r["camera"]["model"]) if x)
+        camera_name(r["camera"]["make"], r["camera"]["model"])
         for r in unique.values() if r["camera"]["make"] or r["camera"]["model"]
     )  # fmt: skip
     places = Counter(
