@@ -45,7 +45,10 @@ class Capability:
     folders: tuple[str, ...] = ()
     """Folders under CAMROLL_HOME whose files are named after a photo's hash (``<hash>*``)."""
     analyser: str | None = None
-    """Dotted path of the code that derives it, loaded only when analysis runs."""
+    """Dotted path (``module:Class``) of the per-photo analyser, loaded only when analysis runs."""
+    job: str | None = None
+    """Dotted path (``module:function(ctx)``) of a library-wide step run after the per-photo
+    pass (clustering faces into people, grouping near duplicates, naming places)."""
     granted_by_scan: bool = False
     """Pointing camroll at a folder (``camroll scan PATH``) is itself the consent, for that folder."""
 
@@ -74,7 +77,26 @@ REGISTRY: tuple[Capability, ...] = (
         "there, so photos without a time zone get the right one.",
         depends_on=("metadata",),
         tables=(OwnedTable("photo_places"),),
-        analyser="camroll.library.places:update_places",
+        job="camroll.library.places:update_places",
+    ),
+    Capability(
+        id="duplicates",
+        title="Near duplicates",
+        reads="The pixels of your photos, reduced to a small grey thumbnail.",
+        learns="A 64-bit visual fingerprint per photo, which groups resized, re-saved and burst copies "
+        "of the same picture and suggests the best copy to keep.",
+        tables=(OwnedTable("near_duplicates"), OwnedTable("fingerprints")),
+        analyser="camroll.analysis.duplicates:Fingerprint",
+        job="camroll.analysis.duplicates:group_near_duplicates",
+    ),
+    Capability(
+        id="quality",
+        title="Photo quality",
+        reads="The pixels of your photos, as brightness values only.",
+        learns="How sharp and how well exposed each photo is, to pick the best ones for collages and "
+        "videos. No face or content is recognised.",
+        tables=(OwnedTable("quality"),),
+        analyser="camroll.analysis.quality:QualityAnalyser",
     ),
 )
 

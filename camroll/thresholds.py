@@ -49,3 +49,34 @@ PLACE_MIN_RADIUS_KM = 1.0
 PLACE_MAX_DISTANCE_KM = 100.0
 """Beyond this from any known place (open sea, polar ice) camroll names the country only, or
 nothing, rather than a town 300 km away."""
+
+# --- analysis --------------------------------------------------------------------------------
+
+ANALYSIS_MAX_SIDE = 1280
+"""Photos are decoded once with their longest side at most this many pixels, and every model
+works from those pixels. 1280 keeps a face 40 px wide in a 4000 px group photo at about 13 px,
+near the smallest the face detector finds; larger costs decode time on every photo."""
+
+ANALYSIS_BATCH = 32
+"""Photos whose analysis results are written per transaction (or after SCAN_COMMIT_SECONDS)."""
+
+# --- duplicates and quality ------------------------------------------------------------------
+
+NEAR_DUPLICATE_DISTANCE = 6
+"""Two photos whose 64-bit perceptual hashes (pHash) differ in at most this many bits are near
+duplicates: a re-save, a resize, a HEIC/JPEG pair, a burst shot. At 6 a mild crop or filter
+still matches; unrelated photos differ in about 32 bits on average."""
+
+QUALITY_SIDE = 512
+"""Sharpness is measured at this longest side, so photos of different sizes compare fairly."""
+
+SHARP_LAPLACIAN = 300.0
+"""Variance of the Laplacian at QUALITY_SIDE above which a photo counts as fully sharp; the
+score falls off on a log scale below it (a visibly blurred photo is around 20-50)."""
+
+CLIPPED_LEVEL = 0.02
+"""A pixel at or below 2% or at or above 98% of full brightness is crushed or blown."""
+
+FLAT_FINGERPRINT_BITS = 2
+"""A pHash with this many bits set or fewer comes from a featureless picture (uniform grey, one
+pixel); such photos are never grouped as duplicates of each other."""

@@ -27,7 +27,6 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from camroll import thresholds
 from camroll.config import AppContext
@@ -35,29 +34,11 @@ from camroll.library.container import NotAnImage
 from camroll.library.formats import MEDIA_EXTENSIONS, read_container
 from camroll.library.metadata import PhotoMeta, extract
 from camroll.privacy import consent
+from camroll.progress import Reporter, Silent
 from camroll.store.db import now_iso
 
 METADATA_VERSION = 1
 """Bump when the metadata reader learns something new: every file is then read again once."""
-
-
-class Reporter(Protocol):
-    """How a scan tells its caller what it is doing (the CLI draws a Rich progress bar)."""
-
-    def start(self, phase: str, total: int | None) -> None: ...
-    def advance(self, n: int = 1) -> None: ...
-    def problem(self, path: str, errors: list[str]) -> None: ...
-
-
-class _Silent:
-    def start(self, phase: str, total: int | None) -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
-
-    def problem(self, path: str, errors: list[str]) -> None:
-        pass
 
 
 @dataclass
@@ -184,7 +165,7 @@ def _read_all(fd: int, size: int) -> bytes:
 
 def scan(ctx: AppContext, paths: list[str], reporter: Reporter | None = None, workers: int | None = None) -> ScanSummary:
     """Scan ``paths`` into the catalog; pointing camroll at a folder is consent to catalog it."""
-    rep = reporter or _Silent()
+    rep = reporter or Silent()
     started = time.perf_counter()
     summary = ScanSummary()
     db = ctx.db

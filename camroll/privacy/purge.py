@@ -65,6 +65,11 @@ def purge(ctx: AppContext, cap: Capability, scope: str) -> PurgeReport:
                     f"DELETE FROM {table.name} WHERE {table.photo_key} IN (SELECT id FROM purge_scope)"
                 )
             report.rows[table.name] = report.rows.get(table.name, 0) + cur.rowcount
+        cur = conn.execute(
+            "DELETE FROM analysis_state WHERE capability = ? AND photo_id IN (SELECT id FROM purge_scope)", (cap.id,)
+        )
+        if cur.rowcount:
+            report.rows["analysis_state"] = cur.rowcount
         conn.execute("DELETE FROM purge_scope")
     for sub in cap.folders:
         report.files += _delete_hashed_files(ctx.config.home / sub, hashes)

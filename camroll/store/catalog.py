@@ -18,10 +18,13 @@ _RECORD_SQL = """
 SELECT f.id AS file_id, f.path, f.size AS file_size, f.state, f.errors AS file_errors,
        p.*, pp.city, pp.region, pp.country, pp.time_zone, pp.tz_offset_minutes,
        (SELECT d.path FROM files d WHERE d.photo_id = f.photo_id AND d.state != 'missing'
-          AND d.id < f.id ORDER BY d.id LIMIT 1) AS duplicate_of
+          AND d.id < f.id ORDER BY d.id LIMIT 1) AS exact_copy_of,
+       (SELECT d.path FROM files d WHERE d.photo_id = nd.best_id AND d.state != 'missing'
+          ORDER BY d.id LIMIT 1) AS near_duplicate_of, nd.distance AS near_distance
 FROM files f
 LEFT JOIN photos p ON p.id = f.photo_id
 LEFT JOIN photo_places pp ON pp.photo_id = p.id
+LEFT JOIN near_duplicates nd ON nd.photo_id = p.id AND nd.best_id != p.id
 WHERE f.state != 'missing' {where}
 ORDER BY coalesce(p.taken_local, '9999'), f.path
 """
@@ -67,7 +70,8 @@ def _record(r: dict[str, Any]) -> dict[str, Any]:
         "rating": r["rating"],
         "people_regions": json.loads(r["regions"]) if has_photo else [],
         "duration": r["duration"],
-        "duplicate_of": r["duplicate_of"],
+        "duplicate_of": r["exact_copy_of"] or r["near_duplicate_of"],
+        "duplicate_kind": "exact" if r["exact_copy_of"] else ("near" if r["near_duplicate_of"] else None),
         "state": r["state"],
         "errors": errors,
     }

@@ -1,0 +1,74 @@
+"""The one small interface every per-photo analyser implements.
+
+An analyser is created in each worker process, loads its model lazily on first use (and checks
+the model file's sha256, so a swapped or corrupted file is refused rather than trusted), analyses
+one decoded photo at a time, and returns a small picklable result. Writing the result is a
+separate static step, :meth:`Analyser.store`, which runs in the parent, the one writer.
+
+Analysers never touch the database while analysing and never read files other than the photo's
+pixels they are handed and their own model files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from abc import ABC, abstractmethod
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar
+
+from camroll.analysis.decode import Decoded
+
+
+class ModelFileError(RuntimeError):
+    """A model file is missing or is not the file camroll was tested with."""
+
+
+def package_file(package: str, relative: str, sha256: str) -> Path:
+    """Path of a model file shipped inside an installed package, after checking its sha256.
+
+    Uses ``importlib.resources`` so the package's own code (often heavy, sometimes with download
+    logic) is never imported just to find its weights.
+    """
+    try:
+        path = Path(str(resources.files(package).joinpath(relative)))
+    except ModuleNotFoundError as e:
+        raise ModelFileError(f"package {package} is not installed (make setup installs it)") from e
+    if not path.is_file():
+        raise ModelFileError(f"model file {relative} is missing from package {package}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != sha256:
+        raise ModelFileError(f"model file {package}/{relative} has sha256 {digest[:12]}..., expected {sha256[:12]}...")
+    return path
+
+
+class Analyser(ABC):
+    """Base class: subclasses set ``capability`` and ``version`` and implement the two steps."""
+
+    capability: ClassVar[str]
+    version: ClassVar[str]
+    """Changes whenever the model or its use changes: results of another version are redone."""
+    needs: ClassVar[tuple[str, ...]] = ()
+    """Capabilities whose results for the same photo this analyser reads (run before it)."""
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = threads
+        self._loaded = False
+
+    def ensure_loaded(self) -> None:
+        if not self._loaded:
+            self.load()
+            self._loaded = True
+
+    def load(self) -> None:  # noqa: B027 - optional hook: analysers without a model need nothing
+        """Load models (called once per worker, on the first photo)."""
+
+    @abstractmethod
+    def analyse(self, photo: Decoded, upstream: dict[str, Any]) -> Any:
+        """Analyse one photo. ``upstream`` holds this photo's results of ``needs``."""
+
+    @staticmethod
+    @abstractmethod
+    def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
+        """Write one photo's result, replacing any earlier one (runs in the writer)."""
