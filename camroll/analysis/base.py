@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from abc import ABC, abstractmethod
-from importlib import resources
+import importlib.util
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,13 +28,13 @@ class ModelFileError(RuntimeError):
 def package_file(package: str, relative: str, sha256: str) -> Path:
     """Path of a model file shipped inside an installed package, after checking its sha256.
 
-    Uses ``importlib.resources`` so the package's own code (often heavy, sometimes with download
-    logic) is never imported just to find its weights.
+    The package's own code (often heavy, sometimes with download logic, sometimes importing the
+    removed ``pkg_resources``) is never run just to find its weights.
     """
-    try:
-        path = Path(str(resources.files(package).joinpath(relative)))
-    except ModuleNotFoundError as e:
-        raise ModelFileError(f"package {package} is not installed (make setup installs it)") from e
+    spec = importlib.util.find_spec(package)  # finds the folder without running the package's code
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelFileError(f"package {package} is not installed (make setup installs it)")
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
     if not path.is_file():
         raise ModelFileError(f"model file {relative} is missing from package {package}")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
