@@ -1,0 +1,16 @@
+"""The camroll command line: one command per thing a person wants to do.
+
+Every listing takes ``--json`` for scripts; long work shows a Rich progress bar with its rate and
+time left, and ends with a summary in plain words. Each module here holds the commands of one
+area and registers them on the one Typer ``app``.
+"""
+
+from camroll.cli import analysis, consent, library  # noqa: F401 - registers their commands
+from camroll.cli.common import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,86 @@
+"""What every command shares: the app, the context, JSON output, Rich progress."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from camroll.config import AppContext, Config
+
+app = typer.Typer(help="camroll: your photo library's intelligence, on your own machine.", no_args_is_help=True)
+
+HomeOption = Annotated[Path | None, typer.Option("--home", help="Where camroll keeps its data (default: $CAMROLL_HOME or the XDG data dir).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def ctx_for(home: Path | None) -> AppContext:
+    return AppContext(Config(home=home) if home else Config())
+
+
+def console_err() -> Console:
+    return Console(stderr=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+class RichReporter:
+    """Draws the scan's progress: files/s and time left."""
+
+    def __init__(self, progress: Progress, console: Console, verbose: bool):
+        self.progress, self.console, self.verbose = progress, console, verbose
+        self.task: TaskID | None = None
+
+    def start(self, phase: str, total: int | None) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, visible=False)
+        self.task = self.progress.add_task(phase, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+    def problem(self, path: str, errors: list[str]) -> None:
+        if self.verbose:
+            self.console.print(f"[yellow]![/] {escape(path)}: {escape('; '.join(errors))}", highlight=False, soft_wrap=True)
+
+
+class RateColumn(ProgressColumn):
+    """Items per second, once there is a rate to show."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.1f} {self.unit}/s" if speed else "", style="cyan")
+
+
+def progress_bar(console: Console, unit: str = "files") -> Progress:
+    return Progress(
+        SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        RateColumn(unit), TimeRemainingColumn(), console=console,
+        transient=False,
+    )  # fmt: skip
+
+

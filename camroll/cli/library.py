@@ -1,0 +1,150 @@
+"""Library commands: scan folders, list photos, the overview."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from camroll import __version__
+from camroll.cli.common import HomeOption, JsonOption, RichReporter, app, console_err, ctx_for, print_json, progress_bar
+from camroll.library.places import update_places
+from camroll.library.scan import ScanSummary, scan
+from camroll.store import catalog
+
+
+@app.command("scan")
+def scan_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Folders (or files) of photos. camroll only reads them.")],
+    home: HomeOption = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not list each file with a problem.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Catalog photos and read their metadata. Pointing camroll at a folder is your consent to
+    catalog it; nothing else is analysed without a separate consent."""
+    ctx, console = ctx_for(home), console_err()
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        console.print(f"[red]No such file or folder:[/] {', '.join(map(str, missing))}")
+        raise typer.Exit(2)
+    with progress_bar(console) as progress:
+        summary = scan(ctx, [str(p) for p in paths], RichReporter(progress, console, not quiet), workers)
+    named = update_places(ctx)
+    if as_json:
+        print_json({**vars(summary), "places_named": named})
+    else:
+        _print_scan_summary(console, summary, named)
+        _print_overview(console, catalog.overview(ctx), brief=True)
+    ctx.close()
+    if summary.interrupted:
+        raise typer.Exit(130)
+
+
+def _print_scan_summary(console: Console, s: ScanSummary, named: int) -> None:
+    rate = s.read / s.seconds if s.seconds else 0.0
+    console.print()
+    if s.interrupted:
+        console.print("[yellow]Scan interrupted.[/] What was read so far is saved; run the same command to resume.")
+    console.print(
+        f"Scanned {', '.join(s.roots)}: {s.seen} files in {s.seconds:.1f} s "
+        f"({s.unchanged} unchanged, {s.read} read at {rate:.0f}/s)."
+    )
+    parts = [f"{s.new_photos} new photos"]
+    if s.duplicates:
+        parts.append(f"{s.duplicates} exact copies of photos already known")
+    if s.removed:
+        parts.append(f"{s.removed} files gone since the last scan")
+    if s.problems:
+        parts.append(f"{s.problems} with metadata problems (listed by `camroll photos --problems`)")
+    if named:
+        parts.append(f"{named} photos placed on the map")
+    console.print("; ".join(parts) + ".")
+    if s.failures:
+        console.print(f"[red]{len(s.failures)} could not be read[/] (they will be retried on the next scan):")
+        for path, errors in s.failures[:20]:
+            console.print(f"  {path}: {'; '.join(errors)}", highlight=False, markup=False, soft_wrap=True)
+        if len(s.failures) > 20:
+            console.print(f"  ... and {len(s.failures) - 20} more (`camroll photos --failed`)")
+
+
+def _print_overview(console: Console, o: dict[str, Any], brief: bool = False) -> None:
+    console.print()
+    console.print(
+        f"[bold]Your library:[/] {o['photos']} photos, {o['videos']} videos"
+        + (f", {o['exact_duplicates']} exact duplicate files" if o["exact_duplicates"] else "")
+        + (f", taken {o['date_range'][0]} to {o['date_range'][1]}" if o["date_range"] else "")
+        + "."
+    )
+    if o["cameras"]:
+        top = list(o["cameras"].items())[:5]
+        console.print(f"Cameras ({len(o['cameras'])}): " + ", ".join(f"{k} ({v})" for k, v in top)
+                      + (", ..." if len(o["cameras"]) > 5 else ""), highlight=False)  # fmt: skip
+    if o["places"]:
+        top = list(o["places"].items())[:8]
+        console.print(f"Places ({len(o['places'])}): " + ", ".join(f"{k} ({v})" for k, v in top)
+                      + (", ..." if len(o["places"]) > 8 else ""), highlight=False)  # fmt: skip
+    elif o["with_gps"]:
+        console.print(
+            f"{o['with_gps']} photos carry GPS coordinates. camroll has not turned them into places: "
+            "that needs your consent (`camroll consent grant places`)."
+        )
+    if o["failed"] and not brief:
+        console.print(f"[red]{len(o['failed'])} files could not be read:[/]")
+        for f in o["failed"][:20]:
+            console.print(f"  {f['path']}: {'; '.join(f['errors'])}", highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command("photos")
+def photos_cmd(
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+    failed: Annotated[bool, typer.Option("--failed", help="Only files that could not be read.")] = False,
+    problems: Annotated[bool, typer.Option("--problems", help="Only files with any problem.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many rows in the table (0: all).")] = 50,
+) -> None:
+    """List catalogued photos: when, where, which camera."""
+    ctx = ctx_for(home)
+    records = catalog.photo_records(ctx)
+    if failed:
+        records = [r for r in records if r["state"] == "failed"]
+    if problems:
+        records = [r for r in records if r["errors"]]
+    if as_json:
+        print_json(records)
+        return
+    table = Table("taken", "file", "camera", "size", "place", "notes")
+    for r in records[: limit or None]:
+        table.add_row(
+            (r["taken_at"] or "")[:19].replace("T", " "),
+            Path(r["path"]).name,
+            catalog.camera_name(r["camera"]["make"], r["camera"]["model"]),
+            f"{r['width']}x{r['height']}" if r["width"] else "",
+            ", ".join(x for x in ((r["place"] or {}).get("city"), (r["place"] or {}).get("country")) if x),
+            "; ".join(r["errors"])[:60],
+        )
+    Console().print(table)
+    if limit and len(records) > limit:
+        Console().print(f"... {len(records) - limit} more (--limit 0 shows all).")
+
+
+@app.command("summary")
+def summary_cmd(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """What camroll knows about your library, at a glance."""
+    ctx = ctx_for(home)
+    o = catalog.overview(ctx)
+    if as_json:
+        print_json(o)
+    else:
+        _print_overview(Console(), o)
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print camroll's version."""
+    print(__version__)
+
+
