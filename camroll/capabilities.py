@@ -80,6 +80,16 @@ REGISTRY: tuple[Capability, ...] = (
         job="camroll.library.places:update_places",
     ),
     Capability(
+        id="tags",
+        title="Objects and scenes",
+        reads="The pixels of your photos, shrunk to 224 x 224, by an image classifier that runs on this "
+        "machine (EfficientNet-Lite0, trained on ImageNet).",
+        learns="Words describing what is in each photo (dog, beach, food, car, document...) with a score, "
+        "so you can search for them.",
+        tables=(OwnedTable("tags"),),
+        analyser="camroll.analysis.tags:TagAnalyser",
+    ),
+    Capability(
         id="duplicates",
         title="Near duplicates",
         reads="The pixels of your photos, reduced to a small grey thumbnail.",

@@ -80,3 +80,22 @@ CLIPPED_LEVEL = 0.02
 FLAT_FINGERPRINT_BITS = 2
 """A pHash with this many bits set or fewer comes from a featureless picture (uniform grey, one
 pixel); such photos are never grouped as duplicates of each other."""
+
+# --- tags ------------------------------------------------------------------------------------
+
+TAG_WORD_MIN_SCORE = 0.3
+"""A search word is tagged when its classes hold at least this share of the probability. Summing
+over a word's classes makes in-group confusion (breed vs breed) free, so a real dog usually sums
+well above 0.8 while an unrelated photo puts a few percent on all 118 breeds together; 0.3 sits
+between, erring toward recall (a missed photo is lost to search; an extra one is scrolled past)."""
+
+TAG_LEMMA_MIN_SCORE = 0.0
+"""The top ImageNet class is always tagged with its own name, with its score, so search can rank
+it low; 0 keeps even weak guesses ("viaduct 0.11" on a building). Raising it trades recall of
+specific words for fewer odd tags; not tuned, see docs/models.md."""
+
+TAG_EVIDENCE_MIN_PROB = 0.01
+"""Classes below this probability are not named as evidence (the top class of a word always is)."""
+
+TAG_EVIDENCE_MAX_CLASSES = 3
+"""At most this many classes are named in a tag's evidence, most probable first."""
