@@ -12,9 +12,9 @@ pixels they are handed and their own model files.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import sqlite3
 from abc import ABC, abstractmethod
-import importlib.util
 from pathlib import Path
 from typing import Any, ClassVar
 
