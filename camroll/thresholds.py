@@ -99,3 +99,75 @@ TAG_EVIDENCE_MIN_PROB = 0.01
 
 TAG_EVIDENCE_MAX_CLASSES = 3
 """At most this many classes are named in a tag's evidence, most probable first."""
+
+# --- people ----------------------------------------------------------------------------------
+# Distances are Euclidean between dlib 128-d face embeddings (same person: mostly < 0.5;
+# different people: mostly > 0.6; the real test faces overlap between 0.57 and 0.66).
+
+PEOPLE_NEIGHBOURS = 3
+"""A face is compared with a person's closest few faces, not all of them: a new profile photo
+should find that person's profiles, not be outvoted by their many frontal ones."""
+
+PEOPLE_ATTACH_DISTANCE = 0.6
+"""A new face joins a known person only if the mean distance to that person's closest faces is
+below this: dlib's documented operating point for this model (same person below 0.6; 99.38% on
+LFW), applied to a mean of several faces, which is stricter than one nearest face."""
+
+PEOPLE_ATTACH_MARGIN = 0.04
+"""...and only if the next closest person is at least this much further: two look-alikes both
+close to the face (siblings) leave it for the person to decide."""
+
+PEOPLE_CLUSTER_DISTANCE = 0.6
+"""Faces that join nobody are clustered among themselves by average linkage, cut at dlib's
+operating point: two groups merge only if their faces are, on average, within it. Average
+linkage does not chain look-alikes through one ambiguous face, as single linkage (DBSCAN) does."""
+
+# --- faces -----------------------------------------------------------------------------------
+
+FACE_MIN_SCORE = 0.5
+"""BlazeFace's own operating point (MediaPipe's default min_detection_confidence)."""
+
+FACE_TILES = 2
+"""Besides the whole photo at 192 px, BlazeFace also looks at a 2 x 2 grid of overlapping tiles,
+each 1.5x a quarter of the photo, so faces a tenth of a group photo's width are found too.
+3 x 3 finds smaller ones at twice the detection time (still far below the face print's)."""
+
+FACE_NMS_OVERLAP = 0.3
+"""Detections of one face from the whole photo and from tiles overlap; the best one is kept when
+two boxes overlap by more than this (intersection over union)."""
+
+FACE_MIN_PRINT_SIDE = 32
+"""A face smaller than this (analysis pixels, about the side of its box) is kept as a face but
+gets no face print: dlib's print of a face upscaled from a few pixels is noise, and noise would
+join some person at random."""
+
+FACE_THUMB_SIDE = 160
+"""Face crops for the people pages: this many pixels on their longest side."""
+
+# --- text in photos ----------------------------------------------------------------------------
+
+TEXT_DET_MAX_SIDE = 960
+"""Longest side the text detector works at. On the 19 test photos analysed at 1280 px, 960 took
+290 ms a photo against 549 ms at 1280 (one thread), and read the same lines on all 85 scene and
+EXIF photos; synthetic lines 8 px high are still read at 960 (at 640 they were misread)."""
+
+TEXT_MIN_SIDE = 640
+"""Photos with a longer side below this are enlarged to it before OCR: on the test photos a
+425 x 120 magazine scan gave 11 lines instead of 7 (79 lines instead of 75 over all 85 photos)."""
+
+TEXT_MIN_LINE_SCORE = 0.6
+"""Recognition confidence below which a line is dropped (rapidocr's default is 0.5). Real text on
+the test photos scored 0.69-1.0 (0.69: a blurred word on a car); textures read as text scored
+0.5-0.86, so most of them are removed by MIN_LINE_CHARS, not by the score."""
+
+TEXT_MIN_LINE_CHARS = 2
+"""A line needs this many letters or digits: most single characters read on the test photos were
+textures ('人' on a cat, '福' on a dog, 'N', 'X', '●'), and a lone character is useless for search."""
+
+# --- sensitive content -------------------------------------------------------------------------
+
+SENSITIVE_EXPLICIT_MIN_SCORE = 0.65
+"""An explicit class at or above this score makes a photo explicit. Chosen from clean photos only
+(no explicit test set is kept): across the 306 real test photos the highest explicit-class score
+was 0.62 (a face filling the whole frame, read as 'exposed genitalia'), 0.50 on an ordinary face
+photo and 0.30 on a clock. Recall on real nudity is unmeasured; the raw ``score`` is stored."""

@@ -52,8 +52,10 @@ class Analyser(ABC):
     needs: ClassVar[tuple[str, ...]] = ()
     """Capabilities whose results for the same photo this analyser reads (run before it)."""
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, cache_dir: Path | None = None) -> None:
         self.threads = threads
+        self.cache_dir = cache_dir
+        """Where an analyser may write derived files (face crops), named by the photo's hash."""
         self._loaded = False
 
     def ensure_loaded(self) -> None:

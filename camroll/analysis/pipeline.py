@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from camroll import capabilities, thresholds
@@ -135,15 +136,15 @@ def _all_dependencies(cap: capabilities.Capability) -> list[str]:
 class _Worker:
     """One per worker process: the analysers it has loaded, reused for every photo."""
 
-    def __init__(self, threads: int) -> None:
-        self.threads = threads
+    def __init__(self, threads: int, cache_dir: Path | None) -> None:
+        self.threads, self.cache_dir = threads, cache_dir
         self.analysers: dict[str, Analyser] = {}
 
     def get(self, cap_id: str) -> Analyser:
         if cap_id not in self.analysers:
             cls = analyser_class(capabilities.get(cap_id))
             assert cls is not None
-            self.analysers[cap_id] = cls(self.threads)
+            self.analysers[cap_id] = cls(self.threads, self.cache_dir)
         return self.analysers[cap_id]
 
     def run(self, job: Job) -> Outcome:
@@ -172,9 +173,9 @@ class _Worker:
 _PROCESS_WORKER: _Worker | None = None
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, cache_dir: Path | None) -> None:
     global _PROCESS_WORKER
-    _PROCESS_WORKER = _Worker(threads)
+    _PROCESS_WORKER = _Worker(threads, cache_dir)
 
 
 def _run_in_worker(job: Job) -> Outcome:
@@ -182,14 +183,14 @@ def _run_in_worker(job: Job) -> Outcome:
     return _PROCESS_WORKER.run(job)
 
 
-def _outcomes(jobs: list[Job], workers: int) -> Iterator[Outcome]:
+def _outcomes(jobs: list[Job], workers: int, cache_dir: Path | None) -> Iterator[Outcome]:
     threads = max(1, (os.cpu_count() or 1) // max(1, workers))
     if workers <= 1 or len(jobs) < 2:
-        local = _Worker(threads)
+        local = _Worker(threads, cache_dir)
         for job in jobs:
             yield local.run(job)
         return
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(threads,))
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(threads, cache_dir))
     try:
         yield from pool.imap_unordered(_run_in_worker, jobs, chunksize=1)
         pool.close()
@@ -211,7 +212,7 @@ def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | No
     pending: list[Outcome] = []
     last = time.monotonic()
     try:
-        for outcome in _outcomes(jobs, workers or ctx.config.workers):
+        for outcome in _outcomes(jobs, workers or ctx.config.workers, ctx.config.cache_dir):
             pending.append(outcome)
             rep.advance()
             if len(pending) >= thresholds.ANALYSIS_BATCH or time.monotonic() - last > thresholds.SCAN_COMMIT_SECONDS:

@@ -7,6 +7,9 @@ area and registers them on the one Typer ``app``.
 
 from camroll.cli import analysis, consent, library  # noqa: F401 - registers their commands
 from camroll.cli.common import app
+from camroll.cli.people import people_app
+
+app.add_typer(people_app, name="people")
 
 
 def main() -> None:

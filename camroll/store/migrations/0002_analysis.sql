@@ -37,9 +37,17 @@ CREATE TABLE faces (
     person_id   INTEGER REFERENCES people (id) ON DELETE SET NULL,
     confidence  REAL,                     -- of the assignment to person_id
     assigned_by TEXT,                     -- 'auto:<clustering version>' or 'user'
-    rejected    INTEGER NOT NULL DEFAULT 0  -- the user said: not this person
+    thumb       TEXT                      -- face crop file name under cache/faces (named by photo hash)
 );
 CREATE INDEX faces_photo ON faces (photo_id);
+
+-- "This face is not that person": a user's correction, which every rerun respects.
+CREATE TABLE face_rejections (
+    face_id     INTEGER NOT NULL REFERENCES faces (id) ON DELETE CASCADE,
+    person_id   INTEGER NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (face_id, person_id)
+);
 CREATE INDEX faces_person ON faces (person_id);
 
 CREATE TABLE expressions (

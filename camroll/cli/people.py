@@ -1,0 +1,111 @@
+"""People commands: list, name, merge, split, remove a face, ignore, set a birthday."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from camroll.cli.common import HomeOption, JsonOption, ctx_for, print_json
+from camroll.people import edit
+
+people_app = typer.Typer(help="Faces grouped into people: name them, fix them, ignore strangers.",
+                         invoke_without_command=True)  # fmt: skip
+
+PersonId = Annotated[int, typer.Argument(help="A person's id (see `camroll people`).")]
+
+
+@people_app.callback()
+def people_list(
+    typer_ctx: typer.Context,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+    include_ignored: Annotated[bool, typer.Option("--all", help="Include people you chose to ignore.")] = False,
+) -> None:
+    """List people with their faces (the default when no subcommand is given)."""
+    if typer_ctx.invoked_subcommand is not None:
+        return
+    people = edit.listing(ctx_for(home), include_ignored)
+    if as_json:
+        print_json(people)
+        return
+    console = Console()
+    if not people:
+        console.print("No people yet. Faces are found only with your consent: "
+                      "`camroll consent grant faces people`, then `camroll analyze`.")  # fmt: skip
+        return
+    table = Table("id", "name", "faces", "photos", "birthday", "example")
+    for p in people:
+        example = p["faces"][0]["path"].rsplit("/", 1)[-1] if p["faces"] else ""
+        table.add_row(str(p["id"]), p["name"] or "[dim]unnamed[/]", str(p["face_count"]), str(p["photo_count"]),
+                      p["birthday"] or "", example)  # fmt: skip
+    console.print(table)
+
+
+def _do(home: Any, action: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return action(ctx_for(home), *args)
+    except edit.PeopleError as e:
+        Console(stderr=True).print(f"[red]{e}[/]")
+        raise typer.Exit(2) from None
+
+
+@people_app.command("name")
+def people_name(person: PersonId, name: Annotated[str, typer.Argument(help="The name to show.")],
+                home: HomeOption = None) -> None:  # fmt: skip
+    """Give a person a name (and confirm the faces they hold now)."""
+    _do(home, edit.name, person, name)
+    Console().print(f"Person {person} is now {name}.")
+
+
+@people_app.command("merge")
+def people_merge(into: PersonId, others: Annotated[list[int], typer.Argument(help="People to merge into the first.")],
+                 home: HomeOption = None) -> None:  # fmt: skip
+    """Merge people who are one person (all their faces move to the first)."""
+    moved = _do(home, edit.merge, into, others)
+    Console().print(f"Merged {', '.join(map(str, others))} into {into}: {moved} faces moved.")
+
+
+@people_app.command("split")
+def people_split(person: PersonId, faces: Annotated[list[int], typer.Option("--face", help="A face id to move (repeat).")],
+                 home: HomeOption = None) -> None:  # fmt: skip
+    """Split faces off a person into a new person (they will not go back)."""
+    new = _do(home, edit.split, person, faces)
+    Console().print(f"Moved {len(faces)} faces from person {person} to new person {new}.")
+
+
+@people_app.command("remove-face")
+def people_remove_face(face: Annotated[int, typer.Argument(help="A face id (see `camroll people --json`).")],
+                       home: HomeOption = None) -> None:  # fmt: skip
+    """This face is not this person: detach it, for good."""
+    left = _do(home, edit.remove_face, face)
+    Console().print(f"Face {face} removed from person {left}; it will not be put back there." if left
+                    else f"Face {face} had no person.")  # fmt: skip
+
+
+@people_app.command("assign")
+def people_assign(face: Annotated[int, typer.Argument(help="A face id.")], person: PersonId,
+                  home: HomeOption = None) -> None:  # fmt: skip
+    """This face is this person: put it there by hand."""
+    _do(home, edit.assign, face, person)
+    Console().print(f"Face {face} is now person {person}.")
+
+
+@people_app.command("ignore")
+def people_ignore(person: PersonId, home: HomeOption = None,
+                  undo: Annotated[bool, typer.Option("--undo", help="Show this person again.")] = False) -> None:  # fmt: skip
+    """Never show or use this person again (a stranger in the background)."""
+    _do(home, edit.ignore, person, not undo)
+    Console().print(f"Person {person} is {'shown again' if undo else 'ignored: never shown or used in creations'}.")
+
+
+@people_app.command("set")
+def people_set(person: PersonId, home: HomeOption = None,
+               birthday: Annotated[str | None, typer.Option(help="Birthday as YYYY-MM-DD (for birthday videos).")] = None,
+               ) -> None:  # fmt: skip
+    """Set details of a person: their birthday."""
+    _do(home, edit.set_birthday, person, birthday)
+    Console().print(f"Person {person}: birthday {birthday or 'cleared'}.")

@@ -1,0 +1,114 @@
+"""Faces into people: an incremental, re-runnable job that never overrides a person's edits.
+
+The flow (face = marker -> cluster -> person, as in PhotoPrism):
+
+1. **Attach.** Each face without a person is compared with the faces already assigned. For each
+   person, its distance is the mean of the ``PEOPLE_NEIGHBOURS`` closest of its faces (the face's
+   nearest look of that person, not the person's average look, so a profile still finds the
+   profiles). The face joins the closest person if that distance is under
+   ``PEOPLE_ATTACH_DISTANCE``, the runner-up person is at least ``PEOPLE_ATTACH_MARGIN`` further
+   away, and the user never said "not this person" for that face. Otherwise it waits: an
+   uncertain face is better alone than in the wrong person.
+2. **Cluster.** The waiting faces are clustered among themselves by average linkage, cut at
+   ``PEOPLE_CLUSTER_DISTANCE``; each cluster becomes a new, unnamed person. Average linkage does
+   not chain: two siblings joined by one ambiguous photo stay two people, which a person can
+   merge in one command; the reverse (splitting a merged family) is the complaint people have
+   about the best-known self-hosted photo systems.
+
+Nothing here changes a face a person assigned (``assigned_by = 'user'``), a name, a birthday or
+an ignore. Learning is exact and local: assignments come from stored faces only, so deleting a
+photo deletes its faces and with them every influence they had. Ignored people still attract
+their new faces, so a stranger stays hidden.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist
+
+from camroll import thresholds
+from camroll.config import AppContext
+from camroll.store.db import now_iso
+
+VERSION = "attach-knn3-avglink-v1"
+
+
+def _embeddings(blobs: list[bytes]) -> np.ndarray:
+    return np.stack([np.frombuffer(b, dtype=np.float32) for b in blobs]) if blobs else np.zeros((0, 128), np.float32)
+
+
+def update_people(ctx: AppContext) -> str:
+    """Assign every face without a person; return what was done, in words."""
+    rows = ctx.db.query("SELECT id, person_id, embedding FROM faces WHERE embedding IS NOT NULL ORDER BY id")
+    if not rows:
+        return "no faces yet"
+    rejected = {(r[0], r[1]) for r in ctx.db.query("SELECT face_id, person_id FROM face_rejections")}
+    assigned = [r for r in rows if r["person_id"] is not None]
+    waiting = [r for r in rows if r["person_id"] is None]
+    if not waiting:
+        return f"{len({r['person_id'] for r in assigned})} people, all faces assigned"
+
+    attached: list[tuple[int, int, float]] = []  # (face, person, confidence)
+    if assigned:
+        known = _embeddings([r["embedding"] for r in assigned])
+        owners = np.array([r["person_id"] for r in assigned])
+        for face in waiting:
+            choice = _attach(_embeddings([face["embedding"]])[0], known, owners, face["id"], rejected)
+            if choice is not None:
+                attached.append((face["id"], *choice))
+    done = {f for f, _, _ in attached}
+    rest = [r for r in waiting if r["id"] not in done]
+    clusters = _cluster(_embeddings([r["embedding"] for r in rest])) if rest else []
+
+    now, tag = now_iso(), f"auto:{VERSION}"
+    new_people = 0
+    with ctx.db.transaction() as conn:
+        conn.executemany(
+            "UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ? AND person_id IS NULL",
+            [(p, c, tag, f) for f, p, c in attached],
+        )
+        for members, spread in clusters:
+            person = conn.execute("INSERT INTO people (created_at) VALUES (?)", (now,)).lastrowid
+            new_people += 1
+            confidence = max(0.0, 1.0 - spread / thresholds.PEOPLE_CLUSTER_DISTANCE)
+            conn.executemany(
+                "UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ?",
+                [(person, confidence, tag, rest[i]["id"]) for i in members],
+            )
+    return (f"{len(attached)} faces joined people already known, {len(rest)} formed "
+            f"{new_people} new people")  # fmt: skip
+
+
+def _attach(
+    face: np.ndarray, known: np.ndarray, owners: np.ndarray, face_id: int, rejected: set[tuple[int, int]]
+) -> tuple[int, float] | None:
+    distances = np.linalg.norm(known - face, axis=1)
+    scores: list[tuple[float, int]] = []
+    for person in np.unique(owners):
+        if (face_id, int(person)) in rejected:
+            continue
+        mine = np.sort(distances[owners == person])[: thresholds.PEOPLE_NEIGHBOURS]
+        scores.append((float(mine.mean()), int(person)))
+    if not scores:
+        return None
+    scores.sort()
+    best, person = scores[0]
+    runner_up = scores[1][0] if len(scores) > 1 else float("inf")
+    if best >= thresholds.PEOPLE_ATTACH_DISTANCE or runner_up - best < thresholds.PEOPLE_ATTACH_MARGIN:
+        return None
+    return person, max(0.0, 1.0 - best / thresholds.PEOPLE_ATTACH_DISTANCE)
+
+
+def _cluster(vectors: np.ndarray) -> list[tuple[list[int], float]]:
+    """Average-linkage clusters cut at PEOPLE_CLUSTER_DISTANCE: (member indices, mean spread)."""
+    if len(vectors) == 1:
+        return [([0], 0.0)]
+    labels = fcluster(linkage(vectors, method="average", metric="euclidean"),
+                      t=thresholds.PEOPLE_CLUSTER_DISTANCE, criterion="distance")  # fmt: skip
+    out = []
+    for label in np.unique(labels):
+        members = [int(i) for i in np.nonzero(labels == label)[0]]
+        spread = float(pdist(vectors[members]).mean()) if len(members) > 1 else 0.0
+        out.append((members, spread))
+    return out
