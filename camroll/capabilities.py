@@ -110,6 +110,17 @@ REGISTRY: tuple[Capability, ...] = (
         job="camroll.people.cluster:update_people",
     ),
     Capability(
+        id="expressions",
+        title="Expressions",
+        reads="The faces found by Faces, in grey at 64 x 64 pixels.",
+        learns="Whether each face looks happy, neutral, sad, surprised, angry, fearful or disgusted, and "
+        "whether it smiles, to pick photos for collages and videos.",
+        biometric=True,
+        depends_on=("faces",),
+        tables=(OwnedTable("expressions"),),
+        analyser="camroll.analysis.expressions:ExpressionAnalyser",
+    ),
+    Capability(
         id="tags",
         title="Objects and scenes",
         reads="The pixels of your photos, shrunk to 224 x 224, by an image classifier that runs on this "

