@@ -1,8 +1,9 @@
 """Reading the catalog: one record per file, and the overview a person reads after a scan.
 
 The record's keys are a contract (``camroll photos --json``): path, hash, taken_at,
-taken_at_source, gps, camera, orientation, width, height, place, errors. New keys may be added;
-none of these may change meaning.
+taken_at_source, gps, camera, orientation, width, height, place, errors; and, from the vision
+capabilities, faces (a count), expressions, tags, text, sensitive, duplicate_of. New keys may be
+added; none of these may change meaning.
 """
 
 from __future__ import annotations
@@ -32,7 +33,41 @@ ORDER BY coalesce(p.taken_local, '9999'), f.path
 
 def photo_records(ctx: AppContext, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     rows = ctx.db.query(_RECORD_SQL.format(where=where), params)
-    return [_record(dict(r)) for r in rows]
+    vision = _vision(ctx)
+    return [_record(dict(r)) | vision.get(r["id"], _NO_VISION) for r in rows]
+
+
+_NO_VISION: dict[str, Any] = {"faces": 0, "people": [], "expressions": [], "tags": [], "text": None,
+                              "sensitive": None}  # fmt: skip
+
+
+def _vision(ctx: AppContext) -> dict[int, dict[str, Any]]:
+    """What the vision capabilities derived, per photo (only what consent allowed exists)."""
+    out: dict[int, dict[str, Any]] = {}
+
+    def entry(photo_id: int) -> dict[str, Any]:
+        if photo_id not in out:
+            out[photo_id] = {k: (list(v) if isinstance(v, list) else v) for k, v in _NO_VISION.items()}
+        return out[photo_id]
+
+    for photo_id, n in ctx.db.query("SELECT photo_id, count(*) FROM faces GROUP BY photo_id"):
+        entry(photo_id)["faces"] = n
+    for photo_id, person_id, name in ctx.db.query(
+        "SELECT DISTINCT f.photo_id, p.id, p.name FROM faces f JOIN people p ON p.id = f.person_id WHERE p.ignored = 0"
+    ):
+        entry(photo_id)["people"].append({"id": person_id, "name": name})
+    for photo_id, face_id, label, score, smiling in ctx.db.query(
+        "SELECT photo_id, face_id, label, score, smiling FROM expressions ORDER BY face_id"
+    ):
+        entry(photo_id)["expressions"].append({"face_id": face_id, "label": label, "score": round(score, 3),
+                                               "smiling": bool(smiling)})  # fmt: skip
+    for photo_id, tag, score in ctx.db.query("SELECT photo_id, tag, score FROM tags ORDER BY photo_id, score DESC"):
+        entry(photo_id)["tags"].append({"tag": tag, "score": round(score, 3)})
+    for photo_id, text, flags in ctx.db.query("SELECT photo_id, text, flags FROM texts"):
+        entry(photo_id)["text"] = {"text": text, "flags": json.loads(flags)}
+    for photo_id, explicit, score in ctx.db.query("SELECT photo_id, explicit, score FROM sensitive"):
+        entry(photo_id)["sensitive"] = {"explicit": bool(explicit), "score": round(score, 3)}
+    return out
 
 
 def _record(r: dict[str, Any]) -> dict[str, Any]:
