@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from camroll import __version__
+from camroll.cli.analysis import analysis_granted, print_analysis, run_analysis, summary_json
 from camroll.cli.common import HomeOption, JsonOption, RichReporter, app, console_err, ctx_for, print_json, progress_bar
 from camroll.library.places import update_places
 from camroll.library.scan import ScanSummary, scan
@@ -22,10 +23,12 @@ def scan_cmd(
     home: HomeOption = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not list each file with a problem.")] = False,
+    analyse: Annotated[bool, typer.Option("--analyze/--no-analyze", help="Then run what you granted (default: yes).")] = True,
     as_json: JsonOption = False,
 ) -> None:
-    """Catalog photos and read their metadata. Pointing camroll at a folder is your consent to
-    catalog it; nothing else is analysed without a separate consent."""
+    """Catalog photos and read their metadata, then run the analyses you have granted. Pointing
+    camroll at a folder is your consent to catalog it; nothing else is analysed without a
+    separate consent."""
     ctx, console = ctx_for(home), console_err()
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -34,13 +37,18 @@ def scan_cmd(
     with progress_bar(console) as progress:
         summary = scan(ctx, [str(p) for p in paths], RichReporter(progress, console, not quiet), workers)
     named = update_places(ctx)
+    analysis = None
+    if analyse and not summary.interrupted and analysis_granted(ctx):
+        analysis = run_analysis(ctx, console, workers, quiet)
     if as_json:
-        print_json({**vars(summary), "places_named": named})
+        print_json({**vars(summary), "places_named": named, "analysis": summary_json(analysis) if analysis else None})
     else:
         _print_scan_summary(console, summary, named)
+        if analysis:
+            print_analysis(console, analysis)
         _print_overview(console, catalog.overview(ctx), brief=True)
     ctx.close()
-    if summary.interrupted:
+    if summary.interrupted or (analysis and analysis.interrupted):
         raise typer.Exit(130)
 
 
