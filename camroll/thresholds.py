@@ -124,28 +124,38 @@ linkage does not chain look-alikes through one ambiguous face, as single linkage
 
 # --- faces -----------------------------------------------------------------------------------
 
-FACE_MIN_SCORE = 0.5
-"""BlazeFace's own operating point (MediaPipe's default min_detection_confidence)."""
+FACE_DETECT_SIDE = 640
+"""CenterFace looks at the analysis pixels shrunk to this longest side (never enlarged). LFW faces
+pasted 12 at a time into a 4032 px photo were all found from 2.5 % of its width (16 px at 640;
+9 of 12 at 2 %); at 512 all from 3 % (10 of 12 at 2.5 %), at 1024 all from 1.5 %. 640 takes
+30 ms a photo on one core, 512 24 ms, 1024 55 ms: 1024 would nearly double the per-photo cost for
+faces too small for a print anyway (FACE_MIN_PRINT_SIDE). On the test photos 512-1024 all found
+the same faces: one in every single-person photo, 2 of 2 in the couple, all 7 in the group selfie
+(BlazeFace full-range: 4)."""
 
-FACE_TILES = 2
-"""Besides the whole photo at 192 px, BlazeFace also looks at a 2 x 2 grid of overlapping tiles,
-each 1.5x a quarter of the photo, so faces a tenth of a group photo's width are found too.
-3 x 3 finds smaller ones at twice the detection time (still far below the face print's)."""
-
-FACE_CLOSEUP_PAD = 1.0
-"""BlazeFace full-range was trained on faces at a distance and misses most faces that fill the
-frame (a selfie, a face crop: 31 of 132 test crops found). One more pass over the photo centred
-in a grey canvas this many photo-widths wider on each side shows such faces at a size it knows
-(126 of 132); it costs one more 192 x 192 inference."""
+FACE_MIN_SCORE = 0.4
+"""CenterFace's score (0-1) from which a detection is a face. On the 84 scene and EXIF test
+photos, every detection at 0.4 or above was a real face (9, some blurred in the background);
+between 0.3 and 0.4 there were as many non-faces (a fir tree 0.38, a drawn face 0.38, a robot's
+face plate 0.35) as blurred real faces. The half face cut off by the frame of the group selfie
+scores 0.43, and the tight face crops of expressions/ are found in 129 of 132 photos."""
 
 FACE_NMS_OVERLAP = 0.3
-"""Detections of one face from the whole photo and from tiles overlap; the best one is kept when
-two boxes overlap by more than this (intersection over union)."""
+"""CenterFace marks one face at several neighbouring grid cells; the best one is kept when two
+boxes overlap by more than this (intersection over union)."""
 
-FACE_MIN_PRINT_SIDE = 32
-"""A face smaller than this (analysis pixels, about the side of its box) is kept as a face but
-gets no face print: dlib's print of a face upscaled from a few pixels is noise, and noise would
-join some person at random."""
+FACE_LEVEL_ANGLE = 30.0
+"""A face whose eye line is tilted more than this many degrees is turned upright before dlib's
+5-point predictor, which is seeded with an upright box and fails from about 45 degrees (median
+print drift 0.45 at 60 degrees, 0.70 at 90; turned upright: 0.07-0.08)."""
+
+FACE_MIN_PRINT_SIDE = 40
+"""A face smaller than this (analysis pixels, the side of the dlib-style box built from its eye
+and mouth points) is kept as a face but gets no face print. Measured print drift (median distance
+from the print of the same face at full size) by face width: 24 px 0.38, 32 px 0.27, 40 px 0.20,
+48 px 0.17, 64 px 0.12. Different people are mostly over 0.6 apart and the closest test pair of
+different people 0.57: at 40 px the drift alone takes a third of that, below it a print is noise
+that would join some person at random."""
 
 FACE_THUMB_SIDE = 160
 """Face crops for the people pages: this many pixels on their longest side."""
