@@ -1,6 +1,6 @@
 """Accuracy of camroll's vision capabilities on the real, labelled photos in ../shared/data/photos.
 
-    .venv/bin/python bench/accuracy.py [--workers N]
+    .venv/bin/python -m bench.accuracy [--workers N]
 
 Scans faces/, expressions/ and scenes/ into a temporary library, grants the capabilities each
 measure needs, analyses, and prints:

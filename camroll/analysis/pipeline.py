@@ -68,6 +68,8 @@ class Outcome:
     photo_id: int
     results: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Time spent per capability on this photo ("decode" included), for the benchmark."""
 
 
 @dataclass
@@ -76,6 +78,8 @@ class AnalysisSummary:
     planned: int = 0
     analysed: int = 0
     per_capability: Counter[str] = field(default_factory=Counter)
+    cpu_seconds: Counter[str] = field(default_factory=Counter)
+    """Summed worker time per capability (and "decode"), model loading included."""
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (path, capability, error)
     jobs: dict[str, str] = field(default_factory=dict)  # library-wide job -> what it did
     interrupted: bool = False
@@ -164,11 +168,13 @@ class _Worker:
 
     def run(self, job: Job) -> Outcome:
         out = Outcome(job.photo_id)
+        started = time.perf_counter()
         try:
             photo = decode(job.photo_id, job.hash, job.path, job.orientation, job.size)
         except DecodeError as e:
             out.errors = {c: str(e) for c in job.caps}
             return out
+        out.seconds["decode"] = time.perf_counter() - started
         for cap_id in job.caps:
             analyser = self.get(cap_id)
             available = {**job.upstream, **out.results}
@@ -176,11 +182,13 @@ class _Worker:
             if missing:
                 out.errors[cap_id] = f"needs {', '.join(missing)}, which has no result for this photo"
                 continue
+            started = time.perf_counter()
             try:
                 analyser.ensure_loaded()
                 out.results[cap_id] = analyser.analyse(photo, {n: available[n] for n in analyser.needs})
             except Exception as e:  # one model failing on one photo must not stop the rest
                 out.errors[cap_id] = f"{type(e).__name__}: {e}"
+            out.seconds[cap_id] = time.perf_counter() - started
         return out
 
 
@@ -262,6 +270,7 @@ def _write(ctx: AppContext, outcomes: list[Outcome], summary: AnalysisSummary, p
                 cls = analyser_class(capabilities.get(cap_id))
                 _state(conn, o.photo_id, cap_id, cls.version if cls else "?", "failed", error, now)
                 summary.failures.append((paths[o.photo_id], cap_id, error))
+            summary.cpu_seconds.update(o.seconds)
             if o.errors:
                 rep.problem(paths[o.photo_id], [f"{c}: {e}" for c, e in o.errors.items()])
             summary.analysed += 1

@@ -29,7 +29,8 @@ def run_analysis(ctx: AppContext, console: Console, workers: int | None, quiet: 
 
 
 def summary_json(summary: AnalysisSummary) -> dict[str, Any]:
-    return {**vars(summary), "per_capability": dict(summary.per_capability)}
+    return {**vars(summary), "per_capability": dict(summary.per_capability),
+            "cpu_seconds": {k: round(v, 3) for k, v in summary.cpu_seconds.items()}}  # fmt: skip
 
 
 def print_analysis(console: Console, summary: AnalysisSummary) -> None:
