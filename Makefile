@@ -47,13 +47,17 @@ $(APT_STAMP): Makefile
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; fi
 	@mkdir -p $(VENV) && touch $@
 
+DEMO_CAPABILITIES := places faces people expressions tags text sensitive duplicates quality
+
 run: $(STAMP)
 	$(BIN)/camroll scan $(RUN_PHOTOS)
 ifeq ($(strip $(PHOTOS)),)
 	@echo
-	@echo "Demo: granting 'places' for the sample gallery only, so you can see it work."
-	@echo "For your own photos this is your decision: camroll consent grant places"
-	$(BIN)/camroll consent grant places --scope $(SAMPLE)
+	@echo "Demo: granting every capability for the sample gallery folder only, so you can see them work."
+	@echo "For your own photos each is your decision: camroll consent status, then camroll consent grant ID"
+	$(BIN)/camroll consent grant $(DEMO_CAPABILITIES) --scope $(SAMPLE)
+	$(BIN)/camroll analyze --quiet
+	$(BIN)/camroll people
 	$(BIN)/camroll summary
 endif
 
@@ -64,8 +68,13 @@ lint: $(STAMP)
 test: $(STAMP) $(APT_STAMP) lint
 	$(BIN)/python -m pytest -q
 
+# The benchmarks' peer for faces, face_recognition, is installed only here (its own dependency
+# list would build dlib from source; dlib-bin already provides the module).
 bench: $(STAMP) $(APT_STAMP)
+	$(BIN)/python -m pip install -q --no-deps face-recognition==1.3.0
 	$(BIN)/python bench/metadata_scan.py
+	$(BIN)/python -m bench.accuracy
+	$(BIN)/python -m bench.vision
 
 clean:
 	rm -rf $(VENV) .camroll-home .pytest_cache .mypy_cache .ruff_cache

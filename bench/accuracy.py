@@ -30,7 +30,7 @@ from camroll.library.scan import scan
 from camroll.people.edit import listing
 from camroll.privacy import consent
 
-PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
+PHOTOS = (Path(__file__).resolve().parents[2] / "shared" / "data" / "photos").resolve()
 EXPRESSION_WORDS = {"anger": "angry", "disgust": "disgusted", "fear": "fearful", "happiness": "happy",
                     "neutral": "neutral", "sadness": "sad", "surprise": "surprised", "contempt": None}  # fmt: skip
 SCENE_WORDS = {"horses": "horse", "ferriswheel": "ferris wheel", "eagle": "bird", "lime": "fruit"}
