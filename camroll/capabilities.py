@@ -81,7 +81,7 @@ REGISTRY: tuple[Capability, ...] = (
         "there, so photos without a time zone get the right one.",
         depends_on=("metadata",),
         tables=(OwnedTable("photo_places"),),
-        job="camroll.library.places:update_places",
+        job="camroll.library.places:place_job",
     ),
     Capability(
         id="faces",

@@ -125,3 +125,9 @@ def update_places(ctx: AppContext) -> int:
             values,
         )
     return len(values)
+
+
+def place_job(ctx: AppContext) -> str:
+    """The ``places`` capability's library-wide step, as ``camroll analyze`` reports it."""
+    n = update_places(ctx)
+    return f"{n} photos newly placed" if n else "every consented photo with GPS already has its place"
