@@ -140,3 +140,24 @@ def test_revoking_people_forgets_names_and_assignments(ctx: AppContext) -> None:
     assert ctx.db.scalar("SELECT count(*) FROM people") == 0
     assert ctx.db.scalar("SELECT count(*) FROM faces WHERE person_id IS NOT NULL") == 0
     assert ctx.db.scalar("SELECT count(*) FROM faces") == 3, "faces stay: only people was revoked"
+
+
+def test_one_photo_never_holds_one_person_twice(ctx: AppContext) -> None:
+    """Twins (or a face and its reflection) in one photo: two faces that look alike are still
+    two people, both when clustered together and when joining a known person."""
+    ana = _centre()
+    with ctx.db.transaction() as conn:
+        photo = conn.execute(
+            "INSERT INTO photos (hash, format, kind, size, metadata_version, created_at) VALUES ('twins', 'jpeg', 'photo', 1, 1, ?)",
+            (now_iso(),),
+        ).lastrowid
+        for _ in range(2):
+            conn.execute("INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model)"
+                         " VALUES (?, 0, 0, 10, 10, 0.9, '[]', ?, 't')", (photo, _near(ana, 0.2).tobytes()))  # fmt: skip
+    update_people(ctx)
+    persons = [r[0] for r in ctx.db.query("SELECT person_id FROM faces WHERE photo_id = ?", (photo,))]
+    assert len(set(persons)) == 2
+    _add_faces(ctx, [_near(ana, 0.2) for _ in range(3)])
+    update_people(ctx)
+    persons = [r[0] for r in ctx.db.query("SELECT person_id FROM faces WHERE photo_id = ?", (photo,))]
+    assert len(set(persons)) == 2

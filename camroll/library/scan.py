@@ -191,7 +191,7 @@ def scan(ctx: AppContext, paths: list[str], reporter: Reporter | None = None, wo
             summary.seen += 1
             rep.advance()
             prior = known.get(file_path)
-            if prior is not None and prior == (st.st_size, st.st_mtime_ns, True):
+            if prior is not None and prior[:3] == (st.st_size, st.st_mtime_ns, True):
                 summary.unchanged += 1
                 continue
             todo.append(Found(file_path, st.st_size, st.st_mtime_ns, root_id))
@@ -213,7 +213,7 @@ def scan(ctx: AppContext, paths: list[str], reporter: Reporter | None = None, wo
     except KeyboardInterrupt:
         summary.interrupted = True
     if not summary.interrupted:
-        summary.removed = _mark_missing(ctx, [os.path.abspath(os.fsencode(p)) for p in paths], seen_paths)
+        summary.removed = _mark_missing(ctx, [os.path.abspath(os.fsencode(p)) for p in paths], seen_paths, known)
         with db.transaction() as conn:
             conn.executemany("UPDATE roots SET last_scan_at = ? WHERE path_bytes = ?",
                              [(now_iso(), os.path.abspath(os.fsencode(p))) for p in paths])  # fmt: skip
@@ -238,14 +238,16 @@ def _read_all_files(todo: list[Found], workers: int) -> Iterator[ReadResult]:
         pool.join()
 
 
-def _known_files(ctx: AppContext) -> dict[bytes, tuple[int, int, bool]]:
-    """path -> (size, mtime_ns, settled) where settled means 'read fine by this reader version'."""
+def _known_files(ctx: AppContext) -> dict[bytes, tuple[int, int, bool, bool]]:
+    """path -> (size, mtime_ns, settled, present): settled means 'read fine by this reader
+    version', present 'not marked missing'."""
     rows = ctx.db.conn.execute(
         "SELECT f.path_bytes, f.size, f.mtime_ns, f.state != 'failed' AND f.state != 'missing'"
-        " AND coalesce(p.metadata_version, 0) = ? FROM files f LEFT JOIN photos p ON p.id = f.photo_id",
+        " AND coalesce(p.metadata_version, 0) = ?, f.state != 'missing'"
+        " FROM files f LEFT JOIN photos p ON p.id = f.photo_id",
         (METADATA_VERSION,),
     )
-    return {r[0]: (r[1], r[2], bool(r[3])) for r in rows}
+    return {r[0]: (r[1], r[2], bool(r[3]), bool(r[4])) for r in rows}
 
 
 def _root_id(ctx: AppContext, root: bytes) -> int:
@@ -328,16 +330,12 @@ def _has_other_copy(conn: sqlite3.Connection, photo_id: int, path: bytes) -> boo
     ).fetchone() is not None
 
 
-def _mark_missing(ctx: AppContext, roots: list[bytes], seen: set[bytes]) -> int:
-    """Files under the scanned roots that were not found this time: mark them missing."""
-    gone: list[bytes] = []
-    for root in roots:
-        prefix = root.rstrip(b"/") + b"/"
-        rows = ctx.db.conn.execute(
-            "SELECT path_bytes FROM files WHERE state != 'missing' AND (path_bytes = ? OR substr(path_bytes, 1, ?) = ?)",
-            (root, len(prefix), prefix),
-        )
-        gone.extend(r[0] for r in rows if r[0] not in seen)
+def _mark_missing(ctx: AppContext, roots: list[bytes], seen: set[bytes],
+                  known: dict[bytes, tuple[int, int, bool, bool]]) -> int:  # fmt: skip
+    """Files under the scanned roots, present before this scan, not found now: mark them missing.
+    (Files new in this scan were all seen, so the catalog as it was before the scan suffices.)"""
+    prefixes = tuple(root.rstrip(b"/") + b"/" for root in roots)
+    gone = [p for p, v in known.items() if v[3] and p not in seen and (p in roots or p.startswith(prefixes))]
     if gone:
         with ctx.db.transaction() as conn:
             conn.executemany("UPDATE files SET state = 'missing', missing_since = ? WHERE path_bytes = ?",

@@ -40,7 +40,7 @@ def _embeddings(blobs: list[bytes]) -> np.ndarray:
 
 def update_people(ctx: AppContext) -> str:
     """Assign every face without a person; return what was done, in words."""
-    rows = ctx.db.query("SELECT id, person_id, embedding FROM faces WHERE embedding IS NOT NULL ORDER BY id")
+    rows = ctx.db.query("SELECT id, photo_id, person_id, embedding FROM faces WHERE embedding IS NOT NULL ORDER BY id")
     if not rows:
         return "no faces yet"
     rejected = {(r[0], r[1]) for r in ctx.db.query("SELECT face_id, person_id FROM face_rejections")}
@@ -53,13 +53,18 @@ def update_people(ctx: AppContext) -> str:
     if assigned:
         known = _embeddings([r["embedding"] for r in assigned])
         owners = np.array([r["person_id"] for r in assigned])
+        in_photo: dict[int, set[int]] = {}
+        for r in assigned:
+            in_photo.setdefault(r["photo_id"], set()).add(r["person_id"])
         for face in waiting:
-            choice = _attach(_embeddings([face["embedding"]])[0], known, owners, face["id"], rejected)
+            # One person appears once in a photo: the people already in it are not candidates.
+            taken = {(face["id"], p) for p in in_photo.get(face["photo_id"], set())}
+            choice = _attach(_embeddings([face["embedding"]])[0], known, owners, face["id"], rejected | taken)
             if choice is not None:
                 attached.append((face["id"], *choice))
     done = {f for f, _, _ in attached}
     rest = [r for r in waiting if r["id"] not in done]
-    clusters = _cluster(_embeddings([r["embedding"] for r in rest])) if rest else []
+    clusters = _cluster(_embeddings([r["embedding"] for r in rest]), [r["photo_id"] for r in rest]) if rest else []
 
     now, tag = now_iso(), f"auto:{VERSION}"
     new_people = 0
@@ -100,15 +105,24 @@ def _attach(
     return person, max(0.0, 1.0 - best / thresholds.PEOPLE_ATTACH_DISTANCE)
 
 
-def _cluster(vectors: np.ndarray) -> list[tuple[list[int], float]]:
-    """Average-linkage clusters cut at PEOPLE_CLUSTER_DISTANCE: (member indices, mean spread)."""
+def _cluster(vectors: np.ndarray, photos: list[int]) -> list[tuple[list[int], float]]:
+    """Average-linkage clusters cut at PEOPLE_CLUSTER_DISTANCE: (member indices, mean spread).
+    A cluster holding two faces of one photo (one person is in a photo once) keeps the face
+    closest to the rest; the others become people of their own, which a person can merge."""
     if len(vectors) == 1:
         return [([0], 0.0)]
     labels = fcluster(linkage(vectors, method="average", metric="euclidean"),
                       t=thresholds.PEOPLE_CLUSTER_DISTANCE, criterion="distance")  # fmt: skip
-    out = []
+    out: list[tuple[list[int], float]] = []
     for label in np.unique(labels):
         members = [int(i) for i in np.nonzero(labels == label)[0]]
+        if len({photos[i] for i in members}) < len(members):
+            centre = vectors[members].mean(axis=0)
+            kept: dict[int, int] = {}
+            for i in sorted(members, key=lambda i: float(np.linalg.norm(vectors[i] - centre))):
+                kept.setdefault(photos[i], i)
+            out.extend(([i], 0.0) for i in members if i not in kept.values())
+            members = sorted(kept.values())
         spread = float(pdist(vectors[members]).mean()) if len(members) > 1 else 0.0
         out.append((members, spread))
     return out
