@@ -17,7 +17,6 @@ interrupted run keeps what was finished and the next run resumes.
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
 import sqlite3
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from camroll import capabilities, thresholds
+from camroll import workers as workers_module
 from camroll.analysis.base import Analyser
 from camroll.analysis.decode import DecodeError, decode
 from camroll.config import AppContext
@@ -214,15 +214,7 @@ def _outcomes(jobs: list[Job], workers: int, cache_dir: Path | None) -> Iterator
         for job in jobs:
             yield local.run(job)
         return
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(threads, cache_dir))
-    try:
-        yield from pool.imap_unordered(_run_in_worker, jobs, chunksize=1)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    yield from workers_module.stream(_run_in_worker, jobs, workers, 1, _init_worker, (threads, cache_dir))
 
 
 def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | None = None) -> AnalysisSummary:

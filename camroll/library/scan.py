@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
-import multiprocessing
 import os
 import sqlite3
 import stat
@@ -36,6 +35,7 @@ from camroll.library.metadata import PhotoMeta, extract
 from camroll.privacy import consent
 from camroll.progress import Reporter, Silent
 from camroll.store.db import now_iso
+from camroll.workers import stream
 
 _MEDIA_EXTENSIONS_BYTES = frozenset(e[1:].encode() for e in MEDIA_EXTENSIONS)
 
@@ -226,16 +226,7 @@ def _read_all_files(todo: list[Found], workers: int) -> Iterator[ReadResult]:
         for found in todo:
             yield read_file(found)
         return
-    # fork: workers inherit the imported readers instantly; they touch no database handle.
-    pool = multiprocessing.get_context("fork").Pool(workers)
-    try:
-        yield from pool.imap_unordered(read_file, todo, chunksize=64)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    yield from stream(read_file, todo, workers, chunksize=64)
 
 
 def _known_files(ctx: AppContext) -> dict[bytes, tuple[int, int, bool, bool]]:
