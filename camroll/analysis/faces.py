@@ -214,7 +214,9 @@ class FaceAnalyser(Analyser):
             return None
         x1, y1, x2, y2 = box
         pad = 0.25 * max(x2 - x1, y2 - y1)
-        crop = Image.fromarray(photo.pixels).crop((int(x1 - pad), int(y1 - pad), int(x2 + pad), int(y2 + pad)))
+        h, w = photo.pixels.shape[:2]  # the margin stops at the photo's edge (no black bars)
+        crop = Image.fromarray(photo.pixels).crop((max(0, int(x1 - pad)), max(0, int(y1 - pad)),
+                                                   min(w, int(x2 + pad)), min(h, int(y2 + pad))))  # fmt: skip
         crop.thumbnail((thresholds.FACE_THUMB_SIDE, thresholds.FACE_THUMB_SIDE))
         folder = self.cache_dir / "faces"
         folder.mkdir(parents=True, exist_ok=True)
