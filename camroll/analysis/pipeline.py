@@ -31,7 +31,7 @@ from camroll import workers as workers_module
 from camroll.analysis.base import Analyser
 from camroll.analysis.decode import DecodeError, decode
 from camroll.config import AppContext
-from camroll.privacy import consent
+from camroll.privacy import audit, consent
 from camroll.progress import Reporter, Silent
 from camroll.store.db import now_iso
 
@@ -243,6 +243,9 @@ def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | No
                 job: Callable[[AppContext], object] = load(cap.job)
                 summary.jobs[cap.id] = str(job(ctx))
     summary.seconds = time.perf_counter() - started
+    audit.record(ctx, "analysis", granted=summary.granted, photos=summary.analysed,
+                 per_capability=dict(summary.per_capability), failures=len(summary.failures),
+                 jobs=summary.jobs, interrupted=summary.interrupted)  # fmt: skip
     return summary
 
 

@@ -6,10 +6,12 @@ area and registers them on the one Typer ``app``.
 """
 
 from camroll.cli import analysis, consent, library  # noqa: F401 - registers their commands
+from camroll.cli.audit import audit_app
 from camroll.cli.common import app
 from camroll.cli.people import people_app
 
 app.add_typer(people_app, name="people")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ from camroll.config import AppContext
 from camroll.library.container import NotAnImage
 from camroll.library.formats import MEDIA_EXTENSIONS, read_container
 from camroll.library.metadata import PhotoMeta, extract
-from camroll.privacy import consent
+from camroll.privacy import audit, consent
 from camroll.progress import Reporter, Silent
 from camroll.store.db import now_iso
 from camroll.workers import stream
@@ -218,6 +218,8 @@ def scan(ctx: AppContext, paths: list[str], reporter: Reporter | None = None, wo
             conn.executemany("UPDATE roots SET last_scan_at = ? WHERE path_bytes = ?",
                              [(now_iso(), os.path.abspath(os.fsencode(p))) for p in paths])  # fmt: skip
     summary.seconds = time.perf_counter() - started
+    audit.record(ctx, "scan", roots=summary.roots, files=summary.seen, read=summary.read, new_photos=summary.new_photos,
+                 failed=summary.failed, removed=summary.removed, interrupted=summary.interrupted)  # fmt: skip
     return summary
 
 

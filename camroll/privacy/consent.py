@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from camroll import capabilities
 from camroll.config import POLICY_VERSION, AppContext
+from camroll.privacy import audit
 from camroll.privacy.purge import PurgeReport, purge
 from camroll.store.db import now_iso
 
@@ -127,3 +128,5 @@ def _append(ctx: AppContext, action: str, capability: str, scope: str, note: str
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (now_iso(), ctx.actor, action, capability, scope, POLICY_VERSION, note),
         )
+        audit.record_in(conn, ctx.actor, f"consent.{action}",
+                        {"capability": capability, "scope": scope, "policy_version": POLICY_VERSION, "note": note})  # fmt: skip

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from camroll.capabilities import Capability
 from camroll.config import AppContext
+from camroll.privacy import audit
 
 
 @dataclass
@@ -75,6 +76,7 @@ def purge(ctx: AppContext, cap: Capability, scope: str) -> PurgeReport:
         conn.execute("DELETE FROM purge_scope")
     for sub in cap.folders:
         report.files += _delete_hashed_files(ctx.config.home / sub, hashes)
+    audit.record(ctx, "purge", capability=cap.id, scope=scope, rows=report.rows, files=report.files)
     ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return report
 
