@@ -100,3 +100,19 @@ def consent_revoke(
         console.print(f"{capabilities.get(r.capability).title}: revoked; deleted {r.describe()}.")
 
 
+@app.command("forget")
+def forget_cmd(
+    home: HomeOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do it without asking.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete everything camroll knows about your photos: catalog, places, faces, people, tags,
+    text... Your photos themselves are never touched. The consent ledger and audit log remain."""
+    if not yes and not typer.confirm("Delete everything camroll derived from your photos?"):
+        raise typer.Exit(1)
+    reports = consent.forget(ctx_for(home))
+    if as_json:
+        print_json([{**vars(r), "total": r.total} for r in reports])
+        return
+    total = sum(r.total for r in reports)
+    Console().print(f"Forgotten: {total} rows and files deleted, database compacted. Your photos were not touched.")

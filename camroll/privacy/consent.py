@@ -130,3 +130,18 @@ def _append(ctx: AppContext, action: str, capability: str, scope: str, note: str
         )
         audit.record_in(conn, ctx.actor, f"consent.{action}",
                         {"capability": capability, "scope": scope, "policy_version": POLICY_VERSION, "note": note})  # fmt: skip
+
+
+def forget(ctx: AppContext) -> list[PurgeReport]:
+    """Revoke everything, everywhere: every capability's derived data is deleted, the catalog too.
+
+    The consent ledger and the audit log stay (they record that this happened, and contain no
+    photo data); the database file is then vacuumed so no deleted page survives in it.
+    """
+    reports: list[PurgeReport] = []
+    for cap in reversed(capabilities.REGISTRY):  # dependents are declared after what they need
+        if active_scopes(ctx, cap.id) or cap.granted_by_scan:
+            reports.extend(r for r in revoke(ctx, cap.id, EVERYTHING, note="camroll forget") if r.total or r.capability == cap.id)
+    ctx.db.conn.execute("VACUUM")
+    ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return reports
