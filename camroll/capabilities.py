@@ -46,6 +46,9 @@ class Capability:
     """Further ``(what, SQL)`` steps of a purge, after the tables, for what is not a table of its
     own (assignments stored on another capability's rows). The SQL may use the temporary table
     ``purge_scope(id)`` of the photos in scope; ``what`` names the rows in the purge report."""
+    key: str | None = None
+    """Name of the encryption key sealing this capability's data at rest; revoking it everywhere
+    destroys the key (crypto-shredding), so no backup of the database can bring the data back."""
     folders: tuple[str, ...] = ()
     """Folders under CAMROLL_HOME whose files are named after a photo's hash (``<hash>*``)."""
     analyser: str | None = None
@@ -92,6 +95,7 @@ REGISTRY: tuple[Capability, ...] = (
         biometric=True,
         tables=(OwnedTable("faces"),),
         folders=("cache/faces",),
+        key="biometric",
         analyser="camroll.analysis.faces:FaceAnalyser",
     ),
     Capability(

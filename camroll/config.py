@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from camroll.library.places import Geocoder
+    from camroll.privacy.crypto import Sealer
     from camroll.store.db import Database
 
 POLICY_VERSION = "2026-11-26.1"
@@ -76,6 +77,15 @@ class AppContext:
 
             self._geocoder = Geocoder()
         return self._geocoder
+
+    def sealer(self, key: str) -> Sealer:
+        """The sealer of a named key (``biometric``: face prints), one per context."""
+        from camroll.privacy.crypto import Sealer
+
+        cached = self.extras.get(f"sealer:{key}")
+        if cached is None:
+            cached = self.extras[f"sealer:{key}"] = Sealer(self.config.home / "keys" / f"{key}.key", key.encode())
+        return cached
 
     def close(self) -> None:
         if self._db is not None:

@@ -39,7 +39,7 @@ def _add_faces(ctx: AppContext, vectors: list[np.ndarray]) -> list[int]:
             ).lastrowid
             ids.append(int(conn.execute(
                 "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model) VALUES (?, 0, 0, 10, 10, 0.9, '[]', ?, 't')",
-                (photo, v.tobytes()),
+                (photo, ctx.sealer("biometric").seal(v.tobytes())),
             ).lastrowid or 0))  # fmt: skip
     return ids
 
@@ -153,7 +153,8 @@ def test_one_photo_never_holds_one_person_twice(ctx: AppContext) -> None:
         ).lastrowid
         for _ in range(2):
             conn.execute("INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model)"
-                         " VALUES (?, 0, 0, 10, 10, 0.9, '[]', ?, 't')", (photo, _near(ana, 0.2).tobytes()))  # fmt: skip
+                         " VALUES (?, 0, 0, 10, 10, 0.9, '[]', ?, 't')",
+                         (photo, ctx.sealer("biometric").seal(_near(ana, 0.2).tobytes())))  # fmt: skip
     update_people(ctx)
     persons = [r[0] for r in ctx.db.query("SELECT person_id FROM faces WHERE photo_id = ?", (photo,))]
     assert len(set(persons)) == 2

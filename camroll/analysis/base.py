@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 import sqlite3
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -69,6 +70,11 @@ class Analyser(ABC):
     @abstractmethod
     def analyse(self, photo: Decoded, upstream: dict[str, Any]) -> Any:
         """Analyse one photo. ``upstream`` holds this photo's results of ``needs``."""
+
+    @classmethod
+    def seal(cls, result: Any, sealer: Callable[[bytes], bytes]) -> Any:
+        """Encrypt what must not rest in clear (face prints) before ``store``; runs in the writer."""
+        return result
 
     @classmethod
     def stored(cls, conn: sqlite3.Connection, photo_id: int) -> Any:

@@ -34,7 +34,8 @@ import io
 import json
 import math
 import sqlite3
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -225,6 +226,11 @@ class FaceAnalyser(Analyser):
         crop.save(buf, "JPEG", quality=88)
         (folder / name).write_bytes(buf.getvalue())
         return name
+
+    @classmethod
+    def seal(cls, result: Any, sealer: Callable[[bytes], bytes]) -> FaceResult:
+        r: FaceResult = result
+        return FaceResult([replace(f, embedding=sealer(f.embedding) if f.embedding else None) for f in r.faces])
 
     @classmethod
     def stored(cls, conn: sqlite3.Connection, photo_id: int) -> FaceResult:

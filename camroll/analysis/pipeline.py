@@ -258,6 +258,9 @@ def _write(ctx: AppContext, outcomes: list[Outcome], summary: AnalysisSummary, p
             for cap_id, result in o.results.items():
                 cls = analyser_class(capabilities.get(cap_id))
                 assert cls is not None
+                cap = capabilities.get(cap_id)
+                if cap.key:
+                    result = cls.seal(result, ctx.sealer(cap.key).seal)
                 cls.store(conn, o.photo_id, result, cls.version)
                 _state(conn, o.photo_id, cap_id, cls.version, "done", None, now)
                 summary.per_capability[cap_id] += 1

@@ -23,12 +23,15 @@ their new faces, so a stranger stays hidden.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.privacy.crypto import KeyDestroyed
 from camroll.store.db import now_iso
 
 VERSION = "attach-knn3-avglink-v1"
@@ -38,11 +41,22 @@ def _embeddings(blobs: list[bytes]) -> np.ndarray:
     return np.stack([np.frombuffer(b, dtype=np.float32) for b in blobs]) if blobs else np.zeros((0, 128), np.float32)
 
 
+def _opened(ctx: AppContext, rows: list[Any]) -> list[dict[str, Any]]:
+    """Face rows with their prints decrypted (they rest sealed under the ``biometric`` key)."""
+    sealer = ctx.sealer("biometric")
+    return [{"id": r["id"], "photo_id": r["photo_id"], "person_id": r["person_id"],
+             "embedding": sealer.open(r["embedding"])} for r in rows]  # fmt: skip
+
+
 def update_people(ctx: AppContext) -> str:
     """Assign every face without a person; return what was done, in words."""
-    rows = ctx.db.query("SELECT id, photo_id, person_id, embedding FROM faces WHERE embedding IS NOT NULL ORDER BY id")
-    if not rows:
+    sealed = ctx.db.query("SELECT id, photo_id, person_id, embedding FROM faces WHERE embedding IS NOT NULL ORDER BY id")
+    if not sealed:
         return "no faces yet"
+    try:
+        rows = _opened(ctx, sealed)
+    except KeyDestroyed:
+        return "face prints cannot be read: their key was destroyed (revoke and grant faces again)"
     rejected = {(r[0], r[1]) for r in ctx.db.query("SELECT face_id, person_id FROM face_rejections")}
     assigned = [r for r in rows if r["person_id"] is not None]
     waiting = [r for r in rows if r["person_id"] is None]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from camroll.capabilities import Capability
 from camroll.config import AppContext
 from camroll.privacy import audit
+from camroll.privacy.crypto import shred
 
 
 @dataclass
@@ -76,6 +77,8 @@ def purge(ctx: AppContext, cap: Capability, scope: str) -> PurgeReport:
         conn.execute("DELETE FROM purge_scope")
     for sub in cap.folders:
         report.files += _delete_hashed_files(ctx.config.home / sub, hashes)
+    if cap.key and scope == "*" and shred(ctx.config.home / "keys" / f"{cap.key}.key"):
+        report.rows["encryption keys destroyed"] = 1
     audit.record(ctx, "purge", capability=cap.id, scope=scope, rows=report.rows, files=report.files)
     ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return report
