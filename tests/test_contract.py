@@ -94,3 +94,17 @@ def test_database_and_home_are_private(ctx: AppContext) -> None:
     ctx.db  # noqa: B018 - opening creates them
     assert ctx.config.home.stat().st_mode & 0o777 == 0o700
     assert ctx.config.db_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_every_capability_is_documented() -> None:
+    """A capability nobody can read about is one nobody can consent to knowingly: each registry
+    entry must appear in the README's analysis table (or privacy section) and its model in
+    docs/models.md when it has one."""
+    from camroll import capabilities
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    models = (REPO / "docs" / "models.md").read_text(encoding="utf-8")
+    for cap in capabilities.REGISTRY:
+        assert f"| {cap.id}" in readme or f"`{cap.id}`" in readme or cap.granted_by_scan, f"{cap.id} missing from README"
+        if cap.analyser:
+            assert cap.id in models, f"{cap.id} missing from docs/models.md"
