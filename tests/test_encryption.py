@@ -71,3 +71,20 @@ def test_a_folder_revoke_keeps_the_key_for_the_other_folders(analysed: Path) -> 
     remaining = _prints(analysed)
     assert remaining and all(len(ctx.sealer("biometric").open(b)) == 512 for b in remaining)
     ctx.close()
+
+
+def test_face_crops_rest_sealed_and_open_for_camroll(analysed: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    from camroll.people.edit import face_crop
+
+    crops = list((analysed / "cache" / "faces").glob("*"))
+    assert crops and all(p.name.endswith(".jpg.sealed") for p in crops)
+    assert not any(p.read_bytes().startswith(b"\xff\xd8") for p in crops), "no crop is a readable JPEG on disk"
+    ctx = AppContext(Config(home=analysed))
+    face_id = ctx.db.scalar("SELECT id FROM faces WHERE thumb IS NOT NULL LIMIT 1")
+    data = face_crop(ctx, face_id)
+    assert data is not None and Image.open(io.BytesIO(data)).size[0] > 20
+    ctx.close()

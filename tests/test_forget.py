@@ -18,7 +18,7 @@ def test_forget_leaves_no_trace_of_a_photo(tmp_path: Path, photos_dir: Path) -> 
     run_cli(home, "analyze")
     records = run_cli(home, "photos", "--json")
     secrets = {r["hash"] for r in records} | {"Berkeley", "IMG_5910", "deepface_couple"}
-    assert list((home / "cache" / "faces").glob("*.jpg"))
+    assert list((home / "cache" / "faces").glob("*.jpg.sealed"))
 
     reports = run_cli(home, "forget", "--yes", "--json")
     assert sum(r["total"] for r in reports) > 0

@@ -24,7 +24,7 @@ def test_faces_are_found_and_clustered_into_the_right_people(tmp_path: Path) -> 
     assert result["detection_rate"] >= 0.98
     assert result["precision"] >= 0.98 and result["recall"] >= 0.98
     faces = ctx.db.scalar("SELECT count(*) FROM faces")
-    thumbs = list((ctx.config.cache_dir / "faces").glob("*.jpg"))
+    thumbs = list((ctx.config.cache_dir / "faces").glob("*.jpg.sealed"))
     assert faces >= 87 and len(thumbs) == faces, "every face has its crop"
     ctx.close()
 

@@ -47,7 +47,7 @@ def test_revoking_faces_deletes_faces_prints_crops_and_people(tmp_path: Path, fe
     run_cli(home, "analyze")
     ctx = AppContext(Config(home=home))
     faces, people = _count(ctx, "faces"), _count(ctx, "people")
-    crops = list((home / "cache" / "faces").glob("*.jpg"))
+    crops = list((home / "cache" / "faces").glob("*.jpg.sealed"))
     assert faces >= 8 and people >= 2 and len(crops) == faces and _count(ctx, "expressions") == faces
     person = run_cli(home, "people", "--json")[0]["id"]
     run_cli(home, "people", "name", str(person), "Ana")

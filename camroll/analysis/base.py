@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from camroll.analysis.decode import Decoded
+from camroll.privacy.crypto import Sealer
 
 
 class ModelFileError(RuntimeError):
@@ -53,10 +54,12 @@ class Analyser(ABC):
     needs: ClassVar[tuple[str, ...]] = ()
     """Capabilities whose results for the same photo this analyser reads (run before it)."""
 
-    def __init__(self, threads: int = 1, cache_dir: Path | None = None) -> None:
+    def __init__(self, threads: int = 1, cache_dir: Path | None = None, sealer: Sealer | None = None) -> None:
         self.threads = threads
         self.cache_dir = cache_dir
         """Where an analyser may write derived files (face crops), named by the photo's hash."""
+        self.sealer = sealer
+        """For a capability with a ``key``: seals the files it writes (the writer seals rows)."""
         self._loaded = False
 
     def ensure_loaded(self) -> None:

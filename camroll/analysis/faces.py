@@ -221,10 +221,13 @@ class FaceAnalyser(Analyser):
         crop.thumbnail((thresholds.FACE_THUMB_SIDE, thresholds.FACE_THUMB_SIDE))
         folder = self.cache_dir / "faces"
         folder.mkdir(parents=True, exist_ok=True)
-        name = f"{photo.hash}_{n}.jpg"
         buf = io.BytesIO()
         crop.save(buf, "JPEG", quality=88)
-        (folder / name).write_bytes(buf.getvalue())
+        if self.sealer is None:  # an analyser used on its own (tests, tools): a plain JPEG
+            name, data = f"{photo.hash}_{n}.jpg", buf.getvalue()
+        else:  # in the pipeline: sealed like the face prints, so revoking faces shreds it too
+            name, data = f"{photo.hash}_{n}.jpg.sealed", self.sealer.seal(buf.getvalue())
+        (folder / name).write_bytes(data)
         return name
 
     @classmethod

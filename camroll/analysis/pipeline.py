@@ -32,6 +32,7 @@ from camroll.analysis.base import Analyser
 from camroll.analysis.decode import DecodeError, decode
 from camroll.config import AppContext
 from camroll.privacy import audit, consent
+from camroll.privacy.crypto import Sealer
 from camroll.progress import Reporter, Silent
 from camroll.store.db import now_iso
 
@@ -155,15 +156,16 @@ def _all_dependencies(cap: capabilities.Capability) -> list[str]:
 class _Worker:
     """One per worker process: the analysers it has loaded, reused for every photo."""
 
-    def __init__(self, threads: int, cache_dir: Path | None) -> None:
-        self.threads, self.cache_dir = threads, cache_dir
+    def __init__(self, threads: int, cache_dir: Path | None, sealers: dict[str, Sealer]) -> None:
+        self.threads, self.cache_dir, self.sealers = threads, cache_dir, sealers
         self.analysers: dict[str, Analyser] = {}
 
     def get(self, cap_id: str) -> Analyser:
         if cap_id not in self.analysers:
-            cls = analyser_class(capabilities.get(cap_id))
+            cap = capabilities.get(cap_id)
+            cls = analyser_class(cap)
             assert cls is not None
-            self.analysers[cap_id] = cls(self.threads, self.cache_dir)
+            self.analysers[cap_id] = cls(self.threads, self.cache_dir, self.sealers.get(cap.key or ""))
         return self.analysers[cap_id]
 
     def run(self, job: Job) -> Outcome:
@@ -197,9 +199,9 @@ class _Worker:
 _PROCESS_WORKER: _Worker | None = None
 
 
-def _init_worker(threads: int, cache_dir: Path | None) -> None:
+def _init_worker(threads: int, cache_dir: Path | None, sealers: dict[str, Sealer]) -> None:
     global _PROCESS_WORKER
-    _PROCESS_WORKER = _Worker(threads, cache_dir)
+    _PROCESS_WORKER = _Worker(threads, cache_dir, sealers)
 
 
 def _run_in_worker(job: Job) -> Outcome:
@@ -207,14 +209,23 @@ def _run_in_worker(job: Job) -> Outcome:
     return _PROCESS_WORKER.run(job)
 
 
-def _outcomes(jobs: list[Job], workers: int, cache_dir: Path | None) -> Iterator[Outcome]:
+def _outcomes(jobs: list[Job], workers: int, cache_dir: Path | None, sealers: dict[str, Sealer]) -> Iterator[Outcome]:
     threads = max(1, (os.cpu_count() or 1) // max(1, workers))
     if workers <= 1 or len(jobs) < 2:
-        local = _Worker(threads, cache_dir)
+        local = _Worker(threads, cache_dir, sealers)
         for job in jobs:
             yield local.run(job)
         return
-    yield from workers_module.stream(_run_in_worker, jobs, workers, 1, _init_worker, (threads, cache_dir))
+    yield from workers_module.stream(_run_in_worker, jobs, workers, 1, _init_worker, (threads, cache_dir, sealers))
+
+
+def _sealers(ctx: AppContext, jobs: list[Job]) -> dict[str, Sealer]:
+    """The keys the planned capabilities need, created now, before workers fork."""
+    keys = {capabilities.get(c).key for job in jobs for c in job.caps} - {None}
+    sealers = {key: ctx.sealer(key) for key in keys if key}
+    for sealer in sealers.values():
+        sealer.ensure_key()
+    return sealers
 
 
 def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | None = None) -> AnalysisSummary:
@@ -228,7 +239,7 @@ def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | No
     pending: list[Outcome] = []
     last = time.monotonic()
     try:
-        for outcome in _outcomes(jobs, workers or ctx.config.workers, ctx.config.cache_dir):
+        for outcome in _outcomes(jobs, workers or ctx.config.workers, ctx.config.cache_dir, _sealers(ctx, jobs)):
             pending.append(outcome)
             rep.advance()
             if len(pending) >= thresholds.ANALYSIS_BATCH or time.monotonic() - last > thresholds.SCAN_COMMIT_SECONDS:

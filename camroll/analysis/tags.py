@@ -32,6 +32,7 @@ from PIL import Image
 from camroll import thresholds
 from camroll.analysis.base import Analyser, package_file
 from camroll.analysis.decode import Decoded, to_pil
+from camroll.privacy.crypto import Sealer
 
 # --- fixed by the model --------------------------------------------------------------------
 
@@ -150,8 +151,8 @@ class TagAnalyser(Analyser):
     version = "efficientnet-lite0-in1k/words-v1"
     """Model + table version: change the suffix whenever tag_words.tsv or a threshold changes."""
 
-    def __init__(self, threads: int = 1, cache_dir: Path | None = None) -> None:
-        super().__init__(threads, cache_dir)
+    def __init__(self, threads: int = 1, cache_dir: Path | None = None, sealer: Sealer | None = None) -> None:
+        super().__init__(threads, cache_dir, sealer)
         self._model: Any = None
 
     def load(self) -> None:

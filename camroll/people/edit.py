@@ -142,3 +142,15 @@ def listing(ctx: AppContext, include_ignored: bool = False) -> list[dict[str, An
                     "face_count": len(mine), "photo_count": len({f["photo_id"] for f in mine}), "faces": mine})  # fmt: skip
     return sorted(out, key=lambda p: (p["name"] is None, -p["face_count"], p["id"]))
 
+
+
+def face_crop(ctx: AppContext, face_id: int) -> bytes | None:
+    """A face's crop as JPEG bytes (opened if it rests sealed), or None if it has none."""
+    name = ctx.db.scalar("SELECT thumb FROM faces WHERE id = ?", (face_id,))
+    if not name:
+        return None
+    path = ctx.config.cache_dir / "faces" / name
+    if not path.is_file():
+        return None
+    data = path.read_bytes()
+    return ctx.sealer("biometric").open(data) if name.endswith(".sealed") else data

@@ -43,6 +43,10 @@ class Sealer:
             self._aead = AESGCM(self.key_file.read_bytes())
         return self._aead
 
+    def ensure_key(self) -> None:
+        """Create the key now (before worker processes start, so they never race to create it)."""
+        self._cipher(create=True)
+
     def seal(self, data: bytes) -> bytes:
         nonce = os.urandom(12)
         return MAGIC + nonce + self._cipher(create=True).encrypt(nonce, data, self.purpose)
