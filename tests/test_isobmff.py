@@ -482,15 +482,31 @@ def test_pillow_avif_roundtrip() -> None:
 # --- CR3 ------------------------------------------------------------------------------------
 
 
+def gps_tiff(lat: tuple[int, int, int], lon: tuple[int, int, int], ns: bytes, ew: bytes) -> bytes:
+    """A GPS IFD as a TIFF block of its own, as Canon's CMT4 stores it (little-endian, by hand)."""
+    entries = [(1, 2, 2, ns + b"\0\0\0"), (2, 5, 3, None), (3, 2, 2, ew + b"\0\0\0"), (4, 5, 3, None)]
+    data_at = 8 + 2 + 12 * len(entries) + 4
+    body, extra = b"", b""
+    for tag, typ, count, inline in entries:
+        if inline is None:
+            values = lat if tag == 2 else lon
+            inline = struct.pack("<I", data_at + len(extra))
+            extra += b"".join(struct.pack("<II", v, 1) for v in values)
+        body += struct.pack("<HHI", tag, typ, count) + inline
+    return b"II*\0" + struct.pack("<I", 8) + struct.pack("<H", len(entries)) + body + b"\0\0\0\0" + extra
+
+
 def test_cr3_built() -> None:
     cmt1 = exif_tiff(t271="Canon", t272="Canon EOS R5", t256=8192, t257=5464)
     cmt2 = exif_tiff(t36867="2021:06:01 12:00:00")
+    cmt4 = gps_tiff((38, 43, 20), (9, 8, 21), b"N", b"W")
     canon = box(
         b"uuid",
         CANON_UUID,
         box(b"CNCV", b"CanonCR3_001/00.09.00/00.00.00"),
         box(b"CMT1", cmt1),
         box(b"CMT2", cmt2),
+        box(b"CMT4", cmt4),
     )
     data = ftyp(b"crx ", b"crx ", b"isom") + box(b"moov", canon, mvhd(0, 1, 1, 1)) + box(b"mdat", b"\0" * 16)
     c = read_isobmff(data)
@@ -498,7 +514,13 @@ def test_cr3_built() -> None:
     assert c.exif == cmt1
     assert (c.width, c.height) == (8192, 5464)
     assert c.created is None  # mvhd is a video field: not read for photos
-    assert any("CMT2" in p for p in c.problems)
+    assert c.exif_ifd == cmt2 and c.gps_ifd == cmt4 and c.problems == []
+    from camroll.library.metadata import extract
+
+    meta = extract(c, "IMG_0001.CR3", 0.0)
+    assert (meta.make, meta.model, meta.taken_at, meta.taken_at_source) == (
+        "Canon", "Canon EOS R5", "2021-06-01T12:00:00", "exif:DateTimeOriginal")  # fmt: skip
+    assert meta.gps_lat == pytest.approx(38 + 43 / 60 + 20 / 3600) and meta.gps_lon == pytest.approx(-(9 + 8 / 60 + 21 / 3600))
 
 
 # --- real HEIC files against exiftool -------------------------------------------------------

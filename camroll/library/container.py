@@ -37,6 +37,11 @@ class Container:
     exif: bytes | None = None
     """The EXIF block as a TIFF structure: starts with ``II*\\0`` or ``MM\\0*``
     (any ``Exif\\0\\0`` prefix already removed)."""
+    exif_ifd: bytes | None = None
+    """An Exif IFD stored as a TIFF structure of its own (Canon CR3's CMT2), read as if ``exif``
+    pointed to it."""
+    gps_ifd: bytes | None = None
+    """A GPS IFD stored as a TIFF structure of its own (Canon CR3's CMT4)."""
     xmp: bytes | None = None
     """The XMP packet (UTF-8 XML), if any."""
     iptc: bytes | None = None

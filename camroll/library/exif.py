@@ -95,9 +95,16 @@ class ExifTags:
         return self.values.get(name)
 
 
-def read_exif(tiff: bytes) -> ExifTags:
-    """Decode the wanted tags of a TIFF-structured EXIF block (``II*\\0`` or ``MM\\0*``)."""
+def read_exif(tiff: bytes, exif_ifd: bytes | None = None, gps_ifd: bytes | None = None) -> ExifTags:
+    """Decode the wanted tags of a TIFF-structured EXIF block (``II*\\0`` or ``MM\\0*``), and of
+    an Exif or GPS IFD that a format stores as a TIFF block of its own (Canon CR3)."""
     out = ExifTags()
+    for block, table, where in ((exif_ifd, EXIF_TAGS, "Exif IFD block"), (gps_ifd, GPS_TAGS, "GPS IFD block")):
+        if block and block[:4] in (b"II*\x00", b"MM\x00*"):
+            endian = "<" if block[0] == 0x49 else ">"
+            _read_ifd(block, endian, struct.unpack_from(endian + "I", block, 4)[0], table, out, where)
+    if not tiff and (exif_ifd or gps_ifd):
+        return out
     if len(tiff) < 8 or tiff[:4] not in (b"II*\x00", b"MM\x00*"):
         out.problems.append("EXIF block has no TIFF header")
         return out

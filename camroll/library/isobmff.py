@@ -508,5 +508,10 @@ class _Reader:
                 self.out.width, self.out.height = _tiff_size(tiff)
             else:
                 self.note("the Canon CMT1 block is not a TIFF structure")
-        if b"CMT2" in found or b"CMT4" in found:
-            self.note("Canon CR3: the EXIF (CMT2) and GPS (CMT4) TIFF blocks are not merged into exif")
+        for name, field in ((b"CMT2", "exif_ifd"), (b"CMT4", "gps_ifd")):
+            if name in found:
+                block = self.data[found[name][0] : found[name][1]]
+                if block[:4] in _TIFF_MAGICS:
+                    setattr(self.out, field, block)
+                else:
+                    self.note(f"the Canon {name.decode()} block is not a TIFF structure")

@@ -83,7 +83,8 @@ def extract(container: Container, filename: str, mtime: float) -> PhotoMeta:
     """Interpret a container's blocks. Never raises on bad metadata: it notes it in ``errors``."""
     m = PhotoMeta(format=container.format, kind=container.kind, duration=container.duration)
     m.errors.extend(container.problems)
-    tags = read_exif(container.exif) if container.exif else ExifTags()
+    tags = (read_exif(container.exif or b"", container.exif_ifd, container.gps_ifd)
+            if container.exif or container.exif_ifd or container.gps_ifd else ExifTags())  # fmt: skip
     m.errors.extend(f"EXIF: {p}" for p in tags.problems)
     user = read_user_fields(container.xmp, container.iptc)
     m.errors.extend(user.problems)
