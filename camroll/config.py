@@ -44,10 +44,6 @@ class Config:
     def cache_dir(self) -> Path:
         return self.home / "cache"
 
-    @property
-    def output_dir(self) -> Path:
-        return self.home / "creations"
-
 
 @dataclass
 class AppContext:

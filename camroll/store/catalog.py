@@ -34,11 +34,12 @@ ORDER BY coalesce(p.taken_local, '9999'), f.path
 def photo_records(ctx: AppContext, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     rows = ctx.db.query(_RECORD_SQL.format(where=where), params)
     vision = _vision(ctx)
-    return [_record(dict(r)) | vision.get(r["id"], _NO_VISION) for r in rows]
+    return [_record(dict(r)) | (vision.get(r["id"]) or _no_vision()) for r in rows]
 
 
-_NO_VISION: dict[str, Any] = {"faces": 0, "people": [], "expressions": [], "tags": [], "text": None,
-                              "sensitive": None}  # fmt: skip
+def _no_vision() -> dict[str, Any]:
+    """A photo's vision keys before any analysis (a new dict each time: records are mutable)."""
+    return {"faces": 0, "people": [], "expressions": [], "tags": [], "text": None, "sensitive": None}
 
 
 def _vision(ctx: AppContext) -> dict[int, dict[str, Any]]:
@@ -46,9 +47,7 @@ def _vision(ctx: AppContext) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
 
     def entry(photo_id: int) -> dict[str, Any]:
-        if photo_id not in out:
-            out[photo_id] = {k: (list(v) if isinstance(v, list) else v) for k, v in _NO_VISION.items()}
-        return out[photo_id]
+        return out.setdefault(photo_id, _no_vision())
 
     for photo_id, n in ctx.db.query("SELECT photo_id, count(*) FROM faces GROUP BY photo_id"):
         entry(photo_id)["faces"] = n
