@@ -2,16 +2,30 @@
 
 Every listing takes ``--json`` for scripts; long work shows a Rich progress bar with its rate and
 time left, and ends with a summary in plain words. Each module here holds the commands of one
-area and registers them on the one Typer ``app``.
+area and registers them on the one Typer ``app`` (or on a sub-app added below).
 """
 
-from camroll.cli import analysis, consent, library  # noqa: F401 - registers their commands
+from camroll.cli import (  # noqa: F401 - importing registers their commands
+    analysis,
+    consent,
+    library,
+    make_images,
+    make_video,
+    moments,
+    report,
+    retention,
+    search,
+    serve,
+    share,
+)
 from camroll.cli.audit import audit_app
 from camroll.cli.common import app
+from camroll.cli.make import make_app
 from camroll.cli.people import people_app
 
 app.add_typer(people_app, name="people")
 app.add_typer(audit_app, name="audit")
+app.add_typer(make_app, name="make")
 
 
 def main() -> None:

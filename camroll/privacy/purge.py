@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from camroll.capabilities import Capability
 from camroll.config import AppContext
+from camroll.creations.records import purge_creations
 from camroll.privacy import audit
 from camroll.privacy.crypto import shred
 
@@ -49,6 +50,11 @@ def purge(ctx: AppContext, cap: Capability, scope: str) -> PurgeReport:
                 (folder, len(folder) + 1, folder + b"/"),
             )
         hashes = [r[0] for r in conn.execute("SELECT hash FROM purge_scope")]
+        # Creations first: deleting photo rows would cascade away the links that find them.
+        made, made_files = purge_creations(conn, cap.id)
+        if made:
+            report.rows["creations"] = made
+        report.files += made_files
         for table in cap.tables:
             if table.only_orphans:
                 cur = conn.execute(

@@ -1,0 +1,32 @@
+"""Moments: events, home and trips, on this day, birthdays, found in the catalog.
+
+A moment is a named set of photos a person would recognise ("Saturday in Lisbon"). Moments are
+computed from the catalog on demand (they change as photos arrive); each has a stable id that
+the creation commands accept (``camroll make collage ID``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Moment:
+    id: str
+    """Stable across runs while its photos stay: ``event-…``, ``trip-…``, ``onthisday-MMDD-…``,
+    ``birthday-<person id>-<year>``."""
+    kind: str
+    """``event``, ``trip``, ``on_this_day`` or ``birthday``."""
+    title: str
+    start: str
+    """ISO local date-time of the first photo."""
+    end: str
+    photo_ids: list[int] = field(default_factory=list)
+    """In time order."""
+    people: list[str] = field(default_factory=list)
+    """Names (or ``person <id>``) of the people who appear, most photos first."""
+    person_ids: list[int] = field(default_factory=list)
+    cover_id: int | None = None
+    place: str | None = None
+    details: dict[str, object] = field(default_factory=dict)
+    """Kind-specific facts (distance from home, years, the person's age...)."""
