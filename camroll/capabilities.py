@@ -73,6 +73,7 @@ REGISTRY: tuple[Capability, ...] = (
             OwnedTable("files", photo_key="photo_id", path_key="path_bytes"),
             OwnedTable("photos", photo_key="id", only_orphans=True),
         ),
+        folders=("cache/thumbs",),
         granted_by_scan=True,
     ),
     Capability(

@@ -62,3 +62,28 @@ def tree_hashes(root: Path) -> dict[str, str]:
             with open(p, "rb") as f:
                 out[p] = hashlib.sha256(f.read()).hexdigest() + f":{st.st_mtime_ns}:{st.st_mode}"
     return out
+
+
+ALL_CAPABILITIES = ("places", "faces", "people", "expressions", "tags", "text", "sensitive", "duplicates", "quality")
+
+
+@pytest.fixture(scope="session")
+def analysed_library(tmp_path_factory: pytest.TempPathFactory, photos_dir: Path) -> Path:
+    """A camroll home with ../shared/data/photos scanned and every capability analysed, once per
+    test session (about two minutes here). Read it, never change it: tests that revoke, delete or
+    edit take ``library_copy``."""
+    home = tmp_path_factory.mktemp("analysed") / "home"
+    run_cli(home, "scan", str(photos_dir), "--no-analyze", "--quiet")
+    run_cli(home, "consent", "grant", *ALL_CAPABILITIES)
+    run_cli(home, "analyze", "--quiet", "--workers", "2")
+    return home
+
+
+@pytest.fixture
+def library_copy(analysed_library: Path, tmp_path: Path) -> Path:
+    """A private copy of ``analysed_library`` (database, keys, caches) that a test may change."""
+    import shutil
+
+    copy = tmp_path / "home-copy"
+    shutil.copytree(analysed_library, copy, symlinks=True)
+    return copy

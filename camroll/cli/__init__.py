@@ -8,10 +8,12 @@ area and registers them on the one Typer ``app`` (or on a sub-app added below).
 from camroll.cli import (  # noqa: F401 - importing registers their commands
     analysis,
     consent,
+    export,
     library,
     make_images,
     make_video,
     moments,
+    remove,
     report,
     retention,
     search,

@@ -1,0 +1,1 @@
+"""Placeholder: commands of this area are being written."""
