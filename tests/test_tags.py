@@ -139,3 +139,29 @@ def test_scene_photos_are_found_by_their_word(scene_tags: dict[str, list[Tag]]) 
     rate = hits / len(scene_tags)
     print(f"hit rate {hits}/{len(scene_tags)} = {rate:.2f}")
     assert rate >= HIT_RATE_FLOOR
+
+
+def test_onnx_conversion_matches_pytorch_and_is_made_once(tmp_path: Path, photos_dir: Path) -> None:
+    """Workers run the converted model; it must compute what the PyTorch weights compute."""
+    import torch
+    from efficientnet_lite_pytorch import EfficientNet
+
+    analyser = TagAnalyser(threads=1, cache_dir=tmp_path / "cache")
+    analyser.ensure_loaded()
+    converted = sorted((tmp_path / "cache" / "models").glob("*.onnx"))
+    assert [p.name for p in converted] == [f"{tags.ONNX_NAME}.onnx"]
+    mtime = converted[0].stat().st_mtime_ns
+    TagAnalyser(threads=1, cache_dir=tmp_path / "cache").ensure_loaded()
+    assert converted[0].stat().st_mtime_ns == mtime, "a second load reuses the converted file"
+
+    model = EfficientNet.from_name("efficientnet-lite0")
+    weights = package_file(tags.MODEL_PACKAGE, tags.MODEL_FILE, tags.MODEL_SHA256)
+    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    model.eval()
+    photo = decode(1, "", str(next(iter(sorted((photos_dir / "scenes").glob("*/*.jpg"))))), 1, None)
+    x = tags.preprocess(photo)
+    with torch.inference_mode():
+        expected = model(torch.from_numpy(x)).numpy()[0]
+    got = analyser._model.run(None, {"pixels": x})[0][0]
+    assert np.abs(got - expected).max() < 1e-3
+    assert int(np.argmax(got)) == int(np.argmax(expected))

@@ -1,0 +1,52 @@
+"""Models shipped as PyTorch weights, run with onnxruntime: converted once, then cached.
+
+Why: importing torch costs a worker process about 250 MB before any photo is seen, and the
+analysis pool runs one worker per core with every model loaded. Faces, text and nudity already
+run on onnxruntime, so a model converted to ONNX adds only its own weights. The conversion runs
+once per model version, in a child process (``python -m <exporter> OUT``), so neither the parent
+nor the workers ever import torch; the file is written beside a lock and moved into place whole,
+so two workers starting together convert it once and never read half a file.
+
+The converted file lives under ``CAMROLL_HOME/cache/models`` (or a temporary folder when no
+cache is given): it is derived from the package's weights, not from any photo.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+class ExportError(RuntimeError):
+    """The one-off conversion of a model to ONNX failed."""
+
+
+def cached_onnx(cache_dir: Path | None, name: str, exporter: str) -> Path:
+    """Path of ``<cache>/models/<name>.onnx``, made by ``python -m exporter OUT`` if missing.
+
+    ``name`` must change whenever the source weights or the conversion change (it carries the
+    weights' sha256 prefix and the opset).
+    """
+    folder = (cache_dir if cache_dir is not None else Path(tempfile.gettempdir()) / "camroll-models") / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.onnx"
+    if target.is_file():
+        return target
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.is_file():  # another worker converted it while this one waited
+            return target
+        partial = folder / f"{name}.onnx.partial"
+        done = subprocess.run(
+            [sys.executable, "-m", exporter, str(partial)], capture_output=True, text=True, timeout=600, check=False
+        )
+        if done.returncode != 0 or not partial.is_file():
+            partial.unlink(missing_ok=True)
+            tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise ExportError(f"converting {name} to ONNX failed: {' / '.join(tail)}")
+        os.replace(partial, target)
+    return target
