@@ -160,6 +160,11 @@ that would join some person at random."""
 FACE_THUMB_SIDE = 160
 """Face crops for the people pages: this many pixels on their longest side."""
 
+FACE_EDIT_CARRY_MIN_IOU = 0.5
+"""When a photo's faces are detected again (a new model version), a new face takes over the hand
+edits (a confirmed person, rejections) of the old face whose box overlaps it this much
+(intersection over union). 0.5 is the usual "same object" overlap in detection benchmarks (PASCAL VOC)."""
+
 # --- text in photos ----------------------------------------------------------------------------
 
 TEXT_DET_MAX_SIDE = 960
@@ -196,3 +201,209 @@ EXPRESSION_FACE_MARGIN = 0.1
 
 SMILE_MIN_HAPPY = 0.5
 """A face 'smiles' when the model gives 'happy' at least even odds against all the rest."""
+
+# --- creations: framing, choosing photos, collages ----------------------------------------------
+
+FRAMING_FACE_MARGIN = 0.25
+"""Room kept around each face when a crop can afford it, as a share of the face box's side
+(half again as much above, for hair): a box from the face detector ends at the hairline and chin,
+and a crop flush with it looks cut even though no face pixel is lost."""
+
+FRAMING_FACE_TOP = 0.42
+"""Where the faces' centre sits in a crop with room to spare, as a share of its height from the
+top: a little above the middle leaves head-room below the eyes' line, as portrait framing does."""
+
+FRAMING_CENTRE_PRIOR = 0.5
+"""Width of the centre weighting in the saliency guess (a Gaussian's 2 sigma squared, in half-sides):
+smaller pulls crops harder toward the middle of photos without faces."""
+
+SALIENCY_SIDE = 128
+"""The saliency guess works on a copy this many pixels on its longest side (detail and colour at
+this size are enough to find a subject; it costs about 2 ms a photo)."""
+
+CHOOSE_MIN_QUALITY = 0.35
+"""Photos whose quality score (0..1, :mod:`camroll.analysis.quality`) is below this are chosen
+only when there are not enough better ones: blurred or badly exposed shots spoil a collage."""
+
+CHOOSE_SMILE_BONUS = 0.25
+"""Added to a photo's choosing score when every face on it smiles (half of it when some do):
+enough to prefer a smiling shot over a slightly sharper frown, not over a blurred one."""
+
+
+# --- safe sharing and export -------------------------------------------------------------------
+
+SHARE_MASK_MARGIN = 0.25
+"""A face box is widened by this share of its width (height) on each side before it is masked:
+the detector's box is tight around eyes, nose and mouth, but hair, ears and the jaw line help a
+person (or a model) recognise someone. From 0.21 the ellipse drawn in the widened box covers the
+whole face box, corners included."""
+
+SHARE_MASK_FEATHER = 0.15
+"""The mask fades out over this share of its half-width outside the ellipse, so a blurred face
+does not end in a hard oval edge; everything inside the ellipse is fully masked."""
+
+SHARE_BLUR_CELLS = 6
+"""A face to blur is first shrunk (area average) until its box is this many pixels wide, then
+enlarged and blurred again with noise added. Six cells across a face leave skin tone and rough
+shape but no features: face recognition needs the eyes and mouth, which are then a pixel each.
+Pixelation alone (mosaic) at 10-16 cells has been re-identified by trained models; shrinking
+further, blurring the cells and adding fresh random noise leaves nothing to invert."""
+
+SHARE_BLUR_NOISE = 12.0
+"""Standard deviation (0-255 levels) of the random noise added to a blurred face, drawn fresh
+from the operating system's entropy for every copy, so two copies cannot be averaged back and
+the blur cannot be undone by deconvolution."""
+
+SHARE_SOLID_GREY = 128
+"""Grey level of a solid face mask (``--mask solid``): a neutral mid grey that carries no skin
+tone."""
+
+SHARE_JPEG_QUALITY = 92
+"""JPEG quality of shared copies: visually indistinguishable from the original at normal viewing
+sizes, about a third the size of quality 100."""
+
+EXPORT_TAG_MIN_SCORE = 0.3
+"""Tags at or above this score are written as keywords (dc:subject) into exported sidecars,
+where other apps show them without a score; library.json keeps every tag with its score. Equal
+to TAG_WORD_MIN_SCORE, the level at which a search word counts as present."""
+
+IMPORT_REGION_MIN_IOU = 0.3
+"""A named region from a sidecar or another app names a camroll face when their boxes overlap by
+at least this much (intersection over union). Other apps draw boxes larger or smaller than
+camroll's detector: the same face boxed 1.5 times wider and higher still overlaps by 0.44, while
+two neighbouring faces in a group photo overlap by 0."""
+
+
+# --- web app -----------------------------------------------------------------------------------
+
+WEB_THUMB_SIDE = 320
+"""Longest side of a timeline thumbnail, in pixels: sharp in a grid cell of about 160 CSS pixels
+on a 2x screen, and about 20 kB as a JPEG, so a page of thumbnails loads at once on loopback."""
+
+WEB_VIEW_SIDE = 1600
+"""Longest side of the photo shown on its detail page: fills a laptop screen; the original is
+one click away (download) and never resized in place."""
+
+WEB_JPEG_QUALITY = 82
+"""JPEG quality of cached thumbnails and views: no visible blocking at these sizes, a third of
+the bytes of quality 95."""
+
+WEB_TIMELINE_PAGE = 120
+"""Photos per timeline page: enough to scroll through a month or two, few enough that a page of
+a 10,000-photo library renders in a few milliseconds (the load test's p95 goal is 100 ms)."""
+
+WEB_SESSION_SECONDS = 14 * 24 * 3600
+"""A login lasts two weeks; after that the signed session cookie is refused and the person logs
+in again."""
+
+WEB_SCRYPT_N = 2**15
+"""scrypt cost (CPU and memory: 128 * N * r bytes = 32 MiB) for web passwords: about 0.1 s per
+login on one core, which makes guessing a password from a stolen users file slow."""
+
+WEB_JOB_POLL_MS = 700
+"""How often a page with a running job asks for its progress: smooth enough for a bar, a few
+tiny requests a second at most."""
+
+WEB_MAP_GRID_DEGREES = 2.0
+"""Photos whose place is not named (no *places* consent) are grouped on the map by a grid of this
+many degrees of latitude and longitude (about 200 km): one dot per area, not one per photo."""
+
+# --- moments: events, home and trips, birthdays ----------------------------------------------
+
+DAY_STARTS_AT_HOUR = 5
+"""A photo taken before this local hour belongs to the day before: a New Year's Eve party at
+00:40 is still 31 December, a birthday dinner that runs past midnight stays one evening, and a
+photo at 02:00 counts for the night that began the evening before."""
+
+EVENT_GAP_HOURS = 4.0
+"""Two photos further apart in time than this start a new event. Shorter gaps are the pauses of
+one outing (a meal, a drive between sights, a nap at a party: mostly under two or three hours);
+a morning and an evening on the same day, with nothing taken in between, are two events."""
+
+EVENT_JUMP_KM = 25.0
+"""Two consecutive located photos this far apart start a new event even when close in time:
+more than a walk or a ride across a town (GPS error is tens of metres), so the photos are of
+another place (a drive to the coast, a flight). Only photos with the ``places`` consent count."""
+
+EVENT_MIN_PHOTOS = 3
+"""A run of photos becomes an event from this many: one or two shots are a snapshot, not
+something a person remembers as an outing, and a collage needs three to have a layout."""
+
+HOME_NIGHT_FROM_HOUR = 21
+"""Night photos (from this local hour to HOME_NIGHT_UNTIL_HOUR) tell where a person sleeps,
+hence where home is. From 21:00: most dinners out have ended; evening at home has begun."""
+
+HOME_NIGHT_UNTIL_HOUR = 6
+"""End of the night for home inference (local hour, exclusive)."""
+
+HOME_RADIUS_KM = 1.0
+"""Photos within this distance of home are "at home". Indoor GPS drifts by a few hundred metres;
+a friend's house across town (usually several kilometres) is not home."""
+
+HOME_MIN_NIGHTS = 3
+"""Home is inferred only from at least this many different nights photographed at one place:
+a single night is as likely a hotel or a friend's party as home."""
+
+HOME_MIN_SHARE = 0.25
+"""...and only when that place holds at least this share of all the located nights: someone
+who photographs evenings mostly while travelling has no place that stands out as home, and
+camroll then asks them to set it (`camroll home set`) rather than guess."""
+
+TRIP_MIN_KM = 100.0
+"""A day is "away" when a photo of it was taken at least this far from home: beyond a commute or
+an afternoon out, where people stay the night (the French and US travel statistics count trips
+from 100 km / 50-100 miles)."""
+
+TRIP_MIN_DAYS = 2
+"""A trip spans at least this many days away (it includes a night away); a single day out far
+from home is an event, not a trip."""
+
+TRIP_MAX_QUIET_DAYS = 2
+"""Days without a located photo inside a run of away days do not end a trip (people do not
+photograph every day of a holiday), up to this many in a row; a located photo near home does."""
+
+BIRTHDAY_WINDOW_DAYS = 3
+"""Photos and events this many days before or after a birthday belong to it: parties are often
+held on the nearest weekend, which is at most three days away."""
+
+
+# --- exposure report, retention (privacy) ------------------------------------------------------
+
+REPORT_PLACE_RADIUS_KM = 1.0
+"""Photos within this distance of a place's first photo are one place in the exposure report: a
+street block, the scale at which a home or a workplace is identified. On the test photos it keeps
+two Berlin photos 0.6 km apart together and a third 9.7 km away apart."""
+
+REPORT_MIN_DAYS_FOR_ROUTINE = 2
+"""A place is called a likely home or workplace only if photos were taken there on at least this
+many different days: one day there is a visit, not a routine."""
+
+REPORT_NIGHT_HOURS = (19, 7)
+"""Local hours [from, to) counted as evening and night, when people are mostly at home."""
+
+REPORT_WORK_HOURS = (9, 17)
+"""Local hours [from, to) on Monday to Friday counted as working time."""
+
+REPORT_GPS_ACCURACY_M = 10.0
+"""A phone's GPS fix is good to about this many metres outdoors: no place is located more
+precisely than this, however tight its photos are."""
+
+REPORT_EXAMPLES = 6
+"""Photos named per finding in the report (every photo stays in the JSON)."""
+
+REPORT_MAP_WORLD_SPAN_DEG = 60.0
+"""When the places span more than this many degrees, the map shows the whole world."""
+
+REPORT_MAP_MARGIN = 0.3
+"""Share of the places' span added around them when the map zooms in."""
+
+REPORT_MAP_MIN_SPAN_DEG = 4.0
+"""The map never zooms closer than this many degrees of latitude: the outline is coarse."""
+
+RETENTION_CEILING_DAYS = 30
+"""Anything held outside the live catalog (trash, staging files, backups) is destroyed within
+this many days at the very most, whatever else is configured: the promise the consent screen makes."""
+
+RETENTION_STAGING_GRACE_HOURS = 6
+"""A staging file (``*.tmp``, ``*.partial``) untouched this long belongs to no running command:
+its command crashed or was killed, and the sweeper deletes it."""

@@ -162,3 +162,27 @@ def test_one_photo_never_holds_one_person_twice(ctx: AppContext) -> None:
     update_people(ctx)
     persons = [r[0] for r in ctx.db.query("SELECT person_id FROM faces WHERE photo_id = ?", (photo,))]
     assert len(set(persons)) == 2
+
+
+def test_a_new_face_model_keeps_what_a_person_confirmed(ctx: AppContext) -> None:
+    """Re-detection (a new model version) replaces a photo's faces; hand edits follow the box."""
+    from camroll.analysis.faces import Face, FaceAnalyser, FaceResult
+
+    ana = _centre()
+    faces = _add_faces(ctx, [_near(ana, 0.3) for _ in range(4)])
+    update_people(ctx)
+    person = ctx.db.scalar("SELECT person_id FROM faces WHERE id = ?", (faces[0],))
+    edit.assign(ctx, faces[1], person)  # confirmed by hand
+    other = edit.remove_face(ctx, faces[2])  # "not this person", by hand
+    photo = ctx.db.scalar("SELECT photo_id FROM faces WHERE id = ?", (faces[1],))
+    rejected_photo = ctx.db.scalar("SELECT photo_id FROM faces WHERE id = ?", (faces[2],))
+    moved = Face((1.0, 0.5, 10.0, 10.0), 0.9, [], None, None)  # the same face, boxed a little differently
+    elsewhere = Face((50.0, 50.0, 10.0, 10.0), 0.9, [], None, None)  # a face the old model missed
+    with ctx.db.transaction() as conn:
+        FaceAnalyser.store(conn, photo, FaceResult([moved, elsewhere]), "v2")
+        FaceAnalyser.store(conn, rejected_photo, FaceResult([moved]), "v2")
+    rows = ctx.db.query("SELECT x, person_id, assigned_by FROM faces WHERE photo_id = ? ORDER BY x", (photo,))
+    assert [(r["person_id"], r["assigned_by"]) for r in rows] == [(person, "user"), (None, None)]
+    new_id = ctx.db.scalar("SELECT id FROM faces WHERE photo_id = ?", (rejected_photo,))
+    assert other is not None
+    assert ctx.db.scalar("SELECT person_id FROM face_rejections WHERE face_id = ?", (new_id,)) == person

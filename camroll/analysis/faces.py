@@ -245,9 +245,57 @@ class FaceAnalyser(Analyser):
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
         r: FaceResult = result
+        edits = _user_edits(conn, photo_id)
         conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
+        for f in r.faces:
+            cur = conn.execute(
+                "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model, thumb)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (photo_id, *f.box, f.score, json.dumps(f.points), f.embedding, version, f.thumb),
+            )
+            _carry_over(conn, int(cur.lastrowid or 0), f.box, edits)
+
+
+_Box = tuple[float, float, float, float]
+
+
+def _user_edits(conn: sqlite3.Connection, photo_id: int) -> list[tuple[_Box, int | None, list[int]]]:
+    """A photo's faces that a person assigned or rejected by hand: (box, person, rejected people)."""
+    rows = conn.execute(
+        "SELECT f.id, f.x, f.y, f.w, f.h, CASE WHEN f.assigned_by = 'user' THEN f.person_id END,"
+        " (SELECT group_concat(person_id) FROM face_rejections r WHERE r.face_id = f.id)"
+        " FROM faces f WHERE f.photo_id = ?",
+        (photo_id,),
+    ).fetchall()
+    return [
+        ((r[1], r[2], r[3], r[4]), r[5], [int(p) for p in (r[6] or "").split(",") if p])
+        for r in rows if r[5] is not None or r[6]
+    ]  # fmt: skip
+
+
+def _carry_over(conn: sqlite3.Connection, face_id: int, box: _Box, edits: list[tuple[_Box, int | None, list[int]]]) -> None:
+    """Give a re-detected face the hand edits of the old face at the same place.
+
+    A model upgrade re-detects every face; without this, a name a person confirmed by hand would
+    be lost and left to the automatic clustering (a user's edit is never overwritten by a rerun).
+    """
+    for old_box, person_id, rejected in edits:
+        if _iou(old_box, box) < thresholds.FACE_EDIT_CARRY_MIN_IOU:
+            continue
+        if person_id is not None:
+            conn.execute(
+                "UPDATE faces SET person_id = ?, confidence = 1.0, assigned_by = 'user' WHERE id = ?", (person_id, face_id)
+            )
         conn.executemany(
-            "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model, thumb)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(photo_id, *f.box, f.score, json.dumps(f.points), f.embedding, version, f.thumb) for f in r.faces],
+            "INSERT OR IGNORE INTO face_rejections (face_id, person_id, at) VALUES (?, ?, datetime('now'))",
+            [(face_id, p) for p in rejected],
         )
+        return
+
+
+def _iou(a: _Box, b: _Box) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
