@@ -1,1 +1,64 @@
-"""Placeholder: commands of this area are being written."""
+"""`camroll share`: safe copies of photos to send (metadata stripped, faces masked, checked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json, progress_bar
+from camroll.sharing.share import ShareOptions, ShareRequestError, share
+
+
+@app.command("share")
+def share_cmd(
+    photos: Annotated[list[str], typer.Argument(help="Photos to share: ids, paths or hashes (see `camroll photos`).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the copies (never one holding originals).")] = None,
+    keep_time: Annotated[bool, typer.Option("--keep-time", help="Keep when the photo was taken.")] = False,
+    keep_place: Annotated[str | None, typer.Option("--keep-place", help="Keep a coarse place as a caption: city or "
+                                                  "country (never coordinates).")] = None,  # fmt: skip
+    person: Annotated[list[str] | None, typer.Option("--person", help="A person (id or name) whose face may stay "
+                                                     "visible; repeat for several. Everyone else is masked.")] = None,  # fmt: skip
+    mask_style: Annotated[str, typer.Option("--mask", help="How faces are masked: blur or solid.")] = "blur",
+    keep_faces: Annotated[bool, typer.Option("--keep-faces", help="Mask no face at all (and share photos whose "
+                                             "faces were never looked for).")] = False,  # fmt: skip
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write copies of photos that are safe to send: a new JPEG from the pixels, with no GPS, serial
+    numbers, time, maker notes, XMP, IPTC or thumbnails; faces of everyone you did not choose with
+    --person blurred beyond recognition; each copy read back and checked."""
+    console = console_err()
+    if keep_place not in (None, "city", "country"):
+        console.print("[red]--keep-place takes city or country.[/]")
+        raise typer.Exit(2)
+    if mask_style not in ("blur", "solid"):
+        console.print("[red]--mask takes blur or solid.[/]")
+        raise typer.Exit(2)
+    options = ShareOptions(keep_time=keep_time, keep_place=keep_place, persons=list(person or []),  # type: ignore[arg-type]
+                           mask=mask_style, keep_faces=keep_faces)  # type: ignore[arg-type]  # fmt: skip
+    ctx = ctx_for(home)
+    try:
+        with progress_bar(console, "photos") as progress:
+            task = progress.add_task("Sharing", total=len(photos))
+            result = share(ctx, photos, out, options, lambda: progress.advance(task))
+    except ShareRequestError as e:
+        console.print(f"[red]{escape(str(e))}[/]")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+    if as_json:
+        print_json({"out": result.out, "copies": [vars(c) for c in result.copies], "failed": result.failed,
+                    "summary": result.summary()})  # fmt: skip
+    else:
+        for c in result.copies:
+            notes = "; ".join(c.notes)
+            console.print(f"{escape(c.photo)} -> {escape(c.path)}: {c.faces_masked} faces masked, "
+                          f"{c.faces_visible} visible" + (f" ({escape(notes)})" if notes else ""), highlight=False)  # fmt: skip
+        for f in result.failed:
+            console.print(f"[red]not shared[/] {escape(f['photo'])}: {escape(f['error'])}", highlight=False)
+        console.print(result.summary(), highlight=False)
+    if result.failed and not result.copies:
+        raise typer.Exit(1)
