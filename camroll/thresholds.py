@@ -57,6 +57,10 @@ ANALYSIS_MAX_SIDE = 1280
 works from those pixels. 1280 keeps a face 40 px wide in a 4000 px group photo at about 13 px,
 near the smallest the face detector finds; larger costs decode time on every photo."""
 
+VIDEO_FRAME_AT = 0.3
+"""A video is analysed through the frame this far into it (0..1): past the first second or two,
+when a phone's exposure and focus are still settling and people are still getting into place."""
+
 ANALYSIS_BATCH = 32
 """Photos whose analysis results are written per transaction (or after SCAN_COMMIT_SECONDS)."""
 

@@ -62,6 +62,8 @@ class Job:
     caps: tuple[str, ...]
     upstream: dict[str, Any] = field(default_factory=dict)
     """Stored results of capabilities that ``caps`` need but that are not run again."""
+    kind: str = "photo"
+    """``video``: analysed through one frame (:func:`camroll.analysis.decode.video_frame`)."""
 
 
 @dataclass
@@ -110,9 +112,10 @@ def plan(ctx: AppContext) -> list[Job]:
     ):
         done.setdefault(photo_id, {})[cap_id] = (version, status)
     rows = ctx.db.query(
-        "SELECT p.id, p.hash, p.orientation, p.width, p.height, group_concat(f.path, char(0)) AS paths"
+        "SELECT p.id, p.hash, p.kind, CASE p.kind WHEN 'video' THEN p.display_orientation ELSE p.orientation END"
+        " AS orientation, p.width, p.height, group_concat(f.path, char(0)) AS paths"
         " FROM photos p JOIN files f ON f.photo_id = p.id AND f.state IN ('ok', 'problem')"
-        " WHERE p.kind = 'photo' GROUP BY p.id ORDER BY p.id"
+        " GROUP BY p.id ORDER BY p.id"
     )
     jobs = []
     for row in rows:
@@ -128,7 +131,8 @@ def plan(ctx: AppContext) -> list[Job]:
             if allowed and state != (versions[cap.id], "done"):
                 wanted.append(cap.id)
         if wanted:
-            job = Job(row["id"], row["hash"], paths[0], row["orientation"], (row["width"] or 0, row["height"] or 0), tuple(wanted))
+            job = Job(row["id"], row["hash"], paths[0], row["orientation"], (row["width"] or 0, row["height"] or 0),
+                      tuple(wanted), kind=row["kind"])  # fmt: skip
             _add_upstream(ctx, job)
             jobs.append(job)
     return jobs
@@ -172,7 +176,7 @@ class _Worker:
         out = Outcome(job.photo_id)
         started = time.perf_counter()
         try:
-            photo = decode(job.photo_id, job.hash, job.path, job.orientation, job.size)
+            photo = decode(job.photo_id, job.hash, job.path, job.orientation, job.size, kind=job.kind)
         except DecodeError as e:
             out.errors = {c: str(e) for c in job.caps}
             return out
