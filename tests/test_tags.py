@@ -141,17 +141,20 @@ def test_scene_photos_are_found_by_their_word(scene_tags: dict[str, list[Tag]]) 
     assert rate >= HIT_RATE_FLOOR
 
 
-def test_onnx_conversion_matches_pytorch_and_is_made_once(tmp_path: Path, photos_dir: Path) -> None:
+def test_onnx_conversion_matches_pytorch_and_is_made_once(
+    tmp_path: Path, photos_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Workers run the converted model; it must compute what the PyTorch weights compute."""
     import torch
     from efficientnet_lite_pytorch import EfficientNet
 
-    analyser = TagAnalyser(threads=1, cache_dir=tmp_path / "cache")
+    monkeypatch.setenv("CAMROLL_MODEL_CACHE", str(tmp_path / "models"))
+    analyser = TagAnalyser(threads=1)
     analyser.ensure_loaded()
-    converted = sorted((tmp_path / "cache" / "models").glob("*.onnx"))
+    converted = sorted((tmp_path / "models").glob("*.onnx"))
     assert [p.name for p in converted] == [f"{tags.ONNX_NAME}.onnx"]
     mtime = converted[0].stat().st_mtime_ns
-    TagAnalyser(threads=1, cache_dir=tmp_path / "cache").ensure_loaded()
+    TagAnalyser(threads=1).ensure_loaded()
     assert converted[0].stat().st_mtime_ns == mtime, "a second load reuses the converted file"
 
     model = EfficientNet.from_name("efficientnet-lite0")

@@ -7,8 +7,10 @@ once per model version, in a child process (``python -m <exporter> OUT``), so ne
 nor the workers ever import torch; the file is written beside a lock and moved into place whole,
 so two workers starting together convert it once and never read half a file.
 
-The converted file lives under ``CAMROLL_HOME/cache/models`` (or a temporary folder when no
-cache is given): it is derived from the package's weights, not from any photo.
+The converted file lives in the user's cache folder (``$CAMROLL_MODEL_CACHE``, else
+``$XDG_CACHE_HOME/camroll/models``, else ``~/.cache/camroll/models``), shared by every library of
+the user: it is derived from the package's weights, never from a photo, so it holds nothing
+personal, and a new library (or a test) does not pay the conversion again.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import fcntl
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 
@@ -25,13 +26,20 @@ class ExportError(RuntimeError):
     """The one-off conversion of a model to ONNX failed."""
 
 
-def cached_onnx(cache_dir: Path | None, name: str, exporter: str) -> Path:
-    """Path of ``<cache>/models/<name>.onnx``, made by ``python -m exporter OUT`` if missing.
+def model_cache() -> Path:
+    env = os.environ.get("CAMROLL_MODEL_CACHE")
+    if env:
+        return Path(env).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "camroll" / "models"
+
+
+def cached_onnx(name: str, exporter: str) -> Path:
+    """Path of ``<model cache>/<name>.onnx``, made by ``python -m exporter OUT`` if missing.
 
     ``name`` must change whenever the source weights or the conversion change (it carries the
     weights' sha256 prefix and the opset).
     """
-    folder = (cache_dir if cache_dir is not None else Path(tempfile.gettempdir()) / "camroll-models") / "models"
+    folder = model_cache()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.onnx"
     if target.is_file():

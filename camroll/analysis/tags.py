@@ -13,7 +13,7 @@ people, night, sunset); those words are left out of the table rather than guesse
 model's probabilities, not calibrated confidences.
 
 It runs on onnxruntime: the PyTorch weights are converted to ONNX once, in a child process, and
-cached (:mod:`camroll.analysis.onnx_cache`), so analysis workers never import torch (about 250 MB
+cached for the user (:mod:`camroll.analysis.onnx_cache`), so analysis workers never import torch (about 250 MB
 each). The converted model's logits match PyTorch's to 1e-5.
 
 Preprocessing follows the TensorFlow EfficientNet-Lite evaluation the weights were trained for:
@@ -166,7 +166,7 @@ class TagAnalyser(Analyser):
         import onnxruntime as ort
 
         package_file(MODEL_PACKAGE, MODEL_FILE, MODEL_SHA256)  # refuses a swapped file before converting it
-        path = cached_onnx(self.cache_dir, ONNX_NAME, "camroll.analysis.tags_export")
+        path = cached_onnx(ONNX_NAME, "camroll.analysis.tags_export")
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = self.threads, 1
         imagenet_classes(), tag_words()  # fail now on a broken table, not on the first photo
