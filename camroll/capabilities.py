@@ -85,6 +85,10 @@ REGISTRY: tuple[Capability, ...] = (
         "there, so photos without a time zone get the right one.",
         depends_on=("metadata",),
         tables=(OwnedTable("photo_places"),),
+        purge_sql=(
+            # A home a person set is kept while any place is known; with the last place it goes too.
+            ("home place", "DELETE FROM home_place WHERE NOT EXISTS (SELECT 1 FROM photo_places)"),
+        ),
         job="camroll.library.places:place_job",
     ),
     Capability(

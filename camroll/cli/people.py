@@ -109,3 +109,11 @@ def people_set(person: PersonId, home: HomeOption = None,
     """Set details of a person: their birthday."""
     _do(home, edit.set_birthday, person, birthday)
     Console().print(f"Person {person}: birthday {birthday or 'cleared'}.")
+
+
+@people_app.command("birthday")
+def people_birthday(person: PersonId,
+                    birthday: Annotated[str | None, typer.Argument(help="YYYY-MM-DD; leave out to clear it.")] = None,
+                    home: HomeOption = None) -> None:  # fmt: skip
+    """Set (or clear) a person's birthday: `camroll people birthday 3 1990-05-17`."""
+    people_set(person, home, birthday)

@@ -74,7 +74,9 @@ def purge(ctx: AppContext, cap: Capability, scope: str) -> PurgeReport:
                 )
             report.rows[table.name] = report.rows.get(table.name, 0) + cur.rowcount
         for what, sql in cap.purge_sql:
-            report.rows[what] = report.rows.get(what, 0) + conn.execute(sql).rowcount
+            count = conn.execute(sql).rowcount
+            if count:
+                report.rows[what] = report.rows.get(what, 0) + count
         cur = conn.execute(
             "DELETE FROM analysis_state WHERE capability = ? AND photo_id IN (SELECT id FROM purge_scope)", (cap.id,)
         )
