@@ -1,1 +1,188 @@
-"""Placeholder: commands of this area are being written."""
+"""Moments commands: list events, trips, "on this day" and birthdays; show one; see or fix home."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json
+from camroll.config import AppContext
+from camroll.moments import Moment, MomentNotFound
+from camroll.moments.home import HomeError, clear_home, find_home, places_granted, set_home
+from camroll.moments.listing import KINDS, all_moments, find_moment
+
+moments_app = typer.Typer(help="Moments: events, trips, on this day and birthdays, found in your photos.",
+                          invoke_without_command=True)  # fmt: skip
+home_app = typer.Typer(help="Home: where you live, guessed from your night photos (with places consent), or set by you.",
+                       invoke_without_command=True)  # fmt: skip
+app.add_typer(moments_app, name="moments")
+app.add_typer(home_app, name="home")
+
+_KIND_WORDS = {"event": ("event", "events"), "trip": ("trip", "trips"),
+               "on_this_day": ("on this day", "on this day"), "birthday": ("birthday", "birthdays")}  # fmt: skip
+
+
+def _when(moment: Moment) -> str:
+    start, end = datetime.fromisoformat(moment.start), datetime.fromisoformat(moment.end)
+    if moment.kind in ("on_this_day", "birthday") and start.year != end.year:
+        return f"{start.year}–{end.year}"
+    if start.date() == end.date():
+        hours = f"{start:%H:%M}" if start == end else f"{start:%H:%M}–{end:%H:%M}"
+        return f"{start:%a} {start.day} {start:%b %Y}, {hours}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {end:%b %Y}"
+    if start.year == end.year:
+        return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
+    return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
+
+
+def _people(names: list[str], most: int = 3) -> str:
+    return ", ".join(names[:most]) + (f" +{len(names) - most}" if len(names) > most else "")
+
+
+def _home_line(ctx: AppContext) -> str:
+    if not places_granted(ctx):
+        return "Home and trips need your consent for places (`camroll consent grant places`)."
+    found = find_home(ctx)
+    if found is None:
+        return "Home: not known yet (too few night photos in one place); set it with `camroll home set`."
+    how = "set by you" if found.source == "user" else f"guessed from {found.nights} nights of photos"
+    return f"Home: {found.name or f'{found.lat:.3f}, {found.lon:.3f}'} ({how}; `camroll home` to see or fix it)."
+
+
+@moments_app.callback()
+def moments_list(
+    typer_ctx: typer.Context,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+    kinds: Annotated[list[str] | None, typer.Option("--kind", help=f"Only this kind ({', '.join(KINDS)}); repeat for more.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="The day 'on this day' looks back from, YYYY-MM-DD (default: today).")] = None,
+) -> None:  # fmt: skip
+    """List moments (the default when no subcommand is given): each id works with `camroll make`."""
+    if typer_ctx.invoked_subcommand is not None:
+        return
+    try:
+        today = date.fromisoformat(on) if on else None
+    except ValueError:
+        console_err().print(f"[red]{escape(on or '')!r} is not a date like 2025-06-14[/]")
+        raise typer.Exit(2) from None
+    ctx = ctx_for(home)
+    try:
+        found = all_moments(ctx, kinds or None, today)
+    except ValueError as e:
+        console_err().print(f"[red]{escape(str(e))}[/]")
+        raise typer.Exit(2) from None
+    if as_json:
+        print_json([m.as_dict() for m in found])
+        return
+    console = Console()
+    if found:
+        table = Table("id", "title", "when", "photos", "people", "place")
+        for m in found:
+            table.add_row(m.id, escape(m.title), _when(m), str(len(m.photo_ids)), escape(_people(m.people)),
+                          escape(m.place or ""))  # fmt: skip
+        console.print(table)
+    counts = [f"{n} {_KIND_WORDS[k][n != 1]}" for k in KINDS if (kinds is None or k in kinds)
+              for n in [sum(m.kind == k for m in found)]]  # fmt: skip
+    console.print(("Found " + ", ".join(counts) + "." if found else "No moments yet: an event needs a few photos "
+                   "taken close together, with the date the camera recorded."), highlight=False)  # fmt: skip
+    console.print(_home_line(ctx), highlight=False)
+
+
+@moments_app.command("show")
+def moments_show(moment_id: Annotated[str, typer.Argument(help="A moment's id (see `camroll moments`).")],
+                 home: HomeOption = None, as_json: JsonOption = False) -> None:  # fmt: skip
+    """Show one moment: its title, dates, people, cover and photos."""
+    ctx = ctx_for(home)
+    try:
+        moment = find_moment(ctx, moment_id)
+    except MomentNotFound as e:
+        console_err().print(f"[red]{escape(str(e))}[/]")
+        raise typer.Exit(2) from None
+    paths = _paths(ctx, moment.photo_ids)
+    if as_json:
+        print_json({**moment.as_dict(), "paths": {str(k): v for k, v in paths.items()}})
+        return
+    console = Console()
+    console.print(f"[bold]{escape(moment.title)}[/]  ({moment.id})")
+    console.print(f"When: {_when(moment)}", highlight=False)
+    if moment.place:
+        console.print(f"Where: {escape(moment.place)}", highlight=False)
+    if moment.people:
+        console.print(f"People: {escape(', '.join(moment.people))}", highlight=False)
+    cover = paths.get(moment.cover_id) if moment.cover_id is not None else None
+    console.print(f"Cover: {escape(cover or '-')}", highlight=False)
+    console.print(f"{len(moment.photo_ids)} photos:", highlight=False)
+    for pid in moment.photo_ids:
+        console.print(f"  {pid:>6}  {escape(paths.get(pid, '(no file)'))}", highlight=False)
+
+
+def _paths(ctx: AppContext, photo_ids: list[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for start in range(0, len(photo_ids), 500):
+        chunk = photo_ids[start : start + 500]
+        for r in ctx.db.query(
+            f"SELECT photo_id, MIN(path) AS path FROM files WHERE state != 'missing' AND photo_id IN ({','.join('?' * len(chunk))})"
+            " GROUP BY photo_id",
+            chunk,
+        ):
+            out[int(r["photo_id"])] = r["path"]
+    return out
+
+
+@home_app.callback()
+def home_show(typer_ctx: typer.Context, home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Show where camroll thinks home is, and why (the default when no subcommand is given)."""
+    if typer_ctx.invoked_subcommand is not None:
+        return
+    ctx = ctx_for(home)
+    found = find_home(ctx)
+    if as_json:
+        print_json({"places_consent": places_granted(ctx), "home": found.as_dict() if found else None})
+        return
+    console = Console()
+    console.print(_home_line(ctx), highlight=False)
+    if found is not None:
+        console.print(f"At {found.lat:.5f}, {found.lon:.5f}; photos within the home radius count as \"at home\".",
+                      highlight=False)  # fmt: skip
+        if found.source == "auto":
+            console.print("Wrong? `camroll home set LAT LON` or `camroll home set \"Town\"` fixes it for good.")
+
+
+@home_app.command("set", context_settings={"ignore_unknown_options": True})
+def home_set(where: Annotated[list[str], typer.Argument(help="LAT LON (decimal degrees), or the name of a town where you took photos.")],
+             home: HomeOption = None) -> None:  # fmt: skip
+    """Set home yourself; your setting always wins over the guess."""
+    ctx = ctx_for(home)
+    try:
+        if len(where) == 2 and all(_is_number(w) for w in where):
+            found = set_home(ctx, float(where[0]), float(where[1]))
+        else:
+            found = set_home(ctx, place=" ".join(where))
+    except HomeError as e:
+        console_err().print(f"[red]{escape(str(e))}[/]")
+        raise typer.Exit(2) from None
+    Console().print(f"Home is now {escape(found.name or 'there')} ({found.lat:.5f}, {found.lon:.5f}), set by you.",
+                    highlight=False)  # fmt: skip
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@home_app.command("clear")
+def home_clear(home: HomeOption = None) -> None:
+    """Forget the home you set; camroll goes back to guessing it from night photos."""
+    ctx = ctx_for(home)
+    had = clear_home(ctx)
+    Console().print(("Your home setting is forgotten. " if had else "You had not set a home. ") + _home_line(ctx),
+                    highlight=False)  # fmt: skip

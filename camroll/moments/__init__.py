@@ -30,3 +30,21 @@ class Moment:
     place: str | None = None
     details: dict[str, object] = field(default_factory=dict)
     """Kind-specific facts (distance from home, years, the person's age...)."""
+    capabilities: list[str] = field(default_factory=list)
+    """The capabilities whose data shaped it (``places``: positions, place names, home;
+    ``people``: who is in it, birthdays), for a creation made from it to record, so revoking one
+    of them finds the creation."""
+
+    def as_dict(self) -> dict[str, object]:
+        """The ``camroll moments --json`` form of a moment."""
+        return {"id": self.id, "kind": self.kind, "title": self.title, "start": self.start, "end": self.end,
+                "photo_count": len(self.photo_ids), "photo_ids": self.photo_ids, "people": self.people,
+                "person_ids": self.person_ids, "cover_id": self.cover_id, "place": self.place,
+                "details": self.details, "capabilities": self.capabilities}  # fmt: skip
+
+
+class MomentNotFound(KeyError):
+    """No moment has this id (or its photos are gone); the message says what to do."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "no such moment"

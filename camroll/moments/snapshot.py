@@ -1,0 +1,35 @@
+"""What every kind of moment is computed from, read once per listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from camroll.config import AppContext
+from camroll.moments.home import Home, find_home
+from camroll.moments.timeline import Shot, load_shots, person_names
+
+
+@dataclass
+class Snapshot:
+    shots: list[Shot]
+    """Current photos with a trusted time, in time order."""
+    home: Home | None
+    names: dict[int, str]
+    """Shown names of the people not ignored."""
+    birthdays: dict[int, date]
+    """Birth dates of the people not ignored who have one."""
+
+    @classmethod
+    def load(cls, ctx: AppContext) -> Snapshot:
+        shots = load_shots(ctx)
+        birthdays: dict[int, date] = {}
+        for r in ctx.db.query("SELECT id, birthday FROM people WHERE ignored = 0 AND birthday IS NOT NULL"):
+            try:
+                birthdays[int(r["id"])] = date.fromisoformat(r["birthday"])
+            except ValueError:
+                continue
+        return cls(shots, find_home(ctx, shots), person_names(ctx), birthdays)
+
+    def names_of(self, person_ids: list[int]) -> list[str]:
+        return [self.names.get(pid, f"person {pid}") for pid in person_ids]

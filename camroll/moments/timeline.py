@@ -1,0 +1,145 @@
+"""The photos moments are made of: current, with a time worth trusting, in time order.
+
+Moments say "Saturday in Lisbon" and "six years ago today", so a photo whose only date is its
+file's modification time (a copy made last week, a download) is left out: putting it in would
+invent an event on the day the library was copied. Such photos are still in the library, in
+search and in people's pages; they just do not make up moments.
+
+A photo's coordinates are used only when the ``places`` capability named its place (a
+``photo_places`` row exists): those rows exist only under that consent and are purged with it, so
+moments never learn more about where a photo was taken than a person allowed. People come from
+``faces.person_id``, which holds values only under the ``people`` consent; ignored people are
+never shown.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from camroll import thresholds
+from camroll.config import AppContext
+
+UNTRUSTED_TIME_SOURCES = ("file-mtime",)
+"""``photos.taken_at_source`` values that say when a file was written, not when a photo was taken."""
+
+EARTH_KM = 6371.0088
+
+
+@dataclass
+class Shot:
+    """One current photo (or video) with what moments need of it."""
+
+    id: int
+    hash: str
+    local: datetime
+    """Wall-clock time where it was taken."""
+    utc: datetime
+    """Naive UTC when an offset is known, else the local time (for ordering and gaps only)."""
+    kind: str
+    lat: float | None = None
+    lon: float | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+    person_ids: list[int] = field(default_factory=list)
+    day: date = field(init=False)
+    """The day a person would say it was taken (before dawn counts for the evening before)."""
+
+    def __post_init__(self) -> None:
+        self.day = moment_day(self.local)
+
+    @property
+    def located(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+def moment_day(local: datetime) -> date:
+    return (local - timedelta(hours=thresholds.DAY_STARTS_AT_HOUR)).date()
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _parse_local(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=None)
+
+
+def load_shots(ctx: AppContext) -> list[Shot]:
+    """Every current photo with a trusted time, in time order (UTC where known, then id)."""
+    marks = ",".join("?" * len(UNTRUSTED_TIME_SOURCES))
+    rows = ctx.db.query(
+        "SELECT p.id, p.hash, p.kind, p.taken_local, COALESCE(p.offset_minutes, pp.tz_offset_minutes) AS offset,"
+        " CASE WHEN pp.photo_id IS NULL THEN NULL ELSE p.gps_lat END AS lat,"
+        " CASE WHEN pp.photo_id IS NULL THEN NULL ELSE p.gps_lon END AS lon,"
+        " pp.city, pp.region, pp.country"
+        " FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id"
+        " WHERE p.taken_local IS NOT NULL"
+        f" AND COALESCE(p.taken_at_source, '') NOT IN ({marks})"
+        " AND EXISTS (SELECT 1 FROM files f WHERE f.photo_id = p.id AND f.state != 'missing')",
+        UNTRUSTED_TIME_SOURCES,
+    )
+    shots: dict[int, Shot] = {}
+    for r in rows:
+        local = _parse_local(r["taken_local"])
+        if local is None:
+            continue
+        utc = local - timedelta(minutes=r["offset"]) if r["offset"] is not None else local
+        shots[r["id"]] = Shot(r["id"], r["hash"], local, utc, r["kind"], r["lat"], r["lon"],
+                              r["city"], r["region"], r["country"])  # fmt: skip
+    for r in ctx.db.query(
+        "SELECT f.photo_id, f.person_id, COUNT(*) AS n FROM faces f JOIN people pe ON pe.id = f.person_id"
+        " WHERE pe.ignored = 0 GROUP BY f.photo_id, f.person_id ORDER BY f.photo_id, n DESC, f.person_id"
+    ):
+        shot = shots.get(r["photo_id"])
+        if shot is not None:
+            shot.person_ids.append(int(r["person_id"]))
+    return sorted(shots.values(), key=lambda s: (s.utc, s.id))
+
+
+def person_names(ctx: AppContext) -> dict[int, str]:
+    """Shown names of the people not ignored (``person <id>`` until named)."""
+    return {int(r["id"]): r["name"] or f"person {r['id']}"
+            for r in ctx.db.query("SELECT id, name FROM people WHERE ignored = 0")}  # fmt: skip
+
+
+def people_of(shots: Iterable[Shot]) -> list[int]:
+    """Person ids appearing in ``shots``, most photos first (then by id)."""
+    counts: dict[int, int] = {}
+    for shot in shots:
+        for pid in shot.person_ids:
+            counts[pid] = counts.get(pid, 0) + 1
+    return sorted(counts, key=lambda pid: (-counts[pid], pid))
+
+
+def main_place(shots: Iterable[Shot]) -> Shot | None:
+    """A shot naming the place most of the located ones were taken in (its city), if any."""
+    by_city: dict[str, list[Shot]] = {}
+    for shot in shots:
+        if shot.city:
+            by_city.setdefault(shot.city, []).append(shot)
+    if not by_city:
+        return None
+    return max(by_city.values(), key=lambda group: (len(group), -group[0].id))[0]
+
+
+def capabilities_of(shots: Iterable[Shot], place_used: bool = False) -> list[str]:
+    """The capabilities whose data a moment of ``shots`` rests on (see ``Moment.capabilities``)."""
+    shots = list(shots)
+    used = []
+    if place_used or any(s.located for s in shots):
+        used.append("places")
+    if any(s.person_ids for s in shots):
+        used.append("people")
+    return used
