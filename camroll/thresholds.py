@@ -312,6 +312,10 @@ WEB_MAP_GRID_DEGREES = 2.0
 """Photos whose place is not named (no *places* consent) are grouped on the map by a grid of this
 many degrees of latitude and longitude (about 200 km): one dot per area, not one per photo."""
 
+WEB_MEMO_SECONDS = 30.0
+"""Longest a page reuses a summary (the timeline's month index) while the database file looks
+unchanged: a commit that the file's size and time stamp missed shows within this time."""
+
 # --- moments: events, home and trips, birthdays ----------------------------------------------
 
 DAY_STARTS_AT_HOUR = 5
@@ -395,14 +399,18 @@ precisely than this, however tight its photos are."""
 REPORT_EXAMPLES = 6
 """Photos named per finding in the report (every photo stays in the JSON)."""
 
+REPORT_TEXT_EXCERPT = 48
+"""Characters of a photo's text shown in the report: enough to recognise it, not to copy a page."""
+
 REPORT_MAP_WORLD_SPAN_DEG = 60.0
 """When the places span more than this many degrees, the map shows the whole world."""
 
 REPORT_MAP_MARGIN = 0.3
 """Share of the places' span added around them when the map zooms in."""
 
-REPORT_MAP_MIN_SPAN_DEG = 4.0
-"""The map never zooms closer than this many degrees of latitude: the outline is coarse."""
+REPORT_MAP_MIN_SPAN_DEG = 12.0
+"""The map never zooms closer than this many degrees of latitude: the outline is simplified to a
+quarter of a degree, and at 12 degrees a single city still shows its country's coast for context."""
 
 RETENTION_CEILING_DAYS = 30
 """Anything held outside the live catalog (trash, staging files, backups) is destroyed within
@@ -411,3 +419,139 @@ this many days at the very most, whatever else is configured: the promise the co
 RETENTION_STAGING_GRACE_HOURS = 6
 """A staging file (``*.tmp``, ``*.partial``) untouched this long belongs to no running command:
 its command crashed or was killed, and the sweeper deletes it."""
+
+RETENTION_SWEEP_INTERVAL_HOURS = 1
+"""The sweeper runs at the start of every command but looks at files and rows at most this often
+(otherwise it only reads one stamp file's time): far inside the 30-day ceiling, and cheap."""
+
+# --- creations: collage layout ----------------------------------------------------------------
+
+COLLAGE_GUTTER = 0.012
+"""Gap between photos and around the edge, as a share of the canvas's short side (25 px on a
+2048 px print, about 2 mm at 300 dpi): enough to separate photos, not enough to look like a frame."""
+
+COLLAGE_TITLE_BAND = 0.09
+"""Height of the title band, as a share of the canvas height."""
+
+COLLAGE_MAX_SIDE = 12000
+"""Largest canvas side accepted (a 40 inch print at 300 dpi); beyond it memory, not looks, suffers."""
+
+COLLAGE_JPEG_QUALITY = 92
+"""JPEG quality of a collage: print quality without PNG's size (4-6 MB at 2048 px)."""
+
+COLLAGE_MOSAIC_TRIES = 600
+"""Cutting orders tried for a mosaic layout (about 30 ms for nine photos); beyond a few hundred the
+best one found on the test moments stopped improving."""
+
+COLLAGE_EVENNESS = 0.35
+"""Weight of uneven cell sizes (standard deviation of log areas) against the share of photos cropped
+away when scoring a mosaic: higher gives more equal cells and more cropping."""
+
+COLLAGE_MAX_CELL_STRETCH = 3.2
+"""No mosaic cell longer than this many times its width (or wider than this times its height)
+unless no layout avoids it: thinner slivers show too little of any photo."""
+
+COLLAGE_HERO_SHARE = 0.62
+"""Share of the canvas's width (or height) the hero photo takes in the ``hero`` layout."""
+
+# --- videos ------------------------------------------------------------------------------------
+
+VIDEO_ZOOM_PER_SECOND = 0.04
+"""Pan and zoom speed: the frame closes in by this share of its size per second on screen. Slow
+enough to read as a camera drifting, not as a zoom effect (about 12 % over a 3-second photo)."""
+
+VIDEO_MAX_ZOOM = 1.15
+"""The most a photo zooms in while on screen: the photo is decoded sharp for its closest window,
+and past ~15 % a long slide starts to feel like a close-up of one detail."""
+
+VIDEO_COVER_MIN_SHARE = 0.7
+"""A photo fills the frame (cropped to the video's shape) when the crop keeps at least this share
+of its width or height: a 4:3 photo in a 16:9 video keeps 75 %. A narrower one (a portrait, a
+square) is shown whole over a blurred copy of itself, which keeps the person and the scene."""
+
+VIDEO_TITLE_SECONDS = 3.0
+"""How long the title card stays (including its fade from black and the cross-fade out): long
+enough to read a title of a few words twice."""
+
+VIDEO_CLOSING_SECONDS = 3.0
+"""How long the closing card stays ("Happy birthday, Ana!"), including the fade to black."""
+
+VIDEO_CROSSFADE_SECONDS = 0.6
+"""Length of each cross-fade between photos and cards: long enough to look soft, short enough
+that the two photos are not mixed into a muddle for long."""
+
+VIDEO_FADE_IN_SECONDS = 0.6
+"""The video opens with a fade from black this long."""
+
+VIDEO_FADE_OUT_SECONDS = 1.0
+"""...and ends with a fade to black this long."""
+
+VIDEO_SECONDS_PER_PHOTO = 3.2
+"""How long each photo is shown when the moment has more photos than fit: ``--length`` is
+divided by this to decide how many photos to choose (a 30-second video shows 8)."""
+
+VIDEO_MAX_SECONDS_PER_PHOTO = 5.0
+"""When a moment has few photos, the video is shortened so no photo stays longer than this."""
+
+VIDEO_MIN_SECONDS_PER_PHOTO = 1.2
+"""No photo is shown for less than this (cross-fades included); more photos are left out."""
+
+VIDEO_PRESET = "veryfast"
+"""libx264 preset. The preset trades encoding time for file size at the same quality (CRF):
+on the 2-core test machine 'veryfast' encodes a 1080p pan-and-zoom video about 2x faster than
+'medium' for a file ~15 % larger. The benchmark gives ffmpeg the same preset."""
+
+VIDEO_CRF = 20
+"""libx264 constant rate factor (lower: better quality, bigger file). 20 keeps slow zooms over
+fine detail (hair, foliage) free of visible blocking at 1080p; 23, x264's default, smears them."""
+
+VIDEO_BACKDROP_DIM = 0.55
+"""Brightness kept by the blurred backdrop behind a photo shown whole, so the photo stands out."""
+
+VIDEO_CARD_DIM = 0.42
+"""Brightness kept by the blurred cover photo behind a title or closing card: white text on it
+stays readable on any photo."""
+
+VIDEO_MUSIC_FADE_IN_SECONDS = 0.5
+"""The music starts with a fade-in this long (a track rarely starts on a quiet note)."""
+
+VIDEO_MUSIC_FADE_OUT_SECONDS = 3.0
+"""The music fades out over this long before the video ends, at most a fifth of the video."""
+
+VIDEO_AUDIO_BITRATE = 192_000
+"""AAC bit rate of the music track: transparent for music at 48 kHz stereo."""
+
+# --- search ------------------------------------------------------------------------------------
+
+SEARCH_SYNONYM_MIN_SIMILARITY = 0.6
+"""A free word ("puppy") is mapped to a tag only when their MiniLM vectors' cosine similarity is at
+least this. Calibrated on word lists kept apart from the accuracy test (docs/search.md): of 20
+right pairs (couch-sofa, ocean-sea, lorry-truck...), 19 scored 0.62-0.92 against the tag word and
+lorry 0.54 (0.69 against the class name "articulated lorry"), so all 20 reach the right tag; the
+best phrase of 25 words that name no tag (tuesday, party, lisbon, family...) scored 0.37-0.70,
+and only 2 passed 0.6 (blue -> "blue jean" 0.70, grandma -> "granny smith" 0.61): a wrong synonym
+costs a few mis-ranked photos that say why they matched, a missing one costs the whole answer."""
+
+SEARCH_SYNONYM_MAX_TAGS = 3
+"""A free word is mapped to at most this many tags ("ocean" -> sea, underwater, beach)."""
+
+SEARCH_SYNONYM_MAX_GAP = 0.15
+"""...and only to tags within this similarity of its best one, so that a word with one clear
+meaning (bike -> bicycle 0.92) does not drag in the weaker runners-up (motorbike 0.71)."""
+
+SEARCH_TEXT_MATCH_SCORE = 0.9
+"""Score of a photo whose text (OCR, title, caption, keywords) holds the searched word, on the scale
+of tag probabilities: written words are strong evidence, a little below a certain tag."""
+
+SEARCH_FLAG_MATCH_SCORE = 1.0
+"""Score of a photo with the kind of sensitive text searched ("passport": an MRZ that passed its
+check digits, or the words printed on identity documents)."""
+
+FRAMING_MIN_SHARE = 0.3
+"""A crop that cannot avoid cutting a face at full size is tightened step by step (10 % a step) down
+to this share of the full crop's side, until it holds some faces whole and cuts none (two people
+further apart than a square cell is wide: show one of them whole, not both halved)."""
+
+COLLAGE_FACE_LOSS = 0.5
+"""Cost of each face a layout's cell shape forces out of its photo, in the units of the mosaic
+score (1 = a whole photo cropped away): layouts that keep everyone win unless far worse otherwise."""

@@ -32,7 +32,15 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def ctx_for(home: Path | None) -> AppContext:
-    return AppContext(Config(home=home) if home else Config())
+    """The context of one command. Every command starts by enforcing retention (trash, staging
+    and backups older than the ceiling are destroyed; derived data past a person's limit is
+    dropped): a promise kept by a sweeper that runs, not by a comment. It costs microseconds
+    unless a full sweep is due (:func:`camroll.privacy.retention.sweep`)."""
+    from camroll.privacy.retention import sweep
+
+    ctx = AppContext(Config(home=home) if home else Config())
+    sweep(ctx)
+    return ctx
 
 
 def console_err() -> Console:

@@ -66,6 +66,8 @@ def _print_scan_summary(console: Console, s: ScanSummary, named: int) -> None:
         parts.append(f"{s.duplicates} exact copies of photos already known")
     if s.removed:
         parts.append(f"{s.removed} files gone since the last scan")
+    if s.excluded:
+        parts.append(f"{s.excluded} files left out: you removed these photos from camroll (`camroll remove`)")
     if s.problems:
         parts.append(f"{s.problems} with metadata problems (listed by `camroll photos --problems`)")
     if named:

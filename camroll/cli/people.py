@@ -117,3 +117,16 @@ def people_birthday(person: PersonId,
                     home: HomeOption = None) -> None:  # fmt: skip
     """Set (or clear) a person's birthday: `camroll people birthday 3 1990-05-17`."""
     people_set(person, home, birthday)
+
+
+@people_app.command("forget")
+def people_forget(person: PersonId, home: HomeOption = None) -> None:
+    """Forget a person: their faces, face prints, crops, expressions, name, birthday, and the
+    creations their faces shaped. The photos stay."""
+    from camroll.privacy.removal import forget_person
+
+    report = _do(home, forget_person, person)
+    if report.unknown:
+        Console(stderr=True).print(f"[red]There is no person {person}; see `camroll people`.[/]")
+        raise typer.Exit(2)
+    Console().print(f"Person {person} forgotten: {sum(report.rows.values())} rows and {report.files} files deleted.")

@@ -1,1 +1,36 @@
-"""Placeholder: commands of this area are being written."""
+"""`camroll remove`: forget photos and everything derived from them (the files stay)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json
+from camroll.privacy.removal import remove_photos
+
+
+@app.command("remove")
+def remove_cmd(
+    photo_ids: Annotated[list[int], typer.Argument(help="Photo ids (from `camroll photos --json`).")],
+    home: HomeOption = None,
+    remember: Annotated[bool, typer.Option("--remember/--allow-rescan",
+                                           help="Keep them out of later scans (default) or let a rescan add them again.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Forget these photos: their catalog rows, faces, tags, text, places, thumbnails, face crops
+    and the creations made from them. The photo files themselves are not touched."""
+    report = remove_photos(ctx_for(home), photo_ids, remember=remember)
+    if as_json:
+        print_json({**vars(report), "total": report.total})
+    else:
+        console = Console()
+        if report.removed:
+            console.print(f"Removed {len(report.removed)} photo{'s' if len(report.removed) != 1 else ''} from camroll: "
+                          f"{sum(report.rows.values())} rows and {report.files} files deleted. The files on disk were "
+                          "not touched" + (", and a rescan will skip them." if remember else "."))  # fmt: skip
+    for unknown in report.unknown:
+        console_err().print(f"[yellow]No photo {unknown} in the catalog (see `camroll photos --json`).[/]")
+    if report.unknown and not report.removed:
+        raise typer.Exit(2)

@@ -1,1 +1,68 @@
-"""Placeholder: commands of this area are being written."""
+"""`camroll report`: what a "cloud processing" service would learn from your gallery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json
+from camroll.creations.records import CreationError, output_dir
+from camroll.creations.records import record as record_creation
+from camroll.privacy import audit
+from camroll.report import exposure
+from camroll.report.html import render
+
+COLOURS = {"high": "red", "medium": "yellow", "low": "cyan", "none": "green"}
+
+
+@app.command("report")
+def report_cmd(
+    home: HomeOption = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the report as one self-contained HTML page.",
+                                              dir_okay=False)] = None,
+    as_json: JsonOption = False,
+    metadata_only: Annotated[bool, typer.Option("--metadata-only", help="Dry run from metadata alone: what a "
+                                                "service learns before running any model (reads no vision data).")] = False,
+) -> None:
+    """What your photos reveal about you (home, places, routine, people, documents, devices), and
+    what to do about it. Computed on this machine; nothing is sent anywhere."""
+    ctx = ctx_for(home)
+    report = exposure.build(ctx, metadata_only=metadata_only)
+    written = None
+    if html is not None:
+        try:
+            folder = output_dir(ctx, html.expanduser().resolve().parent)
+        except CreationError as e:
+            console_err().print(f"[red]{escape(str(e))}[/]")
+            raise typer.Exit(2) from None
+        written = folder / html.name
+        written.write_text(render(report), encoding="utf-8")
+        written.chmod(0o600)
+        # The page names photos, places and people: it is derived data, deleted with them.
+        used = sorted({f for finding in report.findings for f in finding.photos})
+        caps = sorted({s for f in report.findings for s in f.sources if f.photos})
+        with ctx.db.transaction() as conn:  # a report written again over the same file is one creation
+            conn.execute("DELETE FROM creations WHERE kind = 'report' AND path = ?", (str(written),))
+        record_creation(ctx, "report", written, used, capabilities=caps, title="What your photos reveal",
+                        params={"metadata_only": metadata_only})  # fmt: skip
+    audit.record(ctx, "report", metadata_only=metadata_only, html=written is not None,
+                 findings=sum(f.severity != "none" for f in report.findings))  # fmt: skip
+    if as_json:
+        print_json(report.to_json() | {"html": str(written) if written else None})
+        return
+    console = Console()
+    console.print(f"[bold]What your photos reveal[/] ({report.photo_count} photos, {report.located} with GPS"
+                  + (", metadata only" if metadata_only else "") + ")")  # fmt: skip
+    for f in report.findings:
+        colour = COLOURS[f.severity]
+        console.print(f"[{colour}]●[/] [bold]{escape(f.title)}[/]: {escape(f.summary)}", highlight=False)
+        for advice in f.advice[:1]:
+            console.print(f"    → {escape(advice)}", style="dim", highlight=False)
+    for note in report.not_checked:
+        console.print(f"[dim]Not in this report: {escape(note)}[/]", highlight=False)
+    if written:
+        console.print(f"Written to {escape(str(written))} (self-contained; keep it private).")

@@ -33,6 +33,7 @@ from camroll.library.container import NotAnImage
 from camroll.library.formats import MEDIA_EXTENSIONS, read_container
 from camroll.library.metadata import PhotoMeta, extract
 from camroll.privacy import audit, consent
+from camroll.privacy.removal import Exclusions
 from camroll.progress import Reporter, Silent
 from camroll.store.db import now_iso
 from camroll.workers import stream
@@ -70,6 +71,8 @@ class ScanSummary:
     problems: int = 0
     failed: int = 0
     removed: int = 0
+    excluded: int = 0
+    """Files whose content a person removed from camroll (``camroll remove``): not catalogued again."""
     interrupted: bool = False
     seconds: float = 0.0
     failures: list[tuple[str, list[str]]] = field(default_factory=list)
@@ -176,6 +179,7 @@ def scan(ctx: AppContext, paths: list[str], reporter: Reporter | None = None, wo
     todo: list[Found] = []
     seen_paths: set[bytes] = set()
     known = _known_files(ctx)
+    excluded = Exclusions.load(ctx)
     walk_errors: list[tuple[bytes, str]] = []
 
     rep.start("Looking for photos", None)
@@ -207,9 +211,9 @@ def scan(ctx: AppContext, paths: list[str], reporter: Reporter | None = None, wo
             pending.append(result)
             rep.advance()
             if len(pending) >= thresholds.SCAN_BATCH or time.monotonic() - last_commit > thresholds.SCAN_COMMIT_SECONDS:
-                _write(ctx, pending, summary, rep)
+                _write(ctx, pending, summary, rep, excluded)
                 pending, last_commit = [], time.monotonic()
-        _write(ctx, pending, summary, rep)
+        _write(ctx, pending, summary, rep, excluded)
     except KeyboardInterrupt:
         summary.interrupted = True
     if not summary.interrupted:
@@ -252,12 +256,15 @@ def _root_id(ctx: AppContext, root: bytes) -> int:
         return int(conn.execute("SELECT id FROM roots WHERE path_bytes = ?", (root,)).fetchone()[0])
 
 
-def _write(ctx: AppContext, results: list[ReadResult], summary: ScanSummary, rep: Reporter) -> None:
+def _write(ctx: AppContext, results: list[ReadResult], summary: ScanSummary, rep: Reporter, excluded: Exclusions) -> None:
     if not results:
         return
     now = now_iso()
     with ctx.db.transaction() as conn:
         for r in results:
+            if r.hash is not None and excluded.covers(r.hash):
+                summary.excluded += 1
+                continue
             photo_id = None
             if r.hash is not None and r.meta is not None:
                 photo_id, is_new = _upsert_photo(conn, r, now)

@@ -22,7 +22,7 @@ from camroll.config import AppContext
 from camroll.store.db import now_iso
 
 GENESIS = "0" * 64
-KINDS = ("consent.grant", "consent.revoke", "purge", "scan", "analysis")
+KINDS = ("consent.grant", "consent.revoke", "purge", "scan", "analysis", "report", "remove", "retention.set", "retention.sweep")
 """Every kind of event, declared once: recording an unknown kind is a programming error."""
 
 

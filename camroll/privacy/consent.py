@@ -142,6 +142,9 @@ def forget(ctx: AppContext) -> list[PurgeReport]:
     for cap in reversed(capabilities.REGISTRY):  # dependents are declared after what they need
         if active_scopes(ctx, cap.id) or cap.granted_by_scan:
             reports.extend(r for r in revoke(ctx, cap.id, EVERYTHING, note="camroll forget") if r.total or r.capability == cap.id)
+    from camroll.privacy.removal import clear_exclusions  # removal builds on this module
+
+    clear_exclusions(ctx)
     ctx.db.conn.execute("VACUUM")
     ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return reports

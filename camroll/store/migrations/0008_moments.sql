@@ -3,7 +3,7 @@
 -- follows the library and vanishes with the places consent; a person's own correction is kept
 -- here and always wins over the inference.
 
-CREATE TABLE home_place (
+CREATE TABLE IF NOT EXISTS home_place (
     id          INTEGER PRIMARY KEY CHECK (id = 1),   -- one home
     lat         REAL NOT NULL,
     lon         REAL NOT NULL,

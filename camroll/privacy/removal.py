@@ -1,0 +1,214 @@
+"""Removing photos from camroll: forget them, and everything derived from them, for good.
+
+``camroll remove PHOTO_ID...`` deletes a photo's catalog rows (the photo and its files), every
+capability's rows about it (faces and their prints, expressions, tags, text, nudity, fingerprints,
+quality, places, analysis state), the files named after it in the caches (thumbnails, sealed face
+crops), and every creation made from it (collage, video, report), file and row; a person left
+with no face is deleted too. The original files are never touched: camroll only forgets them.
+
+A rescan must not bring a removed photo back; that is what a person expects from "remove". So
+camroll remembers it, by its content (a moved or copied file stays removed), but not by its
+sha256: a plain hash is itself derived data, enough to prove that a given picture was in this
+library. It keeps an HMAC-SHA256 of the hash under a key of its own (``keys/removed.key``, 0600),
+which matches only when the same file is read again on this machine; ``forget`` clears the list
+and shreds the key. The scan asks :meth:`Exclusions.covers` before cataloguing a file.
+
+Deletion uses the registry's declarations (tables, ``purge_sql``, folders), like a revoke, over
+the temporary table ``purge_scope`` of the photos concerned; :func:`delete_derived` is shared
+with the retention sweeper, which drops derived data past its age the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from camroll import capabilities
+from camroll.capabilities import Capability
+from camroll.config import AppContext
+from camroll.creations.records import purge_creations
+from camroll.privacy import audit
+from camroll.privacy.crypto import shred
+from camroll.store.db import now_iso
+
+KEY_NAME = "removed"
+
+
+@dataclass
+class RemovalReport:
+    removed: list[int] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values()) + self.files
+
+
+def _key_file(ctx: AppContext) -> Path:
+    return ctx.config.home / "keys" / f"{KEY_NAME}.key"
+
+
+def _key(ctx: AppContext, create: bool) -> bytes | None:
+    path = _key_file(ctx)
+    if not path.exists():
+        if not create:
+            return None
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(32))
+    return path.read_bytes()
+
+
+def _token(key: bytes, content_hash: str) -> str:
+    return hmac.new(key, content_hash.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+class Exclusions:
+    """The removed photos, loaded once (a scan asks about every file it reads)."""
+
+    def __init__(self, key: bytes | None, tokens: set[str]) -> None:
+        self._key, self._tokens = key, tokens
+
+    @classmethod
+    def load(cls, ctx: AppContext) -> Exclusions:
+        key = _key(ctx, create=False)
+        tokens = {r[0] for r in ctx.db.query("SELECT token FROM removed_photos")} if key else set()
+        return cls(key, tokens)
+
+    def covers(self, content_hash: str) -> bool:
+        """Was the photo with this sha256 removed by the person? (Cheap when nothing was.)"""
+        return bool(self._tokens) and self._key is not None and _token(self._key, content_hash) in self._tokens
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+
+def fill_scope(conn: sqlite3.Connection, photo_ids: Iterable[int]) -> list[str]:
+    """(Re)fill the temporary ``purge_scope`` table with these photos; return their hashes."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS purge_scope (id INTEGER PRIMARY KEY, hash TEXT)")
+    conn.execute("DELETE FROM purge_scope")
+    conn.executemany("INSERT OR IGNORE INTO purge_scope SELECT id, hash FROM photos WHERE id = ?",
+                     [(int(i),) for i in photo_ids])  # fmt: skip
+    return [r[0] for r in conn.execute("SELECT hash FROM purge_scope")]
+
+
+def delete_derived(conn: sqlite3.Connection, caps: Sequence[Capability]) -> dict[str, int]:
+    """Inside a transaction, with ``purge_scope`` filled: delete what ``caps`` derived from those
+    photos (their rows, their assignments via ``purge_sql``, their analysis state) and the
+    creations that used them. ``caps`` must come dependents first."""
+    rows: dict[str, int] = {}
+
+    def add(what: str, n: int) -> None:
+        if n:
+            rows[what] = rows.get(what, 0) + n
+
+    for cap in caps:
+        made, made_files = purge_creations(conn, cap.id)
+        add("creations", made)
+        add("creation files", made_files)
+        for what, sql in cap.purge_sql:
+            add(what, conn.execute(sql).rowcount)
+        for table in cap.tables:
+            add(table.name, conn.execute(
+                f"DELETE FROM {table.name} WHERE {table.photo_key} IN (SELECT id FROM purge_scope)").rowcount)  # fmt: skip
+        add("analysis_state", conn.execute(
+            "DELETE FROM analysis_state WHERE capability = ? AND photo_id IN (SELECT id FROM purge_scope)", (cap.id,)
+        ).rowcount)  # fmt: skip
+    return rows
+
+
+def delete_hashed_files(ctx: AppContext, caps: Sequence[Capability], hashes: Iterable[str]) -> int:
+    """Delete ``<folder>/**/<hash>*`` in the folders ``caps`` declare; return how many went."""
+    wanted = set(hashes)
+    removed = 0
+    if not wanted:
+        return 0
+    for cap in caps:
+        for sub in cap.folders:
+            for dirpath, _dirs, names in os.walk(ctx.config.home / sub):
+                for name in names:
+                    if name[:64] in wanted:
+                        os.remove(os.path.join(dirpath, name))
+                        removed += 1
+    return removed
+
+
+def remove_photos(ctx: AppContext, photo_ids: Sequence[int], remember: bool = True) -> RemovalReport:
+    """Forget these photos and all that was derived from them; the original files stay as they are.
+    Unknown ids are listed in the report, the rest still go."""
+    report = RemovalReport()
+    known = {int(r[0]) for r in ctx.db.query(
+        f"SELECT id FROM photos WHERE id IN ({','.join('?' * len(photo_ids))})", tuple(photo_ids))} if photo_ids else set()  # fmt: skip
+    report.unknown = [i for i in photo_ids if i not in known]
+    report.removed = sorted(known)
+    if not known:
+        return report
+    everything = list(reversed(capabilities.REGISTRY))  # dependents are declared after what they need
+    key = _key(ctx, create=True) if remember else None
+    with ctx.db.transaction() as conn:
+        hashes = fill_scope(conn, known)
+        report.rows = delete_derived(conn, everything)
+        if key is not None:
+            conn.executemany("INSERT OR IGNORE INTO removed_photos (token, removed_at) VALUES (?, ?)",
+                             [(_token(key, h), now_iso()) for h in hashes])  # fmt: skip
+        conn.execute("DELETE FROM purge_scope")
+    report.files = delete_hashed_files(ctx, everything, hashes) + report.rows.pop("creation files", 0)
+    # Counts only: the audit log is kept forever, so it names no photo, path or hash.
+    audit.record(ctx, "remove", photos=len(report.removed), rows=report.rows, files=report.files,
+                 remembered=remember)  # fmt: skip
+    ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return report
+
+
+def clear_exclusions(ctx: AppContext) -> int:
+    """Forget the list of removed photos and shred its key (``camroll forget`` does this)."""
+    with ctx.db.transaction() as conn:
+        n = conn.execute("DELETE FROM removed_photos").rowcount
+    shred(_key_file(ctx))
+    ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return n
+
+
+
+def forget_person(ctx: AppContext, person_id: int) -> RemovalReport:
+    """Delete a person and every face of theirs: face prints, crops, expressions, name, birthday,
+    and the creations their faces shaped. The photos stay (with the other people in them).
+
+    The faces are not found again by a later ``analyze``: their photos keep their "faces done"
+    state, so only a model upgrade that re-runs face detection could bring them back.
+    """
+    report = RemovalReport()
+    if ctx.db.scalar("SELECT 1 FROM people WHERE id = ?", (person_id,)) is None:
+        report.unknown = [person_id]
+        return report
+    thumbs = [r[0] for r in ctx.db.query("SELECT thumb FROM faces WHERE person_id = ? AND thumb IS NOT NULL",
+                                         (person_id,))]  # fmt: skip
+    photo_ids = [r[0] for r in ctx.db.query("SELECT DISTINCT photo_id FROM faces WHERE person_id = ?", (person_id,))]
+    with ctx.db.transaction() as conn:
+        fill_scope(conn, photo_ids)
+        for cap_id in ("people", "faces"):
+            made, made_files = purge_creations(conn, cap_id)
+            report.rows["creations"] = report.rows.get("creations", 0) + made
+            report.files += made_files
+        conn.execute("DELETE FROM purge_scope")
+        report.rows["faces"] = conn.execute("DELETE FROM faces WHERE person_id = ?", (person_id,)).rowcount
+        report.rows["people"] = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
+    folder = ctx.config.cache_dir / "faces"
+    for name in thumbs:
+        try:
+            (folder / name).unlink()
+            report.files += 1
+        except FileNotFoundError:
+            pass
+    report.removed = [person_id]
+    audit.record(ctx, "remove", people=1, rows=report.rows, files=report.files)
+    ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return report

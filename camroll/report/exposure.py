@@ -1,0 +1,455 @@
+"""The exposure report: what a "cloud processing" service would learn about you from your gallery.
+
+Such a service gets the photos with their metadata and runs its models on them. camroll computes
+the same inferences locally, from what it already holds, so a person can see them before anyone
+else does: where they live and work and how precisely, where they went and when, their daily
+routine, who they spend time with, their children, their documents and cards, their explicit
+photos, and the cameras that link their photos together.
+
+Two modes. The full report reads what the consented capabilities derived (faces, people, tags,
+text, nudity). ``metadata_only`` is the dry run for someone who has granted nothing beyond the
+catalog: it reads the catalog and places only (what any service learns from the files' metadata
+alone, before any model runs), never a vision table; a test holds it to that with an SQLite
+authorizer.
+
+Every finding names the photos it comes from and what to do about it. Nothing is invented: where
+camroll has no model for something a cloud service would infer (ages), the report says so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from camroll import thresholds
+from camroll.config import AppContext
+from camroll.library.places import EARTH_KM
+from camroll.store.db import now_iso
+
+VISION_TABLES = ("faces", "people", "face_rejections", "expressions", "tags", "texts", "sensitive", "fingerprints",
+                 "quality", "near_duplicates")  # fmt: skip
+"""Tables written by analysing pixels: a metadata-only report reads none of them."""
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SCREENSHOT_NAME = re.compile(r"(?i)screen[ _-]?shot|bildschirmfoto|capture d.?[ée]cran|captura de pantalla|scrnli")
+
+SHARE_ADVICE = "Share copies made with `camroll share PHOTO... --out DIR`: it strips GPS, serial numbers and time."
+
+
+@dataclass
+class Photo:
+    id: int
+    path: str | None
+    taken: str | None
+    lat: float | None
+    lon: float | None
+    make: str | None
+    model: str | None
+    serial: str | None
+    format: str
+    place: str | None
+
+    @property
+    def when(self) -> datetime | None:
+        try:
+            return datetime.fromisoformat(self.taken) if self.taken else None
+        except ValueError:
+            return None
+
+
+@dataclass
+class Finding:
+    id: str
+    title: str
+    summary: str
+    severity: str
+    """``high`` (locates or identifies you), ``medium``, ``low``, ``none`` (nothing found)."""
+    count: int
+    photos: list[int]
+    advice: list[str]
+    sources: list[str]
+    """The capabilities (or ``metadata``) whose data the finding comes from."""
+    items: list[dict[str, Any]] = field(default_factory=list)
+    """The places, people, devices... behind it, each with its own ``photos``."""
+
+
+@dataclass
+class Place:
+    lat: float
+    lon: float
+    name: str
+    photos: list[int]
+    days: list[str]
+    home_days: int
+    work_days: int
+    spread_m: float
+    first: str | None
+    last: str | None
+
+    @property
+    def precision_m(self) -> float:
+        return max(self.spread_m, thresholds.REPORT_GPS_ACCURACY_M)
+
+
+@dataclass
+class Report:
+    generated_at: str
+    metadata_only: bool
+    photo_count: int
+    located: int
+    findings: list[Finding]
+    places: list[Place]
+    hours: list[int]
+    weekdays: list[int]
+    not_checked: list[str]
+    paths: dict[int, str | None]
+
+    def photos_used(self) -> set[int]:
+        return {p for f in self.findings for p in f.photos}
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["paths"] = {str(k): v for k, v in self.paths.items()}
+        for place, raw in zip(self.places, out["places"], strict=True):
+            raw["precision_m"] = round(place.precision_m)
+        return out
+
+
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def build(ctx: AppContext, metadata_only: bool = False) -> Report:
+    photos = _photos(ctx)
+    places = cluster_places(photos)
+    hours, weekdays = [0] * 24, [0] * 7
+    for p in photos:
+        if (t := p.when) is not None:
+            hours[t.hour] += 1
+            weekdays[t.weekday()] += 1
+    findings = [*_place_findings(places, photos), _routine(photos, hours, weekdays), *_devices(photos)]
+    not_checked: list[str] = []
+    if metadata_only:
+        not_checked.append("This is a dry run from metadata alone: no face, object, text or nudity data was read. "
+                           "A cloud service that also runs models on the pixels would learn far more (people, "
+                           "children, documents, explicit photos).")  # fmt: skip
+        findings.append(_screenshots(ctx, photos, vision=False))
+    else:
+        findings += [*_people(ctx), _children(ctx), *_text(ctx), _screenshots(ctx, photos, vision=True), _explicit(ctx)]
+        not_checked += _missing_capabilities(ctx)
+    order = {"high": 0, "medium": 1, "low": 2, "none": 3}
+    findings.sort(key=lambda f: order[f.severity])
+    return Report(now_iso(), metadata_only, len(photos), sum(p.lat is not None for p in photos), findings, places,
+                  hours, weekdays, not_checked, {p.id: p.path for p in photos})  # fmt: skip
+
+
+def _photos(ctx: AppContext) -> list[Photo]:
+    """Every catalogued photo. A time guessed from the file's modification date is left out: it
+    says when the file was copied, not when the photo was taken, and is not what a service reads."""
+    rows = ctx.db.query(
+        "SELECT p.id, CASE WHEN p.taken_at_source LIKE 'file%' THEN NULL ELSE p.taken_local END AS taken_local, p.gps_lat, p.gps_lon, p.make, p.model, p.serial, p.format,"
+        " (SELECT f.path FROM files f WHERE f.photo_id = p.id AND f.state != 'missing' ORDER BY f.id LIMIT 1) AS path,"
+        " pp.city, pp.country FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id ORDER BY p.taken_local, p.id"
+    )
+    return [
+        Photo(r["id"], r["path"], r["taken_local"], r["gps_lat"], r["gps_lon"], r["make"], r["model"], r["serial"],
+              r["format"], ", ".join(x for x in (r["city"], r["country"]) if x) or None)
+        for r in rows
+    ]  # fmt: skip
+
+
+def cluster_places(photos: list[Photo]) -> list[Place]:
+    """Located photos grouped into places of REPORT_PLACE_RADIUS_KM (greedy, in time order: the
+    first photo of a place is its seed), with the days they were taken and when."""
+    seeds: list[tuple[float, float, list[Photo]]] = []
+    for p in photos:
+        if p.lat is None or p.lon is None:
+            continue
+        for lat, lon, members in seeds:
+            if km(lat, lon, p.lat, p.lon) <= thresholds.REPORT_PLACE_RADIUS_KM:
+                members.append(p)
+                break
+        else:
+            seeds.append((p.lat, p.lon, [p]))
+    places = []
+    for _lat, _lon, members in seeds:
+        lat = sum(m.lat or 0.0 for m in members) / len(members)
+        lon = sum(m.lon or 0.0 for m in members) / len(members)
+        spread = max(km(lat, lon, m.lat or 0.0, m.lon or 0.0) for m in members) * 1000
+        days: dict[str, tuple[bool, bool]] = {}
+        for m in members:
+            if (t := m.when) is None:
+                continue
+            night = t.hour >= thresholds.REPORT_NIGHT_HOURS[0] or t.hour < thresholds.REPORT_NIGHT_HOURS[1]
+            weekday = t.weekday() < 5
+            work = weekday and thresholds.REPORT_WORK_HOURS[0] <= t.hour < thresholds.REPORT_WORK_HOURS[1]
+            home, was_work = days.get(t.date().isoformat(), (False, False))
+            days[t.date().isoformat()] = (home or night or not weekday, was_work or work)
+        names = Counter(m.place for m in members if m.place)
+        name = names.most_common(1)[0][0] if names else f"{lat:.3f}, {lon:.3f}"
+        taken = sorted(m.taken for m in members if m.taken)
+        places.append(Place(lat, lon, name, [m.id for m in members], sorted(days),
+                            sum(h for h, _w in days.values()), sum(w for _h, w in days.values()), spread,
+                            taken[0] if taken else None, taken[-1] if taken else None))  # fmt: skip
+    return places
+
+
+def _place_findings(places: list[Place], photos: list[Photo]) -> list[Finding]:
+    located = [pid for pl in places for pid in pl.photos]
+    if not located:
+        return [Finding("places", "Places you have been", "None of your photos has GPS coordinates.", "none", 0, [],
+                        [], ["metadata"])]  # fmt: skip
+    out = []
+    regular = [pl for pl in places if len(pl.days) >= thresholds.REPORT_MIN_DAYS_FOR_ROUTINE]
+    home = max((pl for pl in regular if pl.home_days > pl.work_days), key=lambda pl: pl.home_days, default=None)
+    work = max((pl for pl in regular if pl.work_days > pl.home_days and pl is not home), key=lambda pl: pl.work_days,
+               default=None)  # fmt: skip
+    for role, pl, when in (("home", home, "evenings, nights and weekends"), ("work", work, "weekday working hours")):
+        if pl is not None:
+            out.append(Finding(
+                role, f"Your likely {role}",
+                f"Photos taken on {len(pl.days)} different days, mostly in {when}, place you near {pl.name} "
+                f"to within about {_metres(pl.precision_m)}.",
+                "high", len(pl.photos), pl.photos,
+                [SHARE_ADVICE, "Turn off location in your camera app for photos taken at " + role + "."],
+                ["metadata", "places"], [_place_item(pl)]))  # fmt: skip
+    others = [pl for pl in regular if pl is not home and pl is not work]
+    if others:
+        out.append(Finding(
+            "regular_places", "Places you return to",
+            f"{_n(others, 'place')} {'appear' if len(others) != 1 else 'appears'} on several different days; "
+            f"not enough to tell home from work here, but enough to know you keep coming back.",
+            "high", sum(len(pl.photos) for pl in others), [p for pl in others for p in pl.photos],
+            [SHARE_ADVICE], ["metadata", "places"], [_place_item(pl) for pl in others]))  # fmt: skip
+    countries = {pl.name.rsplit(", ", 1)[-1] for pl in places if "," in pl.name and not pl.name[0].isdigit()}
+    out.append(Finding(
+        "places", "Places you have been",
+        f"{len(located)} of {len(photos)} photos carry GPS coordinates, in {len(places)} distinct place"
+        f"{'s' if len(places) != 1 else ''}" + (f" in {len(countries)} countries" if len(countries) > 1 else "")
+        + ", each with the date you were there.",
+        "high", len(located), located,
+        [SHARE_ADVICE, "Remove photos from camroll's catalog with `camroll remove PHOTO_ID` (the files stay)."],
+        ["metadata", "places"], [_place_item(pl) for pl in places]))  # fmt: skip
+    return out
+
+
+def _place_item(pl: Place) -> dict[str, Any]:
+    return {"name": pl.name, "lat": round(pl.lat, 5), "lon": round(pl.lon, 5), "photos": pl.photos,
+            "days": len(pl.days), "first": pl.first, "last": pl.last, "precision_m": round(pl.precision_m)}  # fmt: skip
+
+
+def _metres(m: float) -> str:
+    return f"{m / 1000:.1f} km" if m >= 1000 else f"{round(m, -1):.0f} m"
+
+
+def _routine(photos: list[Photo], hours: list[int], weekdays: list[int]) -> Finding:
+    timed = [p.id for p in photos if p.when is not None]
+    if not timed:
+        return Finding("routine", "Your daily routine", "None of your photos says when it was taken.", "none", 0, [],
+                       [], ["metadata"])  # fmt: skip
+    peak_hour = max(range(24), key=lambda h: hours[h])
+    peak_day = max(range(7), key=lambda d: weekdays[d])
+    weekend = weekdays[5] + weekdays[6]
+    return Finding(
+        "routine", "Your daily routine",
+        f"{len(timed)} photos record when they were taken: most around {peak_hour:02d}:00 and on "
+        f"{WEEKDAYS[peak_day]}s ({weekend} at weekends). Over years this shows when you are awake, at work "
+        "or away.",
+        "medium", len(timed), timed, [SHARE_ADVICE.replace("GPS, serial numbers and time", "the time (unless you keep it)")],
+        ["metadata"], [{"hours": hours, "weekdays": weekdays, "photos": timed}])  # fmt: skip
+
+
+def _devices(photos: list[Photo]) -> list[Finding]:
+    from camroll.store.catalog import camera_name
+
+    cams: dict[str, list[int]] = defaultdict(list)
+    serials: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for p in photos:
+        if p.make or p.model:
+            cams[camera_name(p.make, p.model)].append(p.id)
+        if p.serial:
+            serials[(p.serial, camera_name(p.make, p.model))].append(p.id)
+    out = []
+    if serials:
+        ids = [i for v in serials.values() for i in v]
+        out.append(Finding(
+            "serials", "Camera serial numbers",
+            f"{_n(ids, 'photo')} carry the serial number of the camera or lens that took them ({len(serials)} serial "
+            "numbers): any photo you post with it can be tied to all the others, and to you.",
+            "medium", len(ids), ids, [SHARE_ADVICE],
+            ["metadata"], [{"serial": _mask_serial(s), "camera": c, "photos": v} for (s, c), v in serials.items()]))  # fmt: skip
+    ids = [i for v in cams.values() for i in v]
+    out.append(Finding(
+        "devices", "Your devices",
+        f"{_n(ids, 'photo')} name the device that took them: {len(cams)} different cameras and phones."
+        if ids else "No photo names the device that took it.",
+        "low" if ids else "none", len(ids), ids, [SHARE_ADVICE.replace("GPS, serial numbers and time", "camera details")]
+        if ids else [], ["metadata"],
+        [{"camera": c, "photos": v} for c, v in sorted(cams.items(), key=lambda kv: -len(kv[1]))]))  # fmt: skip
+    return out
+
+
+def _mask_serial(serial: str) -> str:
+    """Show the last 4 characters: enough to recognise your own camera, not to copy it."""
+    return "…" + serial[-4:] if len(serial) > 4 else serial
+
+
+def _people(ctx: AppContext) -> list[Finding]:
+    faces = int(ctx.db.scalar("SELECT count(*) FROM faces") or 0)
+    if not faces:
+        return []
+    rows = ctx.db.query(
+        "SELECT p.id, p.name, p.birthday, group_concat(DISTINCT f.photo_id) AS pids FROM faces f JOIN people p"
+        " ON p.id = f.person_id WHERE p.ignored = 0 GROUP BY p.id"
+    )
+    people = sorted(({"id": r["id"], "name": r["name"] or f"Unnamed person {r['id']}",
+                      "photos": sorted(int(x) for x in r["pids"].split(","))} for r in rows),
+                    key=lambda p: -len(p["photos"]))  # fmt: skip
+    face_photos = [r[0] for r in ctx.db.query("SELECT DISTINCT photo_id FROM faces ORDER BY photo_id")]
+    out = [Finding(
+        "people", "People in your photos",
+        f"{faces} faces in {len(face_photos)} photos; {len(people)} people recognised across photos"
+        + (f", most often {people[0]['name']} ({len(people[0]['photos'])} photos)." if people else "."),
+        "high", len(face_photos), face_photos,
+        ["Revoke face recognition with `camroll consent revoke faces`: faces, people and face prints are deleted "
+         "and their key destroyed.", "Share with faces of others blurred: `camroll share PHOTO... --out DIR`."],
+        ["faces", "people"], people)]  # fmt: skip
+    pairs: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for a, b, pid in ctx.db.query(
+        "SELECT DISTINCT a.person_id, b.person_id, a.photo_id FROM faces a JOIN faces b ON a.photo_id = b.photo_id"
+        " AND a.person_id < b.person_id JOIN people pa ON pa.id = a.person_id JOIN people pb ON pb.id = b.person_id"
+        " WHERE pa.ignored = 0 AND pb.ignored = 0"
+    ):
+        pairs[(a, b)].add(pid)
+    if pairs:
+        names = {p["id"]: p["name"] for p in people}
+        items = [{"people": [names.get(a, a), names.get(b, b)], "photos": sorted(v)}
+                 for (a, b), v in sorted(pairs.items(), key=lambda kv: -len(kv[1]))]  # fmt: skip
+        ids = sorted({p for v in pairs.values() for p in v})
+        out.append(Finding(
+            "together", "Who is with whom",
+            f"{len(pairs)} pairs of people appear in the same photos: a map of your family and friends.",
+            "high", len(ids), ids, ["Revoke `people` to forget who is who: `camroll consent revoke people`."],
+            ["faces", "people"], items))  # fmt: skip
+    return out
+
+
+def _children(ctx: AppContext) -> Finding:
+    today = date.today()
+    kids: list[dict[str, Any]] = []
+    for r in ctx.db.query("SELECT p.id, p.name, p.birthday, group_concat(DISTINCT f.photo_id) AS pids FROM people p"
+                          " LEFT JOIN faces f ON f.person_id = p.id WHERE p.birthday IS NOT NULL GROUP BY p.id"):  # fmt: skip
+        born = date.fromisoformat(r["birthday"])
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age < 18:
+            kids.append({"name": r["name"] or f"Unnamed person {r['id']}", "age": age,
+                         "photos": sorted(int(x) for x in (r["pids"] or "").split(",") if x)})  # fmt: skip
+    baby = [r[0] for r in ctx.db.query("SELECT photo_id FROM tags WHERE tag = 'baby' ORDER BY photo_id")]
+    ids = sorted({p for k in kids for p in k["photos"]} | set(baby))
+    parts = []
+    if kids:
+        parts.append(f"{len(kids)} of the people you gave a birthday are under 18")
+    if baby:
+        parts.append(f"{len(baby)} photos show things that come with a baby (crib, bib, diaper...)")
+    honest = ("camroll has no age model, so it cannot tell which faces are children's; a cloud service with one "
+              "would.")  # fmt: skip
+    return Finding(
+        "children", "Children", ("; ".join(parts) + ". " if parts else "") + honest,
+        "high" if ids else "none", len(ids), ids,
+        ["Children's photos are best shared with their faces blurred: `camroll share PHOTO... --out DIR`."],
+        ["people", "tags"], kids + ([{"tag": "baby", "photos": baby}] if baby else []))  # fmt: skip
+
+
+TEXT_GROUPS = (
+    ("id_documents", "Identity documents", ("mrz", "id_document"), "high",
+     "an identity document (passport or ID card lines, or the words printed on one)"),
+    ("payment_cards", "Payment cards and bank accounts", ("payment_card", "iban"), "high",
+     "a card number (Luhn-checked) or an IBAN"),
+    ("contact_details", "E-mail addresses and phone numbers", ("email", "phone"), "medium",
+     "an e-mail address or a phone number"),
+)  # fmt: skip
+
+
+def _text(ctx: AppContext) -> list[Finding]:
+    flagged: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for photo_id, flags in ctx.db.query("SELECT photo_id, flags FROM texts ORDER BY photo_id"):
+        for flag in json.loads(flags):
+            flagged[flag["kind"]].append((photo_id, flag["evidence"]))
+    out = []
+    advice = ["Delete the photo from camroll (`camroll remove PHOTO_ID`) and from your phone, or keep it out of "
+              "anything you share.", "Revoke text reading with `camroll consent revoke text`."]  # fmt: skip
+    for fid, title, kinds, severity, words in TEXT_GROUPS:
+        hits = [(pid, ev) for k in kinds for pid, ev in flagged.get(k, [])]
+        ids = sorted({pid for pid, _ev in hits})
+        out.append(Finding(
+            fid, title, f"{_n(ids, 'photo')}: {words}." if ids else f"No photo read by camroll shows {title.lower()}.",
+            severity if ids else "none", len(ids), ids, advice if ids else [], ["text"],
+            [{"evidence": ev, "photos": [pid]} for pid, ev in hits]))  # fmt: skip
+    read = ctx.db.query("SELECT photo_id, text FROM texts WHERE text != '' ORDER BY photo_id")
+    if read:
+        out.append(Finding(
+            "readable_text", "Words in your photos",
+            f"camroll read words in {len(read)} photo{'s' if len(read) != 1 else ''} (signs, labels, screens, "
+            "papers): a service indexes them with the photo, and with its place and time.",
+            "medium", len(read), [r[0] for r in read], advice[1:], ["text"],
+            [{"evidence": _excerpt(r[1]), "photos": [r[0]]} for r in read]))  # fmt: skip
+    docs = [r[0] for r in ctx.db.query("SELECT photo_id FROM tags WHERE tag = 'document' ORDER BY photo_id")]
+    if docs:
+        out.append(Finding("documents", "Documents", f"{_n(docs, 'photo')} look like documents (letters, forms, menus).",
+                           "medium", len(docs), docs, advice[:1], ["tags"]))  # fmt: skip
+    return out
+
+
+def _n(items: list[Any], word: str) -> str:
+    return f"{len(items)} {word}{'s' if len(items) != 1 else ''}"
+
+
+def _excerpt(text: str) -> str:
+    """The first words read, on one line, cut at REPORT_TEXT_EXCERPT characters."""
+    flat = " / ".join(line.strip() for line in text.splitlines() if line.strip())
+    return flat if len(flat) <= thresholds.REPORT_TEXT_EXCERPT else flat[: thresholds.REPORT_TEXT_EXCERPT - 1] + "…"
+
+
+def _screenshots(ctx: AppContext, photos: list[Photo], vision: bool) -> Finding:
+    """Screenshots by name or by shape (a PNG that no camera wrote), and, with ``tags``, by look."""
+    by_meta = [p.id for p in photos if (p.path and SCREENSHOT_NAME.search(p.path.rsplit("/", 1)[-1]))
+               or (p.format == "png" and not p.make and not p.model and p.lat is None)]  # fmt: skip
+    by_look = [r[0] for r in ctx.db.query("SELECT photo_id FROM tags WHERE tag = 'screenshot'")] if vision else []
+    ids = sorted(set(by_meta) | set(by_look))
+    return Finding(
+        "screenshots", "Screenshots",
+        f"{_n(ids, 'image')} that look like screenshots or saved images: they often hold chats, bookings, bank and "
+        "health screens." if ids else "No image looks like a screenshot.",
+        "medium" if ids else "none", len(ids), ids,
+        ["Screenshots are rarely worth keeping: delete them once used (`camroll remove PHOTO_ID` forgets them here)."]
+        if ids else [], ["metadata", "tags"] if vision else ["metadata"])  # fmt: skip
+
+
+def _explicit(ctx: AppContext) -> Finding:
+    ids = [r[0] for r in ctx.db.query("SELECT photo_id FROM sensitive WHERE explicit = 1 ORDER BY photo_id")]
+    return Finding(
+        "explicit", "Explicit photos",
+        f"{_n(ids, 'photo')} with exposed bodies." if ids else "No photo was found to show nudity.",
+        "high" if ids else "none", len(ids), ids,
+        ["Keep them out of shared albums; `camroll remove PHOTO_ID` forgets them in camroll."] if ids else [],
+        ["sensitive"])  # fmt: skip
+
+
+def _missing_capabilities(ctx: AppContext) -> list[str]:
+    """Vision capabilities with nothing analysed: the report could not look, a cloud service would."""
+    from camroll import capabilities
+
+    out = []
+    for cap in capabilities.REGISTRY:
+        if cap.analyser is None or cap.id in ("quality", "duplicates"):
+            continue
+        if not ctx.db.scalar("SELECT 1 FROM analysis_state WHERE capability = ? LIMIT 1", (cap.id,)):
+            out.append(f"{cap.title}: not analysed (no consent yet), so not in this report. {cap.learns}")
+    return out
