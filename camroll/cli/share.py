@@ -18,12 +18,12 @@ def share_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the copies (never one holding originals).")] = None,
     keep_time: Annotated[bool, typer.Option("--keep-time", help="Keep when the photo was taken.")] = False,
     keep_place: Annotated[str | None, typer.Option("--keep-place", help="Keep a coarse place as a caption: city or "
-                                                  "country (never coordinates).")] = None,  # fmt: skip
+                                                  "country (never coordinates).")] = None,
     person: Annotated[list[str] | None, typer.Option("--person", help="A person (id or name) whose face may stay "
-                                                     "visible; repeat for several. Everyone else is masked.")] = None,  # fmt: skip
+                                                     "visible; repeat for several. Everyone else is masked.")] = None,
     mask_style: Annotated[str, typer.Option("--mask", help="How faces are masked: blur or solid.")] = "blur",
     keep_faces: Annotated[bool, typer.Option("--keep-faces", help="Mask no face at all (and share photos whose "
-                                             "faces were never looked for).")] = False,  # fmt: skip
+                                             "faces were never looked for).")] = False,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:

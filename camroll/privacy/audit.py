@@ -22,7 +22,8 @@ from camroll.config import AppContext
 from camroll.store.db import now_iso
 
 GENESIS = "0" * 64
-KINDS = ("consent.grant", "consent.revoke", "purge", "scan", "analysis", "report", "remove", "retention.set", "retention.sweep")
+KINDS = ("consent.grant", "consent.revoke", "purge", "scan", "analysis", "report", "remove", "retention.set",
+         "retention.sweep", "share", "export", "web.login")
 """Every kind of event, declared once: recording an unknown kind is a programming error."""
 
 
