@@ -1,0 +1,1 @@
+"""The web app (`camroll serve`): consent, library, people, places, moments, search, report."""

@@ -1,0 +1,141 @@
+"""The consent page: each capability in plain words, a switch each, off by default.
+
+Everything shown comes from the registry (``camroll/capabilities.py``) and the ledger: adding a
+capability adds a switch here. Turning one off first says what will be deleted (counted now, for
+the capability and everything that depends on it), asks to confirm, then deletes through
+:func:`camroll.privacy.consent.revoke`, the very code ``camroll consent revoke`` runs.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from camroll import capabilities
+from camroll.capabilities import Capability
+from camroll.config import POLICY_VERSION, AppContext
+from camroll.library.places import update_places
+from camroll.privacy import consent
+from camroll.web.common import Ctx, Lib, csrf, not_found, render
+from camroll.web.jobs import JobReporter, JobResult
+from camroll.web.state import Library
+
+router = APIRouter()
+
+
+def _where(scope: str) -> str:
+    return "all your photos" if scope == consent.EVERYTHING else "photos in " + scope.removeprefix("path:")
+
+
+def capability_rows(ctx: AppContext) -> list[dict[str, Any]]:
+    """Each capability with its state, as the page (and a test) reads it."""
+    rows = []
+    on = {c.id: bool(consent.active_scopes(ctx, c.id)) for c in capabilities.REGISTRY}
+    for cap in capabilities.REGISTRY:
+        history = consent.events(ctx, cap.id)
+        grants = [e for e in history if e.action == "grant"]
+        rows.append({
+            "cap": cap, "on": on[cap.id], "scopes": [_where(s) for s in consent.active_scopes(ctx, cap.id)],
+            "except": [s.removeprefix("path:") for s in consent.revoked_within(ctx, cap.id)],
+            "needs": [capabilities.get(d).title for d in cap.depends_on if not on[d]],
+            "needed_by": [c.title for c in capabilities.dependents(cap.id)],
+            "granted_under": grants[-1].policy_version if grants and on[cap.id] else None,
+            "since": grants[-1].at[:10] if grants and on[cap.id] else None,
+        })  # fmt: skip
+    return rows
+
+
+def deletion_preview(ctx: AppContext, cap: Capability) -> list[dict[str, Any]]:
+    """What revoking ``cap`` everywhere would delete, per capability (dependents first)."""
+    out = []
+    for victim in [*capabilities.dependents(cap.id), cap]:
+        items: list[str] = []
+        for table in victim.tables:
+            n = int(ctx.db.scalar(f"SELECT count(*) FROM {table.name}") or 0)
+            if n:
+                items.append(f"{n:,} {table.name.replace('_', ' ')} row{'s' if n != 1 else ''}")
+        for what, _sql in victim.purge_sql:
+            exists = ctx.db.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (what,))
+            n = int(ctx.db.scalar(f"SELECT count(*) FROM {what}") or 0) if exists else 0
+            items.append(f"{n:,} {what}" if exists else f"the {what}")
+        for folder in victim.folders:
+            n = _count_files(ctx.config.home / folder)
+            if n:
+                items.append(f"{n:,} file{'s' if n != 1 else ''} in {folder}")
+        made = ctx.db.scalar("SELECT count(*) FROM creations WHERE capabilities LIKE ?", (f'%"{victim.id}"%',))
+        if made:
+            items.append(f"{made} creation{'s' if made != 1 else ''} made with it")
+        if victim.key:
+            items.append(f"the {victim.key} encryption key (what it sealed can never be opened again)")
+        out.append({"cap": victim, "items": items or ["nothing is stored yet"]})
+    return out
+
+
+def _count_files(folder: os.PathLike[str]) -> int:
+    return sum(len(names) for _dir, _dirs, names in os.walk(folder))
+
+
+@router.get("/consent")
+def consent_page(request: Request, ctx: Ctx) -> Response:
+    events = list(reversed(consent.events(ctx)))[:30]
+    return render(request, "consent.html", title="Consent", nav="consent", rows=capability_rows(ctx), events=events,
+                  policy=POLICY_VERSION, done=request.query_params.get("done"))  # fmt: skip
+
+
+def _cap(cap_id: str) -> Capability:
+    try:
+        return capabilities.get(cap_id)
+    except KeyError:
+        raise not_found("There is no such capability.") from None
+
+
+@router.post("/consent/{cap_id}/on", dependencies=[Depends(csrf)])
+def grant(request: Request, cap_id: str, ctx: Ctx, lib: Lib) -> Response:
+    cap = _cap(cap_id)
+    missing = [capabilities.get(d) for d in cap.depends_on if not consent.active_scopes(ctx, d)]
+    if missing:
+        return render(request, "message.html", status_code=409, title=cap.title, nav="consent",
+                      message=f"{cap.title} needs {', '.join(m.title for m in missing)}: turn that on first.",
+                      back="/consent")  # fmt: skip
+    with lib.write_lock:
+        consent.grant(ctx, cap.id, consent.EVERYTHING)
+        update_places(ctx)
+    job = start_analysis(lib) if (cap.analyser or cap.job) and ctx.db.scalar("SELECT count(*) FROM photos") else None
+    return RedirectResponse(f"/consent?done={cap.id}" + (f"&job={job}" if job else ""), status_code=303)
+
+
+@router.post("/consent/{cap_id}/off", dependencies=[Depends(csrf)])
+def confirm_revoke(request: Request, cap_id: str, ctx: Ctx) -> Response:
+    """Say what turning it off deletes, and ask."""
+    cap = _cap(cap_id)
+    return render(request, "consent_revoke.html", title=f"Turn off {cap.title}?", nav="consent", cap=cap,
+                  preview=deletion_preview(ctx, cap))  # fmt: skip
+
+
+@router.post("/consent/{cap_id}/revoke", dependencies=[Depends(csrf)])
+def revoke(request: Request, cap_id: str, ctx: Ctx, lib: Lib, confirm: Annotated[str, Form()] = "") -> Response:
+    cap = _cap(cap_id)
+    if confirm != "yes":
+        return RedirectResponse("/consent", status_code=303)
+    with lib.write_lock:
+        reports = consent.revoke(ctx, cap.id, consent.EVERYTHING, note="web")
+    done = [{"title": capabilities.get(r.capability).title, "deleted": r.describe(), "total": r.total} for r in reports]
+    return render(request, "consent_revoked.html", title=f"{cap.title} is off", nav="consent", cap=cap, reports=done)
+
+
+def start_analysis(lib: Library) -> int:
+    """Run what was granted in the background (models load in the job, not in the page)."""
+
+    def work(ctx: AppContext, reporter: JobReporter) -> JobResult:
+        from camroll.analysis.pipeline import analyse
+
+        summary = analyse(ctx, reporter, ctx.config.workers)
+        jobs = "; ".join(summary.jobs.values())
+        return JobResult(f"Analysed {summary.analysed} photos in {summary.seconds:.0f} s"
+                         + (f" ({len(summary.failures)} failed)" if summary.failures else "")
+                         + (f". {jobs}" if jobs else "."), "/")  # fmt: skip
+
+    return lib.jobs.start("Analysing photos", work).id

@@ -1,0 +1,187 @@
+"""Moments (events, trips, on this day, birthdays) and creations (collages, videos) made from them.
+
+Moments are computed from the catalog on each visit (:mod:`camroll.moments.listing`); making a
+collage or a video is a background job whose page links to the result, which plays (or shows)
+in the page and downloads. Creations are files camroll wrote; they are served by creation id.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from camroll.config import AppContext
+from camroll.web.common import Ctx, Lib, csrf, int_id, not_found, render
+from camroll.web.jobs import JobReporter, JobResult
+
+router = APIRouter()
+
+KIND_NAMES = {"event": "Events", "trip": "Trips", "on_this_day": "On this day", "birthday": "Birthdays"}
+COLLAGE_PHOTOS = 9
+VIDEO_PHOTOS = 12
+VIDEO_SECONDS = 20.0
+VIDEO_SIZE = (1280, 720)
+VIDEO_FPS = 25
+"""A video made from a page: shorter and smaller than ``camroll make video``'s defaults, so it is
+ready in about a minute; the CLI makes the full-size one."""
+
+
+def _moments(ctx: AppContext) -> tuple[list[Any] | None, str | None]:
+    try:
+        from camroll.moments.listing import all_moments
+    except ImportError:
+        return None, "Moments are not available in this version of camroll."
+    return all_moments(ctx), None
+
+
+@router.get("/moments")
+def moments_page(request: Request, ctx: Ctx) -> Response:
+    moments, error = _moments(ctx)
+    groups: list[dict[str, Any]] = []
+    for kind, name in KIND_NAMES.items():
+        found = [m for m in moments or [] if m.kind == kind]
+        if found:
+            groups.append({"kind": kind, "name": name, "moments": sorted(found, key=lambda m: m.start, reverse=True)})
+    from camroll.creations.records import listing
+
+    return render(request, "moments.html", title="Moments", nav="moments", groups=groups, error=error,
+                  creations=listing(ctx)[:12])  # fmt: skip
+
+
+@router.get("/moments/{moment_id}")
+def moment_page(request: Request, moment_id: str, ctx: Ctx) -> Response:
+    moment = _find(ctx, moment_id)
+    return render(request, "moment.html", title=moment.title, nav="moments", moment=moment)
+
+
+def _find(ctx: AppContext, moment_id: str) -> Any:
+    try:
+        from camroll.moments.listing import MomentNotFound, find_moment
+    except ImportError:
+        raise not_found("Moments are not available in this version of camroll.") from None
+    try:
+        return find_moment(ctx, moment_id)
+    except (MomentNotFound, ValueError):
+        raise not_found("There is no such moment now (moments change as photos and consents change).") from None
+
+
+@router.post("/moments/{moment_id}/make", dependencies=[Depends(csrf)])
+def make(request: Request, moment_id: str, kind: Annotated[str, Form()], ctx: Ctx,
+         lib: Lib) -> Response:  # fmt: skip
+    moment = _find(ctx, moment_id)
+    if kind not in ("collage", "video"):
+        raise not_found()
+    try:
+        maker = _maker(kind)
+    except ImportError:
+        return render(request, "message.html", status_code=501, title="Not available", nav="moments",
+                      message=f"Making a {kind} is not available in this version of camroll.",
+                      back=f"/moments/{moment_id}")  # fmt: skip
+    title = moment.title
+
+    def work(jctx: AppContext, reporter: JobReporter) -> JobResult:
+        reporter.start(f"Making a {kind}", None)
+        creation_id = maker(jctx, reporter, moment)
+        return JobResult(f"Your {kind} of “{title}” is ready.", f"/creations/{creation_id}")
+
+    job = lib.jobs.start(f"Making a {kind}: {title}", work)
+    return RedirectResponse(f"/jobs?started={job.id}", status_code=303)
+
+
+def _maker(kind: str) -> Any:
+    """A function (ctx, reporter, moment) -> creation id; ImportError when the creation modules are
+    not there."""
+    from camroll.creations.choose import choose_photos
+
+    if kind == "collage":
+        from camroll.creations.collage import make_collage
+
+        def collage(ctx: AppContext, reporter: JobReporter, moment: Any) -> int:
+            chosen = choose_photos(ctx, moment.photo_ids, COLLAGE_PHOTOS, moment.person_ids)
+            return int(make_collage(ctx, chosen, title=moment.title, source=moment.id).creation_id)
+
+        return collage
+    from camroll.creations.cards import Card
+    from camroll.creations.records import output_dir, record, unique_path
+    from camroll.creations.source import displayed_size, face_boxes, open_photo
+    from camroll.creations.video import Settings, Slide, length_for, photos_that_fit, render_video
+
+    def video(ctx: AppContext, reporter: JobReporter, moment: Any) -> int:
+        """The same pieces as ``camroll make video``, at a size that renders quickly from a page."""
+        chosen = choose_photos(ctx, moment.photo_ids, min(VIDEO_PHOTOS, photos_that_fit(VIDEO_SECONDS)),
+                               moment.person_ids)  # fmt: skip
+        slides = []
+        for pid in chosen:
+            size = displayed_size(ctx, pid)
+            if size is None:
+                continue
+
+            def load(max_side: int | None, pid: int = pid) -> Any:
+                return open_photo(ctx, pid, max_side)
+
+            slides.append(Slide(load, size, face_boxes(ctx, pid), pid))
+        if not slides:
+            raise ValueError(f"none of the photos of {moment.title} can be read")
+        seconds = length_for(len(slides), VIDEO_SECONDS)
+        settings = Settings(size=VIDEO_SIZE, fps=VIDEO_FPS)
+        path = unique_path(output_dir(ctx, None), moment.id, ".mp4")
+        reporter.start("Rendering frames", round(seconds * VIDEO_FPS))
+        opening = Card(moment.title, moment.place or "")
+        closing = Card(moment.start[:10], ", ".join(moment.people[:3]))
+        done = [0]
+
+        def on_frame(frame: int, _total: int) -> None:
+            reporter.advance(frame - done[0])
+            done[0] = frame
+
+        result = render_video(path, slides, opening, closing, seconds, settings, on_frame=on_frame)
+        caps = [*getattr(moment, "capabilities", []), *(["faces"] if result.faces_used else [])]
+        return record(ctx, "video", path, [s.photo_id for s in slides if s.photo_id is not None], capabilities=caps,
+                      title=moment.title, source=moment.id,
+                      params={"length": round(result.seconds, 3), "size": f"{VIDEO_SIZE[0]}x{VIDEO_SIZE[1]}",
+                              "fps": VIDEO_FPS, "moment": moment.id})  # fmt: skip
+
+    return video
+
+
+@router.get("/creations")
+def creations_page(request: Request, ctx: Ctx) -> Response:
+    from camroll.creations.records import listing
+
+    return render(request, "creations.html", title="Creations", nav="moments", creations=listing(ctx))
+
+
+@router.get("/creations/{creation}")
+def creation_page(request: Request, creation: str, ctx: Ctx) -> Response:
+    from camroll.creations.records import listing
+
+    found = listing(ctx, int_id(creation))
+    if not found:
+        raise not_found("There is no such creation (it may have been deleted with the photos or consent it used).")
+    c = found[0]
+    media = (mimetypes.guess_type(c.path)[0] or "application/octet-stream").split("/")[0]
+    return render(request, "creation.html", title=c.title or f"{c.kind} {c.id}", nav="moments", c=c, media=media)
+
+
+@router.get("/creations/{creation}/file")
+def creation_file(request: Request, creation: str, ctx: Ctx) -> Response:
+    row = ctx.db.conn.execute("SELECT path FROM creations WHERE id = ?", (int_id(creation),)).fetchone()
+    if row is None or not os.path.isfile(row[0]):
+        raise not_found()
+    download = request.query_params.get("download") == "1"
+    return FileResponse(row[0], filename=os.path.basename(row[0]),
+                        content_disposition_type="attachment" if download else "inline")  # fmt: skip
+
+
+@router.post("/creations/{creation}/delete", dependencies=[Depends(csrf)])
+def delete_creation(creation: str, ctx: Ctx, lib: Lib) -> Response:
+    from camroll.creations.records import delete
+
+    with lib.write_lock:
+        if not delete(ctx, int_id(creation)):
+            raise not_found()
+    return RedirectResponse("/creations", status_code=303)

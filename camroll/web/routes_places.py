@@ -1,0 +1,86 @@
+"""Places: the photos with a position, on an offline world map, clustered by place.
+
+With *places* consent a cluster is a named town ("Lisbon, Portugal"); without it camroll shows
+only what the metadata capability already holds (the cameras' raw coordinates), grouped by a
+grid of ``thresholds.WEB_MAP_GRID_DEGREES``, and says that naming them needs consent.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from camroll import thresholds
+from camroll.config import AppContext
+from camroll.privacy import consent
+from camroll.web.common import Ctx, not_found, render
+from camroll.web.routes_library import LIVE
+from camroll.web.worldmap import MapPoint, world_svg
+
+router = APIRouter()
+
+
+def clusters(ctx: AppContext) -> list[dict[str, Any]]:
+    """One entry per place (or grid cell): where, how many photos, a cover photo, a link."""
+    out: list[dict[str, Any]] = []
+    named = ctx.db.query(
+        "SELECT pp.city, pp.country, avg(p.gps_lat), avg(p.gps_lon), count(*), max(p.id) FROM photos p"
+        f" JOIN photo_places pp ON pp.photo_id = p.id WHERE p.gps_lat IS NOT NULL AND {LIVE}"
+        " GROUP BY pp.city, pp.country ORDER BY count(*) DESC"
+    )
+    for city, country, lat, lon, n, cover in named:
+        label = ", ".join(x for x in (city, country) if x) or "Somewhere unnamed"
+        out.append({"label": label, "lat": lat, "lon": lon, "count": n, "cover": cover,
+                    "href": "/places/show?" + urlencode({"city": city or "", "country": country or ""})})  # fmt: skip
+    step = thresholds.WEB_MAP_GRID_DEGREES
+    cells: dict[tuple[int, int], list[Any]] = {}
+    for lat, lon, pid in ctx.db.query(
+        f"SELECT p.gps_lat, p.gps_lon, p.id FROM photos p WHERE p.gps_lat IS NOT NULL AND {LIVE}"
+        " AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photo_id = p.id)"
+    ):
+        cells.setdefault((math.floor(lat / step), math.floor(lon / step)), []).append((lat, lon, pid))
+    for (i, j), members in sorted(cells.items(), key=lambda kv: -len(kv[1])):
+        lat = sum(m[0] for m in members) / len(members)
+        lon = sum(m[1] for m in members) / len(members)
+        out.append({"label": f"Near {lat:.1f}, {lon:.1f}", "lat": lat, "lon": lon, "count": len(members),
+                    "cover": max(m[2] for m in members), "href": f"/places/show?cell={i},{j}"})  # fmt: skip
+    return out
+
+
+@router.get("/places")
+def places_page(request: Request, ctx: Ctx) -> Response:
+    found = clusters(ctx)
+    svg = world_svg([MapPoint(c["lat"], c["lon"], c["label"], c["count"], c["href"]) for c in found])
+    return render(request, "places.html", title="Places", nav="places", places=found, map_svg=svg,
+                  places_on=bool(consent.active_scopes(ctx, "places")))  # fmt: skip
+
+
+@router.get("/places/show")
+def place_page(request: Request, ctx: Ctx) -> Response:
+    q = request.query_params
+    if "cell" in q:
+        try:
+            i, j = (int(v) for v in q["cell"].split(","))
+        except ValueError:
+            raise not_found() from None
+        step = thresholds.WEB_MAP_GRID_DEGREES
+        rows = ctx.db.query(
+            f"SELECT p.id FROM photos p WHERE {LIVE} AND p.gps_lat >= ? AND p.gps_lat < ? AND p.gps_lon >= ?"
+            " AND p.gps_lon < ? AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photo_id = p.id)"
+            " ORDER BY p.taken_local DESC", (i * step, (i + 1) * step, j * step, (j + 1) * step))  # fmt: skip
+        title = f"Near {(i + 0.5) * step:.1f}, {(j + 0.5) * step:.1f}"
+    else:
+        city, country = q.get("city", ""), q.get("country", "")
+        rows = ctx.db.query(
+            f"SELECT p.id FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE {LIVE}"
+            " AND coalesce(pp.city, '') = ? AND coalesce(pp.country, '') = ? ORDER BY p.taken_local DESC",
+            (city, country),
+        )
+        title = ", ".join(x for x in (city, country) if x) or "Somewhere unnamed"
+    if not rows:
+        raise not_found("No photos were taken there.")
+    return render(request, "grid.html", title=title, nav="places", photo_ids=[r[0] for r in rows], back="/places")

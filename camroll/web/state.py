@@ -1,0 +1,121 @@
+"""What the running server holds: one library per user, each with its database connections,
+its write lock and its background jobs.
+
+Isolation between users is by construction: a logged-in user's library is a camroll home of its
+own (``<home>/users/<name>``) with its own database, keys and caches, so no query can reach
+another user's photos. Within a library, each request borrows an :class:`AppContext` (one
+SQLite connection) from a small pool; reads run in parallel (WAL), and the web's writes take the
+library's lock so they queue instead of waiting on SQLite's busy timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from camroll import thresholds
+from camroll.config import AppContext, Config
+from camroll.web.jobs import JobRunner
+from camroll.web.security import LOCAL_USER, Sessions, Users, session_key, user_home
+
+T = TypeVar("T")
+
+
+class Library:
+    """One user's library as the server sees it."""
+
+    def __init__(self, config: Config, user: str) -> None:
+        self.config, self.user = config, user
+        self.actor = "web" if user == LOCAL_USER else f"web:{user}"
+        self.jobs = JobRunner(config, self.actor)
+        self.write_lock = threading.Lock()
+        self._pool: queue.SimpleQueue[AppContext] = queue.SimpleQueue()
+        self._memo: dict[str, tuple[tuple[int, ...], float, Any]] = {}
+        self._memo_lock = threading.Lock()
+
+    def stamp(self) -> tuple[int, ...]:
+        """Changes whenever anything is committed to the library's database (every commit
+        appends to the WAL; a checkpoint rewrites the main file)."""
+        out: list[int] = []
+        for name in ("camroll.db", "camroll.db-wal"):
+            try:
+                st = os.stat(self.config.home / name)
+            except FileNotFoundError:
+                out += [0, 0]
+                continue
+            out += [st.st_mtime_ns, st.st_size]
+        return tuple(out)
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()``, reused while the database is unchanged (and at most
+        ``thresholds.WEB_MEMO_SECONDS``): for summaries a page shows beside live data, such as
+        the timeline's month index, which otherwise cost more than the page itself."""
+        stamp, now = self.stamp(), time.monotonic()
+        with self._memo_lock:
+            hit = self._memo.get(key)
+            if hit is not None and hit[0] == stamp and now - hit[1] < thresholds.WEB_MEMO_SECONDS:
+                return cast(T, hit[2])
+        value = compute()
+        with self._memo_lock:
+            self._memo[key] = (stamp, now, value)
+        return value
+
+    @contextmanager
+    def context(self) -> Iterator[AppContext]:
+        """Borrow a context (a connection) for one request; it goes back to the pool after."""
+        try:
+            ctx = self._pool.get_nowait()
+        except queue.Empty:
+            ctx = AppContext(self.config, actor=self.actor)
+        try:
+            yield ctx
+        finally:
+            self._pool.put(ctx)
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+@dataclass
+class WebState:
+    """Everything a request may need, built once by :func:`camroll.web.app.create_app`."""
+
+    home: Path
+    login: bool
+    workers: int
+    scan_roots: tuple[Path, ...] = ()
+    """Folders a logged-in (remote) user may scan below; on loopback any folder may be scanned."""
+    users: Users = field(init=False)
+    sessions: Sessions = field(init=False)
+    _libraries: dict[str, Library] = field(default_factory=dict, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.users = Users(self.home)
+        self.sessions = Sessions(session_key(self.home))
+
+    def library(self, user: str) -> Library:
+        with self._lock:
+            lib = self._libraries.get(user)
+            if lib is None:
+                home = user_home(self.home, user)
+                lib = self._libraries[user] = Library(Config(home=home, workers=self.workers), user)
+            return lib
+
+    def close(self) -> None:
+        with self._lock:
+            for lib in self._libraries.values():
+                lib.close()
+            self._libraries.clear()

@@ -1,0 +1,85 @@
+"""Thumbnails and screen-sized views of photos, made once and cached under CAMROLL_HOME.
+
+Files are ``cache/thumbs/<photo hash>-<side>.jpg``: named by the photo's content hash, in the
+folder the *metadata* capability's registry entry owns, so revoking it (or ``camroll forget``)
+deletes them with the catalog. A request names a photo by its catalog id only; the original's
+path comes from the catalog, never from the request.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+from camroll import thresholds
+from camroll.analysis.decode import DecodeError, decode
+from camroll.config import AppContext
+
+SIDES = (thresholds.WEB_THUMB_SIDE, thresholds.WEB_VIEW_SIDE)
+"""The only sizes made: a request cannot ask for arbitrary sizes and fill the disk."""
+
+
+class NoPhoto(LookupError):
+    """No catalogued photo with that id (or none of its files can be read now)."""
+
+
+def source(ctx: AppContext, photo_id: int) -> tuple[str, str, str, int, int | None, int | None]:
+    """(hash, kind, path, orientation, width, height) of a catalogued photo with a live file."""
+    row = ctx.db.conn.execute(
+        "SELECT p.hash, p.kind, f.path, p.orientation, p.width, p.height FROM photos p"
+        " JOIN files f ON f.photo_id = p.id AND f.state IN ('ok', 'problem')"
+        " WHERE p.id = ? ORDER BY f.id LIMIT 1",
+        (photo_id,),
+    ).fetchone()
+    if row is None:
+        raise NoPhoto(photo_id)
+    return row[0], row[1], row[2], int(row[3] or 1), row[4], row[5]
+
+
+def thumbnail(ctx: AppContext, photo_id: int, side: int) -> Path | None:
+    """The cached JPEG of a photo at ``side`` (made now if needed); None if it cannot be decoded.
+    Raises :class:`NoPhoto` for an unknown id."""
+    if side not in SIDES:
+        raise ValueError(f"unsupported thumbnail size {side}")
+    photo_hash, kind, path, orientation, width, height = source(ctx, photo_id)
+    folder = ctx.config.cache_dir / "thumbs"
+    out = folder / f"{photo_hash}-{side}.jpg"
+    if out.is_file():
+        return out
+    try:
+        img = _video_frame(path, side) if kind == "video" else _photo(photo_id, photo_hash, path, orientation, width, height, side)
+    except (DecodeError, OSError, ValueError):
+        return None
+    if img is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".jpg")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            img.convert("RGB").save(f, "JPEG", quality=thresholds.WEB_JPEG_QUALITY, optimize=True, progressive=True)
+        os.replace(tmp, out)  # atomic: two requests making the same thumbnail both end with a whole file
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _photo(photo_id: int, photo_hash: str, path: str, orientation: int, width: int | None, height: int | None,
+           side: int) -> Image.Image:  # fmt: skip
+    decoded = decode(photo_id, photo_hash, path, orientation, (width, height) if width and height else None, max_side=side)
+    return Image.fromarray(decoded.pixels)
+
+
+def _video_frame(path: str, side: int) -> Image.Image | None:
+    """The first frame of a video (PyAV opens the file read-only), scaled to ``side``."""
+    import av
+
+    with av.open(os.fsdecode(os.fsencode(path))) as container:
+        for frame in container.decode(video=0):
+            img: Image.Image = frame.to_image()  # type: ignore[no-untyped-call,unused-ignore]
+            img.thumbnail((side, side), Image.Resampling.LANCZOS)
+            return img
+    return None

@@ -1,0 +1,199 @@
+"""End to end in a real headless Chromium (Debian's, driven by Playwright): grant consent, scan a
+folder, name a person, search, open a moment, make a collage, revoke faces and see faces gone.
+Screenshots of each page go to docs/screenshots/ (each under 300 kB)."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import piexif
+import uvicorn
+from PIL import Image
+from playwright.sync_api import Page, expect, sync_playwright
+
+from camroll.config import Config
+from camroll.web.app import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+SHOTS = REPO / "docs" / "screenshots"
+MAX_SHOT_BYTES = 300_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(home: Path) -> Iterator[str]:
+    """``camroll serve``'s app on a free loopback port, in a thread."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(Config(home=home, workers=1)), host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def shot(page: Page, name: str) -> None:
+    """Save a screenshot, made smaller (a 256-colour palette) if it would pass 300 kB."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    data = page.screenshot(type="png")
+    path = SHOTS / f"web-{name}.png"
+    if len(data) > MAX_SHOT_BYTES:
+        with Image.open(io.BytesIO(data)) as img:
+            small = img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+            buf = io.BytesIO()
+            small.save(buf, "PNG", optimize=True)
+            data = buf.getvalue()
+        if len(data) > MAX_SHOT_BYTES:
+            with Image.open(io.BytesIO(data)) as opened:
+                rgb = opened.convert("RGB")
+            rgb.thumbnail((rgb.width * 3 // 4, rgb.height * 3 // 4))
+            buf = io.BytesIO()
+            rgb.quantize(colors=256, dither=Image.Dither.NONE).save(buf, "PNG", optimize=True)
+            data = buf.getvalue()
+    path.write_bytes(data)
+    assert len(data) <= MAX_SHOT_BYTES, (name, len(data))
+
+
+def wait_for_job(page: Page, timeout_ms: int = 240_000) -> None:
+    """On /jobs: wait until the job's bar says done (drawn by the page's own polling script)."""
+    job = page.locator("[data-job]").first
+    expect(job).to_have_attribute("data-state", re.compile("done|failed"), timeout=timeout_ms)
+    assert job.get_attribute("data-state") == "done", job.inner_text()
+
+
+def _small_folder(folder: Path, photos_dir: Path) -> None:
+    """Four real photos from the test set (read-only originals are copied, never moved)."""
+    folder.mkdir()
+    picked = sorted((photos_dir / "scenes").rglob("*.jpg"))[:4]
+    assert len(picked) == 4
+    for p in picked:
+        shutil.copy(p, folder / p.name)
+    # and one made here, with a date, so the timeline has a month of its own
+    exif = piexif.dump({"Exif": {piexif.ExifIFD.DateTimeOriginal: b"2020:02:29 12:00:00"}})
+    Image.new("RGB", (400, 300), (90, 140, 120)).save(folder / "made.jpg", "JPEG", exif=exif)
+
+
+def test_browser_end_to_end(tmp_path: Path, library_copy: Path, photos_dir: Path) -> None:
+    folder = tmp_path / "few"
+    _small_folder(folder, photos_dir)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 820})
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
+
+        # 1. A new library: grant a consent, scan a folder through the page, watch the job.
+        with serving(tmp_path / "fresh") as base:
+            page.goto(base + "/consent")
+            expect(page.locator("#cap-quality .switch")).to_have_attribute("aria-checked", "false")
+            shot(page, "consent")
+            page.click("#cap-quality .switch")
+            expect(page.locator("#cap-quality .switch")).to_have_attribute("aria-checked", "true")
+            page.goto(base + "/")
+            page.click("summary:has-text('Add photos')")
+            page.fill("input[name=folder]", str(folder))
+            page.click("button:has-text('Scan folder')")
+            expect(page).to_have_url(re.compile(r"/jobs\?started="))
+            wait_for_job(page)
+            expect(page.locator(".job-message")).to_contain_text("5 new photos")
+            shot(page, "job")
+            page.goto(base + "/")
+            expect(page.locator(".grid .thumb")).to_have_count(5)
+
+        # 2. The analysed real photos: people, search, moments, a collage, revoking faces.
+        with serving(library_copy) as base:
+            page.goto(base + "/")
+            expect(page.locator(".grid .thumb").first).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            shot(page, "library")
+
+            page.goto(base + "/people")
+            expect(page.locator(".person").first).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            shot(page, "people")
+            page.locator(".person").first.click()
+            face_photo = page.locator(".face a").first.get_attribute("href")
+            assert face_photo and face_photo.startswith("/photo/")
+            page.fill("input[name=name]", "Ana Example")
+            page.click("button:has-text('Save name')")
+            expect(page.locator("h1")).to_have_text("Ana Example")
+            page.wait_for_load_state("networkidle")
+            shot(page, "person")
+
+            page.fill("header input[name=q]", "Ana Example")
+            page.press("header input[name=q]", "Enter")
+            expect(page.locator(".result").first).to_be_visible()
+            assert "Ana Example" in page.locator(".results").inner_text()
+            page.fill("header input[name=q]", "beach")
+            page.press("header input[name=q]", "Enter")
+            expect(page.locator(".result").first).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            shot(page, "search")
+
+            page.locator(".result").first.click()
+            expect(page.locator(".facts")).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            page.locator("details.why").first.click()
+            shot(page, "photo")
+
+            page.goto(base + "/places")
+            expect(page.locator("svg.worldmap circle").first).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            shot(page, "places")
+
+            page.goto(base + "/moments")
+            expect(page.locator(".moment").first).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            shot(page, "moments")
+            page.locator("a.moment[href^='/moments/']").first.click()
+            expect(page.locator("button:has-text('Make a collage')")).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            shot(page, "moment")
+            page.click("button:has-text('Make a collage')")
+            wait_for_job(page)
+            page.locator(".job-message a").first.click()
+            expect(page.locator("img.creation")).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.querySelector('img.creation').naturalWidth") > 0
+            shot(page, "collage")
+
+            page.goto(base + "/report")
+            expect(page.frame_locator("iframe.report").locator("h1")).to_be_visible(timeout=60_000)
+            shot(page, "report")
+
+            # Revoke faces: asked first, then everything derived from faces is gone.
+            page.goto(base + "/consent")
+            page.click("#cap-faces .switch")
+            expect(page.locator("h1")).to_contain_text("Turn off Faces?")
+            expect(page.locator(".deletion")).to_contain_text("faces rows")
+            shot(page, "revoke")
+            page.click("button:has-text('Turn off and delete')")
+            expect(page.locator("h1")).to_have_text("Faces is off")
+            page.goto(base + "/people")
+            expect(page.locator(".person")).to_have_count(0)
+            page.goto(base + face_photo)
+            expect(page.locator(".facts")).to_be_visible()
+            expect(page.locator(".facebox")).to_have_count(0)
+            assert "Capability: Faces" not in page.content()
+        browser.close()
+    assert not outside, f"the pages asked for something outside camroll: {outside[:5]}"
