@@ -1,5 +1,6 @@
 # camroll: two commands on a fresh machine.
-#   make run   set up, scan a photo library (default: the bundled sample gallery), print what was found
+#   make run   set up, scan a photo library (default: the bundled sample gallery), print what was found,
+#              then serve the web app on http://127.0.0.1:8765/ (NO_SERVE=1 to skip)
 #   make test  set up, then lint, type-check and run the whole test suite
 # A rerun installs nothing when nothing changed (stamps below).
 
@@ -62,8 +63,13 @@ ifeq ($(strip $(PHOTOS)),)
 	$(BIN)/camroll consent grant $(DEMO_CAPABILITIES) --scope $(SAMPLE)
 	$(BIN)/camroll analyze --quiet
 	$(BIN)/camroll people
+	$(BIN)/camroll moments
 	$(BIN)/camroll summary
 endif
+	@echo
+	@echo "The web app: consent, library, people, places, moments and creations, search, report."
+	@echo "Ctrl-C stops it (NO_SERVE=1 make run skips it)."
+	@if [ -z "$(NO_SERVE)" ]; then $(BIN)/camroll serve; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check camroll tests bench samples
@@ -79,6 +85,8 @@ bench: $(STAMP) $(APT_STAMP)
 	$(BIN)/python bench/metadata_scan.py
 	$(BIN)/python -m bench.accuracy
 	$(BIN)/python -m bench.vision
+	$(BIN)/python -m bench.video
+	$(BIN)/python bench/web_load.py
 
 clean:
 	rm -rf $(VENV) .camroll-home .pytest_cache .mypy_cache .ruff_cache

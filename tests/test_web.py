@@ -23,7 +23,7 @@ from camroll import thresholds
 from camroll.cli import app as cli_app
 from camroll.config import Config
 from camroll.privacy import audit
-from camroll.web import worldmap
+from camroll.report.worldmap import Marker, svg_map
 from camroll.web.app import create_app
 from camroll.web.security import Users, check_password, hash_password
 
@@ -355,22 +355,10 @@ def test_serve_refuses_a_remote_address_without_the_flag(tmp_path: Path) -> None
     assert Users(tmp_path / "h").authenticate("ana", "ana-password")
 
 
-def test_world_map_outline_and_dots() -> None:
-    path = worldmap.outline_path()
-    assert path.count("M") > 50  # continents and the larger islands
-    svg = worldmap.world_svg([worldmap.MapPoint(38.72, -9.14, "Lisbon <&>", 12, "/places/show?city=Lisbon&x=1")])
+def test_world_map_markers_link_and_escape() -> None:
+    svg = svg_map([Marker(38.72, -9.14, "Lisbon <&>", 12, href="/places/show?city=Lisbon&x=1")], width=1000)
     assert "Lisbon &lt;&amp;&gt;" in svg and "&amp;x=1" in svg and "<script" not in svg
-    x, y = worldmap.project(38.72, -9.14)
-    assert 470 < x < 480 and 120 < y < 130
-    # Lisbon lies on land in the outline: the point is inside some ring (even-odd count).
-    rings = [line for line in worldmap.OUTLINE_FILE.read_text(encoding="utf-8").splitlines() if line and line[0] != "#"]
-    inside = 0
-    for line in rings:
-        pts = [tuple(map(float, p.split(","))) for p in line.split()]
-        for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1], strict=True):
-            if (y1 > 38.72) != (y2 > 38.72) and x1 + (38.72 - y1) * (x2 - x1) / (y2 - y1) > -9.0:
-                inside += 1
-    assert inside % 2 == 1
+    assert svg.count('<path class="land"') == 1 and svg.count("<a href=") == 1
 
 
 def test_make_a_video_of_a_moment_and_download_it(library_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:

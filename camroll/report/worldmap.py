@@ -7,7 +7,7 @@ the exposure report warns about; so the land is drawn from an outline that ships
 in the file and under every map). The projection is plain equirectangular: coarse, honest, and
 the same arithmetic in Python and in a browser.
 
-The web app reuses :func:`svg_map` for its places page.
+The web app's places page draws the same map, with a link on each marker.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class Marker:
     """How many photos the marker stands for: its size grows with the square root of it."""
     kind: str = "place"
     """A CSS class suffix: ``place``, ``home``, ``work``."""
+    href: str | None = None
+    """Where a click on the marker leads (the web app's place pages); escaped like every text."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,9 @@ def svg_map(markers: Sequence[Marker], width: int = 720, height: int | None = No
     for m in sorted(markers, key=lambda m: -m.weight):
         x, y = view.project(m.lat, m.lon, width, height)
         r = 4 + 3 * m.weight**0.5
-        out.append(f'<g class="marker marker-{escape(m.kind)}"><title>{escape(m.label)}</title>'
-                   f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/></g>')  # fmt: skip
+        marker = (f'<g class="marker marker-{escape(m.kind)}"><title>{escape(m.label)}</title>'
+                  f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/></g>')  # fmt: skip
+        out.append(f'<a href="{escape(m.href)}">{marker}</a>' if m.href else marker)
         taken.append((x - r, y - r, x + r, y + r))
     for m in sorted(markers, key=lambda m: -m.weight):
         x, y = view.project(m.lat, m.lon, width, height)

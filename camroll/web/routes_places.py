@@ -17,9 +17,9 @@ from fastapi.responses import Response
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.privacy import consent
+from camroll.report.worldmap import Marker, svg_map
 from camroll.web.common import Ctx, not_found, render
 from camroll.web.routes_library import LIVE
-from camroll.web.worldmap import MapPoint, world_svg
 
 router = APIRouter()
 
@@ -54,7 +54,7 @@ def clusters(ctx: AppContext) -> list[dict[str, Any]]:
 @router.get("/places")
 def places_page(request: Request, ctx: Ctx) -> Response:
     found = clusters(ctx)
-    svg = world_svg([MapPoint(c["lat"], c["lon"], c["label"], c["count"], c["href"]) for c in found])
+    svg = svg_map([Marker(c["lat"], c["lon"], c["label"], c["count"], href=c["href"]) for c in found], width=1000)
     return render(request, "places.html", title="Places", nav="places", places=found, map_svg=svg,
                   places_on=bool(consent.active_scopes(ctx, "places")))  # fmt: skip
 
