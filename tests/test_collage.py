@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 
 from camroll.config import AppContext, Config
 from camroll.creations import records
-from camroll.creations.choose import choose_photos
+from camroll.creations.choose import best_photo, choose_photos
 from camroll.creations.collage import Placement, make_collage
 from camroll.creations.framing import crop_for, frame, saliency_centre
 from camroll.creations.layouts import Shape, crop_loss, plan
@@ -282,6 +282,24 @@ def test_choice_without_any_analysis_is_the_first_photos_in_time_order(built: tu
     assert choose_photos(ctx, sorted(in_time), 10) == in_time
     assert choose_photos(ctx, [*in_time, 9999], 0) == []
     assert choose_photos(ctx, [9999, in_time[0]], 5) == [in_time[0]]  # an unknown id is left out
+
+
+def test_choice_never_takes_a_photo_marked_explicit(ctx: AppContext) -> None:
+    """The nudity check's verdict keeps a photo out of collages and videos, however good it is and
+    however few photos are left; as a hero among photos named by hand it comes last."""
+    with ctx.db.transaction() as conn:
+        for pid, taken, score in ((1, "2024-05-04T10:00:00", 0.6), (2, "2024-05-04T11:00:00", 0.99),
+                                  (3, "2024-05-04T12:00:00", 0.5)):  # fmt: skip
+            conn.execute("INSERT INTO photos (id, hash, format, kind, size, taken_local, metadata_version, created_at)"
+                         " VALUES (?, ?, 'jpeg', 'photo', 1, ?, 1, '')", (pid, f"{pid:064x}", taken))  # fmt: skip
+            conn.execute("INSERT INTO quality VALUES (?, 1, 0.5, 0, NULL, ?, 't')", (pid, score))
+        conn.execute("INSERT INTO sensitive VALUES (2, 1, 0.9, '[]', 't')")  # the best photo, but explicit
+        conn.execute("INSERT INTO sensitive VALUES (3, 0, 0.1, '[]', 't')")  # checked and fine
+    assert choose_photos(ctx, [1, 2, 3], 1) == [1]
+    assert choose_photos(ctx, [1, 2, 3], 3) == [1, 3]
+    assert choose_photos(ctx, [2], 1) == []
+    assert best_photo(ctx, [1, 2, 3]) == 1
+    assert best_photo(ctx, [2]) == 2
 
 
 # --- the real photos -----------------------------------------------------------------------------
