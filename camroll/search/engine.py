@@ -1,0 +1,362 @@
+"""Running a search: filters and terms as SQL over the live tables, ranked, with why each photo matched.
+
+Search keeps no index of its own. It reads the tables the capabilities own (``tags``, ``texts``,
+``faces``/``people``, ``photo_places``, ``expressions``) at query time, so what consent allows is
+exactly what can be found: revoking a capability deletes its rows and, with them, every way to
+find a photo through it. The only file search writes is the cache of the tag vocabulary's
+vectors (dictionary words, see ``synonyms.py``).
+
+Ranking: people, places, dates and cameras are filters (a photo must match each one said). Each
+other term (a tag, a free word, "passport", "smiling"...) gives a photo its best score among the
+ways it can match (a tag's probability times the synonym's similarity, a word in its text...);
+a photo's score is the mean over the terms, so matching more terms ranks higher, and ties go to
+the newest photo. A query of filters only lists the photos that pass them, newest first.
+
+Speed: a handful of indexed queries (``tags_tag``, ``faces_person``, ``photos_taken``) and one
+pass over the library's live photos; the text model runs only for free words.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from camroll import thresholds
+from camroll.config import AppContext
+from camroll.search import dates as date_words
+from camroll.search.query import Camera, Lexicon, Person, Query, Term, fold, parse
+
+FLAG_WORDS = {
+    "mrz": "passport or ID card lines (machine-readable zone, check digits valid)",
+    "id_document": "words printed on identity documents",
+    "payment_card": "a payment card number",
+    "iban": "a bank account number (IBAN)",
+    "email": "an e-mail address",
+    "phone": "a phone number",
+}
+
+
+@dataclass
+class Hit:
+    photo_id: int
+    path: str
+    taken_at: str | None
+    place: str | None
+    score: float
+    why: list[str]
+
+
+@dataclass
+class Understood:
+    """What the query was read as (shown to the person, so they can rephrase)."""
+
+    people: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    dates: list[dict[str, Any]] = field(default_factory=list)
+    cameras: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    synonyms: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Free word -> the tags it was mapped to, with their similarity."""
+    text: list[str] = field(default_factory=list)
+    """Words looked for in the photos' text (OCR, title, caption, keywords)."""
+    sensitive_text: list[str] = field(default_factory=list)
+    smiling: bool = False
+    birthday: bool = False
+    ignored: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    understood: Understood
+    hits: list[Hit]
+    total: int
+    """Photos that matched, before ``limit``."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "understood": asdict(self.understood), "hits": [asdict(h) for h in self.hits],
+                "total": self.total}  # fmt: skip
+
+
+_LIVE = "EXISTS (SELECT 1 FROM files f WHERE f.photo_id = p.id AND f.state IN ('ok', 'problem'))"
+
+
+@functools.cache
+def _vocabulary_keys() -> dict[tuple[str, ...], str]:
+    """The classifier's possible tags as lexicon keys, read once per process (a fixed word list)."""
+    from camroll.search.synonyms import vocabulary
+
+    lexicon = Lexicon()
+    for tag in vocabulary():
+        lexicon.add_tag(tag)
+    return lexicon.tags
+
+
+def build_lexicon(ctx: AppContext) -> Lexicon:
+    """What this library's words can name: people with names, its places and cameras, and the tags."""
+    from camroll.store.catalog import camera_name
+
+    db, lexicon = ctx.db, Lexicon(tags=dict(_vocabulary_keys()))
+    for (tag,) in db.query("SELECT DISTINCT tag FROM tags"):
+        lexicon.add_tag(tag)
+    for row in db.query("SELECT id, name, birthday FROM people WHERE name IS NOT NULL AND ignored = 0"):
+        lexicon.add_person(Person(row["id"], row["name"], row["birthday"]))
+    for city, region, country in db.query("SELECT DISTINCT city, region, country FROM photo_places"):
+        for column, value in (("city", city), ("region", region), ("country", country)):
+            if value:
+                lexicon.add_place(column, value)
+    single_tags = frozenset(k[0] for k in lexicon.tags if len(k) == 1)
+    for make, model in db.query("SELECT DISTINCT make, model FROM photos WHERE make IS NOT NULL OR model IS NOT NULL"):
+        lexicon.add_camera(Camera(make, model, camera_name(make, model)), single_tags)
+    return lexicon
+
+
+def search(ctx: AppContext, query: str, limit: int = 50, today: date | None = None) -> SearchResult:
+    """Find photos for a search box's text. ``today`` anchors "yesterday" and "last summer"."""
+    parsed = parse(query, build_lexicon(ctx), today or date.today())
+    synonyms: dict[str, list[dict[str, Any]]] = {}
+    free = [t for t in parsed.terms if t.free]
+    if free:
+        from camroll.search.synonyms import nearest_tags
+
+        near = nearest_tags(ctx, sorted({t.word for t in free}))
+        for term in free:
+            term.tags = {s.tag: s.similarity for s in near.get(term.word, [])}
+            term.via = {s.tag: s.via for s in near.get(term.word, [])}
+            synonyms[term.word] = [{"tag": s.tag, "similarity": s.similarity, "via": s.via} for s in near.get(term.word, [])]
+    understood = _understood(parsed, synonyms)
+    where = _filters(parsed)
+    if not parsed.terms:
+        rows = ctx.db.query(f"SELECT p.id, p.taken_local FROM photos p WHERE {where.sql} ORDER BY p.taken_local DESC", where.params)
+        scores: dict[int, tuple[float, list[str]]] = {r[0]: (1.0, []) for r in rows}
+        ranked = list(scores)
+    else:
+        taken: dict[int, str] = {}
+        scores = _scored(ctx, parsed, where, taken)
+        ranked = sorted(scores, key=lambda pid: (scores[pid][0], taken.get(pid, "")), reverse=True)
+    hits = _hits(ctx, parsed, ranked[:limit], scores)
+    return SearchResult(query=query, understood=understood, hits=hits, total=len(ranked))
+
+
+def _understood(q: Query, synonyms: dict[str, list[dict[str, Any]]]) -> Understood:
+    u = Understood(ignored=list(q.ignored), synonyms=synonyms)
+    u.people = [" or ".join(sorted({p.name for p in alts})) for alts in q.people]
+    u.places = [" or ".join(sorted({p.value for p in alts})) for alts in q.places]
+    u.dates = [asdict(d) for d in q.dates]
+    u.cameras = [" or ".join(sorted({c.name for c in alts})) for alts in q.cameras]
+    for t in q.terms:
+        if not t.free:
+            u.tags += [tag for tag in t.tags if tag not in u.tags]
+        u.text += [w for w in t.text if w not in u.text]
+        u.sensitive_text += [f for f in t.flags if f not in u.sensitive_text]
+        u.smiling |= t.smiling
+        u.birthday |= t.birthday
+    return u
+
+
+@dataclass
+class Where:
+    """A WHERE fragment on ``photos p`` and its parameters: the query's filters, and live files only."""
+
+    sql: str
+    params: list[Any]
+
+
+def _filters(q: Query) -> Where:
+    """Live photos passing every filter: each name said (one of the people it may be), one of the
+    places, one of the dates and one of the cameras."""
+    conds: list[str] = [_LIVE]
+    params: list[Any] = []
+    for alts in q.people:
+        marks = ",".join("?" * len(alts))
+        conds.append(f"p.id IN (SELECT photo_id FROM faces WHERE person_id IN ({marks}))")
+        params += [p.id for p in alts]
+    if q.places:
+        ors = []
+        for place in sorted({p for alts in q.places for p in alts}, key=lambda p: (p.column, p.value)):
+            ors.append(f"pp.{place.column} = ?")
+            params.append(place.value)
+        conds.append(f"p.id IN (SELECT photo_id FROM photo_places pp WHERE {' OR '.join(ors)})")
+    if q.dates:
+        ors = []
+        for dr in q.dates:
+            sql, values = date_words.sql_condition(dr, "p.taken_local")
+            ors.append(sql)
+            params += values
+        conds.append(f"({' OR '.join(ors)})")
+    if q.cameras:
+        ors = []
+        for camera in sorted({c for alts in q.cameras for c in alts}, key=lambda c: c.name):
+            ors.append("(p.make IS ? AND p.model IS ?)")
+            params += [camera.make, camera.model]
+        conds.append(f"({' OR '.join(ors)})")
+    return Where(" AND ".join(conds), params)
+
+
+class Matches(dict[int, tuple[float, str]]):
+    """photo id -> (score, why) for one term."""
+
+
+def _keep_best(into: Matches, photo_id: int, score: float, why: str) -> None:
+    if photo_id not in into or into[photo_id][0] < score:
+        into[photo_id] = (score, why)
+
+
+def _scored(ctx: AppContext, q: Query, where: Where, taken: dict[int, str]) -> dict[int, tuple[float, list[str]]]:
+    """Photo id -> (mean of its terms' scores, why); fills ``taken`` (local time, for ties)."""
+    total: dict[int, tuple[float, list[str]]] = {}
+    for term in q.terms:
+        for pid, (score, why) in _term_matches(ctx, q, term, where, taken).items():
+            s, whys = total.get(pid, (0.0, []))
+            total[pid] = (s + score, [*whys, why])
+    n = len(q.terms)
+    return {pid: (round(s / n, 4), whys) for pid, (s, whys) in total.items()}
+
+
+def _in(values: Iterable[Any]) -> tuple[str, list[Any]]:
+    items = list(values)
+    return ",".join("?" * len(items)), items
+
+
+def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: dict[int, str]) -> Matches:
+    """Every photo passing the filters that this term finds, with its best score and why."""
+    out = Matches()
+
+    def rows(sql: str, params: list[Any]) -> list[Any]:
+        """``sql`` selects photo_id first and the local time last, FROM a table joined to ``photos p``."""
+        found = ctx.db.query(f"{sql} AND {where.sql}", [*params, *where.params])
+        for r in found:
+            taken[r[0]] = r[-1] or ""
+        return found
+
+    if term.tags:
+        marks, tags = _in(term.tags)
+        for pid, tag, score, _t in rows("SELECT t.photo_id, t.tag, t.score, p.taken_local FROM tags t"
+                                        f" JOIN photos p ON p.id = t.photo_id WHERE t.tag IN ({marks})", tags):  # fmt: skip
+            weight = term.tags[tag]
+            if weight >= 1.0:
+                why = f"tag {tag} ({score:.2f})"
+            else:
+                via = term.via.get(tag, tag)
+                near = f"'{via}'" + (f" (a name of {tag})" if via != tag else "")
+                why = f"tag {tag} ({score:.2f}): '{term.word}' is close to {near}, similarity {weight:.2f}"
+            _keep_best(out, pid, score * weight, why)
+    for words in term.text:
+        for pid, why in _text_matches(words, rows).items():
+            _keep_best(out, pid, thresholds.SEARCH_TEXT_MATCH_SCORE, why)
+    if term.flags:
+        for pid, flags, _t in rows("SELECT x.photo_id, x.flags, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id"
+                                   " WHERE x.flags != '[]'", []):  # fmt: skip
+            kinds = [f["kind"] for f in json.loads(flags) if f["kind"] in term.flags]
+            if kinds:
+                why = f"'{term.word}': " + "; ".join(FLAG_WORDS.get(k, k) for k in dict.fromkeys(kinds))
+                _keep_best(out, pid, thresholds.SEARCH_FLAG_MATCH_SCORE, why)
+    if term.smiling:
+        smiles: dict[int, int] = {}
+        for pid, _t in rows("SELECT e.photo_id, p.taken_local FROM expressions e JOIN photos p ON p.id = e.photo_id"
+                            " WHERE e.smiling = 1", []):  # fmt: skip
+            smiles[pid] = smiles.get(pid, 0) + 1
+        for pid, n in smiles.items():
+            _keep_best(out, pid, 1.0, "a smiling face" if n == 1 else f"{n} smiling faces")
+    if term.birthday:
+        for person in _birthday_people(q) or _all_birthdays(ctx):  # the people named, else everyone's
+            day = (person.birthday or "")[5:10]
+            for pid, _t in rows("SELECT p.id, p.taken_local FROM photos p WHERE substr(p.taken_local, 6, 5) = ?", [day]):
+                _keep_best(out, pid, 1.0, f"taken on {person.name}'s birthday ({day})")
+    return out
+
+
+def _birthday_people(q: Query) -> list[Person]:
+    return [p for alts in q.people for p in alts if p.birthday]
+
+
+def _all_birthdays(ctx: AppContext) -> list[Person]:
+    rows = ctx.db.query("SELECT id, name, birthday FROM people WHERE name IS NOT NULL AND birthday IS NOT NULL AND ignored = 0")
+    return [Person(r["id"], r["name"], r["birthday"]) for r in rows]
+
+
+def _text_matches(words: str, rows: Callable[[str, list[Any]], list[Any]]) -> dict[int, str]:
+    """Photos whose OCR text, title, caption or keywords hold the words (at a word's start, any case
+    or accent): photo id -> why. SQL's LIKE narrows, a regular expression on the folded text decides."""
+    pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words.split()))
+    like = f"%{words.split()[0][:24]}%" if words.split() else "%"
+    found: dict[int, str] = {}
+    said: list[tuple[int, str, str]] = [
+        (r[0], r[1], "text in the photo")
+        for r in rows("SELECT x.photo_id, x.text, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id"
+                      " WHERE x.text LIKE ?", [like])
+    ]
+    for pid, title, description, keywords, _t in rows(
+        "SELECT p.id, p.title, p.description, p.keywords, p.taken_local FROM photos p"
+        " WHERE (p.title LIKE ? OR p.description LIKE ? OR p.keywords LIKE ?)", [like, like, like]
+    ):  # fmt: skip
+        parts = [title or "", description or "", *(str(k) for k in json.loads(keywords or "[]"))]
+        said.append((pid, " · ".join(x for x in parts if x), "title, caption or keywords"))
+    for pid, text, where in said:
+        if pid in found:
+            continue
+        folded = fold(text)
+        m = pattern.search(folded)
+        if m:
+            a, b = max(0, m.start() - 20), min(len(text), m.end() + 20)
+            snippet = " ".join(text[a:b].split())
+            found[pid] = f"{where}: '{'…' if a else ''}{snippet}{'…' if b < len(text) else ''}'"
+    return found
+
+
+def _hits(ctx: AppContext, q: Query, ids: list[int], scores: dict[int, tuple[float, list[str]]]) -> list[Hit]:
+    """The result rows for the photos ranked first, with the filters' reasons added."""
+    if not ids:
+        return []
+    from camroll.library.metadata import format_offset
+
+    marks, params = _in(ids)
+    rows = ctx.db.query(
+        "SELECT p.id, p.taken_local, p.offset_minutes, p.make, p.model, pp.city, pp.region, pp.country,"
+        " pp.tz_offset_minutes, (SELECT f.path FROM files f WHERE f.photo_id = p.id AND f.state IN ('ok', 'problem')"
+        " ORDER BY f.id LIMIT 1) AS path"
+        f" FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.id IN ({marks})", params)  # fmt: skip
+    by_id = {r["id"]: r for r in rows}
+    hits = []
+    for pid in ids:
+        r = by_id.get(pid)
+        if r is None or r["path"] is None:
+            continue
+        offset = r["offset_minutes"] if r["offset_minutes"] is not None else r["tz_offset_minutes"]
+        taken = r["taken_local"] + (format_offset(offset) if offset is not None else "") if r["taken_local"] else None
+        place = ", ".join(x for x in (r["city"], r["country"]) if x) or None
+        why = _filter_reasons(ctx, q, r, place) + scores[pid][1]
+        hits.append(Hit(photo_id=pid, path=r["path"], taken_at=taken, place=place, score=scores[pid][0], why=why))
+    return hits
+
+
+def _filter_reasons(ctx: AppContext, q: Query, row: Any, place: str | None) -> list[str]:
+    from camroll.store.catalog import camera_name
+
+    why = []
+    for alts in q.people:
+        names = _people_in(ctx, row["id"], alts)
+        why.append(f"{' and '.join(names)} in it (face)")
+    if q.places and place:
+        why.append(f"taken in {place}")
+    for dr in q.dates:
+        if date_words.contains(dr, row["taken_local"]):
+            why.append(f"taken {row['taken_local'][:10]} ({dr.label})")
+    if q.cameras:
+        why.append(f"taken with {camera_name(row['make'], row['model'])}")
+    return why
+
+
+def _people_in(ctx: AppContext, photo_id: int, alts: list[Person]) -> list[str]:
+    marks, ids = _in(p.id for p in alts)
+    rows = ctx.db.query(f"SELECT DISTINCT person_id FROM faces WHERE photo_id = ? AND person_id IN ({marks})", [photo_id, *ids])
+    present = {r[0] for r in rows}
+    return [p.name for p in alts if p.id in present] or [alts[0].name]
+
+
+__all__ = ["Hit", "SearchResult", "Understood", "build_lexicon", "search"]
