@@ -1,1 +1,204 @@
-"""Placeholder: commands of this area are being written."""
+"""`camroll make video MOMENT` and `camroll make birthday PERSON`: memory and birthday videos.
+
+Both pick the moment's best photos (as many as fit the length), in time order, and render them
+with pan and zoom, cross-fades and a title and closing card (:mod:`camroll.creations.video`), into
+``CAMROLL_HOME/creations`` or ``--out DIR``. The creation is recorded with its photos and the
+capabilities whose data shaped it: ``faces`` when face boxes steered the motion, ``people`` when
+the video is about a person or names people, and whatever shaped the moment itself (``places``
+for a trip), so revoking any of them deletes the video.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.markup import escape
+
+from camroll import thresholds
+from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, print_json, progress_bar
+from camroll.cli.make import make_app
+from camroll.config import AppContext
+from camroll.creations.cards import Card
+from camroll.creations.choose import choose_photos
+from camroll.creations.filters import FILTERS
+from camroll.creations.records import CreationError, output_dir, record, unique_path
+from camroll.creations.source import displayed_size, face_boxes, open_photo
+from camroll.creations.video import Settings, Slide, length_for, parse_length, parse_size, photos_that_fit, render_video
+from camroll.moments import Moment, MomentNotFound
+
+MusicOption = Annotated[Path | None, typer.Option("--music", help="A music file (MP3, AAC, WAV, FLAC...): trimmed and faded to the video's length.")]
+LengthOption = Annotated[str, typer.Option("--length", help="How long the video is: 30s, 1m, 1m30s or 45 (seconds).")]
+SizeOption = Annotated[str, typer.Option("--size", help="Frame size, WIDTHxHEIGHT or 1080p/720p.")]
+FpsOption = Annotated[int, typer.Option("--fps", help="Frames per second.", min=10, max=60)]
+FilterOption = Annotated[str | None, typer.Option("--filter", help=f"A look for every photo: {', '.join(FILTERS)}.")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Folder to write to (default: CAMROLL_HOME/creations).")]
+
+
+@make_app.command("video")
+def video_cmd(
+    moment_id: Annotated[str, typer.Argument(metavar="MOMENT", help="A moment id from `camroll moments`.")],
+    music: MusicOption = None,
+    length: LengthOption = "30s",
+    size: SizeOption = "1920x1080",
+    fps: FpsOption = 30,
+    filter_name: FilterOption = None,
+    out: OutOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Make a video of a moment: title card, its best photos with slow pan and zoom, closing card."""
+    from camroll.moments.listing import find_moment
+
+    ctx = ctx_for(home)
+    try:
+        moment = find_moment(ctx, moment_id)
+    except MomentNotFound as e:
+        _fail(str(e), 1)
+    closing = Card(_when(moment), f"with {_names(moment.people)}" if moment.people else (moment.place or ""))
+    opening = Card(moment.title, _subtitle(moment))
+    _make(ctx, moment, opening, closing, ["people"] if moment.people else [], "video", music, length, size, fps, filter_name, out, as_json)
+
+
+@make_app.command("birthday")
+def birthday_cmd(
+    person: Annotated[str, typer.Argument(metavar="PERSON", help="A person's id or name (see `camroll people`).")],
+    year: Annotated[int | None, typer.Option("--year", help="Only that year's birthday (default: the best photo of each year).")] = None,
+    music: MusicOption = None,
+    length: LengthOption = "30s",
+    size: SizeOption = "1920x1080",
+    fps: FpsOption = 30,
+    filter_name: FilterOption = None,
+    out: OutOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:  # fmt: skip
+    """Make a birthday video of a person: their photos over the years (or one year's), then "Happy birthday"."""
+    from camroll.moments.birthdays import birthday_moment
+
+    ctx = ctx_for(home)
+    person_id, name = _person(ctx, person)
+    try:
+        moment = birthday_moment(ctx, person_id, year)
+    except MomentNotFound as e:
+        _fail(str(e), 1)
+    opening = Card(moment.title, _subtitle(moment))
+    age = moment.details.get("age")
+    closing = Card(f"Happy birthday, {name}!", f"{age} today" if year is not None and isinstance(age, int) and age > 0 else "")
+    _make(ctx, moment, opening, closing, ["people"], "birthday", music, length, size, fps, filter_name, out, as_json)
+
+
+def _make(ctx: AppContext, moment: Moment, opening: Card, closing: Card, caps: list[str], kind: str,
+          music: Path | None, length: str, size: str, fps: int, filter_name: str | None, out: Path | None,
+          as_json: bool) -> None:  # fmt: skip
+    try:
+        seconds = parse_length(length)
+        frame_size = parse_size(size)
+    except ValueError as e:
+        _fail(str(e), 2)
+    if filter_name is not None and filter_name not in FILTERS:
+        _fail(f"no filter named {filter_name!r}; choose one of: {', '.join(FILTERS)}", 2)
+    if music is not None and not music.is_file():
+        _fail(f"no music file at {music}", 2)
+    console = console_err()
+    caps = [*moment.capabilities, *caps]  # what shaped the moment (people, places) shaped the video
+    most = max(1, min(photos_that_fit(seconds), int(seconds / thresholds.VIDEO_MIN_SECONDS_PER_PHOTO)))
+    chosen = choose_photos(ctx, moment.photo_ids, most, moment.person_ids)
+    slides, problems = _slides(ctx, chosen)
+    if not slides:
+        _fail(f"{moment.title}: none of its photos can be read" + (f" ({'; '.join(problems)})" if problems else ""), 1)
+    seconds = length_for(len(slides), seconds)
+    try:
+        folder = output_dir(ctx, out)
+        path = unique_path(folder, f"{moment.id}", ".mp4")
+        settings = Settings(size=frame_size, fps=fps, filter=filter_name, music=music)
+        with progress_bar(console, "frames") as progress:
+            task = progress.add_task(f"Making {path.name}", total=round(seconds * fps))
+            result = render_video(path, slides, opening, closing, seconds, settings,
+                                  on_frame=lambda done, _total: progress.update(task, completed=done))  # fmt: skip
+    except CreationError as e:
+        _fail(str(e), 1)
+    problems += result.problems
+    if result.faces_used:
+        caps = [*caps, "faces"]
+    photo_ids = [s.photo_id for s in slides if s.photo_id is not None]
+    params: dict[str, Any] = {"length": round(result.seconds, 3), "size": f"{frame_size[0]}x{frame_size[1]}", "fps": fps,
+                              "filter": filter_name, "music": str(music) if music else None, "moment": moment.id}  # fmt: skip
+    creation_id = record(ctx, kind, path, photo_ids, capabilities=caps, title=opening.title, source=moment.id, params=params)
+    if as_json:
+        print_json({"id": creation_id, "kind": kind, "path": str(path), "moment": moment.id, "title": opening.title,
+                    "photo_ids": photo_ids, "seconds": round(result.seconds, 3), "frames": result.frames,
+                    "size": [frame_size[0], frame_size[1]], "fps": fps, "music": bool(music), "filter": filter_name,
+                    "capabilities": sorted(set(caps)), "problems": problems})  # fmt: skip
+    for problem in problems:
+        console.print(f"[yellow]![/] {escape(problem)}", highlight=False)
+    console.print(f"Made a {result.seconds:.0f}-second video of {len(photo_ids)} photos from “{escape(moment.title)}”"
+                  f"{' with music' if music else ''}: {escape(str(path))}", highlight=False, soft_wrap=True)  # fmt: skip
+
+
+def _slides(ctx: AppContext, photo_ids: list[int]) -> tuple[list[Slide], list[str]]:
+    """A slide per readable photo (checked with a tiny decode now, so a broken file is reported
+    and left out instead of leaving a hole in the video)."""
+    slides, problems = [], []
+    for pid in photo_ids:
+        try:
+            size = displayed_size(ctx, pid)
+            probe = open_photo(ctx, pid, 64)
+        except CreationError as e:
+            problems.append(str(e))
+            continue
+        if size is None:
+            size = (probe.width, probe.height)
+
+        def load(max_side: int | None, pid: int = pid) -> Any:
+            return open_photo(ctx, pid, max_side)
+
+        slides.append(Slide(load, size, face_boxes(ctx, pid), pid))
+    return slides, problems
+
+
+def _person(ctx: AppContext, person: str) -> tuple[int, str]:
+    """A person's id and display name from an id or a (case-insensitive) name."""
+    rows = ctx.db.query("SELECT id, name FROM people WHERE id = ? OR lower(name) = lower(?) ORDER BY id",
+                        (int(person) if person.isdigit() else -1, person))  # fmt: skip
+    if not rows:
+        _fail(f"there is no person {person!r} (see `camroll people`)", 1)
+    if len(rows) > 1 and not person.isdigit():
+        _fail(f"{len(rows)} people are called {person!r}: give an id ({', '.join(str(r['id']) for r in rows)})", 2)
+    return int(rows[0]["id"]), rows[0]["name"] or f"person {rows[0]['id']}"
+
+
+def _when(moment: Moment) -> str:
+    try:
+        start, end = datetime.fromisoformat(moment.start), datetime.fromisoformat(moment.end)
+    except ValueError:
+        return moment.title
+    if start.year != end.year:
+        return f"{start.year} – {end.year}"
+    if start.date() == end.date():
+        return f"{start.day} {start:%B %Y}"
+    if start.month == end.month:
+        return f"{start.day} – {end.day} {end:%B %Y}"
+    return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
+
+
+def _subtitle(moment: Moment) -> str:
+    when = _when(moment)
+    return " · ".join(p for p in (when if when != moment.title else "", moment.place or "") if p)
+
+
+def _names(names: list[str], most: int = 3) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    shown = names[:most]
+    rest = len(names) - len(shown)
+    if rest:
+        return f"{', '.join(shown)} and {rest} more"
+    return f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    console_err().print(f"[red]{escape(message)}[/]", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
