@@ -10,8 +10,6 @@ import typer
 from rich.markup import escape
 
 from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json, progress_bar
-from camroll.people.import_names import import_names
-from camroll.report.export import ExportError, export
 
 
 @app.command("export")
@@ -24,6 +22,8 @@ def export_cmd(
 ) -> None:
     """Export everything camroll derived: library.json, XMP sidecars with named face regions
     (digiKam, Lightroom), the consent ledger and the audit log."""
+    from camroll.report.export import ExportError, export  # here: it loads numpy, which --help need not
+
     console = console_err()
     ctx = ctx_for(home)
     try:
@@ -61,6 +61,8 @@ def import_names_cmd(
 ) -> None:
     """Name people from the named face regions of XMP sidecars (digiKam, Lightroom, a camroll
     export) or of the photos themselves. A name you gave is never overwritten."""
+    from camroll.people.import_names import import_names
+
     console = console_err()
     missing = [p for p in sources or [] if not p.exists()]
     if missing:

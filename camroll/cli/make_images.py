@@ -22,11 +22,9 @@ from camroll.cli.make import make_app
 from camroll.config import AppContext
 from camroll.creations import records
 from camroll.creations.choose import best_photo, choose_photos
-from camroll.creations.collage import make_collage
-from camroll.creations.filters import FILTERS, apply_filter
 from camroll.creations.layouts import LAYOUTS
+from camroll.creations.looks import FILTERS
 from camroll.creations.records import CreationError
-from camroll.creations.source import displayed_size, face_boxes, open_photo, scale_boxes
 
 _DEFAULT_COUNT = {"grid": 9, "mosaic": 8, "hero": 6}
 """Photos a collage of a moment shows unless ``--count`` says otherwise: a 3 x 3 grid; a mosaic
@@ -52,6 +50,8 @@ def collage_cmd(
     as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Make a collage: photos laid out on one print, crops that never cut a face, even gutters."""
+    from camroll.creations.collage import make_collage  # here, not at the top: `camroll --help` need not load it
+
     if layout not in LAYOUTS:
         _fail(f"no layout named {layout!r}; choose one of: {', '.join(LAYOUTS)}", 2)
     if filter_name is not None and filter_name not in FILTERS:
@@ -148,6 +148,9 @@ def filtered_cmd(
 
 def _filtered_copy(ctx: AppContext, photo_id: int, filter_name: str, max_side: int | None, fmt: str,
                    folder: Path) -> dict[str, Any]:  # fmt: skip
+    from camroll.creations.filters import apply_filter
+    from camroll.creations.source import displayed_size, face_boxes, open_photo, scale_boxes
+
     img = open_photo(ctx, photo_id, max_side)
     full = displayed_size(ctx, photo_id) or img.size
     faces = face_boxes(ctx, photo_id) if filter_name == "portrait" else []

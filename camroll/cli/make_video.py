@@ -12,22 +12,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.markup import escape
+from rich.progress import TaskID
 
-from camroll import thresholds
 from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, print_json, progress_bar
 from camroll.cli.make import make_app
 from camroll.config import AppContext
-from camroll.creations.cards import Card
-from camroll.creations.choose import choose_photos
-from camroll.creations.filters import FILTERS
-from camroll.creations.records import CreationError, output_dir, record, unique_path
-from camroll.creations.source import displayed_size, face_boxes, open_photo
-from camroll.creations.video import Settings, Slide, length_for, parse_length, parse_size, photos_that_fit, render_video
+from camroll.creations.looks import FILTERS
+from camroll.creations.records import CreationError
 from camroll.moments import Moment, MomentNotFound
+
+if TYPE_CHECKING:  # the rendering modules load PyAV and OpenCV: imported by the commands that render, not at start
+    from camroll.creations.cards import Card
 
 MusicOption = Annotated[Path | None, typer.Option("--music", help="A music file (MP3, AAC, WAV, FLAC...): trimmed and faded to the video's length.")]
 LengthOption = Annotated[str, typer.Option("--length", help="How long the video is: 30s, 1m, 1m30s or 45 (seconds).")]
@@ -50,6 +49,7 @@ def video_cmd(
     as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Make a video of a moment: title card, its best photos with slow pan and zoom, closing card."""
+    from camroll.creations.cards import Card
     from camroll.moments.listing import find_moment
 
     ctx = ctx_for(home)
@@ -76,6 +76,7 @@ def birthday_cmd(
     as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Make a birthday video of a person: their photos over the years (or one year's), then "Happy birthday"."""
+    from camroll.creations.cards import Card
     from camroll.moments.birthdays import birthday_moment
 
     ctx = ctx_for(home)
@@ -93,6 +94,9 @@ def birthday_cmd(
 def _make(ctx: AppContext, moment: Moment, opening: Card, closing: Card, caps: list[str], kind: str,
           music: Path | None, length: str, size: str, fps: int, filter_name: str | None, out: Path | None,
           as_json: bool) -> None:  # fmt: skip
+    from camroll.creations.memories import make_moment_video
+    from camroll.creations.video import Settings, parse_length, parse_size
+
     try:
         seconds = parse_length(length)
         frame_size = parse_size(size)
@@ -103,60 +107,30 @@ def _make(ctx: AppContext, moment: Moment, opening: Card, closing: Card, caps: l
     if music is not None and not music.is_file():
         _fail(f"no music file at {music}", 2)
     console = console_err()
-    caps = [*moment.capabilities, *caps]  # what shaped the moment (people, places) shaped the video
-    most = max(1, min(photos_that_fit(seconds), int(seconds / thresholds.VIDEO_MIN_SECONDS_PER_PHOTO)))
-    chosen = choose_photos(ctx, moment.photo_ids, most, moment.person_ids)
-    slides, problems = _slides(ctx, chosen)
-    if not slides:
-        _fail(f"{moment.title}: none of its photos can be read" + (f" ({'; '.join(problems)})" if problems else ""), 1)
-    seconds = length_for(len(slides), seconds)
+    settings = Settings(size=frame_size, fps=fps, filter=filter_name, music=music)
     try:
-        folder = output_dir(ctx, out)
-        path = unique_path(folder, f"{moment.id}", ".mp4")
-        settings = Settings(size=frame_size, fps=fps, filter=filter_name, music=music)
         with progress_bar(console, "frames") as progress:
-            task = progress.add_task(f"Making {path.name}", total=round(seconds * fps))
-            result = render_video(path, slides, opening, closing, seconds, settings,
-                                  on_frame=lambda done, _total: progress.update(task, completed=done))  # fmt: skip
+            task: list[TaskID] = []
+
+            def start(path: Path, frames: int) -> None:
+                task.append(progress.add_task(f"Making {path.name}", total=frames))
+
+            made = make_moment_video(ctx, moment, opening, closing, kind=kind, extra_capabilities=caps,
+                                     seconds=seconds, settings=settings, out=out, on_start=start,
+                                     on_frame=lambda done, _total: progress.update(task[0], completed=done))  # fmt: skip
     except CreationError as e:
         _fail(str(e), 1)
-    problems += result.problems
-    if result.faces_used:
-        caps = [*caps, "faces"]
-    photo_ids = [s.photo_id for s in slides if s.photo_id is not None]
-    params: dict[str, Any] = {"length": round(result.seconds, 3), "size": f"{frame_size[0]}x{frame_size[1]}", "fps": fps,
-                              "filter": filter_name, "music": str(music) if music else None, "moment": moment.id}  # fmt: skip
-    creation_id = record(ctx, kind, path, photo_ids, capabilities=caps, title=opening.title, source=moment.id, params=params)
+    result, photo_ids, problems = made.result, made.photo_ids, made.problems
     if as_json:
-        print_json({"id": creation_id, "kind": kind, "path": str(path), "moment": moment.id, "title": opening.title,
-                    "photo_ids": photo_ids, "seconds": round(result.seconds, 3), "frames": result.frames,
-                    "size": [frame_size[0], frame_size[1]], "fps": fps, "music": bool(music), "filter": filter_name,
-                    "capabilities": sorted(set(caps)), "problems": problems})  # fmt: skip
+        print_json({"id": made.creation_id, "kind": kind, "path": str(made.path), "moment": moment.id,
+                    "title": opening.title, "photo_ids": photo_ids, "seconds": round(result.seconds, 3),
+                    "frames": result.frames, "size": [frame_size[0], frame_size[1]], "fps": fps, "music": bool(music),
+                    "filter": filter_name, "capabilities": sorted(set(made.capabilities)),
+                    "problems": problems})  # fmt: skip
     for problem in problems:
         console.print(f"[yellow]![/] {escape(problem)}", highlight=False)
     console.print(f"Made a {result.seconds:.0f}-second video of {len(photo_ids)} photos from “{escape(moment.title)}”"
-                  f"{' with music' if music else ''}: {escape(str(path))}", highlight=False, soft_wrap=True)  # fmt: skip
-
-
-def _slides(ctx: AppContext, photo_ids: list[int]) -> tuple[list[Slide], list[str]]:
-    """A slide per readable photo (checked with a tiny decode now, so a broken file is reported
-    and left out instead of leaving a hole in the video)."""
-    slides, problems = [], []
-    for pid in photo_ids:
-        try:
-            size = displayed_size(ctx, pid)
-            probe = open_photo(ctx, pid, 64)
-        except CreationError as e:
-            problems.append(str(e))
-            continue
-        if size is None:
-            size = (probe.width, probe.height)
-
-        def load(max_side: int | None, pid: int = pid) -> Any:
-            return open_photo(ctx, pid, max_side)
-
-        slides.append(Slide(load, size, face_boxes(ctx, pid), pid))
-    return slides, problems
+                  f"{' with music' if music else ''}: {escape(str(made.path))}", highlight=False, soft_wrap=True)  # fmt: skip
 
 
 def _person(ctx: AppContext, person: str) -> tuple[int, str]:

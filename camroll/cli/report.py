@@ -13,8 +13,6 @@ from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for
 from camroll.creations.records import CreationError, output_dir
 from camroll.creations.records import record as record_creation
 from camroll.privacy import audit
-from camroll.report import exposure
-from camroll.report.html import render
 
 COLOURS = {"high": "red", "medium": "yellow", "low": "cyan", "none": "green"}
 
@@ -30,6 +28,9 @@ def report_cmd(
 ) -> None:
     """What your photos reveal about you (home, places, routine, people, documents, devices), and
     what to do about it. Computed on this machine; nothing is sent anywhere."""
+    from camroll.report import exposure  # here, not at the top: only this command needs them
+    from camroll.report.html import render
+
     ctx = ctx_for(home)
     report = exposure.build(ctx, metadata_only=metadata_only)
     written = None

@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 
 from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json, progress_bar
-from camroll.sharing.share import ShareOptions, ShareRequestError, share
 
 
 @app.command("share")
@@ -30,6 +29,8 @@ def share_cmd(
     """Write copies of photos that are safe to send: a new JPEG from the pixels, with no GPS, serial
     numbers, time, maker notes, XMP, IPTC or thumbnails; faces of everyone you did not choose with
     --person blurred beyond recognition; each copy read back and checked."""
+    from camroll.sharing.share import ShareOptions, ShareRequestError, share  # here: it loads numpy and Pillow
+
     console = console_err()
     if keep_place not in (None, "city", "country"):
         console.print("[red]--keep-place takes city or country.[/]")

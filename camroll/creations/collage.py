@@ -21,9 +21,10 @@ from PIL import Image, ImageDraw, ImageFont
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.creations import records
-from camroll.creations.filters import FILTERS, apply_filter
+from camroll.creations.filters import apply_filter
 from camroll.creations.framing import Rect, frame, saliency_centre
 from camroll.creations.layouts import LAYOUTS, Shape, plan
+from camroll.creations.looks import FILTERS
 from camroll.creations.records import CreationError
 from camroll.creations.source import displayed_size, face_boxes, open_photo
 

@@ -21,9 +21,12 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from camroll import thresholds
-from camroll.creations.framing import Rect, frame
+
+if TYPE_CHECKING:
+    from camroll.creations.framing import Rect
 
 LAYOUTS: tuple[str, ...] = ("grid", "mosaic", "hero")
 _MOSAIC_SEED = 20261126
@@ -81,6 +84,8 @@ class _Scorer:
             return 0
         key = (i, round(math.log(aspect) / _ASPECT_STEP))  # cells within 5 % of a shape frame alike
         if key not in self._lost:
+            from camroll.creations.framing import frame  # here: framing loads numpy and Pillow, LAYOUTS needs neither
+
             framing = frame(shape.width, shape.height, aspect, shape.faces)
             self._lost[key] = len(framing.left_out) + len(framing.cut)  # a cut face counts twice
         return self._lost[key]

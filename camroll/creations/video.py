@@ -32,6 +32,7 @@ from PIL import Image
 
 from camroll import thresholds
 from camroll.creations.cards import Card, backdrop, draw_card
+from camroll.creations.filters import apply_filter
 from camroll.creations.framing import saliency_centre
 from camroll.creations.motion import Motion, plan_motion
 from camroll.creations.records import CreationError
@@ -346,8 +347,6 @@ def _photo_picture(slide: Slide, cfg: Settings, seconds: float, index: int) -> _
         cx, cy = saliency_centre(img)
         motion = plan_motion(fw, fh, w / h, [], seconds, index, focus=(cx / factor, cy / factor))
     if cfg.filter:
-        from camroll.creations.filters import apply_filter  # here: its scipy import costs a second
-
         img = apply_filter(img, cfg.filter, faces=faces, seed=index)
     rgb = np.asarray(img.convert("RGB"))
     under = None

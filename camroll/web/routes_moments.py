@@ -106,44 +106,24 @@ def _maker(kind: str) -> Any:
 
         return collage
     from camroll.creations.cards import Card
-    from camroll.creations.records import output_dir, record, unique_path
-    from camroll.creations.source import displayed_size, face_boxes, open_photo
-    from camroll.creations.video import Settings, Slide, length_for, photos_that_fit, render_video
+    from camroll.creations.memories import make_moment_video
+    from camroll.creations.video import Settings, photos_that_fit
 
     def video(ctx: AppContext, reporter: JobReporter, moment: Any) -> int:
-        """The same pieces as ``camroll make video``, at a size that renders quickly from a page."""
-        chosen = choose_photos(ctx, moment.photo_ids, min(VIDEO_PHOTOS, photos_that_fit(VIDEO_SECONDS)),
-                               moment.person_ids)  # fmt: skip
-        slides = []
-        for pid in chosen:
-            size = displayed_size(ctx, pid)
-            if size is None:
-                continue
-
-            def load(max_side: int | None, pid: int = pid) -> Any:
-                return open_photo(ctx, pid, max_side)
-
-            slides.append(Slide(load, size, face_boxes(ctx, pid), pid))
-        if not slides:
-            raise ValueError(f"none of the photos of {moment.title} can be read")
-        seconds = length_for(len(slides), VIDEO_SECONDS)
-        settings = Settings(size=VIDEO_SIZE, fps=VIDEO_FPS)
-        path = unique_path(output_dir(ctx, None), moment.id, ".mp4")
-        reporter.start("Rendering frames", round(seconds * VIDEO_FPS))
-        opening = Card(moment.title, moment.place or "")
-        closing = Card(moment.start[:10], ", ".join(moment.people[:3]))
+        """``camroll make video``'s steps (:func:`make_moment_video`), at a size that renders quickly from a page."""
         done = [0]
 
         def on_frame(frame: int, _total: int) -> None:
             reporter.advance(frame - done[0])
             done[0] = frame
 
-        result = render_video(path, slides, opening, closing, seconds, settings, on_frame=on_frame)
-        caps = [*getattr(moment, "capabilities", []), *(["faces"] if result.faces_used else [])]
-        return record(ctx, "video", path, [s.photo_id for s in slides if s.photo_id is not None], capabilities=caps,
-                      title=moment.title, source=moment.id,
-                      params={"length": round(result.seconds, 3), "size": f"{VIDEO_SIZE[0]}x{VIDEO_SIZE[1]}",
-                              "fps": VIDEO_FPS, "moment": moment.id})  # fmt: skip
+        made = make_moment_video(ctx, moment, Card(moment.title, moment.place or ""),
+                                 Card(moment.start[:10], ", ".join(moment.people[:3])), seconds=VIDEO_SECONDS,
+                                 settings=Settings(size=VIDEO_SIZE, fps=VIDEO_FPS),
+                                 photos=min(VIDEO_PHOTOS, photos_that_fit(VIDEO_SECONDS)),
+                                 on_start=lambda _path, frames: reporter.start("Rendering frames", frames),
+                                 on_frame=on_frame)  # fmt: skip
+        return made.creation_id
 
     return video
 
