@@ -82,7 +82,10 @@ def moments_list(
         return
     console = Console()
     if found:
-        table = Table("id", "title", "when", "photos", "people", "place")
+        table = Table()
+        table.add_column("id", no_wrap=True)  # the handle `camroll make` takes: never cut short
+        for column in ("title", "when", "photos", "people", "place"):
+            table.add_column(column)
         for m in found:
             table.add_row(m.id, escape(m.title), _when(m), str(len(m.photo_ids)), escape(_people(m.people)),
                           escape(m.place or ""))  # fmt: skip
