@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from conftest import run_cli
 from test_no_network import RUN_CLI
@@ -426,18 +427,55 @@ def test_cli_search_prints_json_and_a_table(search_home: AppContext) -> None:
     assert "Read as: place Berlin" in text and "photo found in" in text and "Berlin, Germany" in text
 
 
-def test_search_with_the_model_makes_no_network_connection(library_copy: Path) -> None:
-    """A fresh process, sockets refused: the model loads from its package and the vocabulary is
-    embedded (no cache in this copy), and not one connection is attempted."""
-    log = library_copy.parent / "attempts.log"
+HEAVY = ("torch", "transformers", "sentence_transformers")
+"""What ``camroll search`` must never import: about 10 s of a cold search went to them."""
+
+
+def test_search_with_the_model_makes_no_network_connection_and_imports_no_torch(library_copy: Path) -> None:
+    """A fresh process, sockets refused: the model loads from its package (converted to ONNX
+    first, in a child, if this user's cache lacks it) and the vocabulary is embedded (no cache in
+    this copy); not one connection is attempted, and torch and transformers are never imported."""
+    log, imported = library_copy.parent / "attempts.log", library_copy.parent / "imported.txt"
     env = {**os.environ, "CAMROLL_NET_LOG": str(log), "CAMROLL_HOME": str(library_copy)}
     env.pop("HF_HUB_OFFLINE", None)
     env.pop("TRANSFORMERS_OFFLINE", None)
     shutil.rmtree(library_copy / "cache" / "search", ignore_errors=True)
-    run = subprocess.run([sys.executable, "-c", RUN_CLI, "search", "puppy", "--json"], env=env, capture_output=True,
+    code = RUN_CLI.replace("main()\n", f"try:\n    main()\nfinally:\n    open({str(imported)!r}, 'w').write("
+                           f"' '.join(m for m in {HEAVY!r} if m in sys.modules))\n")  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", code, "search", "puppy", "--json"], env=env, capture_output=True,
                          text=True, timeout=600)  # fmt: skip
     assert run.returncode == 0, run.stderr[-3000:]
     out = json.loads(run.stdout)
     assert [s["tag"] for s in out["understood"]["synonyms"]["puppy"]][:1] == ["dog"]
     assert not log.exists(), log.read_text()
-    assert list((library_copy / "cache" / "search").glob("tag-vectors-*.npy"))
+    assert imported.read_text() == "", f"camroll search imported {imported.read_text()}"
+    cached = [p.name for p in (library_copy / "cache" / "search").glob("tag-vectors-*.npy")]
+    assert len(cached) == 1 and cached[0].startswith(f"tag-vectors-{synonyms.ONNX_NAME}-"), "named by the converted model"
+
+
+EMBEDDED = ["puppy", "seaside", "kitten", "a dog running on the beach", "Golden Retriever", "café au lait",
+            "naïve résumé", "tortoise", "mud puppy", "ferris wheel", "", "x", "Ana at the beach last summer",
+            "timepiece", "citrus", "  spaced   words ", "日本語の写真", "UPPER CASE", "hot-dog!!",
+            "a very long sentence " * 100]  # fmt: skip
+"""Words and phrases for the ONNX-vs-sentence-transformers check: short, long (past the 256
+tokens where both truncate), empty, accented, not Latin, punctuated."""
+
+
+def test_onnx_vectors_match_sentence_transformers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The converted model, the tokenizers package and numpy pooling give sentence-transformers'
+    vectors, alone or in a batch of mixed lengths (padding must not leak into the mean)."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    from camroll.analysis.base import package_file
+
+    weights = package_file(synonyms.MODEL_PACKAGE, synonyms.MODEL_FILE, synonyms.MODEL_SHA256)
+    reference = SentenceTransformer(str(weights.parent), device="cpu", local_files_only=True)
+    want = reference.encode(EMBEDDED, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+    got = synonyms.encode(EMBEDDED, batch_size=8)
+    assert got.shape == (len(EMBEDDED), 384) and got.dtype == np.float32
+    assert float(np.abs(got - want).max()) < 1e-4
+    alone = np.stack([synonyms.encode([w])[0] for w in EMBEDDED])
+    assert float(np.abs(alone - want).max()) < 1e-4
+    assert float(got[0] @ got[2]) > float(got[0] @ got[13]), "puppy is nearer kitten than timepiece"

@@ -7,11 +7,19 @@ model, all-MiniLM-L6-v2 (384 numbers per text, MIT, 91 MB, shipped inside the re
 meanings near each other; a free word is mapped to the tags whose vectors are closest to its own
 (cosine similarity), above ``thresholds.SEARCH_SYNONYM_MIN_SIMILARITY``.
 
+How it runs: not through sentence-transformers. Importing torch and transformers took about 10 s
+of every ``camroll search`` with a free word, to embed one word. The transformer is converted to
+ONNX once per user (:mod:`camroll.search.minilm_export`, in a child process, cached like the tags
+model by :func:`camroll.analysis.onnx_cache.cached_onnx`), and run here with onnxruntime and the
+``tokenizers`` package; the mean pooling and the L2 normalisation that sentence-transformers adds
+are a few lines of numpy. The vectors equal sentence-transformers' within 1e-4 (tested; measured
+2e-7), so the mapping, and the search results, are the same.
+
 Cost: the vocabulary (about 1,900 phrases: the tags and every name of every class) is embedded once and cached under
-``CAMROLL_HOME/cache/search/``, named by the model's sha256 and a hash of the vocabulary, so a new
-model or a new word table makes a new file. The cache holds vectors of dictionary words, nothing
+``CAMROLL_HOME/cache/search/``, named by the converted model (weights' sha256 and opset) and a hash of the
+vocabulary, so a new model or a new word table makes a new file. The cache holds vectors of dictionary words, nothing
 about anyone's photos. The model itself is loaded lazily, once per process, on the first query
-with a free word; after that a query costs one encoding of its free words (milliseconds).
+with a free word (about half a second); after that a query costs one encoding of its free words (milliseconds).
 
 This is text-to-text only: the model never sees a photo. No text-image model (CLIP, SigLIP) ships
 offline in a registry package, so a photo is found by what the classifier, OCR and metadata said
@@ -37,6 +45,16 @@ MODEL_DIR = "model"
 MODEL_FILE = "model/model.safetensors"
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MODEL_NAME = "all-MiniLM-L6-v2"
+TOKENIZER_FILE = "model/tokenizer.json"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+CONFIG_FILE = "model/sentence_bert_config.json"
+CONFIG_SHA256 = "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7"
+EMBEDDING_SIZE = 384
+ONNX_OPSET = 17
+ONNX_NAME = f"all-minilm-l6-v2-{MODEL_SHA256[:12]}-opset{ONNX_OPSET}"
+"""The converted transformer's file name in the user's model cache: a new weights file or opset
+makes a new file. It also names the vocabulary-vector cache, so vectors made by another model or
+runtime are never compared with this one's."""
 
 
 @dataclass(frozen=True)
@@ -88,49 +106,74 @@ def vocabulary_hash(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
 
 
 def cache_path(ctx: AppContext, entries: tuple[tuple[str, tuple[str, ...]], ...]) -> Path:
-    return ctx.config.cache_dir / "search" / f"tag-vectors-{MODEL_SHA256[:16]}-{vocabulary_hash(entries)[:16]}.npy"
+    return ctx.config.cache_dir / "search" / f"tag-vectors-{ONNX_NAME}-{vocabulary_hash(entries)[:16]}.npy"
+
+
+@dataclass(frozen=True)
+class TextModel:
+    """The converted transformer and its tokenizer: everything :func:`encode` needs, no torch."""
+
+    session: Any
+    """An ``onnxruntime.InferenceSession`` of the transformer (token ids -> one vector per token)."""
+    tokenizer: Any
+    """A ``tokenizers.Tokenizer`` from the package's tokenizer.json, truncating at ``max_seq_length``."""
 
 
 @functools.lru_cache(maxsize=1)
-def load_model() -> Any:
-    """The sentence-transformers model, loaded once per process from its package, offline.
+def load_model() -> TextModel:
+    """The text model, loaded once per process from its package, offline.
 
-    The weights' sha256 is checked first, so a swapped file is refused. The Hugging Face
-    libraries are told they are offline before they are imported: they then never try the hub.
+    The weights' and the tokenizer's sha256 are checked first, so a swapped file is refused. The
+    transformer runs on onnxruntime from a file converted once per user (see
+    :mod:`camroll.analysis.onnx_cache`; the conversion, in a child process, is the only place
+    torch and transformers are imported, with ``HF_HUB_OFFLINE`` and ``TRANSFORMERS_OFFLINE``
+    set). The tokenizer.json ships truncation at 128 tokens and padding to a fixed 128;
+    sentence-transformers overrides both (its ``max_seq_length``, 256, and padding to the longest
+    text of a batch), and so does this, to give the same vectors.
     """
+    import json
+
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
     from camroll.analysis.base import package_file
+    from camroll.analysis.onnx_cache import cached_onnx
 
-    weights = package_file(MODEL_PACKAGE, MODEL_FILE, MODEL_SHA256)
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
+    package_file(MODEL_PACKAGE, MODEL_FILE, MODEL_SHA256)  # refuses a swapped file before converting it
+    tokenizer = Tokenizer.from_file(str(package_file(MODEL_PACKAGE, TOKENIZER_FILE, TOKENIZER_SHA256)))
+    config = json.loads(package_file(MODEL_PACKAGE, CONFIG_FILE, CONFIG_SHA256).read_text(encoding="utf-8"))
+    tokenizer.enable_truncation(max_length=int(config["max_seq_length"]))
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest text of the batch
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = 1, 1
+    path = cached_onnx(ONNX_NAME, "camroll.search.minilm_export")
+    return TextModel(ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"]), tokenizer)
 
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # its "Loading weights" bar would land in the middle of the CLI's output
-    return SentenceTransformer(str(weights.parent), device="cpu", local_files_only=True)
 
+def encode(texts: list[str], batch_size: int = 128) -> np.ndarray:
+    """Unit vectors (float32, one row per text): what sentence-transformers' ``encode(texts,
+    normalize_embeddings=True)`` gives (within 1e-4, tested): the transformer's token vectors,
+    averaged over the real tokens (the attention mask), then scaled to length 1.
 
-def encode(texts: list[str], one_thread: bool = False) -> np.ndarray:
-    """Unit vectors (float32, one row per text).
-
-    ``one_thread`` is for a query's few words: torch's thread pool costs more than it saves on a
-    handful of tokens, and on a busy machine its threads wait for each other. Measured on the
-    2-core test machine under load: one word in 30 ms on one thread, 970 ms on two. The setting is
-    the process's, so it is put back afterwards.
+    One onnxruntime thread: a query is a few tokens, where a thread pool costs more than it saves
+    (measured with torch on the 2-core machine under load: one word in 30 ms on one thread, 970 ms
+    on two), and the vocabulary is embedded once per library.
     """
-    import torch
-
     model = load_model()
-    threads = torch.get_num_threads()
-    if one_thread:
-        torch.set_num_threads(1)
-    try:
-        vectors = model.encode(texts, batch_size=128, normalize_embeddings=True, convert_to_numpy=True,
-                               show_progress_bar=False)  # fmt: skip
-    finally:
-        torch.set_num_threads(threads)
-    return np.asarray(vectors, dtype=np.float32)
+    encoded = model.tokenizer.encode_batch(texts)  # padded to the longest text; re-padded per batch below
+    order = sorted(range(len(texts)), key=lambda i: sum(encoded[i].attention_mask))  # short with short: less padding
+    out = np.zeros((len(texts), EMBEDDING_SIZE), dtype=np.float32)
+    for start in range(0, len(texts), batch_size):
+        rows = order[start : start + batch_size]
+        width = max(sum(encoded[i].attention_mask) for i in rows)
+        ids = np.array([encoded[i].ids[:width] for i in rows], dtype=np.int64)
+        mask = np.array([encoded[i].attention_mask[:width] for i in rows], dtype=np.int64)
+        tokens = model.session.run(["token_embeddings"], {"input_ids": ids, "attention_mask": mask,
+                                                          "token_type_ids": np.zeros_like(ids)})[0]  # fmt: skip
+        weights = mask[:, :, None].astype(np.float32)
+        mean = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        out[rows] = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+    return out
 
 
 @functools.lru_cache(maxsize=4)
@@ -173,7 +216,7 @@ def nearest_tags(ctx: AppContext, words: list[str]) -> dict[str, list[Synonym]]:
     entries = phrases()
     index = {name: i for i, (name, _tags) in enumerate(entries)}
     table = vocabulary_vectors(ctx)
-    sims = encode(words, one_thread=True) @ table.T
+    sims = encode(words) @ table.T
     out: dict[str, list[Synonym]] = {}
     for word, row in zip(words, sims, strict=True):
         found: dict[str, Synonym] = {}
