@@ -25,13 +25,21 @@ def search_cmd(
     Only what you allowed camroll to learn can be found: without the *tags* consent a search for
     "dog" finds nothing; names come from the people you named; places need the *places* consent.
     """
+    from camroll.analysis.base import ModelFileError
+    from camroll.analysis.onnx_cache import ExportError
     from camroll.search.engine import search
 
     ctx = ctx_for(home)
     err = console_err()
     started = time.perf_counter()
-    with err.status("Searching (the first search with a word that is not a tag loads a small text model)…"):
-        result = search(ctx, query, limit=limit)
+    try:
+        with err.status("Searching (the first search with a word that is not a tag loads a small text model)…"):
+            result = search(ctx, query, limit=limit)
+    except (ModelFileError, ExportError) as e:
+        err.print(f"[red]The text model that maps words to tags cannot be used: {escape(str(e))}[/]\n"
+                  "Search by tags, names, places, dates and text still works with other words; "
+                  "`make setup` reinstalls the model package.")  # fmt: skip
+        raise typer.Exit(1) from None
     elapsed = time.perf_counter() - started
     if as_json:
         print_json(result.to_json())
