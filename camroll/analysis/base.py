@@ -45,6 +45,20 @@ def package_file(package: str, relative: str, sha256: str) -> Path:
     return path
 
 
+def cpu_session(model: str | bytes, threads: int) -> Any:
+    """An onnxruntime CPU session, as every analyser wants it: ``threads`` intra-op threads, one
+    inter-op, warnings only, and no memory arena. The arena keeps the largest buffers a model ever
+    needed for the life of the worker; the analysis pool runs several models per worker, one
+    worker per core, and the peak memory goal is for all of them together."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    options.log_severity_level = 3
+    options.enable_cpu_mem_arena = False
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
 class Analyser(ABC):
     """Base class: subclasses set ``capability`` and ``version`` and implement the two steps."""
 

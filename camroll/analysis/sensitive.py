@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from camroll import thresholds
-from camroll.analysis.base import Analyser, package_file
+from camroll.analysis.base import Analyser, cpu_session, package_file
 from camroll.analysis.decode import Decoded
 
 MODEL = ("320n.onnx", "c15d8273adad2d0a92f014cc69ab2d6c311a06777a55545f2c4eb46f51911f0f")
@@ -110,14 +110,8 @@ class SensitiveAnalyser(Analyser):
     version = "nudenet3.4.2-320n-rgb-v1"
 
     def load(self) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
         path = package_file("nudenet", *MODEL)
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._session = cpu_session(str(path), self.threads)
         self._input = self._session.get_inputs()[0].name
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:

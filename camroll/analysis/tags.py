@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image
 
 from camroll import thresholds
-from camroll.analysis.base import Analyser, package_file
+from camroll.analysis.base import Analyser, cpu_session, package_file
 from camroll.analysis.decode import Decoded, to_pil
 from camroll.analysis.onnx_cache import cached_onnx
 from camroll.privacy.crypto import Sealer
@@ -163,14 +163,10 @@ class TagAnalyser(Analyser):
         self._model: Any = None
 
     def load(self) -> None:
-        import onnxruntime as ort
-
         package_file(MODEL_PACKAGE, MODEL_FILE, MODEL_SHA256)  # refuses a swapped file before converting it
         path = cached_onnx(ONNX_NAME, "camroll.analysis.tags_export")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads, options.inter_op_num_threads = self.threads, 1
         imagenet_classes(), tag_words()  # fail now on a broken table, not on the first photo
-        self._model = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._model = cpu_session(str(path), self.threads)
 
     def analyse(self, photo: Decoded, upstream: dict[str, Any]) -> list[Tag]:
         if self._model is None:
