@@ -8,6 +8,8 @@ After the delete the WAL is checkpointed, so deleted rows do not linger in the w
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from camroll.capabilities import Capability
@@ -39,8 +41,7 @@ def purge(ctx: AppContext, cap: Capability, scope: str) -> PurgeReport:
     report = PurgeReport(cap.id, scope)
     folder = scope.removeprefix("path:").rstrip("/").encode("utf-8", "surrogateescape") if scope != "*" else None
     with ctx.db.transaction() as conn:
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS purge_scope (id INTEGER PRIMARY KEY, hash TEXT)")
-        conn.execute("DELETE FROM purge_scope")
+        _empty_scope(conn)
         if folder is None:
             conn.execute("INSERT INTO purge_scope SELECT id, hash FROM photos")
         else:
@@ -83,8 +84,7 @@ def purge(ctx: AppContext, cap: Capability, scope: str) -> PurgeReport:
         if cur.rowcount:
             report.rows["analysis_state"] = cur.rowcount
         conn.execute("DELETE FROM purge_scope")
-    for sub in cap.folders:
-        report.files += _delete_hashed_files(ctx.config.home / sub, hashes)
+    report.files += delete_hashed_files(ctx, [cap], hashes)
     if cap.key and scope == "*" and shred(ctx.config.home / "keys" / f"{cap.key}.key"):
         report.rows["encryption keys destroyed"] = 1
     audit.record(ctx, "purge", capability=cap.id, scope=scope, rows=report.rows, files=report.files)
@@ -92,13 +92,59 @@ def purge(ctx: AppContext, cap: Capability, scope: str) -> PurgeReport:
     return report
 
 
-def _delete_hashed_files(folder: os.PathLike[str], hashes: list[str]) -> int:
-    """Delete ``folder/**/<hash>*`` for each hash; return how many files went."""
+def _empty_scope(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS purge_scope (id INTEGER PRIMARY KEY, hash TEXT)")
+    conn.execute("DELETE FROM purge_scope")
+
+
+def fill_scope(conn: sqlite3.Connection, photo_ids: Iterable[int]) -> list[str]:
+    """(Re)fill the temporary ``purge_scope`` table with these photos; return their hashes."""
+    _empty_scope(conn)
+    conn.executemany("INSERT OR IGNORE INTO purge_scope SELECT id, hash FROM photos WHERE id = ?",
+                     [(int(i),) for i in photo_ids])  # fmt: skip
+    return [r[0] for r in conn.execute("SELECT hash FROM purge_scope")]
+
+
+def delete_derived(conn: sqlite3.Connection, caps: Sequence[Capability]) -> dict[str, int]:
+    """Inside a transaction, with ``purge_scope`` filled by photo (:func:`fill_scope`): delete what
+    ``caps`` derived from exactly those photos (their rows, their assignments via ``purge_sql``,
+    their analysis state) and the creations that used them. ``caps`` must come dependents first.
+
+    This is :func:`purge` for a set of photos rather than a consent scope: removing photos and
+    expiring old data (retention) use it. It deletes by photo id only, so a catalog file row
+    without a photo (a file camroll could not read) is left to :func:`purge`'s folder scope."""
+    rows: dict[str, int] = {}
+
+    def add(what: str, n: int) -> None:
+        if n:
+            rows[what] = rows.get(what, 0) + n
+
+    for cap in caps:
+        made, made_files = purge_creations(conn, cap.id)
+        add("creations", made)
+        add("creation files", made_files)
+        for what, sql in cap.purge_sql:
+            add(what, conn.execute(sql).rowcount)
+        for table in cap.tables:
+            add(table.name, conn.execute(
+                f"DELETE FROM {table.name} WHERE {table.photo_key} IN (SELECT id FROM purge_scope)").rowcount)  # fmt: skip
+        add("analysis_state", conn.execute(
+            "DELETE FROM analysis_state WHERE capability = ? AND photo_id IN (SELECT id FROM purge_scope)", (cap.id,)
+        ).rowcount)  # fmt: skip
+    return rows
+
+
+def delete_hashed_files(ctx: AppContext, caps: Sequence[Capability], hashes: Iterable[str]) -> int:
+    """Delete ``<folder>/**/<hash>*`` in the folders ``caps`` declare; return how many went."""
     wanted = set(hashes)
     removed = 0
-    for dirpath, _dirs, names in os.walk(folder):
-        for name in names:
-            if name[:64] in wanted:
-                os.remove(os.path.join(dirpath, name))
-                removed += 1
+    if not wanted:
+        return 0
+    for cap in caps:
+        for sub in cap.folders:
+            for dirpath, _dirs, names in os.walk(ctx.config.home / sub):
+                for name in names:
+                    if name[:64] in wanted:
+                        os.remove(os.path.join(dirpath, name))
+                        removed += 1
     return removed

@@ -14,8 +14,8 @@ which matches only when the same file is read again on this machine; ``forget`` 
 and shreds the key. The scan asks :meth:`Exclusions.covers` before cataloguing a file.
 
 Deletion uses the registry's declarations (tables, ``purge_sql``, folders), like a revoke, over
-the temporary table ``purge_scope`` of the photos concerned; :func:`delete_derived` is shared
-with the retention sweeper, which drops derived data past its age the same way.
+the temporary table ``purge_scope`` of the photos concerned (:func:`camroll.privacy.purge.delete_derived`,
+which the retention sweeper uses too to drop derived data past its age).
 """
 
 from __future__ import annotations
@@ -23,17 +23,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from camroll import capabilities
-from camroll.capabilities import Capability
 from camroll.config import AppContext
 from camroll.creations.records import purge_creations
 from camroll.privacy import audit
 from camroll.privacy.crypto import shred
+from camroll.privacy.purge import delete_derived, delete_hashed_files, fill_scope
 from camroll.store.db import now_iso
 
 KEY_NAME = "removed"
@@ -89,56 +88,6 @@ class Exclusions:
 
     def __len__(self) -> int:
         return len(self._tokens)
-
-
-def fill_scope(conn: sqlite3.Connection, photo_ids: Iterable[int]) -> list[str]:
-    """(Re)fill the temporary ``purge_scope`` table with these photos; return their hashes."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS purge_scope (id INTEGER PRIMARY KEY, hash TEXT)")
-    conn.execute("DELETE FROM purge_scope")
-    conn.executemany("INSERT OR IGNORE INTO purge_scope SELECT id, hash FROM photos WHERE id = ?",
-                     [(int(i),) for i in photo_ids])  # fmt: skip
-    return [r[0] for r in conn.execute("SELECT hash FROM purge_scope")]
-
-
-def delete_derived(conn: sqlite3.Connection, caps: Sequence[Capability]) -> dict[str, int]:
-    """Inside a transaction, with ``purge_scope`` filled: delete what ``caps`` derived from those
-    photos (their rows, their assignments via ``purge_sql``, their analysis state) and the
-    creations that used them. ``caps`` must come dependents first."""
-    rows: dict[str, int] = {}
-
-    def add(what: str, n: int) -> None:
-        if n:
-            rows[what] = rows.get(what, 0) + n
-
-    for cap in caps:
-        made, made_files = purge_creations(conn, cap.id)
-        add("creations", made)
-        add("creation files", made_files)
-        for what, sql in cap.purge_sql:
-            add(what, conn.execute(sql).rowcount)
-        for table in cap.tables:
-            add(table.name, conn.execute(
-                f"DELETE FROM {table.name} WHERE {table.photo_key} IN (SELECT id FROM purge_scope)").rowcount)  # fmt: skip
-        add("analysis_state", conn.execute(
-            "DELETE FROM analysis_state WHERE capability = ? AND photo_id IN (SELECT id FROM purge_scope)", (cap.id,)
-        ).rowcount)  # fmt: skip
-    return rows
-
-
-def delete_hashed_files(ctx: AppContext, caps: Sequence[Capability], hashes: Iterable[str]) -> int:
-    """Delete ``<folder>/**/<hash>*`` in the folders ``caps`` declare; return how many went."""
-    wanted = set(hashes)
-    removed = 0
-    if not wanted:
-        return 0
-    for cap in caps:
-        for sub in cap.folders:
-            for dirpath, _dirs, names in os.walk(ctx.config.home / sub):
-                for name in names:
-                    if name[:64] in wanted:
-                        os.remove(os.path.join(dirpath, name))
-                        removed += 1
-    return removed
 
 
 def remove_photos(ctx: AppContext, photo_ids: Sequence[int], remember: bool = True) -> RemovalReport:

@@ -42,7 +42,7 @@ from typing import Any
 from camroll import capabilities, thresholds
 from camroll.config import AppContext
 from camroll.privacy import audit, consent
-from camroll.privacy.removal import delete_derived, delete_hashed_files, fill_scope
+from camroll.privacy.purge import delete_derived, delete_hashed_files, fill_scope
 from camroll.store.db import now_iso
 
 STAMP = ".last-sweep"
