@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -45,6 +45,13 @@ def ctx_for(home: Path | None) -> AppContext:
 
 def console_err() -> Console:
     return Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """End a command with ``message`` in red on stderr and exit ``code`` (2: the request was wrong,
+    1: it could not be done). The message is escaped: it may hold paths and user text."""
+    console_err().print(f"[red]{escape(message)}[/]", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 def print_json(data: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json, progress_bar
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, progress_bar
 
 
 @app.command("export")
@@ -38,8 +38,7 @@ def export_cmd(
 
             result = export(ctx, out, include_face_prints, advance)
     except ExportError as e:
-        console.print(f"[red]{escape(str(e))}[/]")
-        raise typer.Exit(2) from None
+        fail(str(e))
     finally:
         ctx.close()
     if as_json:
@@ -66,8 +65,7 @@ def import_names_cmd(
     console = console_err()
     missing = [p for p in sources or [] if not p.exists()]
     if missing:
-        console.print(f"[red]No such file or folder:[/] {escape(', '.join(map(str, missing)))}")
-        raise typer.Exit(2)
+        fail(f"No such file or folder: {', '.join(map(str, missing))}")
     ctx = ctx_for(home)
     try:
         result = import_names(ctx, sources or [], from_photos or not sources)

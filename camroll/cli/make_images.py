@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, print_json, progress_bar
+from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, fail, print_json, progress_bar
 from camroll.cli.make import make_app
 from camroll.config import AppContext
 from camroll.creations import records
@@ -53,12 +53,12 @@ def collage_cmd(
     from camroll.creations.collage import make_collage  # here, not at the top: `camroll --help` need not load it
 
     if layout not in LAYOUTS:
-        _fail(f"no layout named {layout!r}; choose one of: {', '.join(LAYOUTS)}", 2)
+        fail(f"no layout named {layout!r}; choose one of: {', '.join(LAYOUTS)}", 2)
     if filter_name is not None and filter_name not in FILTERS:
-        _fail(f"no filter named {filter_name!r}; choose one of: {', '.join(FILTERS)}", 2)
+        fail(f"no filter named {filter_name!r}; choose one of: {', '.join(FILTERS)}", 2)
     fmt = fmt.lower().replace("jpg", "jpeg")
     if fmt not in ("jpeg", "png"):
-        _fail(f"--format is jpeg or png, not {fmt!r}", 2)
+        fail(f"--format is jpeg or png, not {fmt!r}", 2)
     canvas = _parse_size(size)
     ctx = ctx_for(home)
     console = console_err()
@@ -70,7 +70,7 @@ def collage_cmd(
     elif count is not None and len(chosen) > count:
         chosen = choose_photos(ctx, chosen, count)
     if not chosen:
-        _fail("nothing to make a collage of" + (": " + "; ".join(problems) if problems else ""), 1)
+        fail("nothing to make a collage of" + (": " + "; ".join(problems) if problems else ""), 1)
     hero = cover if cover in chosen else best_photo(ctx, chosen)
     source = " ".join(items)
     try:
@@ -80,7 +80,7 @@ def collage_cmd(
                                    fmt=fmt, hero_id=hero, source=source, capabilities=["people"] if people and moment_photos else [],
                                    on_photo=lambda: progress.advance(task))  # fmt: skip
     except CreationError as e:
-        _fail(str(e), 1)
+        fail(str(e), 1)
     made = records.listing(ctx, collage.creation_id)[0]
     problems += [f"photo {pid}: {why}" for pid, why in collage.skipped]
     left_out = sum(p.faces_left_out for p in collage.placements)
@@ -114,10 +114,10 @@ def filtered_cmd(
 ) -> None:  # fmt: skip
     """Make filtered copies of photos: originals untouched, copies without EXIF (no place, no camera)."""
     if filter_name not in FILTERS:
-        _fail(f"no filter named {filter_name!r}; choose one of: {', '.join(FILTERS)}", 2)
+        fail(f"no filter named {filter_name!r}; choose one of: {', '.join(FILTERS)}", 2)
     fmt = fmt.lower().replace("jpg", "jpeg")
     if fmt not in ("jpeg", "png"):
-        _fail(f"--format is jpeg or png, not {fmt!r}", 2)
+        fail(f"--format is jpeg or png, not {fmt!r}", 2)
     ctx = ctx_for(home)
     console = console_err()
     _moments, moment_photos, _people, explicit, _cover, problems = _resolve(ctx, items)
@@ -125,7 +125,7 @@ def filtered_cmd(
     try:
         folder = records.output_dir(ctx, out)
     except CreationError as e:
-        _fail(str(e), 1)
+        fail(str(e), 1)
     made: list[dict[str, Any]] = []
     with progress_bar(console, "photos") as progress:
         task = progress.add_task(f"Applying {filter_name}", total=len(photo_ids))
@@ -210,10 +210,6 @@ def _resolve(ctx: AppContext, items: list[str]) -> tuple[list[str], list[int], l
 def _parse_size(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
     if not match:
-        _fail(f"--size is WIDTHxHEIGHT in pixels (like 2048x2048), not {text!r}", 2)
+        fail(f"--size is WIDTHxHEIGHT in pixels (like 2048x2048), not {text!r}", 2)
     return int(match.group(1)), int(match.group(2))
 
-
-def _fail(message: str, code: int) -> NoReturn:
-    console_err().print(f"[red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)

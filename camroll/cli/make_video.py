@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import TaskID
 
-from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, print_json, progress_bar
+from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, fail, print_json, progress_bar
 from camroll.cli.make import make_app
 from camroll.config import AppContext
 from camroll.creations.looks import FILTERS
@@ -56,7 +56,7 @@ def video_cmd(
     try:
         moment = find_moment(ctx, moment_id)
     except MomentNotFound as e:
-        _fail(str(e), 1)
+        fail(str(e), 1)
     closing = Card(_when(moment), f"with {_names(moment.people)}" if moment.people else (moment.place or ""))
     opening = Card(moment.title, _subtitle(moment))
     _make(ctx, moment, opening, closing, ["people"] if moment.people else [], "video", music, length, size, fps, filter_name, out, as_json)
@@ -84,7 +84,7 @@ def birthday_cmd(
     try:
         moment = birthday_moment(ctx, person_id, year)
     except MomentNotFound as e:
-        _fail(str(e), 1)
+        fail(str(e), 1)
     opening = Card(moment.title, _subtitle(moment))
     age = moment.details.get("age")
     closing = Card(f"Happy birthday, {name}!", f"{age} today" if year is not None and isinstance(age, int) and age > 0 else "")
@@ -101,11 +101,11 @@ def _make(ctx: AppContext, moment: Moment, opening: Card, closing: Card, caps: l
         seconds = parse_length(length)
         frame_size = parse_size(size)
     except ValueError as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     if filter_name is not None and filter_name not in FILTERS:
-        _fail(f"no filter named {filter_name!r}; choose one of: {', '.join(FILTERS)}", 2)
+        fail(f"no filter named {filter_name!r}; choose one of: {', '.join(FILTERS)}", 2)
     if music is not None and not music.is_file():
-        _fail(f"no music file at {music}", 2)
+        fail(f"no music file at {music}", 2)
     console = console_err()
     settings = Settings(size=frame_size, fps=fps, filter=filter_name, music=music)
     try:
@@ -119,7 +119,7 @@ def _make(ctx: AppContext, moment: Moment, opening: Card, closing: Card, caps: l
                                      seconds=seconds, settings=settings, out=out, on_start=start,
                                      on_frame=lambda done, _total: progress.update(task[0], completed=done))  # fmt: skip
     except CreationError as e:
-        _fail(str(e), 1)
+        fail(str(e), 1)
     result, photo_ids, problems = made.result, made.photo_ids, made.problems
     if as_json:
         print_json({"id": made.creation_id, "kind": kind, "path": str(made.path), "moment": moment.id,
@@ -138,9 +138,9 @@ def _person(ctx: AppContext, person: str) -> tuple[int, str]:
     rows = ctx.db.query("SELECT id, name FROM people WHERE id = ? OR lower(name) = lower(?) ORDER BY id",
                         (int(person) if person.isdigit() else -1, person))  # fmt: skip
     if not rows:
-        _fail(f"there is no person {person!r} (see `camroll people`)", 1)
+        fail(f"there is no person {person!r} (see `camroll people`)", 1)
     if len(rows) > 1 and not person.isdigit():
-        _fail(f"{len(rows)} people are called {person!r}: give an id ({', '.join(str(r['id']) for r in rows)})", 2)
+        fail(f"{len(rows)} people are called {person!r}: give an id ({', '.join(str(r['id']) for r in rows)})", 2)
     return int(rows[0]["id"]), rows[0]["name"] or f"person {rows[0]['id']}"
 
 
@@ -172,7 +172,3 @@ def _names(names: list[str], most: int = 3) -> str:
         return f"{', '.join(shown)} and {rest} more"
     return f"{', '.join(shown[:-1])} and {shown[-1]}"
 
-
-def _fail(message: str, code: int) -> NoReturn:
-    console_err().print(f"[red]{escape(message)}[/]", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)

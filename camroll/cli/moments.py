@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json
 from camroll.config import AppContext
 from camroll.moments import Moment, MomentNotFound
 from camroll.moments.home import HomeError, clear_home, find_home, places_granted, set_home
@@ -69,14 +69,12 @@ def moments_list(
     try:
         today = date.fromisoformat(on) if on else None
     except ValueError:
-        console_err().print(f"[red]{escape(on or '')!r} is not a date like 2025-06-14[/]")
-        raise typer.Exit(2) from None
+        fail(f"{on!r} is not a date like 2025-06-14")
     ctx = ctx_for(home)
     try:
         found = all_moments(ctx, kinds or None, today)
     except ValueError as e:
-        console_err().print(f"[red]{escape(str(e))}[/]")
-        raise typer.Exit(2) from None
+        fail(str(e))
     if as_json:
         print_json([m.as_dict() for m in found])
         return
@@ -105,8 +103,7 @@ def moments_show(moment_id: Annotated[str, typer.Argument(help="A moment's id (s
     try:
         moment = find_moment(ctx, moment_id)
     except MomentNotFound as e:
-        console_err().print(f"[red]{escape(str(e))}[/]")
-        raise typer.Exit(2) from None
+        fail(str(e))
     paths = _paths(ctx, moment.photo_ids)
     if as_json:
         print_json({**moment.as_dict(), "paths": {str(k): v for k, v in paths.items()}})
@@ -168,8 +165,7 @@ def home_set(where: Annotated[list[str], typer.Argument(help="LAT LON (decimal d
         else:
             found = set_home(ctx, place=" ".join(where))
     except HomeError as e:
-        console_err().print(f"[red]{escape(str(e))}[/]")
-        raise typer.Exit(2) from None
+        fail(str(e))
     Console().print(f"Home is now {escape(found.name or 'there')} ({found.lat:.5f}, {found.lon:.5f}), set by you.",
                     highlight=False)  # fmt: skip
 

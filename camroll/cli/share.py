@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json, progress_bar
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, progress_bar
 
 
 @app.command("share")
@@ -33,11 +33,9 @@ def share_cmd(
 
     console = console_err()
     if keep_place not in (None, "city", "country"):
-        console.print("[red]--keep-place takes city or country.[/]")
-        raise typer.Exit(2)
+        fail("--keep-place takes city or country.")
     if mask_style not in ("blur", "solid"):
-        console.print("[red]--mask takes blur or solid.[/]")
-        raise typer.Exit(2)
+        fail("--mask takes blur or solid.")
     options = ShareOptions(keep_time=keep_time, keep_place=keep_place, persons=list(person or []),  # type: ignore[arg-type]
                            mask=mask_style, keep_faces=keep_faces)  # type: ignore[arg-type]  # fmt: skip
     ctx = ctx_for(home)
@@ -46,8 +44,7 @@ def share_cmd(
             task = progress.add_task("Sharing", total=len(photos))
             result = share(ctx, photos, out, options, lambda: progress.advance(task))
     except ShareRequestError as e:
-        console.print(f"[red]{escape(str(e))}[/]")
-        raise typer.Exit(2) from None
+        fail(str(e))
     finally:
         ctx.close()
     if as_json:
