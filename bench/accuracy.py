@@ -1,4 +1,4 @@
-"""Accuracy of camroll's vision capabilities on the real, labelled photos in ../shared/data/photos.
+"""Accuracy of camroll's vision capabilities on the real, labelled photos in tests/data/photos.
 
     .venv/bin/python -m bench.accuracy [--workers N]
 
@@ -30,7 +30,7 @@ from camroll.library.scan import scan
 from camroll.people.edit import listing
 from camroll.privacy import consent
 
-PHOTOS = (Path(__file__).resolve().parents[2] / "shared" / "data" / "photos").resolve()
+PHOTOS = (Path(__file__).resolve().parents[1] / "tests" / "data" / "photos").resolve()
 EXPRESSION_WORDS = {"anger": "angry", "disgust": "disgusted", "fear": "fearful", "happiness": "happy",
                     "neutral": "neutral", "sadness": "sad", "surprise": "surprised", "contempt": None}  # fmt: skip
 SCENE_WORDS = {"horses": "horse", "ferriswheel": "ferris wheel", "eagle": "bird", "lime": "fruit"}

@@ -10,7 +10,7 @@ process: the floor a naive reader reaches, not a correct one (no XMP, no hash, n
 and a no-change rescan on a larger corpus, as the CLI and as ``scan()`` in-process, with
 ``camroll version`` for the process start. A rescan must cost a small part of a first scan.
 
-The corpus is every photo under ``shared/data/photos`` (not the .json/.tsv/.md files) copied
+The corpus is every photo under ``tests/data/photos`` (not the .json/.tsv/.md files) copied
 ``--copies`` times as ``copyNN/<path>``: real, byte-identical copies under other names, so
 camroll catalogs each photo once and the other copies as exact duplicates. Each timing is the
 median of ``--runs`` runs (``time.perf_counter``; these machines are noisy). The report on
@@ -43,7 +43,7 @@ from camroll.config import AppContext, Config
 from camroll.library.scan import scan
 
 REPO = Path(__file__).resolve().parent.parent
-PHOTOS = REPO.parent / "shared" / "data" / "photos"
+PHOTOS = REPO / "tests" / "data" / "photos"
 SKIP_SUFFIXES = {".json", ".tsv", ".md"}
 CAMROLL = str(Path(sys.executable).with_name("camroll"))
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.video [--photos DIR] [--runs 3] [--preset veryfast] [--keep]
 
-In one run, on the same 20 photos (the 20 largest JPEGs of ../shared/data/photos, 1.3 to 18
+In one run, on the same 20 photos (the 20 largest JPEGs of tests/data/photos, 1.3 to 18
 megapixels, landscape and portrait, outside ``exif/broken``):
 
 * **camroll**: :func:`camroll.creations.video.render_video` in a child process, as ``camroll make
@@ -40,7 +40,7 @@ from PIL import Image
 
 from camroll import thresholds
 
-PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
+PHOTOS = Path(__file__).resolve().parents[1] / "tests" / "data" / "photos"
 SECONDS, FPS, WIDTH, HEIGHT, COUNT = 30.0, 30, 1920, 1080, 20
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.vision [--photos DIR] [--workers 2]
 
-On the face photos of ../shared/data/photos (single-person and group photos), in one run:
+On the face photos of tests/data/photos (single-person and group photos), in one run:
 
 * **floor**: decoding every photo at analysis size (camroll's own decoder), nothing else;
 * **peer**: the ``face_recognition`` library's default pipeline (HOG detector + dlib 128-d print)

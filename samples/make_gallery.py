@@ -1,4 +1,4 @@
-"""Rebuild samples/gallery from ../shared/data/photos (how the bundled sample was picked).
+"""Rebuild samples/gallery from tests/data/photos (how the bundled sample was picked).
 
 Run from the repository root: ``python samples/make_gallery.py``. It copies a varied subset
 (cameras and phones with GPS, HEIC/PNG/WebP/TIFF, all orientations, deliberately broken files,
@@ -11,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-SOURCE = Path("../shared/data/photos")
+SOURCE = Path("tests/data/photos")
 TARGET = Path("samples/gallery")
 PICK = [
     "exif/photoprism/", "exif/broken/", "scenes/", "faces/_groups/",

@@ -16,7 +16,7 @@ from camroll.cli import app
 from camroll.config import AppContext, Config
 
 REPO = Path(__file__).resolve().parents[1]
-PHOTOS = (REPO.parent / "shared" / "data" / "photos").resolve()
+PHOTOS = (REPO / "tests" / "data" / "photos").resolve()
 SAMPLE = REPO / "samples" / "gallery"
 
 
@@ -69,7 +69,7 @@ ALL_CAPABILITIES = ("places", "faces", "people", "expressions", "tags", "text", 
 
 @pytest.fixture(scope="session")
 def analysed_library(tmp_path_factory: pytest.TempPathFactory, photos_dir: Path) -> Path:
-    """A camroll home with ../shared/data/photos scanned and every capability analysed, once per
+    """A camroll home with tests/data/photos scanned and every capability analysed, once per
     test session (about two minutes here). Read it, never change it: tests that revoke, delete or
     edit take ``library_copy``."""
     home = tmp_path_factory.mktemp("analysed") / "home"

@@ -18,7 +18,7 @@ from PIL import Image, features
 from camroll.library.container import Container, NotAnImage
 from camroll.library.isobmff import is_isobmff, parse_iso6709, read_isobmff
 
-PHOTOS = (Path(__file__).resolve().parents[2] / "shared" / "data" / "photos").resolve()  # as in conftest
+PHOTOS = (Path(__file__).resolve().parent / "data" / "photos").resolve()  # as in conftest
 TIFF_MAGICS = (b"II*\x00", b"MM\x00*")
 EPOCH_1904 = datetime(1904, 1, 1, tzinfo=UTC)
 CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")

@@ -1,6 +1,6 @@
 """camroll's metadata agrees with exiftool's on the real photos (issue: at least 99% of fields).
 
-Ground truth is ../shared/data/photos/exiftool.json (``exiftool -json -n -G``). The fields
+Ground truth is tests/data/photos/exiftool.json (``exiftool -json -n -G``). The fields
 compared: capture time (with sub-seconds and offset where exiftool composes them), GPS latitude
 and longitude (to 1e-5 degrees), camera make and model, EXIF orientation, and the displayed
 width and height. One deliberate difference is not counted as a field: an orientation of 0

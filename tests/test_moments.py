@@ -5,7 +5,7 @@ test photos) saved with the time and GPS position of a story written below (piex
 analysed (places, faces, people, quality) like any library. The story has known events, a home
 (four nights photographed there), a trip to Porto and Ana's birthday; the tests check they are
 found as built, with titles in the expected form. End-to-end tests read the shared analysed copy
-of ../shared/data/photos.
+of tests/data/photos.
 """
 
 from __future__ import annotations

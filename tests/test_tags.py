@@ -118,7 +118,7 @@ def test_store_round_trip_replaces_earlier_tags() -> None:
 
 @pytest.fixture(scope="module")
 def scene_tags() -> dict[str, list[Tag]]:
-    root = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "photos" / "scenes"
+    root = Path(__file__).resolve().parent / "data" / "photos" / "scenes"
     photos = sorted(root.glob("*/*.jpg"))
     assert len(photos) == 17, f"the real scene photos are missing at {root}"
     analyser = TagAnalyser(threads=2)

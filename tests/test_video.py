@@ -2,7 +2,7 @@
 the photos where the timeline says, the motion never cuts a face, the music is AAC of the right
 length with fades, originals are untouched, and a birthday video is deleted when its consent goes.
 
-Unit tests render from photos given as files (real pixels from ../shared/data/photos, shrunk);
+Unit tests render from photos given as files (real pixels from tests/data/photos, shrunk);
 the end-to-end test scans a small library of one person's photos (dates written with piexif),
 analyses faces and people, sets her birthday and runs the commands. Sizes are small (320x180) to
 stay quick, except one 1080p check of two seconds.
