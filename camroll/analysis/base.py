@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from camroll.analysis.decode import Decoded
+from camroll.errors import CamrollError
 from camroll.privacy.crypto import Sealer
 
 
-class ModelFileError(RuntimeError):
+class ModelFileError(CamrollError, RuntimeError):
     """A model file is missing or is not the file camroll was tested with."""
 
 

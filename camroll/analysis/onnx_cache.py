@@ -21,8 +21,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from camroll.errors import CamrollError
 
-class ExportError(RuntimeError):
+
+class OnnxExportError(CamrollError, RuntimeError):
     """The one-off conversion of a model to ONNX failed."""
 
 
@@ -55,6 +57,6 @@ def cached_onnx(name: str, exporter: str) -> Path:
         if done.returncode != 0 or not partial.is_file():
             partial.unlink(missing_ok=True)
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-            raise ExportError(f"converting {name} to ONNX failed: {' / '.join(tail)}")
+            raise OnnxExportError(f"converting {name} to ONNX failed: {' / '.join(tail)}")
         os.replace(partial, target)
     return target

@@ -31,6 +31,10 @@ app.add_typer(make_app, name="make")
 
 
 def main() -> None:
+    """``camroll``: run the app. A :class:`~camroll.errors.CamrollError` is caught once, inside the
+    app's own group (:class:`~camroll.cli.common.CamrollGroup`, which every command runs in),
+    rather than around this call, so that a test driving ``app`` with ``CliRunner`` sees the
+    same message and exit status a person does."""
     app()
 
 

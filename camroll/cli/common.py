@@ -1,4 +1,5 @@
-"""What every command shares: the app, the context, JSON output, Rich progress."""
+"""What every command shares: the app, the context, JSON output, Rich progress, and the one place
+a :class:`~camroll.errors.CamrollError` becomes a message and an exit status."""
 
 from __future__ import annotations
 
@@ -22,10 +23,30 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+from typer.core import TyperGroup
 
 from camroll.config import AppContext, Config
+from camroll.errors import CamrollError
 
-app = typer.Typer(help="camroll: your photo library's intelligence, on your own machine.", no_args_is_help=True)
+
+class CamrollGroup(TyperGroup):
+    """The top command group: a :class:`CamrollError` raised by any command (or sub-command) ends
+    it with its message in red on stderr, escaped for Rich markup since it may hold paths, names
+    and titles, and its ``exit_code``. Caught here, in the group every command runs inside, so
+    ``camroll`` and a test's ``CliRunner`` behave the same; any other exception is a bug and keeps
+    its traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CamrollError as e:
+            console_err().print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
+            raise typer.Exit(e.exit_code) from None
+
+
+app = typer.Typer(
+    help="camroll: your photo library's intelligence, on your own machine.", no_args_is_help=True, cls=CamrollGroup
+)
 
 HomeOption = Annotated[Path | None, typer.Option("--home", help="Where camroll keeps its data (default: $CAMROLL_HOME or the XDG data dir).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -48,10 +69,9 @@ def console_err() -> Console:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """End a command with ``message`` in red on stderr and exit ``code`` (2: the request was wrong,
-    1: it could not be done). The message is escaped: it may hold paths and user text."""
-    console_err().print(f"[red]{escape(message)}[/]", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
+    """End a command with ``message`` and exit ``code`` (2: the request was wrong, 1: it could not
+    be done): a :class:`CamrollError` that :class:`CamrollGroup` prints, escaped."""
+    raise CamrollError(message, code)
 
 
 def print_json(data: Any) -> None:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json
 
 
 @app.command("search")
@@ -26,7 +26,7 @@ def search_cmd(
     "dog" finds nothing; names come from the people you named; places need the *places* consent.
     """
     from camroll.analysis.base import ModelFileError
-    from camroll.analysis.onnx_cache import ExportError
+    from camroll.analysis.onnx_cache import OnnxExportError
     from camroll.search.engine import search
 
     ctx = ctx_for(home)
@@ -35,11 +35,13 @@ def search_cmd(
     try:
         with err.status("Searching (the first search with a word that is not a tag loads a small text model)…"):
             result = search(ctx, query, limit=limit)
-    except (ModelFileError, ExportError) as e:
-        err.print(f"[red]The text model that maps words to tags cannot be used: {escape(str(e))}[/]\n"
-                  "Search by tags, names, places, dates and text still works with other words; "
-                  "`make setup` reinstalls the model package.")  # fmt: skip
-        raise typer.Exit(1) from None
+    except (ModelFileError, OnnxExportError) as e:
+        fail(
+            f"The text model that maps words to tags cannot be used: {e}\n"
+            "Search by tags, names, places, dates and text still works with other words; "
+            "`make setup` reinstalls the model package.",
+            1,
+        )
     elapsed = time.perf_counter() - started
     if as_json:
         print_json(result.to_json())

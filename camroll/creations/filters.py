@@ -29,6 +29,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from camroll.creations.looks import FILTERS as FILTERS  # re-exported: the names and sentences go with the filters
 from camroll.creations.looks import LOOKS, Look
+from camroll.errors import RequestError
 
 Box = tuple[float, float, float, float]
 ColourFn = Callable[[np.ndarray], np.ndarray]
@@ -40,7 +41,7 @@ _LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 """Rec. 709 luma weights: brightness as the eye sees it (green counts most, blue least)."""
 
 
-class UnknownFilter(ValueError):
+class UnknownFilter(RequestError, ValueError):
     """A filter name that is not in :data:`FILTERS`."""
 
 

@@ -3,7 +3,8 @@
 A creation is a file camroll made (a collage, a video, a filtered copy). Its row records the
 photos and the capabilities whose data shaped it (face boxes steer a collage's crops; a birthday
 video needs people). Purging a capability for some photos, or deleting photos, deletes the
-creations that used them, file and row: :func:`purge_creations` is called by the purge.
+creations that used them: the registry names :func:`purge_step` (privacy never imports this
+module), which deletes their rows and hands their files to the purge.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from camroll.config import AppContext
+from camroll.errors import CamrollError
 from camroll.store.db import now_iso
 
 
-class CreationError(Exception):
+class CreationError(CamrollError):
     """A creation cannot be made as asked (unknown photo, output beside an original...)."""
 
 
@@ -125,18 +127,20 @@ def delete(ctx: AppContext, creation_id: int) -> bool:
     return True
 
 
-def purge_creations(conn: sqlite3.Connection, capability: str) -> tuple[int, int]:
-    """Inside a purge's transaction: delete the creations made from photos in ``purge_scope``
-    that used ``capability`` (any creation at all when the photos' metadata goes). Return
-    (rows, files) deleted."""
+def purge_step(conn: sqlite3.Connection, capability: str, photos_gone: bool) -> list[str]:
+    """The purge step the registry names for creations (``capabilities.DERIVED_STORES``).
+
+    Inside a purge's transaction: delete the rows of the creations made from photos in
+    ``purge_scope`` that used ``capability`` (any creation at all when ``photos_gone``), and
+    return their file paths. The files are left to the purge, which deletes those under
+    CAMROLL_HOME and keeps those in a folder the person chose unless they say otherwise."""
     rows = conn.execute(
         "SELECT DISTINCT c.id, c.path, c.capabilities FROM creations c JOIN creation_photos cp ON cp.creation_id = c.id"
         " WHERE cp.photo_id IN (SELECT id FROM purge_scope)"
     ).fetchall()
-    doomed = [(r[0], r[1]) for r in rows if capability == "metadata" or capability in json.loads(r[2])]
-    files = sum(_remove_file(path) for _id, path in doomed)
+    doomed = [(r[0], r[1]) for r in rows if photos_gone or capability in json.loads(r[2])]
     conn.executemany("DELETE FROM creations WHERE id = ?", [(cid,) for cid, _path in doomed])
-    return len(doomed), files
+    return [path for _id, path in doomed]
 
 
 def _remove_file(path: str) -> int:

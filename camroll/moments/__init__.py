@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from camroll.errors import NotFoundError
+
 
 @dataclass
 class Moment:
@@ -43,7 +45,7 @@ class Moment:
                 "details": self.details, "capabilities": self.capabilities}  # fmt: skip
 
 
-class MomentNotFound(KeyError):
+class MomentNotFound(NotFoundError, KeyError):
     """No moment has this id (or its photos are gone); the message says what to do."""
 
     def __str__(self) -> str:

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.errors import RequestError
 from camroll.moments.timeline import Shot, distance_km, load_shots
 from camroll.privacy import consent
 from camroll.store.db import now_iso
 
 
-class HomeError(ValueError):
+class HomeError(RequestError, ValueError):
     """A home that cannot be set; the message is for the person who asked."""
 
 

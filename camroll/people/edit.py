@@ -12,10 +12,11 @@ from datetime import date
 from typing import Any
 
 from camroll.config import AppContext
+from camroll.errors import RequestError
 from camroll.store.db import now_iso
 
 
-class PeopleError(ValueError):
+class PeopleError(RequestError, ValueError):
     """An edit that cannot be done; the message is for the person who asked."""
 
 

@@ -17,10 +17,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from camroll.errors import CamrollError
+
 MAGIC = b"cr1"
 
 
-class KeyDestroyed(RuntimeError):
+class KeyDestroyed(CamrollError, RuntimeError):
     """The key was shredded: what it sealed can no longer be read, by design."""
 
 

@@ -41,6 +41,7 @@ from typing import Any
 
 from camroll import capabilities, thresholds
 from camroll.config import AppContext
+from camroll.errors import RequestError
 from camroll.privacy import audit, consent
 from camroll.privacy.purge import delete_derived, delete_hashed_files, fill_scope
 from camroll.store.db import now_iso
@@ -53,7 +54,7 @@ UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 KEEP_WORDS = ("keep", "consent", "while-consented", "default")
 
 
-class RetentionError(ValueError):
+class RetentionError(RequestError, ValueError):
     """A policy that cannot be set; the message is for the person who asked."""
 
 

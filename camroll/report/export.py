@@ -32,6 +32,7 @@ import numpy as np
 from camroll import __version__, thresholds
 from camroll.config import AppContext
 from camroll.creations import records
+from camroll.errors import CamrollError
 from camroll.library.metadata import format_offset
 from camroll.privacy import audit, consent
 from camroll.privacy.crypto import KeyDestroyed
@@ -42,7 +43,7 @@ FORMAT_VERSION = 1
 """Version of library.json's layout; raised when a key changes meaning."""
 
 
-class ExportError(Exception):
+class ExportError(CamrollError):
     """The export cannot be written as asked; the message is for a person."""
 
 

@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 from camroll.config import AppContext
 from camroll.creations import records
+from camroll.errors import RequestError
 from camroll.library.metadata import format_offset
 from camroll.privacy import audit
 from camroll.sharing import mask, strip
@@ -40,7 +41,7 @@ from camroll.sharing import mask, strip
 PlaceDetail = Literal["city", "country"]
 
 
-class ShareRequestError(ValueError):
+class ShareRequestError(RequestError, ValueError):
     """The request as a whole cannot be done (unknown person, bad folder); for a person to read."""
 
 

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from camroll.config import Config
+from camroll.errors import CamrollError
 from camroll.web import (
     routes_auth,
     routes_consent,
@@ -89,6 +90,11 @@ def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, .
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return _error_page(request, exc.status_code, str(exc.detail) if exc.detail else "")
+
+    @app.exception_handler(CamrollError)
+    async def camroll_error(request: Request, exc: CamrollError) -> Response:
+        # The one web catch of the error model (camroll.errors): its plain words, its status.
+        return _error_page(request, exc.http_status, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
