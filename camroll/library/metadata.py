@@ -24,6 +24,7 @@ from camroll import thresholds
 from camroll.library.container import Container
 from camroll.library.exif import ExifTags, rational, read_exif, xp_text
 from camroll.library.xmp import Region, read_user_fields
+from camroll.timefmt import format_offset as format_offset  # moved down for store/; re-exported for callers
 
 # Orientation -> does it swap width and height on display?
 _SWAPS = {5, 6, 7, 8}
@@ -72,11 +73,6 @@ class PhotoMeta:
         if self.taken_local is None:
             return None
         return self.taken_local + (format_offset(self.offset_minutes) if self.offset_minutes is not None else "")
-
-
-def format_offset(minutes: int) -> str:
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def extract(container: Container, filename: str, mtime: float) -> PhotoMeta:

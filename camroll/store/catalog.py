@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from camroll.config import AppContext
-from camroll.library.metadata import format_offset
+from camroll.timefmt import format_offset
 
 _RECORD_SQL = """
 SELECT f.id AS file_id, f.path, f.size AS file_size, f.state, f.errors AS file_errors,
