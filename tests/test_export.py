@@ -183,7 +183,7 @@ def test_export_never_goes_into_a_folder_of_originals(library_copy: Path, photos
 
 def test_a_sidecar_round_trips_odd_names_and_is_found_by_file_name(library_copy: Path, tmp_path: Path) -> None:
     """digiKam names a sidecar ``IMG_1.jpg.xmp`` and writes no camroll hash: the file name finds the photo."""
-    from camroll.report.sidecars import FaceRegion, Sidecar, read_sidecar, to_xmp
+    from camroll.library.sidecars import FaceRegion, Sidecar, read_sidecar, to_xmp
 
     ctx = _ctx(library_copy)
     rows = ctx.db.query(

@@ -32,7 +32,7 @@ from typing import Any
 
 from camroll import thresholds
 from camroll.config import AppContext
-from camroll.report.sidecars import read_sidecar
+from camroll.library.sidecars import read_sidecar
 
 _HASH_SUFFIX = re.compile(r"^(?P<stem>.+)-(?P<hash>[0-9a-f]{12})$")
 """camroll's export names a sidecar ``<stem>-<hash prefix>.xmp`` when two photos share a stem."""

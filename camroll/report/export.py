@@ -8,7 +8,7 @@ The export folder holds:
   Everything is read from the tables the capability registry names, so what a revoked capability
   deleted is simply absent.
 * ``sidecars/*.xmp``: one XMP sidecar per photo with faces, tags or a place, in the schema
-  digiKam and Lightroom read (:mod:`camroll.report.sidecars`), named after the photo's file
+  digiKam and Lightroom read (:mod:`camroll.library.sidecars`), named after the photo's file
   (``IMG_0001.xmp``; ``IMG_0001-<hash>.xmp`` when two photos share a name).
 * ``consent.json``: the consent ledger, every grant and revoke.
 * ``audit.json``: the audit log, with the result of verifying its hash chain.
@@ -34,9 +34,9 @@ from camroll.config import AppContext
 from camroll.creations import records
 from camroll.errors import CamrollError
 from camroll.library.metadata import format_offset
+from camroll.library.sidecars import FaceRegion, Sidecar, to_xmp
 from camroll.privacy import audit, consent
 from camroll.privacy.crypto import KeyDestroyed
-from camroll.report.sidecars import FaceRegion, Sidecar, to_xmp
 from camroll.store.db import now_iso
 
 FORMAT_VERSION = 1

@@ -17,6 +17,10 @@ Keywords are camroll's tags at or above ``EXPORT_TAG_MIN_SCORE`` as ``dc:subject
 
 Reading (:func:`read_sidecar`) goes through :class:`camroll.library.xmp.Xmp`, which parses with
 ``defusedxml``: a sidecar is untrusted input like any photo.
+
+The format lives in ``library/`` (beside :mod:`camroll.library.xmp`) because two layers use it:
+the export writes sidecars (:mod:`camroll.report.export`) and people import names from them
+(:mod:`camroll.people.import_names`); people may not import from report, which sits above it.
 """
 
 from __future__ import annotations
