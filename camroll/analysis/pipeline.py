@@ -11,7 +11,15 @@ before). Models load lazily, once per worker. Memory stays bounded: photos strea
 pool a few at a time and only small results come back.
 
 **Write.** The parent process is the only writer; each batch of photos is one transaction, so an
-interrupted run keeps what was finished and the next run resumes.
+interrupted (or cancelled) run keeps what was finished and the next run resumes.
+
+**Consent is re-checked where results are written.** The plan records the ledger's newest event
+id. A revoke can land at any moment of a run, so (a) before each photo is sent to a worker, and
+(b) inside each write transaction, the writer compares the ledger's head with the one it planned
+under; when it moved, every capability is checked again against the ledger for that photo's
+files, and results for a scope no longer consented are dropped, never written (a revoke that
+commits after the write purges what was written, as for any other row). A worker that dies on a
+photo costs that photo alone: it is recorded as failed, with the reason, and retried next run.
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ import os
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +43,7 @@ from camroll.config import AppContext
 from camroll.privacy import audit, consent
 from camroll.privacy.crypto import Sealer
 from camroll.progress import Reporter, Silent
+from camroll.store import consent_head
 from camroll.store.db import now_iso
 
 
@@ -64,6 +74,8 @@ class Job:
     """Stored results of capabilities that ``caps`` need but that are not run again."""
     kind: str = "photo"
     """``video``: analysed through one frame (:func:`camroll.analysis.decode.video_frame`)."""
+    paths: tuple[str, ...] = ()
+    """Every readable file of the photo: consent covering any one of them allows the analysis."""
 
 
 @dataclass
@@ -85,6 +97,8 @@ class AnalysisSummary:
     """Summed worker time per capability (and "decode"), model loading included."""
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (path, capability, error)
     jobs: dict[str, str] = field(default_factory=dict)  # library-wide job -> what it did
+    dropped: Counter[str] = field(default_factory=Counter)
+    """Results not kept, per capability, because its consent was withdrawn during the run."""
     interrupted: bool = False
     seconds: float = 0.0
 
@@ -122,17 +136,12 @@ def plan(ctx: AppContext) -> list[Job]:
         paths = row["paths"].split("\0")
         wanted = []
         for cap in caps:
-            needed = [cap.id, *_all_dependencies(cap)]
-            allowed = any(
-                all(consent.allows(ctx, c, path, histories[c]) or capabilities.get(c).granted_by_scan for c in needed)
-                for path in paths
-            )
             state = done.get(row["id"], {}).get(cap.id)
-            if allowed and state != (versions[cap.id], "done"):
+            if state != (versions[cap.id], "done") and allowed(ctx, cap.id, paths, histories):
                 wanted.append(cap.id)
         if wanted:
             job = Job(row["id"], row["hash"], paths[0], row["orientation"], (row["width"] or 0, row["height"] or 0),
-                      tuple(wanted), kind=row["kind"])  # fmt: skip
+                      tuple(wanted), kind=row["kind"], paths=tuple(paths))  # fmt: skip
             _add_upstream(ctx, job)
             jobs.append(job)
     return jobs
@@ -147,6 +156,37 @@ def _add_upstream(ctx: AppContext, job: Job) -> None:
                 stored = needed.stored(ctx.db.conn, job.photo_id) if needed else None
                 if stored is not None:
                     job.upstream[need] = stored
+
+
+def allowed(ctx: AppContext, cap_id: str, paths: Iterable[str], histories: dict[str, list[consent.Event]]) -> bool:
+    """May ``cap_id`` analyse the photo whose files are ``paths``: is it, with everything it
+    depends on, granted for at least one of them? ``histories``: the ledger, per capability."""
+    needed = [cap_id, *_all_dependencies(capabilities.get(cap_id))]
+    return any(
+        all(capabilities.get(c).granted_by_scan or consent.allows(ctx, c, path, histories[c]) for c in needed)
+        for path in paths
+    )
+
+
+class _Gate:
+    """The consent a run relies on, read again whenever the ledger has moved since."""
+
+    def __init__(self, ctx: AppContext, head: int) -> None:
+        self.ctx, self.head = ctx, head
+        self.histories: dict[str, list[consent.Event]] | None = None
+
+    def refresh(self, conn: sqlite3.Connection) -> bool:
+        """Read the ledger again if it moved (on ``conn``, so inside the caller's transaction);
+        True when it did."""
+        now = consent_head.head(conn)
+        if now == self.head and self.histories is not None:
+            return False
+        self.head, self.histories = now, {c: consent.events(self.ctx, c) for c in capabilities.BY_ID}
+        return True
+
+    def allows(self, cap_id: str, job: Job) -> bool:
+        assert self.histories is not None
+        return allowed(self.ctx, cap_id, job.paths or (job.path,), self.histories)
 
 
 def _all_dependencies(cap: capabilities.Capability) -> list[str]:
@@ -213,14 +253,23 @@ def _run_in_worker(job: Job) -> Outcome:
     return _PROCESS_WORKER.run(job)
 
 
-def _outcomes(jobs: list[Job], workers: int, cache_dir: Path | None, sealers: dict[str, Sealer]) -> Iterator[Outcome]:
+def lost_photo(job: Job, reason: str) -> Outcome:
+    """The outcome of a photo whose worker died on it (or failed outside any analyser): every
+    capability planned for it failed, with the reason; the next run retries it."""
+    what = f"the worker analysing this photo {reason}"
+    return Outcome(job.photo_id, errors={c: what for c in job.caps})
+
+
+def _outcomes(jobs: Iterable[Job], count: int, workers: int, cache_dir: Path | None,
+              sealers: dict[str, Sealer]) -> Generator[Outcome, None, None]:  # fmt: skip
     threads = max(1, (os.cpu_count() or 1) // max(1, workers))
-    if workers <= 1 or len(jobs) < 2:
+    if workers <= 1 or count < 2:
         local = _Worker(threads, cache_dir, sealers)
         for job in jobs:
             yield local.run(job)
         return
-    yield from workers_module.stream(_run_in_worker, jobs, workers, 1, _init_worker, (threads, cache_dir, sealers))
+    yield from workers_module.stream(_run_in_worker, jobs, workers, 1, _init_worker, (threads, cache_dir, sealers),
+                                     on_lost=lost_photo)  # fmt: skip
 
 
 def _sealers(ctx: AppContext, jobs: list[Job]) -> dict[str, Sealer]:
@@ -232,24 +281,42 @@ def _sealers(ctx: AppContext, jobs: list[Job]) -> dict[str, Sealer]:
     return sealers
 
 
-def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | None = None) -> AnalysisSummary:
+def describe(jobs: list[Job]) -> str:
+    """What a run will do, in words, for a progress bar or a job's title:
+    ``Analysing 120 photos: faces, tags``."""
+    caps = {c for job in jobs for c in job.caps}
+    names = [c.id for c in capabilities.REGISTRY if c.id in caps]
+    return f"Analysing {len(jobs)} photo{'s' if len(jobs) != 1 else ''}" + (f": {', '.join(names)}" if names else "")
+
+
+def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | None = None,
+            planned: list[Job] | None = None) -> AnalysisSummary:  # fmt: skip
+    """Analyse what consent allows and is not done yet. ``planned``: a plan made by the caller
+    (to title a job with :func:`describe`); its consent is re-read before anything is written."""
     rep = reporter or Silent()
     started = time.perf_counter()
     summary = AnalysisSummary(granted=[c.id for c in capabilities.REGISTRY if consent.active_scopes(ctx, c.id)])
-    jobs = plan(ctx)
+    gate = _Gate(ctx, -1 if planned is not None else consent_head.head(ctx.db.conn))
+    jobs = plan(ctx) if planned is None else planned
     summary.planned = len(jobs)
-    paths = {j.photo_id: j.path for j in jobs}
-    rep.start("Analysing photos", len(jobs))
+    by_id = {j.photo_id: j for j in jobs}
+    rep.start(describe(jobs), len(jobs))
     pending: list[Outcome] = []
     last = time.monotonic()
     try:
-        for outcome in _outcomes(jobs, workers or ctx.config.workers, ctx.config.cache_dir, _sealers(ctx, jobs)):
-            pending.append(outcome)
-            rep.advance()
-            if len(pending) >= thresholds.ANALYSIS_BATCH or time.monotonic() - last > thresholds.SCAN_COMMIT_SECONDS:
-                _write(ctx, pending, summary, paths, rep)
-                pending, last = [], time.monotonic()
-        _write(ctx, pending, summary, paths, rep)
+        outcomes = _outcomes(_gated(ctx, gate, jobs, summary, rep), len(jobs), workers or ctx.config.workers,
+                             ctx.config.cache_dir, _sealers(ctx, jobs))  # fmt: skip
+        with closing(outcomes):
+            for outcome in outcomes:
+                pending.append(outcome)
+                if len(pending) >= thresholds.ANALYSIS_BATCH or time.monotonic() - last > thresholds.SCAN_COMMIT_SECONDS:
+                    batch, pending, last = pending, [], time.monotonic()
+                    _write(ctx, gate, batch, summary, by_id, rep)
+                rep.advance()  # a cancelled job raises here, between photos (a KeyboardInterrupt)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    try:  # what was finished is kept, whatever stopped the run
+        _write(ctx, gate, pending, summary, by_id, rep)
     except KeyboardInterrupt:
         summary.interrupted = True
     if not summary.interrupted:
@@ -260,17 +327,44 @@ def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | No
     summary.seconds = time.perf_counter() - started
     audit.record(ctx, "analysis", granted=summary.granted, photos=summary.analysed,
                  per_capability=dict(summary.per_capability), failures=len(summary.failures),
-                 jobs=summary.jobs, interrupted=summary.interrupted)  # fmt: skip
+                 jobs=summary.jobs, interrupted=summary.interrupted,
+                 dropped=dict(summary.dropped))  # fmt: skip
     return summary
 
 
-def _write(ctx: AppContext, outcomes: list[Outcome], summary: AnalysisSummary, paths: dict[int, str], rep: Reporter) -> None:
+def _gated(ctx: AppContext, gate: _Gate, jobs: list[Job], summary: AnalysisSummary, rep: Reporter) -> Iterator[Job]:
+    """The planned jobs, each re-checked against the ledger (only when it moved) just before
+    it goes to a worker: after a revoke, the capability is no longer run on the photos left."""
+    for job in jobs:
+        gate.refresh(ctx.db.conn)
+        keep = tuple(c for c in job.caps if gate.allows(c, job))
+        summary.dropped.update(c for c in job.caps if c not in keep)
+        if keep:
+            job.caps = keep
+            yield job
+        else:
+            rep.advance()
+
+
+def _write(ctx: AppContext, gate: _Gate, outcomes: list[Outcome], summary: AnalysisSummary, jobs: dict[int, Job],
+           rep: Reporter) -> None:  # fmt: skip
+    """Store a batch in one transaction, after checking, inside it, that the consent each result
+    relies on still holds; the summary counts only what was committed."""
     if not outcomes:
         return
     now = now_iso()
+    stored: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    failures: list[tuple[str, str, str]] = []
+    cpu: Counter[str] = Counter()
     with ctx.db.transaction() as conn:
+        gate.refresh(conn)
         for o in outcomes:
+            job = jobs[o.photo_id]
             for cap_id, result in o.results.items():
+                if not gate.allows(cap_id, job):
+                    dropped[cap_id] += 1
+                    continue
                 cls = analyser_class(capabilities.get(cap_id))
                 assert cls is not None
                 cap = capabilities.get(cap_id)
@@ -278,15 +372,21 @@ def _write(ctx: AppContext, outcomes: list[Outcome], summary: AnalysisSummary, p
                     result = cls.seal(result, ctx.sealer(cap.key).seal)
                 cls.store(conn, o.photo_id, result, cls.version)
                 _state(conn, o.photo_id, cap_id, cls.version, "done", None, now)
-                summary.per_capability[cap_id] += 1
-            for cap_id, error in o.errors.items():
+                stored[cap_id] += 1
+            errors = {c: e for c, e in o.errors.items() if gate.allows(c, job)}
+            dropped.update(c for c in o.errors if c not in errors)
+            for cap_id, error in errors.items():
                 cls = analyser_class(capabilities.get(cap_id))
                 _state(conn, o.photo_id, cap_id, cls.version if cls else "?", "failed", error, now)
-                summary.failures.append((paths[o.photo_id], cap_id, error))
-            summary.cpu_seconds.update(o.seconds)
-            if o.errors:
-                rep.problem(paths[o.photo_id], [f"{c}: {e}" for c, e in o.errors.items()])
-            summary.analysed += 1
+                failures.append((job.path, cap_id, error))
+            cpu.update(o.seconds)
+            if errors:
+                rep.problem(job.path, [f"{c}: {e}" for c, e in errors.items()])
+    summary.per_capability.update(stored)
+    summary.dropped.update(dropped)
+    summary.failures.extend(failures)
+    summary.cpu_seconds.update(cpu)
+    summary.analysed += len(outcomes)
 
 
 def _state(conn: sqlite3.Connection, photo_id: int, cap: str, version: str, status: str, error: str | None, now: str) -> None:
