@@ -41,6 +41,16 @@ def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
 sys.addaudithook(_audit_hook)
 
 
+LOCAL = "http://127.0.0.1"
+"""The address the tests' client names the server by, as a browser on this computer does: the
+server refuses any other Host (``TestClient``'s own ``testserver`` included)."""
+
+
+def browser(app: Any, **kwargs: Any) -> TestClient:
+    """A test client for ``app`` that reaches it as a local browser would."""
+    return TestClient(app, base_url=LOCAL, **kwargs)
+
+
 def token(client: TestClient, url: str = "/consent") -> str:
     page = client.get(url)
     assert page.status_code == 200, page.text[:300]
@@ -64,7 +74,7 @@ def web_home(analysed_library: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="module")
 def client(web_home: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Config(home=web_home, workers=1))) as c:
+    with browser(create_app(Config(home=web_home, workers=1))) as c:
         yield c
 
 
@@ -136,7 +146,7 @@ def test_timeline_pages_cover_every_photo_once(client: TestClient, web_home: Pat
 
 
 def test_consent_off_says_what_goes_then_deletes(library_copy: Path) -> None:
-    with TestClient(create_app(Config(home=library_copy, workers=1))) as c:
+    with browser(create_app(Config(home=library_copy, workers=1))) as c:
         csrf = token(c)
         con = db(library_copy)
         faces = con.execute("SELECT count(*) FROM faces").fetchone()[0]
@@ -174,8 +184,8 @@ def test_scan_and_grant_run_as_jobs(tmp_path: Path) -> None:
     photos.mkdir()
     _jpeg(photos / "a.jpg", "2021:07:01 10:00:00", (200, 80, 40))
     _jpeg(photos / "b.jpg", "2022:01:02 11:00:00", (40, 90, 200))
-    web = create_app(Config(home=tmp_path / "home", workers=1))
-    with TestClient(web) as c:
+    web = create_app(Config(home=tmp_path / "home", workers=1), scan_roots=(tmp_path,))
+    with browser(web) as c:
         csrf = token(c, "/")
         assert "No photos yet" in c.get("/").text
         r = c.post("/scan", data={"csrf": csrf, "folder": str(photos)}, follow_redirects=False)
@@ -198,7 +208,7 @@ def test_scan_and_grant_run_as_jobs(tmp_path: Path) -> None:
 
 
 def test_people_edits(library_copy: Path) -> None:
-    with TestClient(create_app(Config(home=library_copy, workers=1))) as c:
+    with browser(create_app(Config(home=library_copy, workers=1))) as c:
         csrf = token(c, "/people")
         con = db(library_copy)
         people = [r[0] for r in con.execute(
@@ -239,7 +249,7 @@ def test_csrf_is_required(client: TestClient, web_home: Path) -> None:
     assert client.post("/consent/tags/revoke", headers={"x-csrf-token": "forged"}).status_code == 403
     assert client.post("/people/1/name", data={"name": "Mallory"}).status_code == 403
     assert client.post("/scan", data={"folder": "/etc"}).status_code == 403
-    other = TestClient(client.app)  # another browser: its own session, so its own token
+    other = browser(client.app)  # another browser: its own session, so its own token
     stolen = token(other)
     assert client.post("/consent/tags/revoke", data={"confirm": "yes", "csrf": stolen}).status_code == 403
     assert db(web_home).execute("SELECT count(*) FROM consent_events").fetchone()[0] == before
@@ -293,7 +303,7 @@ def _login(c: TestClient, name: str, password: str) -> int:
 def test_login_required_when_remote(tmp_path: Path) -> None:
     home = tmp_path / "server"
     Users(home).add("ana", "ana-password")
-    with TestClient(create_app(Config(home=home, workers=1), login=True)) as c:
+    with browser(create_app(Config(home=home, workers=1), login=True)) as c:
         r = c.get("/", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/login"
         for url in ("/consent", "/people", "/search?q=x", "/photo/1"):
@@ -310,9 +320,9 @@ def test_login_required_when_remote(tmp_path: Path) -> None:
         cookie = c.cookies.get("camroll_session")
         assert cookie
         tampered = cookie[:-3] + ("AAA" if not cookie.endswith("AAA") else "BBB")
-        with TestClient(c.app, cookies={"camroll_session": tampered}) as forged:
+        with browser(c.app, cookies={"camroll_session": tampered}) as forged:
             assert forged.get("/", follow_redirects=False).status_code == 303
-        with TestClient(c.app, cookies={"camroll_session": cookie}) as same:
+        with browser(c.app, cookies={"camroll_session": cookie}) as same:
             assert same.get("/", follow_redirects=False).status_code == 200
 
 
@@ -326,7 +336,7 @@ def test_two_users_see_only_their_own_library(tmp_path: Path, analysed_library: 
     photo_id = con.execute("SELECT photo_id FROM files WHERE state = 'ok' LIMIT 1").fetchone()[0]
     face_id, person_id = con.execute("SELECT id, person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1").fetchone()
     web = create_app(Config(home=home, workers=1), login=True)
-    with TestClient(web) as ana, TestClient(web) as ben:
+    with browser(web) as ana, browser(web) as ben:
         assert _login(ana, "ana", "ana-password") == 303 and _login(ben, "ben", "ben-password") == 303
         assert ana.get(f"/photo/{photo_id}").status_code == 200
         assert ana.get(f"/thumb/{photo_id}.jpg").status_code == 200
@@ -367,7 +377,7 @@ def test_make_a_video_of_a_moment_and_download_it(library_copy: Path, monkeypatc
     monkeypatch.setattr(routes_moments, "VIDEO_SIZE", (320, 180))
     monkeypatch.setattr(routes_moments, "VIDEO_SECONDS", 6.0)
     web = create_app(Config(home=library_copy, workers=1))
-    with TestClient(web) as c:
+    with browser(web) as c:
         page = c.get("/moments").text
         moment = re.search(r'href="/moments/(event-[^"]+)"', page)
         assert moment

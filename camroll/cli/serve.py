@@ -1,21 +1,30 @@
 """``camroll serve``: the web app, on this computer only unless told otherwise.
 
 Bound to 127.0.0.1 by default, it asks for no password (the person at the keyboard is the
-user). Any other address needs ``--allow-remote`` and turns on login: the first start asks for an
-admin name and password on the terminal, ``--add-user NAME`` adds people; each gets a library of
-their own under ``<home>/users/<name>``.
+user). ``--allow-remote`` turns on login, whatever the address (it is also what a reverse proxy
+on this machine needs), and any address other than loopback requires it: the first start asks
+for an admin name and password on the terminal, ``--add-user NAME`` adds people (a new password
+ends that person's open sessions); each gets a library of their own under ``<home>/users/<name>``.
+
+In every mode the server answers only to the loopback names, the ``--host`` address and the
+``--allow-host`` names (a page elsewhere cannot rebind its own name to this computer), and the
+scan form accepts only folders below a scan root (``--scan-root``, or, without login, a folder
+``camroll scan`` started from). ``--tls-cert``/``--tls-key`` make it speak HTTPS (the session
+cookie is then ``Secure``); plain HTTP on an address other than loopback is warned about.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from camroll.cli.common import HomeOption, app
+from camroll.cli.common import HomeOption, app, fail
 from camroll.config import Config
 
 
@@ -36,21 +45,37 @@ def _ask_password(console: Console, name: str) -> str:
         console.print("[red]A password needs at least 8 characters.[/]")
 
 
+def _tls_files(cert: Path | None, key: Path | None) -> dict[str, Any]:
+    """uvicorn's TLS arguments, after checking both files are given and readable."""
+    if cert is None and key is None:
+        return {}
+    if cert is None or key is None:
+        fail("--tls-cert and --tls-key go together: give the certificate and its private key.")
+    for what, path in (("certificate", cert), ("private key", key)):
+        if not path.is_file():
+            fail(f"The TLS {what} {path} is not a file.")
+    return {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+
+
 @app.command("serve")
 def serve_cmd(
     home: HomeOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on. Anything but loopback needs --allow-remote.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
-    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback address; turns on login.")] = False,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Let other computers in (directly or through a proxy): always turns on login.")] = False,
+    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="A host name browsers may use to reach the server, besides loopback and --host (repeatable).")] = None,
     add_user: Annotated[str | None, typer.Option("--add-user", help="Add a web user (asks for a password), then exit.")] = None,
-    scan_root: Annotated[list[Path] | None, typer.Option("--scan-root", help="With login: a folder users may scan below (repeatable).")] = None,
+    scan_root: Annotated[list[Path] | None, typer.Option("--scan-root", help="A folder the web's scan form may scan below (repeatable).")] = None,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="Serve HTTPS with this certificate (PEM); needs --tls-key.")] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="The certificate's private key (PEM).")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes for scans and analyses started from the web.")] = None,
-) -> None:
+) -> None:  # fmt: skip
     """Serve the web app: consent, library, people, places, moments, search, report."""
     import uvicorn
 
     from camroll.web.app import create_app
-    from camroll.web.security import SecurityError, Users
+    from camroll.web.security import HostPolicy, SecurityError, Users
+    from camroll.web.sessions import Logins
 
     console = Console()
     config = Config(home=home) if home else Config()
@@ -58,28 +83,52 @@ def serve_cmd(
         config.workers = workers
     users = Users(config.home)
     if add_user is not None:
+        name = add_user.strip().lower()
         try:
-            users.add(add_user.strip().lower(), _ask_password(console, add_user))
+            users.add(name, _ask_password(console, add_user))
         except SecurityError as e:
-            console.print(f"[red]{e}[/]")
-            raise typer.Exit(2) from None
-        console.print(f"Added {add_user}. Their library is {config.home / 'users' / add_user.strip().lower()}.")
+            fail(str(e))
+        ended = Logins(config.home / "web" / "sessions.db", time.time)
+        try:
+            gone = ended.end_user(name)  # a new password: whoever held the old one is logged out
+        finally:
+            ended.close()
+        console.print(f"Added {escape(name)}. Their library is {escape(str(config.home / 'users' / name))}."
+                      + (f" Ended {gone} open session(s)." if gone else ""), highlight=False)  # fmt: skip
         return
-    login = not is_loopback(host)
-    if login and not allow_remote:
-        console.print(f"[red]Refusing to listen on {host}:[/] other computers could reach your photos. "
-                      "Add --allow-remote to do it anyway (a login is then required).")  # fmt: skip
-        raise typer.Exit(2)
+    remote = not is_loopback(host)
+    if remote and not allow_remote:
+        fail(f"Refusing to listen on {host}: other computers could reach your photos. "
+             "Add --allow-remote to do it anyway (a login is then required).")  # fmt: skip
+    login = allow_remote  # whatever --host is: a proxy on loopback carries other computers' requests
+    try:
+        hosts = HostPolicy.for_server(host, allow_host or ())
+    except SecurityError as e:
+        fail(str(e))
+    roots = tuple(scan_root or ())
+    for root in roots:
+        if not root.is_dir():
+            fail(f"The scan root {root} is not a folder.")
+    tls = _tls_files(tls_cert, tls_key)
     if login and not users.names():
         console.print("First start with login: create the first user.")
-        name = str(typer.prompt("Name")).strip().lower()
+        first = str(typer.prompt("Name")).strip().lower()
         try:
-            users.add(name, _ask_password(console, name))
+            users.add(first, _ask_password(console, first))
         except SecurityError as e:
-            console.print(f"[red]{e}[/]")
-            raise typer.Exit(2) from None
-    web = create_app(config, login=login, scan_roots=tuple(scan_root or ()))
+            fail(str(e))
+    web = create_app(config, login=login, scan_roots=roots, bind_host=host, allow_hosts=allow_host or (),
+                     secure_cookies=bool(tls))  # fmt: skip
+    if remote and not tls:
+        console.print(f"[yellow]Warning:[/] plain HTTP on {escape(host)}: passwords, cookies and photos cross the "
+                      "network unencrypted. Give --tls-cert and --tls-key, or put a reverse proxy with HTTPS in "
+                      "front (and serve on 127.0.0.1 with --allow-remote --allow-host NAME).", highlight=False)  # fmt: skip
+    if host in ("0.0.0.0", "::") and not allow_host:
+        console.print("[yellow]Note:[/] only the loopback names are accepted in the address bar; add --allow-host "
+                      "NAME for the name or address other computers use to reach this one.", highlight=False)  # fmt: skip
     shown = f"[{host}]" if ":" in host else host
-    console.print(f"camroll is at [bold]http://{shown}:{port}/[/]" + (" (login required)" if login else "")
-                  + f"  library: {config.home}  (Ctrl-C stops it)")  # fmt: skip
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+    scheme = "https" if tls else "http"
+    console.print(f"camroll is at [bold]{scheme}://{escape(shown)}:{port}/[/]" + (" (login required)" if login else "")
+                  + f"  library: {escape(str(config.home))}  names: {escape(', '.join(sorted(hosts.names)))}"
+                  + "  (Ctrl-C stops it)", highlight=False)  # fmt: skip
+    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, **tls)

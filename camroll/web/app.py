@@ -2,19 +2,20 @@
 
 Server-rendered pages (Jinja2) with a little JavaScript for switches and progress bars; every
 asset is served from this package, nothing is fetched from anywhere else (the pages' Content
-Security Policy says so to the browser too). Sessions and CSRF are checked here, before any
-page runs; files are reached only through catalog ids.
+Security Policy says so to the browser too). The Host and Origin names, sessions and CSRF are
+checked here, before any page runs; files are reached only through catalog ids.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,7 +33,8 @@ from camroll.web import (
     routes_search,
 )
 from camroll.web.common import render
-from camroll.web.security import LOCAL_USER, SESSION_COOKIE
+from camroll.web.security import LOCAL_USER, SESSION_COOKIE, HostPolicy
+from camroll.web.sessions import Clock
 from camroll.web.state import WebState
 
 OPEN_PATHS = ("/login", "/static/")
@@ -42,11 +44,27 @@ CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 's
        " connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")  # fmt: skip
 
 
-def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, ...] = ()) -> FastAPI:
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+"""Methods that change nothing: every other one must come from one of the server's own pages."""
+
+WRONG_HOST = ("camroll does not answer to this address. Open it as http://127.0.0.1:{port}/, or start it with "
+              "camroll serve --allow-host NAME for each name people type.\n")  # fmt: skip
+WRONG_ORIGIN = "camroll refused this request: it was sent by a page that is not camroll's.\n"
+
+
+def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, ...] = (), bind_host: str | None = None,
+               allow_hosts: Iterable[str] = (), secure_cookies: bool = False, clock: Clock = time.time) -> FastAPI:  # fmt: skip
     """The app for the camroll home ``config.home``. ``login``: ask for a user and password (any
     address other than loopback); each user then has a library of their own under
-    ``<home>/users/<name>``. Without it the home's own library is shown to whoever connects."""
-    state = WebState(config.home, login, config.workers, tuple(p.resolve() for p in scan_roots))
+    ``<home>/users/<name>``. Without it the home's own library is shown to whoever connects.
+
+    ``bind_host`` and ``allow_hosts`` add to the loopback names the server answers to (anything
+    else in ``Host`` is refused, in every mode); ``scan_roots`` are the folders the scan form
+    accepts; ``secure_cookies`` marks the session cookie ``Secure`` (the server speaks TLS);
+    ``clock`` is for tests."""
+    state = WebState(config.home, login, config.workers, tuple(p.resolve() for p in scan_roots),
+                     hosts=HostPolicy.for_server(bind_host, allow_hosts), secure_cookies=secure_cookies,
+                     clock=clock)  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -62,14 +80,26 @@ def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, .
 
     @app.middleware("http")
     async def sessions(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # Before anything else, in every mode: a name this server does not answer to is a page
+        # elsewhere that pointed its own name at this computer (DNS rebinding), and a
+        # state-changing request from a page that is not camroll's is refused too.
+        if not state.hosts.host_ok(request.headers.get("host")):
+            server = request.scope.get("server") or ("", 8765)
+            return _plain(421, WRONG_HOST.format(port=server[1]))
+        if request.method not in SAFE_METHODS and not state.hosts.origin_ok(
+            request.headers.get("origin"), request.headers.get("referer")
+        ):
+            return _plain(403, WRONG_ORIGIN)
         session = state.sessions.load(request.cookies.get(SESSION_COOKIE))
         fresh = session is None
         if session is None:
             session = state.sessions.new()
         if not login:
             session.user = LOCAL_USER
-        elif session.user is not None and session.user not in state.users.names():
-            session.user = None  # a user removed from users.json is logged out
+        elif not fresh:
+            # Who is logged in is the server's to say: a logged-out, idle or too old session is none.
+            user = state.logins.user_of(session.sid)
+            session.user = user if user is not None and user in state.users.names() else None
         request.state.session = session
         path = request.url.path
         if login and session.user is None and not path.startswith(OPEN_PATHS):
@@ -81,7 +111,7 @@ def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, .
             response = await call_next(request)
         if fresh or request.state.session is not session or getattr(request.state, "session_changed", False):
             response.set_cookie(SESSION_COOKIE, state.sessions.dump(request.state.session), httponly=True,
-                                samesite="strict", max_age=None, path="/")  # fmt: skip
+                                samesite="strict", max_age=None, path="/", secure=state.secure_cookies)  # fmt: skip
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -103,6 +133,14 @@ def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, .
         return _error_page(request, 404 if in_path else 400, "" if in_path else "Some of what was sent is not valid.")
 
     return app
+
+
+def _plain(status: int, text: str) -> Response:
+    """A refusal before any session or page: short plain text a browser shows as it is."""
+    response = PlainTextResponse(text, status_code=status)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _error_page(request: Request, status: int, detail: str) -> Response:

@@ -12,7 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 from camroll import thresholds
 from camroll.config import POLICY_VERSION, AppContext
-from camroll.web.security import CSRF_FIELD, CSRF_HEADER, Session
+from camroll.store.scan_roots import catalogued_roots
+from camroll.web.security import CSRF_FIELD, CSRF_HEADER, Session, folder_under_roots
 from camroll.web.state import Library, WebState
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -54,6 +55,29 @@ async def csrf(request: Request) -> None:
         token = value if isinstance(value, str) else None
     if not state_of(request).sessions.csrf_ok(session_of(request), token):
         raise HTTPException(status_code=403, detail="This form has expired or did not come from camroll. Reload the page and try again.")
+
+
+def allowed_scan_folder(request: Request, folder: str) -> Path | None:
+    """The folder the scan form may catalog (its real path), or None. Only folders at or below a
+    scan root the person configured, in every mode: ``--scan-root`` folders and, for the local
+    library (no login), the folders ``camroll scan`` already started from. Anything else is
+    refused: a request (even one forged from another site) must not make camroll catalog, and
+    then show, the server's own files."""
+    state = state_of(request)
+    roots: list[str | Path] = list(state.scan_roots)
+    user = session_of(request).user
+    if not state.login and user is not None:
+        with state.library(user).context() as ctx:
+            roots += catalogued_roots(ctx.db)
+    return folder_under_roots(folder, roots)
+
+
+def scan_refused(request: Request) -> str:
+    """What the scan form says when :func:`allowed_scan_folder` refuses, in plain words."""
+    where = "a folder the server was started with (camroll serve --scan-root DIR)"
+    if not state_of(request).login:
+        where = "a folder scanned before with camroll scan, or " + where
+    return f"Give the full path of a folder that exists and is inside {where}."
 
 
 def not_found(what: str = "This page does not exist.") -> HTTPException:

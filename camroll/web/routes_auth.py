@@ -1,7 +1,13 @@
-"""Logging in and out (only asked when the server listens beyond loopback)."""
+"""Logging in and out (only asked with ``--allow-remote``).
+
+A login is checked after the brake (:class:`camroll.web.sessions.LoginThrottle`): a name or an
+address that failed too often is told to wait (429 with ``Retry-After``) and its password is not
+even checked. A right one gets a new session id recorded on the server; logging out deletes it.
+"""
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import Annotated
 
@@ -26,11 +32,21 @@ def login(request: Request, name: Annotated[str, Form()], password: Annotated[st
     state = state_of(request)
     if not state.login:
         return RedirectResponse("/", status_code=303)
-    name = name.strip().lower()
+    name = name.strip().lower()[:64]
+    client = request.client.host if request.client else "unknown"
+    wait = state.throttle.begin(name, client)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        refused = render(request, "login.html", status_code=429, title="Log in",
+                         error=f"Too many failed logins. Try again in {seconds} seconds.")  # fmt: skip
+        refused.headers["Retry-After"] = str(seconds)
+        return refused
     if not state.users.authenticate(name, password):
         return render(request, "login.html", status_code=401, title="Log in", error="That name and password do not match.")
+    state.throttle.succeeded(name, client)
     # A new session id at login: a session id seen before login (fixation) is worth nothing after.
     request.state.session = state.sessions.new(name)
+    state.logins.start(request.state.session.sid, name)
     lib = state.library(name)
     with lib.context() as ctx, lib.write_lock:
         if "web.login" in audit.KINDS:
@@ -42,5 +58,7 @@ def login(request: Request, name: Annotated[str, Form()], password: Annotated[st
 
 @router.post("/logout", dependencies=[Depends(csrf)])
 def logout(request: Request) -> Response:
-    request.state.session = state_of(request).sessions.new()
+    state = state_of(request)
+    state.logins.end(session_of(request).sid)  # on the server: a copy of the old cookie is now no one's
+    request.state.session = state.sessions.new()
     return RedirectResponse("/login" if state_of(request).login else "/", status_code=303)

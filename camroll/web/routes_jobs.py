@@ -1,9 +1,9 @@
 """Starting long work from a page (scan a folder, analyse) and following its progress.
 
 The scan form is the one place a path comes from a request, on purpose: it is the person
-pointing camroll at a folder (their consent to catalog it). On loopback any existing folder may
-be scanned; a logged-in remote user may scan only below the folders the server was started with
-(``--scan-root``), so nobody can catalog the server's own files from a browser.
+pointing camroll at a folder (their consent to catalog it). Only folders below a scan root the
+person configured are accepted, in every mode (``camroll.web.common.allowed_scan_folder``), so
+nobody can catalog the server's own files from a browser.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from camroll.config import AppContext
-from camroll.web.common import Lib, csrf, int_id, not_found, render, state_of
+from camroll.web.common import Lib, allowed_scan_folder, csrf, int_id, not_found, render, scan_refused
 from camroll.web.jobs import JobReporter, JobResult
 from camroll.web.routes_consent import start_analysis
 
@@ -37,18 +37,8 @@ def job_status(job: str, lib: Lib) -> Response:
 
 
 def allowed_folder(request: Request, folder: str) -> Path | None:
-    """The folder to scan, if it exists and this user may scan it."""
-    if not folder.strip() or "\x00" in folder:
-        return None
-    path = Path(folder.strip()).expanduser()
-    if not path.is_absolute() or not path.is_dir():
-        return None
-    state = state_of(request)
-    if state.login:
-        real = path.resolve()
-        if not any(real == root or root in real.parents for root in state.scan_roots):
-            return None
-    return path
+    """The folder to scan (its real path), if it exists and this user may scan it."""
+    return allowed_scan_folder(request, folder)
 
 
 @router.post("/scan", dependencies=[Depends(csrf)])
@@ -56,8 +46,7 @@ def scan_folder(request: Request, folder: Annotated[str, Form()], lib: Lib) -> R
     path = allowed_folder(request, folder)
     if path is None:
         return render(request, "message.html", status_code=400, title="Cannot scan that", nav="library", back="/",
-                      message="Give the full path of a folder on this computer that exists"
-                      + (" and is inside a folder the server lets you scan." if state_of(request).login else "."))  # fmt: skip
+                      message=scan_refused(request))  # fmt: skip
 
     def work(ctx: AppContext, reporter: JobReporter) -> JobResult:
         from camroll.cli.analysis import analysis_granted

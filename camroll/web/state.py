@@ -23,7 +23,8 @@ from typing import Any, TypeVar, cast
 from camroll import thresholds
 from camroll.config import AppContext, Config
 from camroll.web.jobs import JobRunner
-from camroll.web.security import LOCAL_USER, Sessions, Users, session_key, user_home
+from camroll.web.security import LOCAL_USER, HostPolicy, Sessions, Users, session_key, user_home
+from camroll.web.sessions import Clock, Logins, LoginThrottle
 
 T = TypeVar("T")
 
@@ -95,9 +96,18 @@ class WebState:
     login: bool
     workers: int
     scan_roots: tuple[Path, ...] = ()
-    """Folders a logged-in (remote) user may scan below; on loopback any folder may be scanned."""
+    """Folders the scan form accepts (``--scan-root``), at or below; on loopback also the folders
+    the library's own scans started from."""
+    hosts: HostPolicy = field(default_factory=HostPolicy.for_server)
+    """The names the server answers to (every request's ``Host``, every POST's ``Origin``)."""
+    secure_cookies: bool = False
+    """Served over TLS: the session cookie is marked ``Secure`` (never sent over plain HTTP)."""
+    clock: Clock = time.time
+    """Seconds since the epoch, for session expiry and the login brake (tests move it)."""
     users: Users = field(init=False)
     sessions: Sessions = field(init=False)
+    logins: Logins = field(init=False)
+    throttle: LoginThrottle = field(init=False)
     _libraries: dict[str, Library] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -105,6 +115,8 @@ class WebState:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.users = Users(self.home)
         self.sessions = Sessions(session_key(self.home))
+        self.logins = Logins(self.home / "web" / "sessions.db", self.clock)
+        self.throttle = LoginThrottle(self.clock)
 
     def library(self, user: str) -> Library:
         with self._lock:
@@ -119,3 +131,4 @@ class WebState:
             for lib in self._libraries.values():
                 lib.close()
             self._libraries.clear()
+        self.logins.close()
