@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from camroll.store.search import taken_in, taken_on_days
+
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 MONTHS["sept"] = 9
@@ -249,12 +251,8 @@ def parse_dates(text: str, today: date) -> list[DateRange]:
 def sql_condition(dr: DateRange, column: str = "taken_local") -> tuple[str, list[str]]:
     """A WHERE fragment (and its parameters) true for photos taken in the range."""
     if not dr.every_year:
-        end = (date.fromisoformat(dr.last) + timedelta(days=1)).isoformat()
-        return f"({column} >= ? AND {column} < ?)", [dr.first, end]
-    md = f"substr({column}, 6, 5)"
-    if dr.first <= dr.last:
-        return f"({md} BETWEEN ? AND ?)", [dr.first, dr.last]
-    return f"({md} >= ? OR {md} <= ?)", [dr.first, dr.last]
+        return taken_in(dr.first, (date.fromisoformat(dr.last) + timedelta(days=1)).isoformat(), column)
+    return taken_on_days(dr.first, dr.last, column)
 
 
 def contains(dr: DateRange, taken_local: str | None) -> bool:

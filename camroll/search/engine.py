@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -30,6 +30,9 @@ from camroll import thresholds
 from camroll.config import AppContext
 from camroll.search import dates as date_words
 from camroll.search.query import Camera, Lexicon, Person, Query, Term, fold, parse
+from camroll.store import faces, places
+from camroll.store import search as store
+from camroll.store.search import Where
 
 FLAG_WORDS = {
     "mrz": "passport or ID card lines (machine-readable zone, check digits valid)",
@@ -83,9 +86,6 @@ class SearchResult:
                 "total": self.total}  # fmt: skip
 
 
-_LIVE = "EXISTS (SELECT 1 FROM files f WHERE f.photo_id = p.id AND f.state IN ('ok', 'problem'))"
-
-
 @functools.cache
 def _vocabulary_keys() -> dict[tuple[str, ...], str]:
     """The classifier's possible tags as lexicon keys, read once per process (a fixed word list)."""
@@ -102,16 +102,16 @@ def build_lexicon(ctx: AppContext) -> Lexicon:
     from camroll.store.catalog import camera_name
 
     db, lexicon = ctx.db, Lexicon(tags=dict(_vocabulary_keys()))
-    for (tag,) in db.query("SELECT DISTINCT tag FROM tags"):
+    for tag in store.distinct_tags(db):
         lexicon.add_tag(tag)
-    for row in db.query("SELECT id, name, birthday FROM people WHERE name IS NOT NULL AND ignored = 0"):
+    for row in store.named_people(db):
         lexicon.add_person(Person(row["id"], row["name"], row["birthday"]))
-    for city, region, country in db.query("SELECT DISTINCT city, region, country FROM photo_places"):
+    for city, region, country in places.distinct_names(db):
         for column, value in (("city", city), ("region", region), ("country", country)):
             if value:
                 lexicon.add_place(column, value)
     single_tags = frozenset(k[0] for k in lexicon.tags if len(k) == 1)
-    for make, model in db.query("SELECT DISTINCT make, model FROM photos WHERE make IS NOT NULL OR model IS NOT NULL"):
+    for make, model in store.distinct_cameras(db):
         lexicon.add_camera(Camera(make, model, camera_name(make, model)), single_tags)
     return lexicon
 
@@ -132,8 +132,7 @@ def search(ctx: AppContext, query: str, limit: int = 50, today: date | None = No
     understood = _understood(parsed, synonyms)
     where = _filters(parsed)
     if not parsed.terms:
-        rows = ctx.db.query(f"SELECT p.id, p.taken_local FROM photos p WHERE {where.sql} ORDER BY p.taken_local DESC", where.params)
-        scores: dict[int, tuple[float, list[str]]] = {r[0]: (1.0, []) for r in rows}
+        scores: dict[int, tuple[float, list[str]]] = {pid: (1.0, []) for pid in store.filtered_newest_first(ctx.db, where)}
         ranked = list(scores)
     else:
         taken: dict[int, str] = {}
@@ -159,43 +158,15 @@ def _understood(q: Query, synonyms: dict[str, list[dict[str, Any]]]) -> Understo
     return u
 
 
-@dataclass
-class Where:
-    """A WHERE fragment on ``photos p`` and its parameters: the query's filters, and live files only."""
-
-    sql: str
-    params: list[Any]
-
-
 def _filters(q: Query) -> Where:
     """Live photos passing every filter: each name said (one of the people it may be), one of the
     places, one of the dates and one of the cameras."""
-    conds: list[str] = [_LIVE]
-    params: list[Any] = []
-    for alts in q.people:
-        marks = ",".join("?" * len(alts))
-        conds.append(f"p.id IN (SELECT photo_id FROM faces WHERE person_id IN ({marks}))")
-        params += [p.id for p in alts]
-    if q.places:
-        ors = []
-        for place in sorted({p for alts in q.places for p in alts}, key=lambda p: (p.column, p.value)):
-            ors.append(f"pp.{place.column} = ?")
-            params.append(place.value)
-        conds.append(f"p.id IN (SELECT photo_id FROM photo_places pp WHERE {' OR '.join(ors)})")
-    if q.dates:
-        ors = []
-        for dr in q.dates:
-            sql, values = date_words.sql_condition(dr, "p.taken_local")
-            ors.append(sql)
-            params += values
-        conds.append(f"({' OR '.join(ors)})")
-    if q.cameras:
-        ors = []
-        for camera in sorted({c for alts in q.cameras for c in alts}, key=lambda c: c.name):
-            ors.append("(p.make IS ? AND p.model IS ?)")
-            params += [camera.make, camera.model]
-        conds.append(f"({' OR '.join(ors)})")
-    return Where(" AND ".join(conds), params)
+    said_places = sorted({p for alts in q.places for p in alts}, key=lambda p: (p.column, p.value))
+    said_cameras = sorted({c for alts in q.cameras for c in alts}, key=lambda c: c.name)
+    return store.filters(people=[[p.id for p in alts] for alts in q.people],
+                         places=[(p.column, p.value) for p in said_places],
+                         dates=[date_words.sql_condition(dr, "p.taken_local") for dr in q.dates],
+                         cameras=[(c.make, c.model) for c in said_cameras])  # fmt: skip
 
 
 class Matches(dict[int, tuple[float, str]]):
@@ -218,26 +189,18 @@ def _scored(ctx: AppContext, q: Query, where: Where, taken: dict[int, str]) -> d
     return {pid: (round(s / n, 4), whys) for pid, (s, whys) in total.items()}
 
 
-def _in(values: Iterable[Any]) -> tuple[str, list[Any]]:
-    items = list(values)
-    return ",".join("?" * len(items)), items
-
-
 def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: dict[int, str]) -> Matches:
     """Every photo passing the filters that this term finds, with its best score and why."""
     out = Matches()
 
-    def rows(sql: str, params: list[Any]) -> list[Any]:
-        """``sql`` selects photo_id first and the local time last, FROM a table joined to ``photos p``."""
-        found = ctx.db.query(f"{sql} AND {where.sql}", [*params, *where.params])
+    def rows(found: list[Any]) -> list[Any]:
+        """Rows that start with the photo id and end with its local time: note the time."""
         for r in found:
             taken[r[0]] = r[-1] or ""
         return found
 
     if term.tags:
-        marks, tags = _in(term.tags)
-        for pid, tag, score, _t in rows("SELECT t.photo_id, t.tag, t.score, p.taken_local FROM tags t"
-                                        f" JOIN photos p ON p.id = t.photo_id WHERE t.tag IN ({marks})", tags):  # fmt: skip
+        for pid, tag, score, _t in rows(store.tag_rows(ctx.db, list(term.tags), where)):
             weight = term.tags[tag]
             if weight >= 1.0:
                 why = f"tag {tag} ({score:.2f})"
@@ -247,26 +210,25 @@ def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: di
                 why = f"tag {tag} ({score:.2f}): '{term.word}' is close to {near}, similarity {weight:.2f}"
             _keep_best(out, pid, score * weight, why)
     for words in term.text:
-        for pid, why in _text_matches(words, rows).items():
+        for pid, why in _text_matches(words, lambda like: rows(store.text_like_rows(ctx.db, like, where)),
+                                      lambda like: rows(store.caption_like_rows(ctx.db, like, where))).items():  # fmt: skip
             _keep_best(out, pid, thresholds.SEARCH_TEXT_MATCH_SCORE, why)
     if term.flags:
-        for pid, flags, _t in rows("SELECT x.photo_id, x.flags, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id"
-                                   " WHERE x.flags != '[]'", []):  # fmt: skip
+        for pid, flags, _t in rows(store.flagged_text_rows(ctx.db, where)):
             kinds = [f["kind"] for f in json.loads(flags) if f["kind"] in term.flags]
             if kinds:
                 why = f"'{term.word}': " + "; ".join(FLAG_WORDS.get(k, k) for k in dict.fromkeys(kinds))
                 _keep_best(out, pid, thresholds.SEARCH_FLAG_MATCH_SCORE, why)
     if term.smiling:
         smiles: dict[int, int] = {}
-        for pid, _t in rows("SELECT e.photo_id, p.taken_local FROM expressions e JOIN photos p ON p.id = e.photo_id"
-                            " WHERE e.smiling = 1", []):  # fmt: skip
+        for pid, _t in rows(store.smiling_face_rows(ctx.db, where)):
             smiles[pid] = smiles.get(pid, 0) + 1
         for pid, n in smiles.items():
             _keep_best(out, pid, 1.0, "a smiling face" if n == 1 else f"{n} smiling faces")
     if term.birthday:
         for person in _birthday_people(q) or _all_birthdays(ctx):  # the people named, else everyone's
             day = (person.birthday or "")[5:10]
-            for pid, _t in rows("SELECT p.id, p.taken_local FROM photos p WHERE substr(p.taken_local, 6, 5) = ?", [day]):
+            for pid, _t in rows(store.taken_on_day_rows(ctx.db, day, where)):
                 _keep_best(out, pid, 1.0, f"taken on {person.name}'s birthday ({day})")
     return out
 
@@ -276,11 +238,10 @@ def _birthday_people(q: Query) -> list[Person]:
 
 
 def _all_birthdays(ctx: AppContext) -> list[Person]:
-    rows = ctx.db.query("SELECT id, name, birthday FROM people WHERE name IS NOT NULL AND birthday IS NOT NULL AND ignored = 0")
-    return [Person(r["id"], r["name"], r["birthday"]) for r in rows]
+    return [Person(r["id"], r["name"], r["birthday"]) for r in store.named_people(ctx.db, with_birthday=True)]
 
 
-def _text_matches(words: str, rows: Callable[[str, list[Any]], list[Any]]) -> dict[int, str]:
+def _text_matches(words: str, texts: Callable[[str], list[Any]], captions: Callable[[str], list[Any]]) -> dict[int, str]:
     """Photos whose OCR text, title, caption or keywords hold the words (at a word's start, any case
     or accent): photo id -> why. SQL's LIKE narrows, a regular expression on the folded text decides."""
     pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words.split()))
@@ -288,13 +249,9 @@ def _text_matches(words: str, rows: Callable[[str, list[Any]], list[Any]]) -> di
     found: dict[int, str] = {}
     said: list[tuple[int, str, str]] = [
         (r[0], r[1], "text in the photo")
-        for r in rows("SELECT x.photo_id, x.text, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id"
-                      " WHERE x.text LIKE ?", [like])
+        for r in texts(like)
     ]
-    for pid, title, description, keywords, _t in rows(
-        "SELECT p.id, p.title, p.description, p.keywords, p.taken_local FROM photos p"
-        " WHERE (p.title LIKE ? OR p.description LIKE ? OR p.keywords LIKE ?)", [like, like, like]
-    ):  # fmt: skip
+    for pid, title, description, keywords, _t in captions(like):
         parts = [title or "", description or "", *(str(k) for k in json.loads(keywords or "[]"))]
         said.append((pid, " · ".join(x for x in parts if x), "title, caption or keywords"))
     for pid, text, where in said:
@@ -315,13 +272,7 @@ def _hits(ctx: AppContext, q: Query, ids: list[int], scores: dict[int, tuple[flo
         return []
     from camroll.library.metadata import format_offset
 
-    marks, params = _in(ids)
-    rows = ctx.db.query(
-        "SELECT p.id, p.taken_local, p.offset_minutes, p.make, p.model, pp.city, pp.region, pp.country,"
-        " pp.tz_offset_minutes, (SELECT f.path FROM files f WHERE f.photo_id = p.id AND f.state IN ('ok', 'problem')"
-        " ORDER BY f.id LIMIT 1) AS path"
-        f" FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.id IN ({marks})", params)  # fmt: skip
-    by_id = {r["id"]: r for r in rows}
+    by_id = {r["id"]: r for r in store.hit_rows(ctx.db, ids)}
     hits = []
     for pid in ids:
         r = by_id.get(pid)
@@ -353,9 +304,7 @@ def _filter_reasons(ctx: AppContext, q: Query, row: Any, place: str | None) -> l
 
 
 def _people_in(ctx: AppContext, photo_id: int, alts: list[Person]) -> list[str]:
-    marks, ids = _in(p.id for p in alts)
-    rows = ctx.db.query(f"SELECT DISTINCT person_id FROM faces WHERE photo_id = ? AND person_id IN ({marks})", [photo_id, *ids])
-    present = {r[0] for r in rows}
+    present = faces.people_in_photo(ctx.db, photo_id, [p.id for p in alts])
     return [p.name for p in alts if p.id in present] or [alts[0].name]
 
 

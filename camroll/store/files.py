@@ -1,0 +1,76 @@
+"""The ``files`` table: which files back a photo, and the one definition of a *live* file.
+
+**Live.** A file is live when the last scan could read it: state ``ok`` (read cleanly) or
+``problem`` (read, with something wrong in its metadata that the person is told about). A photo is
+live when at least one of its files is live; the timeline, search, places, people and moments show
+live photos only.
+
+**A failed file is not live.** ``library/scan.py`` marks a file ``failed`` when it is present on
+disk but could not be read at all (truncated, not an image, a decoder error): it has no content
+hash, so it is stored with ``photo_id = NULL`` and backs no photo. Nothing camroll knows about a
+photo comes from it, and opening it again would fail again, so what a person expects is that it
+appears only in the scan's list of files that could not be read, never as a photo in the
+timeline, in search, on a person or as a source of a creation. A ``missing`` file (gone from
+disk since an earlier scan) is not live either. Before this module there were two spellings
+(``state IN ('ok', 'problem')`` and ``state != 'missing'``); since a failed file never carries a
+``photo_id``, they agreed on every query that reached files through a photo, and this is the one
+that says what is meant.
+
+Dialect: plain SQL; parameters are qmark (``?``) placeholders, as everywhere in ``store/``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from camroll.store.db import Database
+
+LIVE_STATES = ("ok", "problem")
+"""The file states of a readable file (see the module docstring)."""
+
+
+def live_file(alias: str = "f") -> str:
+    """A WHERE fragment: the file ``alias`` (a row of ``files``) is live."""
+    states = ", ".join(f"'{s}'" for s in LIVE_STATES)
+    return f"{alias}.state IN ({states})"
+
+
+def live_photo(photo: str = "p") -> str:
+    """A WHERE fragment: the photo ``photo`` (a row of ``photos``) has at least one live file."""
+    return f"EXISTS (SELECT 1 FROM files lf WHERE lf.photo_id = {photo}.id AND {live_file('lf')})"
+
+
+def first_live_path(photo_id_column: str) -> str:
+    """A scalar subquery: the path of the first live file (lowest id) of the photo whose id is in
+    ``photo_id_column``; NULL when it has none."""
+    return (f"(SELECT lf.path FROM files lf WHERE lf.photo_id = {photo_id_column} AND {live_file('lf')}"
+            " ORDER BY lf.id LIMIT 1)")  # fmt: skip
+
+
+def first_path_any_state(photo_id_column: str) -> str:
+    """A scalar subquery: the path of the photo's first file in any state, even missing (a name to
+    show for a photo, not a file to open)."""
+    return f"(SELECT af.path FROM files af WHERE af.photo_id = {photo_id_column} ORDER BY af.id LIMIT 1)"
+
+
+def live_files(db: Database, photo_id: int) -> list[sqlite3.Row]:
+    """The photo's live files (path, state, errors), first catalogued first."""
+    return db.query(f"SELECT f.path, f.state, f.errors FROM files f WHERE f.photo_id = ? AND {live_file()} ORDER BY f.id",
+                    (photo_id,))  # fmt: skip
+
+
+def readable_paths(db: Database, photo_id: int) -> list[str]:
+    """The paths of the photo's live files, cleanly read ones first: the order to try them in
+    when decoding the photo (one may have become unreadable since the scan)."""
+    rows = db.query(f"SELECT f.path FROM files f WHERE f.photo_id = ? AND {live_file()}"
+                    " ORDER BY f.state = 'ok' DESC, f.id", (photo_id,))  # fmt: skip
+    return [str(r[0]) for r in rows]
+
+
+def live_files_named_like(db: Database, patterns: tuple[str, ...]) -> list[tuple[int, str]]:
+    """(photo id, path) of live files whose path matches one of the LIKE ``patterns`` (escaped
+    with a backslash)."""
+    ors = " OR ".join("f.path LIKE ? ESCAPE '\\'" for _ in patterns)
+    rows = db.query(f"SELECT f.photo_id, f.path FROM files f WHERE f.photo_id IS NOT NULL AND {live_file()}"
+                    f" AND ({ors})", patterns)  # fmt: skip
+    return [(int(r[0]), str(r[1])) for r in rows]

@@ -1,0 +1,112 @@
+"""The ``photos`` and ``roots`` tables: the timeline's pages, a photo's row and its neighbours.
+
+Every listing here shows live photos only (a photo still backed by a readable file, see
+:mod:`camroll.store.files`).
+
+Dialect: ``substr`` (PostgreSQL has it too), row-value comparisons ``(a, b) > (?, ?)`` (PostgreSQL
+has them) and ``coalesce``; nothing SQLite-only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from camroll.store.db import Database
+from camroll.store.files import first_live_path, first_path_any_state, live_photo
+
+_TIMELINE_COLUMNS = "SELECT p.id, p.taken_local, p.kind, p.width, p.height, p.duration FROM photos p"
+
+
+def dated_page(db: Database, before: tuple[str, int] | None, limit: int) -> list[sqlite3.Row]:
+    """Up to ``limit`` dated live photos, newest first, strictly before the (taken_local, id)
+    cursor ``before`` (keyset pagination on the ``photos_taken`` index: no sorting, no offset)."""
+    where, args = f"{live_photo()} AND p.taken_local IS NOT NULL", []
+    if before is not None:
+        where += " AND (p.taken_local < ? OR (p.taken_local = ? AND p.id < ?))"
+        args = [before[0], before[0], before[1]]
+    return db.query(f"{_TIMELINE_COLUMNS} WHERE {where} ORDER BY p.taken_local DESC, p.id DESC LIMIT ?", (*args, limit))
+
+
+def undated_page(db: Database, before_id: int, limit: int) -> list[sqlite3.Row]:
+    """Up to ``limit`` live photos without a date, highest id first, below ``before_id``."""
+    return db.query(f"{_TIMELINE_COLUMNS} WHERE {live_photo()} AND p.taken_local IS NULL AND p.id < ?"
+                    " ORDER BY p.id DESC LIMIT ?", (before_id, limit))  # fmt: skip
+
+
+def month_counts(db: Database) -> list[tuple[str | None, int]]:
+    """(``YYYY-MM`` or None for the undated, live photos), newest month first, undated last."""
+    rows = db.query(f"SELECT substr(p.taken_local, 1, 7) AS m, count(*) FROM photos p WHERE {live_photo()}"
+                    " GROUP BY m ORDER BY m IS NULL, m DESC")  # fmt: skip
+    return [(r[0], int(r[1])) for r in rows]
+
+
+def root_paths(db: Database) -> list[str]:
+    """The folders a person pointed camroll at, in the order they were added."""
+    return [str(r[0]) for r in db.query("SELECT path FROM roots ORDER BY id")]
+
+
+def live_photo_row(db: Database, photo_id: int) -> dict[str, Any] | None:
+    """Every column of a live photo, or None when there is no such photo or none of its files is
+    readable any more."""
+    row = db.conn.execute(f"SELECT * FROM photos p WHERE p.id = ? AND {live_photo()}", (photo_id,)).fetchone()
+    return None if row is None else dict(row)
+
+
+def neighbours(db: Database, photo_id: int, taken_local: str | None) -> tuple[int | None, int | None]:
+    """The live photos just after and just before this one in (time, id) order: (newer, older)."""
+    key = taken_local or ""
+    row = db.conn.execute(
+        f"SELECT (SELECT p.id FROM photos p WHERE {live_photo()} AND (coalesce(p.taken_local, ''), p.id) > (?, ?)"
+        "         ORDER BY coalesce(p.taken_local, ''), p.id LIMIT 1),"
+        f"       (SELECT p.id FROM photos p WHERE {live_photo()} AND (coalesce(p.taken_local, ''), p.id) < (?, ?)"
+        "         ORDER BY coalesce(p.taken_local, '') DESC, p.id DESC LIMIT 1)",
+        (key, photo_id, key, photo_id),
+    ).fetchone()
+    return row[0], row[1]
+
+
+def id_by_hash(db: Database, content_hash: str) -> int | None:
+    """The photo with this content hash (sha256, lower-case hex), if catalogued."""
+    found = db.scalar("SELECT id FROM photos WHERE hash = ?", (content_hash,))
+    return None if found is None else int(found)
+
+
+def id_by_hash_prefix(db: Database, prefix: str) -> int | None:
+    """A photo whose content hash starts with ``prefix`` (a name such as ``IMG_1-<hash>``)."""
+    found = db.scalar("SELECT id FROM photos WHERE hash LIKE ?", (prefix + "%",))
+    return None if found is None else int(found)
+
+
+def displayed_size(db: Database, photo_id: int) -> tuple[int, int] | None:
+    """(width, height) as displayed, as the catalog recorded it; None for an unknown photo. Either
+    may be 0 when the scan could not tell."""
+    rows = db.query("SELECT width, height FROM photos WHERE id = ?", (photo_id,))
+    if not rows:
+        return None
+    return int(rows[0]["width"] or 0), int(rows[0]["height"] or 0)
+
+
+def decode_facts(db: Database, photo_id: int) -> sqlite3.Row | None:
+    """What decoding a photo needs from the catalog: hash, kind, orientation, width, height."""
+    rows = db.query("SELECT hash, kind, orientation, width, height FROM photos WHERE id = ?", (photo_id,))
+    return rows[0] if rows else None
+
+
+def with_regions(db: Database) -> list[sqlite3.Row]:
+    """Photos holding people regions written by another app: id, regions (JSON) and a path to
+    name the photo by (its first file in any state)."""
+    return db.query(f"SELECT p.id, p.regions, {first_path_any_state('p.id')} AS path FROM photos p"
+                    " WHERE p.regions != '[]'")  # fmt: skip
+
+
+def for_exposure(db: Database) -> list[sqlite3.Row]:
+    """Every catalogued photo, by time then id, as the exposure report reads it: id, taken_local
+    (NULL when it was guessed from the file's modification time), gps_lat, gps_lon, make, model,
+    serial, format, the path of its first live file (NULL if none), city, country."""
+    return db.query(
+        "SELECT p.id, CASE WHEN p.taken_at_source LIKE 'file%' THEN NULL ELSE p.taken_local END AS taken_local,"
+        " p.gps_lat, p.gps_lon, p.make, p.model, p.serial, p.format,"
+        f" {first_live_path('p.id')} AS path,"
+        " pp.city, pp.country FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id ORDER BY p.taken_local, p.id"
+    )

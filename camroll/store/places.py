@@ -1,0 +1,64 @@
+"""The ``photo_places`` table (owned by the *places* capability) and the located live photos the
+places page groups on a map.
+
+Dialect: plain SQL (``avg``, ``coalesce``, ``NOT EXISTS``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from camroll.store.db import Database
+from camroll.store.files import live_photo
+
+
+def named_groups(db: Database) -> list[tuple[str | None, str | None, float, float, int, int]]:
+    """Live located photos with a named place, by (city, country): (city, country, mean lat, mean
+    lon, photo count, highest photo id), largest first."""
+    rows = db.query(
+        "SELECT pp.city, pp.country, avg(p.gps_lat), avg(p.gps_lon), count(*), max(p.id) FROM photos p"
+        f" JOIN photo_places pp ON pp.photo_id = p.id WHERE p.gps_lat IS NOT NULL AND {live_photo()}"
+        " GROUP BY pp.city, pp.country ORDER BY count(*) DESC"
+    )
+    return [(r[0], r[1], float(r[2]), float(r[3]), int(r[4]), int(r[5])) for r in rows]
+
+
+def unnamed_positions(db: Database) -> list[tuple[float, float, int]]:
+    """(lat, lon, photo id) of the live located photos without a named place."""
+    rows = db.query(
+        f"SELECT p.gps_lat, p.gps_lon, p.id FROM photos p WHERE p.gps_lat IS NOT NULL AND {live_photo()}"
+        " AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photo_id = p.id)"
+    )
+    return [(float(r[0]), float(r[1]), int(r[2])) for r in rows]
+
+
+def unnamed_in_box(db: Database, lat: tuple[float, float], lon: tuple[float, float]) -> list[int]:
+    """Ids of the live photos without a named place whose position is in [lat0, lat1) x [lon0,
+    lon1), newest first."""
+    rows = db.query(
+        f"SELECT p.id FROM photos p WHERE {live_photo()} AND p.gps_lat >= ? AND p.gps_lat < ? AND p.gps_lon >= ?"
+        " AND p.gps_lon < ? AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photo_id = p.id)"
+        " ORDER BY p.taken_local DESC", (lat[0], lat[1], lon[0], lon[1]))  # fmt: skip
+    return [int(r[0]) for r in rows]
+
+
+def named_photos(db: Database, city: str, country: str) -> list[int]:
+    """Ids of the live photos whose place is this city and country ('' for an unnamed part),
+    newest first."""
+    rows = db.query(
+        f"SELECT p.id FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE {live_photo()}"
+        " AND coalesce(pp.city, '') = ? AND coalesce(pp.country, '') = ? ORDER BY p.taken_local DESC",
+        (city, country),
+    )
+    return [int(r[0]) for r in rows]
+
+
+def photo_place(db: Database, photo_id: int) -> sqlite3.Row | None:
+    """Every column of a photo's place, or None when it has none."""
+    row: sqlite3.Row | None = db.conn.execute("SELECT * FROM photo_places WHERE photo_id = ?", (photo_id,)).fetchone()
+    return row
+
+
+def distinct_names(db: Database) -> list[tuple[str | None, str | None, str | None]]:
+    """Every (city, region, country) some photo was placed in."""
+    return [(r[0], r[1], r[2]) for r in db.query("SELECT DISTINCT city, region, country FROM photo_places")]

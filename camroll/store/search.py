@@ -1,0 +1,156 @@
+"""What search reads: the words a library can name, the filters as a WHERE fragment on
+``photos p``, and each way a term can match (tags, text, flags, smiles, birthdays).
+
+Search keeps no index of its own: every query reads the capabilities' tables, so revoking one
+removes, with its rows, every way to find a photo through it (see ``search/engine.py``). A
+:class:`Where` always holds "live photos only" (:func:`camroll.store.files.live_photo`).
+
+Dialect: ``IS ?`` as a null-safe equality (PostgreSQL: ``IS NOT DISTINCT FROM``), ``substr`` on the
+ISO local time for month-day ranges (PostgreSQL has ``substr``; with a timestamp column it would
+be ``to_char``), ``LIKE`` (case-insensitive for ASCII in SQLite, case-sensitive in PostgreSQL:
+``ILIKE`` there).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from camroll.store.db import Database
+from camroll.store.files import first_live_path, live_photo
+
+
+@dataclass
+class Where:
+    """A WHERE fragment on ``photos p`` and its parameters: the query's filters, and live files only."""
+
+    sql: str
+    params: list[Any]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+# --- the words a library can name --------------------------------------------------------------
+
+
+def distinct_tags(db: Database) -> list[str]:
+    """Every tag some photo has."""
+    return [str(r[0]) for r in db.query("SELECT DISTINCT tag FROM tags")]
+
+
+def named_people(db: Database, with_birthday: bool = False) -> list[sqlite3.Row]:
+    """id, name, birthday of the people with a name who are not ignored (with a birthday only, if
+    asked)."""
+    extra = " AND birthday IS NOT NULL" if with_birthday else ""
+    return db.query(f"SELECT id, name, birthday FROM people WHERE name IS NOT NULL{extra} AND ignored = 0")
+
+
+def distinct_cameras(db: Database) -> list[tuple[str | None, str | None]]:
+    """Every (make, model) pair some photo was taken with."""
+    return [(r[0], r[1]) for r in db.query("SELECT DISTINCT make, model FROM photos WHERE make IS NOT NULL OR model IS NOT NULL")]
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+def taken_in(first: str, end: str, column: str = "taken_local") -> tuple[str, list[str]]:
+    """A WHERE fragment true for ISO local times from the day ``first`` up to, not including,
+    the day ``end``."""
+    return f"({column} >= ? AND {column} < ?)", [first, end]
+
+
+def taken_on_days(first: str, last: str, column: str = "taken_local") -> tuple[str, list[str]]:
+    """A WHERE fragment true for local times whose month-day (``MM-DD``) is in [first, last] of any
+    year; a range that wraps the new year (``12-01`` to ``02-28``) is two halves."""
+    md = f"substr({column}, 6, 5)"
+    if first <= last:
+        return f"({md} BETWEEN ? AND ?)", [first, last]
+    return f"({md} >= ? OR {md} <= ?)", [first, last]
+
+
+def filters(people: list[list[int]], places: list[tuple[str, str]], dates: list[tuple[str, list[str]]],
+            cameras: list[tuple[str | None, str | None]]) -> Where:  # fmt: skip
+    """Live photos passing every filter: for each name said, a face of one of the people it may
+    be; one of the places (column, value) with column one of city/region/country; one of the
+    date fragments (from :func:`taken_in` / :func:`taken_on_days` on ``p.taken_local``); one of
+    the (make, model) cameras."""
+    conds: list[str] = [live_photo()]
+    params: list[Any] = []
+    for ids in people:
+        conds.append(f"p.id IN (SELECT photo_id FROM faces WHERE person_id IN ({_marks(len(ids))}))")
+        params += ids
+    if places:
+        ors = []
+        for column, value in places:
+            if column not in ("city", "region", "country"):
+                raise ValueError(f"not a place column: {column!r}")
+            ors.append(f"pp.{column} = ?")
+            params.append(value)
+        conds.append(f"p.id IN (SELECT photo_id FROM photo_places pp WHERE {' OR '.join(ors)})")
+    if dates:
+        conds.append(f"({' OR '.join(sql for sql, _ in dates)})")
+        params += [v for _, values in dates for v in values]
+    if cameras:
+        conds.append(f"({' OR '.join('(p.make IS ? AND p.model IS ?)' for _ in cameras)})")
+        params += [v for camera in cameras for v in camera]
+    return Where(" AND ".join(conds), params)
+
+
+def filtered_newest_first(db: Database, where: Where) -> list[int]:
+    """Ids of the photos passing ``where``, newest first."""
+    rows = db.query(f"SELECT p.id, p.taken_local FROM photos p WHERE {where.sql} ORDER BY p.taken_local DESC", where.params)
+    return [int(r[0]) for r in rows]
+
+
+# --- what a term can match; each row starts with the photo id and ends with its local time -----
+
+
+def _rows(db: Database, sql: str, params: list[Any], where: Where) -> list[sqlite3.Row]:
+    return db.query(f"{sql} AND {where.sql}", [*params, *where.params])
+
+
+def tag_rows(db: Database, tags: list[str], where: Where) -> list[sqlite3.Row]:
+    """(photo id, tag, score, taken_local) for each of ``tags`` on a photo passing ``where``."""
+    return _rows(db, "SELECT t.photo_id, t.tag, t.score, p.taken_local FROM tags t"
+                     f" JOIN photos p ON p.id = t.photo_id WHERE t.tag IN ({_marks(len(tags))})", list(tags), where)  # fmt: skip
+
+
+def flagged_text_rows(db: Database, where: Where) -> list[sqlite3.Row]:
+    """(photo id, flags JSON, taken_local) of the photos with flagged text."""
+    return _rows(db, "SELECT x.photo_id, x.flags, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id"
+                     " WHERE x.flags != '[]'", [], where)  # fmt: skip
+
+
+def smiling_face_rows(db: Database, where: Where) -> list[sqlite3.Row]:
+    """(photo id, taken_local), once per smiling face."""
+    return _rows(db, "SELECT e.photo_id, p.taken_local FROM expressions e JOIN photos p ON p.id = e.photo_id"
+                     " WHERE e.smiling = 1", [], where)  # fmt: skip
+
+
+def taken_on_day_rows(db: Database, month_day: str, where: Where) -> list[sqlite3.Row]:
+    """(photo id, taken_local) of the photos taken on this ``MM-DD``, any year."""
+    return _rows(db, "SELECT p.id, p.taken_local FROM photos p WHERE substr(p.taken_local, 6, 5) = ?", [month_day], where)
+
+
+def text_like_rows(db: Database, like: str, where: Where) -> list[sqlite3.Row]:
+    """(photo id, text read in it, taken_local) where that text is LIKE ``like``."""
+    return _rows(db, "SELECT x.photo_id, x.text, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id"
+                     " WHERE x.text LIKE ?", [like], where)  # fmt: skip
+
+
+def caption_like_rows(db: Database, like: str, where: Where) -> list[sqlite3.Row]:
+    """(photo id, title, description, keywords JSON, taken_local) where one of them is LIKE ``like``."""
+    return _rows(db, "SELECT p.id, p.title, p.description, p.keywords, p.taken_local FROM photos p"
+                     " WHERE (p.title LIKE ? OR p.description LIKE ? OR p.keywords LIKE ?)", [like, like, like], where)  # fmt: skip
+
+
+def hit_rows(db: Database, ids: list[int]) -> list[sqlite3.Row]:
+    """What a result shows of each photo: id, taken_local, offset_minutes, make, model, city,
+    region, country, tz_offset_minutes and the path of its first live file (NULL if none)."""
+    return db.query(
+        "SELECT p.id, p.taken_local, p.offset_minutes, p.make, p.model, pp.city, pp.region, pp.country,"
+        f" pp.tz_offset_minutes, {first_live_path('p.id')} AS path"
+        f" FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.id IN ({_marks(len(ids))})", ids)  # fmt: skip
