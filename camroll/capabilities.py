@@ -7,7 +7,9 @@ revoked scope, and revokes every capability that ``depends_on`` it first. Adding
 adding one entry here (and its analyser); nothing else has to learn its name.
 
 The registry is declarative on purpose: consent, purge and export import this module, never the
-analysis code that ``analyser`` names (a dotted path, loaded only when analysis runs).
+analysis code that ``analyser`` names (a dotted path, loaded only when analysis runs). Data made
+from photos by the layers above privacy (creations today) is declared the same way, in
+:data:`DERIVED_STORES`: a purge step named by dotted path, so privacy never imports creations.
 """
 
 from __future__ import annotations
@@ -180,6 +182,31 @@ REGISTRY: tuple[Capability, ...] = (
 )
 
 BY_ID: dict[str, Capability] = {c.id: c for c in REGISTRY}
+
+
+@dataclass(frozen=True)
+class DerivedStore:
+    """Something made from photos and capabilities that lives outside any capability's tables:
+    creations (collages, videos, filtered and shared copies, HTML reports), and the curation
+    data to come. A purge must delete it with what it was made from, yet its code sits above
+    privacy; so the store names its purge step here and the purge loads it on use."""
+
+    id: str
+    """Its name in a purge report (``creations``)."""
+    purge_step: str
+    """Dotted path (``module:function``) of ``step(conn, capability, photos_gone) -> list[str]``.
+
+    Called inside the purge's transaction, with the temporary table ``purge_scope(id, hash)``
+    holding the photos in scope: it deletes the rows of every item made from those photos with
+    ``capability`` (every item at all when ``photos_gone``: the photos themselves go) and returns
+    the path of each item's file, one per row. It never deletes a file: the purge decides which
+    go (those camroll keeps itself) and which stay (those written to a folder the person chose),
+    and journals them so a crash cannot leave them half done."""
+
+
+DERIVED_STORES: tuple[DerivedStore, ...] = (
+    DerivedStore(id="creations", purge_step="camroll.creations.records:purge_step"),
+)
 
 
 def get(cap_id: str) -> Capability:

@@ -145,8 +145,6 @@ KNOWN_UPWARD = {
     # TODO(issue 11): being removed by the engineers moving these workflows right now; delete
     # each line once its import is gone (the test then keeps it gone).
     ("camroll.web.routes_jobs", "camroll.cli.analysis"),  # scan -> analyse moves out of cli/
-    ("camroll.privacy.purge", "camroll.creations.records"),  # creations register their purge step
-    ("camroll.privacy.removal", "camroll.creations.records"),
 }
 
 

@@ -15,7 +15,9 @@ and shreds the key. The scan asks :meth:`Exclusions.covers` before cataloguing a
 
 Deletion uses the registry's declarations (tables, ``purge_sql``, folders), like a revoke, over
 the temporary table ``purge_scope`` of the photos concerned (:func:`camroll.privacy.purge.delete_derived`,
-which the retention sweeper uses too to drop derived data past its age).
+which the retention sweeper uses too to drop derived data past its age). The rows go in one
+transaction with a journal of the files to delete, which are deleted right after the commit
+(or by the next command, if this one is killed).
 """
 
 from __future__ import annotations
@@ -29,10 +31,9 @@ from pathlib import Path
 
 from camroll import capabilities
 from camroll.config import AppContext
-from camroll.creations.records import purge_creations
-from camroll.privacy import audit
+from camroll.privacy import ledger_keys
 from camroll.privacy.crypto import shred
-from camroll.privacy.purge import delete_derived, delete_hashed_files, fill_scope
+from camroll.privacy.purge import delete_derived, derived_items, fill_scope, finish_pending, hashed_files, journal
 from camroll.store.db import now_iso
 
 KEY_NAME = "removed"
@@ -104,16 +105,20 @@ def remove_photos(ctx: AppContext, photo_ids: Sequence[int], remember: bool = Tr
     key = _key(ctx, create=True) if remember else None
     with ctx.db.transaction() as conn:
         hashes = fill_scope(conn, known)
-        report.rows = delete_derived(conn, everything)
+        own_roots = ledger_keys.own_roots(conn)  # photos scanned by their own path: forget the path too
+        report.rows, made = delete_derived(conn, everything)
+        ledger_keys.forget_roots(ctx, conn, own_roots)
         if key is not None:
             conn.executemany("INSERT OR IGNORE INTO removed_photos (token, removed_at) VALUES (?, ?)",
                              [(_token(key, h), now_iso()) for h in hashes])  # fmt: skip
         conn.execute("DELETE FROM purge_scope")
-    report.files = delete_hashed_files(ctx, everything, hashes) + report.rows.pop("creation files", 0)
-    # Counts only: the audit log is kept forever, so it names no photo, path or hash.
-    audit.record(ctx, "remove", photos=len(report.removed), rows=report.rows, files=report.files,
-                 remembered=remember)  # fmt: skip
-    ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # The person named these photos: every creation made from them goes, wherever it was written.
+        doomed = hashed_files(ctx, everything, hashes) + [p for p in dict.fromkeys(made) if os.path.lexists(p)]
+        report.files = len(doomed)
+        # Counts only: the audit log is kept forever, so it names no photo, path or hash.
+        entry = journal(conn, "remove", {"photos": len(report.removed), "rows": report.rows, "files": report.files,
+                                         "remembered": remember}, doomed)  # fmt: skip
+    finish_pending(ctx, [entry])
     return report
 
 
@@ -143,21 +148,18 @@ def forget_person(ctx: AppContext, person_id: int) -> RemovalReport:
     photo_ids = [r[0] for r in ctx.db.query("SELECT DISTINCT photo_id FROM faces WHERE person_id = ?", (person_id,))]
     with ctx.db.transaction() as conn:
         fill_scope(conn, photo_ids)
+        made: list[str] = []
         for cap_id in ("people", "faces"):
-            made, made_files = purge_creations(conn, cap_id)
-            report.rows["creations"] = report.rows.get("creations", 0) + made
-            report.files += made_files
+            made_rows, paths = derived_items(conn, capabilities.get(cap_id))
+            report.rows["creations"] = report.rows.get("creations", 0) + sum(made_rows.values())
+            made += paths
         conn.execute("DELETE FROM purge_scope")
         report.rows["faces"] = conn.execute("DELETE FROM faces WHERE person_id = ?", (person_id,)).rowcount
         report.rows["people"] = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
-    folder = ctx.config.cache_dir / "faces"
-    for name in thumbs:
-        try:
-            (folder / name).unlink()
-            report.files += 1
-        except FileNotFoundError:
-            pass
+        folder = ctx.config.cache_dir / "faces"
+        doomed = [p for p in [*dict.fromkeys(made), *(str(folder / name) for name in thumbs)] if os.path.lexists(p)]
+        report.files = len(doomed)
+        entry = journal(conn, "remove", {"people": 1, "rows": report.rows, "files": report.files}, doomed)
+    finish_pending(ctx, [entry])
     report.removed = [person_id]
-    audit.record(ctx, "remove", people=1, rows=report.rows, files=report.files)
-    ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return report

@@ -25,7 +25,9 @@ Two rules, both enforced here rather than promised in a comment:
                sweeper checkpoints it (TRUNCATE) whenever it is not empty.
 
 :func:`sweep` runs at the start of every command, so it must be cheap when there is nothing to
-do: within RETENTION_SWEEP_INTERVAL_HOURS of the last full sweep it only stats one stamp file.
+do: within RETENTION_SWEEP_INTERVAL_HOURS of the last full sweep it only stats one stamp file
+and asks the pending-purge journal (one indexed query) whether a revoke, removal or sweep that
+was killed after its commit left files to delete; if so, they are deleted first.
 ``camroll retention run`` forces a full sweep.
 """
 
@@ -43,7 +45,7 @@ from camroll import capabilities, thresholds
 from camroll.config import AppContext
 from camroll.errors import RequestError
 from camroll.privacy import audit, consent
-from camroll.privacy.purge import delete_derived, delete_hashed_files, fill_scope
+from camroll.privacy.purge import delete_derived, fill_scope, finish_pending, hashed_files, journal
 from camroll.store.db import now_iso
 
 STAMP = ".last-sweep"
@@ -68,6 +70,8 @@ class SweepReport:
     expired: dict[str, dict[str, int]] = field(default_factory=dict)
     """Rows deleted per capability past its retention limit."""
     wal_checkpointed: bool = False
+    unfinished: list[str] = field(default_factory=list)
+    """Files an interrupted purge could still not delete (usually none), in words."""
 
     @property
     def total(self) -> int:
@@ -118,6 +122,8 @@ def sweep(ctx: AppContext, force: bool = False, now: float | None = None) -> Swe
     home = ctx.config.home
     stamp = home / STAMP
     report = SweepReport(now_iso(), full=False)
+    # A revoke, removal or sweep killed after its commit left files to delete: finish it first.
+    report.unfinished = finish_pending(ctx)
     if not force:
         if not (home / "camroll.db").exists():
             return report  # nothing held yet; do not create a home just to sweep it
@@ -210,11 +216,13 @@ def _expire(ctx: AppContext, cap_id: str, days: int, now: float) -> dict[str, in
     victims = [*capabilities.dependents(cap.id), cap]
     with ctx.db.transaction() as conn:
         hashes = fill_scope(conn, old)
-        rows = delete_derived(conn, victims)
+        rows, made = delete_derived(conn, victims)
         conn.execute("DELETE FROM purge_scope")
-    files = delete_hashed_files(ctx, victims, hashes)
-    if files:
-        rows["files"] = files
+        doomed = hashed_files(ctx, victims, hashes) + [p for p in dict.fromkeys(made) if os.path.lexists(p)]
+        entry = journal(conn, None, {}, doomed)  # the sweep's own audit record counts them
+    finish_pending(ctx, [entry])
+    if doomed:
+        rows["files"] = len(doomed)
     return rows
 
 

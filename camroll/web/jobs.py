@@ -80,9 +80,22 @@ class JobRunner:
 
     def __init__(self, config: Config, actor: str, keep: int = 50) -> None:
         self._config, self._actor, self._keep = config, actor, keep
+        self._finish_purges()  # the server starts: a revoke killed after its commit is finished first
         self._jobs: dict[int, Job] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+
+    def _finish_purges(self, ctx: AppContext | None = None) -> None:
+        """Delete what a purge killed after its commit left (camroll.privacy.purge.finish_pending)."""
+        from camroll.privacy.purge import finish_pending
+
+        own = ctx is None
+        ctx = AppContext(self._config, actor=self._actor) if ctx is None else ctx
+        try:
+            finish_pending(ctx)
+        finally:
+            if own:
+                ctx.close()
 
     def start(self, title: str, work: Work) -> Job:
         with self._lock:
@@ -98,6 +111,7 @@ class JobRunner:
     def _run(self, job: Job, work: Work) -> None:
         ctx = AppContext(self._config, actor=self._actor)
         try:
+            self._finish_purges(ctx)
             result = work(ctx, JobReporter(job, self._lock))
             with self._lock:
                 job.state = "done"

@@ -2,13 +2,14 @@
 
 Everything shown comes from the registry (``camroll/capabilities.py``) and the ledger: adding a
 capability adds a switch here. Turning one off first says what will be deleted (counted now, for
-the capability and everything that depends on it), asks to confirm, then deletes through
-:func:`camroll.privacy.consent.revoke`, the very code ``camroll consent revoke`` runs.
+the capability and everything that depends on it, by the purge itself rolled back), lists by
+path the files camroll made in folders the person chose (kept unless they tick the box), asks to
+confirm, then deletes through :func:`camroll.privacy.consent.revoke`, the very code
+``camroll consent revoke`` runs.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,7 +19,7 @@ from camroll import capabilities
 from camroll.capabilities import Capability
 from camroll.config import POLICY_VERSION, AppContext
 from camroll.library.places import update_places
-from camroll.privacy import consent
+from camroll.privacy import consent, purge
 from camroll.web.common import Ctx, Lib, csrf, not_found, render
 from camroll.web.jobs import JobReporter, JobResult
 from camroll.web.state import Library
@@ -48,34 +49,32 @@ def capability_rows(ctx: AppContext) -> list[dict[str, Any]]:
     return rows
 
 
-def deletion_preview(ctx: AppContext, cap: Capability) -> list[dict[str, Any]]:
-    """What revoking ``cap`` everywhere would delete, per capability (dependents first)."""
+def deletion_preview(ctx: AppContext, cap: Capability) -> tuple[list[dict[str, Any]], list[str]]:
+    """What revoking ``cap`` everywhere would delete, per capability (dependents first), counted
+    by the very purge a revoke runs (rolled back: :func:`camroll.privacy.purge.preview`); and the
+    files camroll made in folders the person chose, which go only if they tick the box."""
     out = []
-    for victim in [*capabilities.dependents(cap.id), cap]:
+    victims = [*capabilities.dependents(cap.id), cap]
+    reports = purge.preview(ctx, victims, consent.EVERYTHING)
+    for victim, report in zip(victims, reports, strict=True):
         items: list[str] = []
-        for table in victim.tables:
-            n = int(ctx.db.scalar(f"SELECT count(*) FROM {table.name}") or 0)
-            if n:
-                items.append(f"{n:,} {table.name.replace('_', ' ')} row{'s' if n != 1 else ''}")
-        for what, _sql in victim.purge_sql:
-            exists = ctx.db.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (what,))
-            n = int(ctx.db.scalar(f"SELECT count(*) FROM {what}") or 0) if exists else 0
-            items.append(f"{n:,} {what}" if exists else f"the {what}")
-        for folder in victim.folders:
-            n = _count_files(ctx.config.home / folder)
-            if n:
-                items.append(f"{n:,} file{'s' if n != 1 else ''} in {folder}")
-        made = ctx.db.scalar("SELECT count(*) FROM creations WHERE capabilities LIKE ?", (f'%"{victim.id}"%',))
-        if made:
-            items.append(f"{made} creation{'s' if made != 1 else ''} made with it")
-        if victim.key:
-            items.append(f"the {victim.key} encryption key (what it sealed can never be opened again)")
+        tables = {t.name for t in victim.tables}
+        for what, n in report.rows.items():
+            if not n or what == "analysis_state":
+                continue
+            if what in tables:
+                items.append(f"{n:,} {what.replace('_', ' ')} row{'s' if n != 1 else ''}")
+            elif what == "creations":
+                items.append(f"{n:,} creation{'s' if n != 1 else ''} made with it")
+            elif what == "encryption keys destroyed":
+                items.append(f"the {victim.key} encryption key (what it sealed can never be opened again)")
+            else:
+                items.append(f"{n:,} {what}")
+        if report.files:
+            items.append(f"{report.files:,} file{'s' if report.files != 1 else ''} camroll keeps (thumbnails, face "
+                         "crops, creations in its own folder)")  # fmt: skip
         out.append({"cap": victim, "items": items or ["nothing is stored yet"]})
-    return out
-
-
-def _count_files(folder: os.PathLike[str]) -> int:
-    return sum(len(names) for _dir, _dirs, names in os.walk(folder))
+    return out, [p for r in reports for p in r.my_files_kept]
 
 
 @router.get("/consent")
@@ -108,22 +107,27 @@ def grant(request: Request, cap_id: str, ctx: Ctx, lib: Lib) -> Response:
 
 
 @router.post("/consent/{cap_id}/off", dependencies=[Depends(csrf)])
-def confirm_revoke(request: Request, cap_id: str, ctx: Ctx) -> Response:
-    """Say what turning it off deletes, and ask."""
+def confirm_revoke(request: Request, cap_id: str, ctx: Ctx, lib: Lib) -> Response:
+    """Say what turning it off deletes, and ask (and whether to delete the person's own files)."""
     cap = _cap(cap_id)
+    with lib.write_lock:  # the count is a purge rolled back: it takes the writer's turn
+        preview, my_files = deletion_preview(ctx, cap)
     return render(request, "consent_revoke.html", title=f"Turn off {cap.title}?", nav="consent", cap=cap,
-                  preview=deletion_preview(ctx, cap))  # fmt: skip
+                  preview=preview, my_files=my_files)  # fmt: skip
 
 
 @router.post("/consent/{cap_id}/revoke", dependencies=[Depends(csrf)])
-def revoke(request: Request, cap_id: str, ctx: Ctx, lib: Lib, confirm: Annotated[str, Form()] = "") -> Response:
+def revoke(request: Request, cap_id: str, ctx: Ctx, lib: Lib, confirm: Annotated[str, Form()] = "",
+           include_my_files: Annotated[str, Form()] = "") -> Response:  # fmt: skip
     cap = _cap(cap_id)
     if confirm != "yes":
         return RedirectResponse("/consent", status_code=303)
     with lib.write_lock:
-        reports = consent.revoke(ctx, cap.id, consent.EVERYTHING, note="web")
+        reports = consent.revoke(ctx, cap.id, consent.EVERYTHING, note="web", include_my_files=include_my_files == "yes")
     done = [{"title": capabilities.get(r.capability).title, "deleted": r.describe(), "total": r.total} for r in reports]
-    return render(request, "consent_revoked.html", title=f"{cap.title} is off", nav="consent", cap=cap, reports=done)
+    return render(request, "consent_revoked.html", title=f"{cap.title} is off", nav="consent", cap=cap, reports=done,
+                  kept=[p for r in reports for p in r.my_files_kept],
+                  deleted_mine=[p for r in reports for p in r.my_files_deleted])  # fmt: skip
 
 
 def start_analysis(lib: Library) -> int:
