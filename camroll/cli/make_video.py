@@ -2,17 +2,17 @@
 
 Both pick the moment's best photos (as many as fit the length), in time order, and render them
 with pan and zoom, cross-fades and a title and closing card (:mod:`camroll.creations.video`), into
-``CAMROLL_HOME/creations`` or ``--out DIR``. The creation is recorded with its photos and the
-capabilities whose data shaped it: ``faces`` when face boxes steered the motion, ``people`` when
-the video is about a person or names people, and whatever shaped the moment itself (``places``
-for a trip), so revoking any of them deletes the video.
+``CAMROLL_HOME/creations`` or ``--out DIR``. The steps and the cards are the web app's too
+(:func:`camroll.creations.memories.make_moment_video`, :func:`~camroll.creations.memories.moment_cards`).
+The creation is recorded with its photos and the capabilities whose data shaped it: ``faces`` when
+face boxes steered the motion, ``people`` when the video is about a person or names people, and
+whatever shaped the moment itself (``places`` for a trip), so revoking any of them deletes the video.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -24,9 +24,6 @@ from camroll.config import AppContext
 from camroll.creations.looks import FILTERS
 from camroll.creations.records import CreationError
 from camroll.moments import Moment, MomentNotFound
-
-if TYPE_CHECKING:  # the rendering modules load PyAV and OpenCV: imported by the commands that render, not at start
-    from camroll.creations.cards import Card
 
 MusicOption = Annotated[Path | None, typer.Option("--music", help="A music file (MP3, AAC, WAV, FLAC...): trimmed and faded to the video's length.")]
 LengthOption = Annotated[str, typer.Option("--length", help="How long the video is: 30s, 1m, 1m30s or 45 (seconds).")]
@@ -49,7 +46,6 @@ def video_cmd(
     as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Make a video of a moment: title card, its best photos with slow pan and zoom, closing card."""
-    from camroll.creations.cards import Card
     from camroll.moments.listing import find_moment
 
     ctx = ctx_for(home)
@@ -57,9 +53,7 @@ def video_cmd(
         moment = find_moment(ctx, moment_id)
     except MomentNotFound as e:
         fail(str(e), 1)
-    closing = Card(_when(moment), f"with {_names(moment.people)}" if moment.people else (moment.place or ""))
-    opening = Card(moment.title, _subtitle(moment))
-    _make(ctx, moment, opening, closing, ["people"] if moment.people else [], "video", music, length, size, fps, filter_name, out, as_json)
+    _make(ctx, moment, "video", music, length, size, fps, filter_name, out, as_json)
 
 
 @make_app.command("birthday")
@@ -76,24 +70,18 @@ def birthday_cmd(
     as_json: JsonOption = False,
 ) -> None:  # fmt: skip
     """Make a birthday video of a person: their photos over the years (or one year's), then "Happy birthday"."""
-    from camroll.creations.cards import Card
     from camroll.moments.birthdays import birthday_moment
 
     ctx = ctx_for(home)
-    person_id, name = _person(ctx, person)
     try:
-        moment = birthday_moment(ctx, person_id, year)
+        moment = birthday_moment(ctx, _person(ctx, person), year)
     except MomentNotFound as e:
         fail(str(e), 1)
-    opening = Card(moment.title, _subtitle(moment))
-    age = moment.details.get("age")
-    closing = Card(f"Happy birthday, {name}!", f"{age} today" if year is not None and isinstance(age, int) and age > 0 else "")
-    _make(ctx, moment, opening, closing, ["people"], "birthday", music, length, size, fps, filter_name, out, as_json)
+    _make(ctx, moment, "birthday", music, length, size, fps, filter_name, out, as_json)
 
 
-def _make(ctx: AppContext, moment: Moment, opening: Card, closing: Card, caps: list[str], kind: str,
-          music: Path | None, length: str, size: str, fps: int, filter_name: str | None, out: Path | None,
-          as_json: bool) -> None:  # fmt: skip
+def _make(ctx: AppContext, moment: Moment, kind: str, music: Path | None, length: str, size: str, fps: int,
+          filter_name: str | None, out: Path | None, as_json: bool) -> None:  # fmt: skip
     from camroll.creations.memories import make_moment_video
     from camroll.creations.video import Settings, parse_length, parse_size
 
@@ -113,17 +101,16 @@ def _make(ctx: AppContext, moment: Moment, opening: Card, closing: Card, caps: l
             task: list[TaskID] = []
 
             def start(path: Path, frames: int) -> None:
-                task.append(progress.add_task(f"Making {path.name}", total=frames))
+                task.append(progress.add_task(f"Making {escape(path.name)}", total=frames))
 
-            made = make_moment_video(ctx, moment, opening, closing, kind=kind, extra_capabilities=caps,
-                                     seconds=seconds, settings=settings, out=out, on_start=start,
+            made = make_moment_video(ctx, moment, kind=kind, seconds=seconds, settings=settings, out=out, on_start=start,
                                      on_frame=lambda done, _total: progress.update(task[0], completed=done))  # fmt: skip
     except CreationError as e:
         fail(str(e), 1)
     result, photo_ids, problems = made.result, made.photo_ids, made.problems
     if as_json:
         print_json({"id": made.creation_id, "kind": kind, "path": str(made.path), "moment": moment.id,
-                    "title": opening.title, "photo_ids": photo_ids, "seconds": round(result.seconds, 3),
+                    "title": made.title, "photo_ids": photo_ids, "seconds": round(result.seconds, 3),
                     "frames": result.frames, "size": [frame_size[0], frame_size[1]], "fps": fps, "music": bool(music),
                     "filter": filter_name, "capabilities": sorted(set(made.capabilities)),
                     "problems": problems})  # fmt: skip
@@ -133,42 +120,12 @@ def _make(ctx: AppContext, moment: Moment, opening: Card, closing: Card, caps: l
                   f"{' with music' if music else ''}: {escape(str(made.path))}", highlight=False, soft_wrap=True)  # fmt: skip
 
 
-def _person(ctx: AppContext, person: str) -> tuple[int, str]:
-    """A person's id and display name from an id or a (case-insensitive) name."""
+def _person(ctx: AppContext, person: str) -> int:
+    """A person's id from an id or a (case-insensitive) name."""
     rows = ctx.db.query("SELECT id, name FROM people WHERE id = ? OR lower(name) = lower(?) ORDER BY id",
                         (int(person) if person.isdigit() else -1, person))  # fmt: skip
     if not rows:
         fail(f"there is no person {person!r} (see `camroll people`)", 1)
     if len(rows) > 1 and not person.isdigit():
         fail(f"{len(rows)} people are called {person!r}: give an id ({', '.join(str(r['id']) for r in rows)})", 2)
-    return int(rows[0]["id"]), rows[0]["name"] or f"person {rows[0]['id']}"
-
-
-def _when(moment: Moment) -> str:
-    try:
-        start, end = datetime.fromisoformat(moment.start), datetime.fromisoformat(moment.end)
-    except ValueError:
-        return moment.title
-    if start.year != end.year:
-        return f"{start.year} – {end.year}"
-    if start.date() == end.date():
-        return f"{start.day} {start:%B %Y}"
-    if start.month == end.month:
-        return f"{start.day} – {end.day} {end:%B %Y}"
-    return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
-
-
-def _subtitle(moment: Moment) -> str:
-    when = _when(moment)
-    return " · ".join(p for p in (when if when != moment.title else "", moment.place or "") if p)
-
-
-def _names(names: list[str], most: int = 3) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    shown = names[:most]
-    rest = len(names) - len(shown)
-    if rest:
-        return f"{', '.join(shown)} and {rest} more"
-    return f"{', '.join(shown[:-1])} and {shown[-1]}"
-
+    return int(rows[0]["id"])

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json
 from camroll.config import AppContext
-from camroll.moments import Moment, MomentNotFound
-from camroll.moments.home import HomeError, clear_home, find_home, places_granted, set_home
+from camroll.moments import Moment
+from camroll.moments.home import clear_home, find_home, places_granted, set_home
 from camroll.moments.listing import KINDS, all_moments, find_moment
 
 moments_app = typer.Typer(help="Moments: events, trips, on this day and birthdays, found in your photos.",
@@ -52,7 +52,7 @@ def _home_line(ctx: AppContext) -> str:
     if found is None:
         return "Home: not known yet (too few night photos in one place); set it with `camroll home set`."
     how = "set by you" if found.source == "user" else f"guessed from {found.nights} nights of photos"
-    return f"Home: {found.name or f'{found.lat:.3f}, {found.lon:.3f}'} ({how}; `camroll home` to see or fix it)."
+    return f"Home: {escape(found.name or f'{found.lat:.3f}, {found.lon:.3f}')} ({how}; `camroll home` to see or fix it)."
 
 
 @moments_app.callback()
@@ -100,10 +100,7 @@ def moments_show(moment_id: Annotated[str, typer.Argument(help="A moment's id (s
                  home: HomeOption = None, as_json: JsonOption = False) -> None:  # fmt: skip
     """Show one moment: its title, dates, people, cover and photos."""
     ctx = ctx_for(home)
-    try:
-        moment = find_moment(ctx, moment_id)
-    except MomentNotFound as e:
-        fail(str(e))
+    moment = find_moment(ctx, moment_id)  # MomentNotFound: the app prints it and exits 2
     paths = _paths(ctx, moment.photo_ids)
     if as_json:
         print_json({**moment.as_dict(), "paths": {str(k): v for k, v in paths.items()}})
@@ -159,13 +156,10 @@ def home_set(where: Annotated[list[str], typer.Argument(help="LAT LON (decimal d
              home: HomeOption = None) -> None:  # fmt: skip
     """Set home yourself; your setting always wins over the guess."""
     ctx = ctx_for(home)
-    try:
-        if len(where) == 2 and all(_is_number(w) for w in where):
-            found = set_home(ctx, float(where[0]), float(where[1]))
-        else:
-            found = set_home(ctx, place=" ".join(where))
-    except HomeError as e:
-        fail(str(e))
+    if len(where) == 2 and all(_is_number(w) for w in where):  # a HomeError: the app prints it, exits 2
+        found = set_home(ctx, float(where[0]), float(where[1]))
+    else:
+        found = set_home(ctx, place=" ".join(where))
     Console().print(f"Home is now {escape(found.name or 'there')} ({found.lat:.5f}, {found.lon:.5f}), set by you.",
                     highlight=False)  # fmt: skip
 

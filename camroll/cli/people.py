@@ -1,4 +1,9 @@
-"""People commands: list, name, merge, split, remove a face, ignore, set a birthday."""
+"""People commands: list, name, merge, split, remove a face, ignore, set a birthday.
+
+Names are the user's own text and are printed escaped: a person named "[bold]Ana[/]" shows as
+written, not in bold. A :class:`~camroll.people.edit.PeopleError` (unknown person, empty name)
+is a :class:`~camroll.errors.RequestError`: the app prints it and exits 2.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, ctx_for, print_json
+from camroll.cli.common import HomeOption, JsonOption, ctx_for, fail, print_json
 from camroll.people import edit
 
 people_app = typer.Typer(help="Faces grouped into people: name them, fix them, ignore strangers.",
@@ -40,17 +46,14 @@ def people_list(
     table = Table("id", "name", "faces", "photos", "birthday", "example")
     for p in people:
         example = p["faces"][0]["path"].rsplit("/", 1)[-1] if p["faces"] else ""
-        table.add_row(str(p["id"]), p["name"] or "[dim]unnamed[/]", str(p["face_count"]), str(p["photo_count"]),
-                      p["birthday"] or "", example)  # fmt: skip
+        name = escape(p["name"]) if p["name"] else "[dim]unnamed[/]"
+        table.add_row(str(p["id"]), name, str(p["face_count"]), str(p["photo_count"]), p["birthday"] or "", escape(example))
     console.print(table)
 
 
 def _do(home: Any, action: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return action(ctx_for(home), *args)
-    except edit.PeopleError as e:
-        Console(stderr=True).print(f"[red]{e}[/]")
-        raise typer.Exit(2) from None
+    """Run an edit on the library; its PeopleError ends the command (exit 2) in the app's one catch."""
+    return action(ctx_for(home), *args)
 
 
 @people_app.command("name")
@@ -58,7 +61,7 @@ def people_name(person: PersonId, name: Annotated[str, typer.Argument(help="The 
                 home: HomeOption = None) -> None:  # fmt: skip
     """Give a person a name (and confirm the faces they hold now)."""
     _do(home, edit.name, person, name)
-    Console().print(f"Person {person} is now {name}.")
+    Console().print(f"Person {person} is now {escape(name)}.", highlight=False)
 
 
 @people_app.command("merge")
@@ -127,6 +130,5 @@ def people_forget(person: PersonId, home: HomeOption = None) -> None:
 
     report = _do(home, forget_person, person)
     if report.unknown:
-        Console(stderr=True).print(f"[red]There is no person {person}; see `camroll people`.[/]")
-        raise typer.Exit(2)
+        fail(f"There is no person {person}; see `camroll people`.")
     Console().print(f"Person {person} forgotten: {sum(report.rows.values())} rows and {report.files} files deleted.")

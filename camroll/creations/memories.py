@@ -3,15 +3,21 @@
 ``camroll make video``/``make birthday`` and the web app's "Make a video" button pick the moment's
 best photos, turn each readable one into a slide (face boxes steer its motion), shorten the video
 when there are too few photos to fill it, render it into the output folder and record it with the
-capabilities that shaped it. Keeping those steps here means the two front ends cannot drift apart:
-a creation made from a page is recorded, and later purged, exactly like one made from the shell.
-The front ends only choose the cards, the size and the length, and draw the progress.
+capabilities that shaped it. The title and closing cards are written here too
+(:func:`moment_cards`). Keeping those steps here means the two front ends cannot drift apart: a
+video made from a page has the same cards, and is recorded and later purged, exactly like one made
+from the shell. The front ends only choose the size and the length, and draw the progress.
+
+The cards speak of people by name, never by a catalog id: someone not named yet is "someone", a
+few of them "2 people"; a card that names or greets a person records the ``people`` capability,
+so revoking it deletes the video.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +40,8 @@ class MadeVideo:
     photo_ids: list[int]
     """The photos shown, in the video's order."""
     result: Rendered
+    title: str = ""
+    """The title card's title, which the creation is recorded under."""
     problems: list[str] = field(default_factory=list)
     """Photos left out (unreadable when checked) or shown as a plain backdrop (failed while rendering)."""
     capabilities: list[str] = field(default_factory=list)
@@ -47,14 +55,97 @@ def most_photos(seconds: float) -> int:
     return max(1, min(photos_that_fit(seconds), int(seconds / thresholds.VIDEO_MIN_SECONDS_PER_PHOTO)))
 
 
+@dataclass(frozen=True)
+class MomentCards:
+    """A moment video's title card, its closing card, and what they reveal."""
+
+    opening: Card
+    closing: Card
+    capabilities: tuple[str, ...] = ()
+    """``people`` when a card names or greets a person."""
+
+
+def moment_cards(moment: Moment) -> MomentCards:
+    """The title and closing cards of a video of ``moment``, the same from the CLI and the web.
+
+    Title card: the moment's title over when and where. Closing card: when, then who was there by
+    name ("with Ana, Ben and 2 more") or else where; for a birthday, "Happy birthday, Ana!" (and
+    the age, for one year's birthday). People without a name are never shown as "person 18"."""
+    named, unnamed = _named(moment)
+    when = _when(moment)
+    subtitle = " · ".join(p for p in (when if when != moment.title else "", moment.place or "") if p)
+    title = _without_ids(moment.title, moment, unnamed)
+    if moment.kind == "birthday":
+        person_id = moment.details.get("person_id")
+        name = next((n for pid, n in named if pid == person_id), None)
+        age = moment.details.get("age")
+        greeting = f"Happy birthday, {name}!" if name else "Happy birthday!"
+        years = f"{age} today" if "year" in moment.details and isinstance(age, int) and age > 0 else ""
+        return MomentCards(Card(title, subtitle), Card(greeting, years), ("people",))
+    who = people_words([n for _pid, n in named], len(unnamed))
+    closing = Card(when, f"with {who}" if who else (moment.place or ""))
+    return MomentCards(Card(title, subtitle), closing, ("people",) if who else ())
+
+
+def people_words(names: list[str], unnamed: int = 0, most: int = 3) -> str:
+    """Who was there, in words: "Ana", "Ana and Ben", "Ana, Ben, Cleo and 2 more", "someone",
+    "3 people" (``unnamed`` counts people without a name); "" for nobody."""
+    shown = names[:most]
+    rest = len(names) - len(shown) + unnamed
+    if not shown:
+        return "" if not rest else "someone" if rest == 1 else f"{rest} people"
+    if rest:
+        tail = "someone" if rest == 1 and unnamed == 1 and len(names) == len(shown) else f"{rest} more"
+        return f"{', '.join(shown)} and {tail}"
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def _named(moment: Moment) -> tuple[list[tuple[int, str]], list[int]]:
+    """The moment's people with a name (id, name), and the ids of those without one. Moments list
+    a person without a name as ``person <id>`` (:mod:`camroll.moments.timeline`), in the order
+    of ``person_ids``; such a label is a catalog id, not a name, and is never put on a card."""
+    named: list[tuple[int, str]] = []
+    unnamed: list[int] = []
+    for pid, name in zip(moment.person_ids, moment.people, strict=False):
+        if name and name != f"person {pid}":
+            named.append((pid, name))
+        else:
+            unnamed.append(pid)
+    return named, unnamed
+
+
+def _without_ids(title: str, moment: Moment, unnamed: list[int]) -> str:
+    """``title`` with any ``person <id>`` label of a person without a name put in words."""
+    person_id = moment.details.get("person_id")
+    if moment.kind == "birthday" and person_id in unnamed:
+        year = moment.details.get("year")
+        return f"A birthday, {year}" if year else "Birthdays over the years"
+    worded = title
+    for pid in unnamed:
+        worded = worded.replace(f"person {pid}'s birthday", "a birthday").replace(f"person {pid}", "someone")
+    return worded if worded == title else worded[:1].upper() + worded[1:]
+
+
+def _when(moment: Moment) -> str:
+    """The moment's dates as a card writes them: "17 May 2025", "3 – 9 August 2024", "2019 – 2024"."""
+    try:
+        start, end = datetime.fromisoformat(moment.start), datetime.fromisoformat(moment.end)
+    except ValueError:
+        return moment.title
+    if start.year != end.year:
+        return f"{start.year} – {end.year}"
+    if start.date() == end.date():
+        return f"{start.day} {start:%B %Y}"
+    if start.month == end.month:
+        return f"{start.day} – {end.day} {end:%B %Y}"
+    return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
+
+
 def make_moment_video(
     ctx: AppContext,
     moment: Moment,
-    opening: Card,
-    closing: Card,
     *,
     kind: str = "video",
-    extra_capabilities: Iterable[str] = (),
     seconds: float = 30.0,
     settings: Settings,
     out: Path | None = None,
@@ -62,7 +153,8 @@ def make_moment_video(
     on_start: Callable[[Path, int], None] | None = None,
     on_frame: Callable[[int, int], None] | None = None,
 ) -> MadeVideo:
-    """Render and record a video of ``moment``'s best photos, ``seconds`` long at most.
+    """Render and record a video of ``moment``'s best photos, ``seconds`` long at most, between
+    the cards of :func:`moment_cards`.
 
     ``photos`` caps how many are shown (default :func:`most_photos`). ``on_start(path, frames)``
     is called once the file name and the number of frames are known, just before rendering (so a
@@ -70,7 +162,8 @@ def make_moment_video(
     :class:`CreationError` when none of the chosen photos can be read, or when the output folder
     or the music is refused.
     """
-    capabilities = [*moment.capabilities, *extra_capabilities]  # what shaped the moment shaped the video
+    cards = moment_cards(moment)
+    capabilities = [*moment.capabilities, *cards.capabilities]  # what shaped the moment (and the cards) shaped the video
     chosen = choose_photos(ctx, moment.photo_ids, photos if photos is not None else most_photos(seconds),
                            moment.person_ids)  # fmt: skip
     slides, problems = slides_for(ctx, chosen)
@@ -81,7 +174,7 @@ def make_moment_video(
     path = unique_path(output_dir(ctx, out), moment.id, ".mp4")
     if on_start is not None:
         on_start(path, round(seconds * settings.fps))
-    result = render_video(path, slides, opening, closing, seconds, settings, on_frame=on_frame)
+    result = render_video(path, slides, cards.opening, cards.closing, seconds, settings, on_frame=on_frame)
     problems += result.problems
     if result.faces_used:
         capabilities.append("faces")
@@ -90,9 +183,9 @@ def make_moment_video(
         "length": round(result.seconds, 3), "size": f"{settings.size[0]}x{settings.size[1]}", "fps": settings.fps,
         "filter": settings.filter, "music": str(settings.music) if settings.music else None, "moment": moment.id,
     }  # fmt: skip
-    creation_id = record(ctx, kind, path, photo_ids, capabilities=capabilities, title=opening.title,
-                         source=moment.id, params=params)  # fmt: skip
-    return MadeVideo(creation_id, path, photo_ids, result, problems, capabilities)
+    title = cards.opening.title
+    creation_id = record(ctx, kind, path, photo_ids, capabilities=capabilities, title=title, source=moment.id, params=params)
+    return MadeVideo(creation_id, path, photo_ids, result, title, problems, capabilities)
 
 
 def slides_for(ctx: AppContext, photo_ids: list[int]) -> tuple[list[Slide], list[str]]:

@@ -102,24 +102,23 @@ def _maker(kind: str) -> Any:
 
         def collage(ctx: AppContext, reporter: JobReporter, moment: Any) -> int:
             chosen = choose_photos(ctx, moment.photo_ids, COLLAGE_PHOTOS, moment.person_ids)
-            return int(make_collage(ctx, chosen, title=moment.title, source=moment.id).creation_id)
+            caps = ["people"] if moment.person_ids else []  # as `camroll make collage`: people steered the choice
+            return int(make_collage(ctx, chosen, title=moment.title, source=moment.id, capabilities=caps).creation_id)
 
         return collage
-    from camroll.creations.cards import Card
     from camroll.creations.memories import make_moment_video
     from camroll.creations.video import Settings, photos_that_fit
 
     def video(ctx: AppContext, reporter: JobReporter, moment: Any) -> int:
-        """``camroll make video``'s steps (:func:`make_moment_video`), at a size that renders quickly from a page."""
+        """``camroll make video``'s steps and cards (:func:`make_moment_video`), at a size that renders quickly
+        from a page."""
         done = [0]
 
         def on_frame(frame: int, _total: int) -> None:
             reporter.advance(frame - done[0])
             done[0] = frame
 
-        made = make_moment_video(ctx, moment, Card(moment.title, moment.place or ""),
-                                 Card(moment.start[:10], ", ".join(moment.people[:3])), seconds=VIDEO_SECONDS,
-                                 settings=Settings(size=VIDEO_SIZE, fps=VIDEO_FPS),
+        made = make_moment_video(ctx, moment, seconds=VIDEO_SECONDS, settings=Settings(size=VIDEO_SIZE, fps=VIDEO_FPS),
                                  photos=min(VIDEO_PHOTOS, photos_that_fit(VIDEO_SECONDS)),
                                  on_start=lambda _path, frames: reporter.start("Rendering frames", frames),
                                  on_frame=on_frame)  # fmt: skip
