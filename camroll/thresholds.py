@@ -564,3 +564,41 @@ further apart than a square cell is wide: show one of them whole, not both halve
 COLLAGE_FACE_LOSS = 0.5
 """Cost of each face a layout's cell shape forces out of its photo, in the units of the mosaic
 score (1 = a whole photo cropped away): layouts that keep everyone win unless far worse otherwise."""
+
+# --- hostile files (issue 10) ------------------------------------------------------------------
+
+MAX_METADATA_INFLATE_BYTES = 16 << 20
+"""A compressed metadata block (PNG zTXt/iTXt, EXIF-in-text) is inflated to at most this many
+bytes, with zlib's ``max_length``: the largest real XMP packets (Lightroom history, thousands of
+keywords) are a few MB, while a 1 MB chunk can claim to expand to 1 GiB."""
+
+MAX_XMP_BYTES = 16 << 20
+"""An XMP packet longer than this is not parsed (reported instead): parsing costs memory several
+times the packet's size, and no photo's own metadata needs more."""
+
+MAX_TEXT_CHARS = 4096
+"""Text read from a file (camera, lens, title, caption, one keyword) is cut to this length: enough
+for any real caption, and a 1 MB "camera model" cannot bloat the catalog or the terminal."""
+
+MAX_KEYWORDS = 1000
+"""Keywords kept per photo; more is a corrupt or hostile file, not a person's tagging."""
+
+EARLIEST_PLAUSIBLE_DATE = "1826-01-01"
+"""A capture date before the first photograph (Niepce, 1826-1827) is a broken clock or a forged
+field: kept in the catalog as read, flagged, and never used for moments, home or "on this day"."""
+
+FUTURE_DATE_SLACK_HOURS = 24
+"""...and so is one more than this far ahead of now: a day covers every time zone (-12 to +14)
+and a camera clock set a little ahead; more is a clock set to a wrong year."""
+
+SCAN_READ_CHUNK_BYTES = 1 << 20
+"""Files larger than MAX_FILE_BYTES_IN_MEMORY are hashed by reading this much at a time, never
+through mmap: a file cut short while mapped kills the process with SIGBUS, a short read does not."""
+
+MAX_LARGE_STILL_BYTES = 512 << 20
+"""A large non-video file (a huge TIFF or RAW) is read whole for its metadata up to this size, since
+its IFDs may sit anywhere; beyond it only its first MAX_FILE_BYTES_IN_MEMORY bytes are read."""
+
+MAX_METADATA_BOX_BYTES = 64 << 20
+"""In a video larger than MAX_FILE_BYTES_IN_MEMORY, each top-level box other than the media data
+is read for metadata up to this size (a long film's ``moov`` is tens of MB at most)."""

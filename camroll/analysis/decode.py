@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +60,8 @@ def decode(photo_id: int, photo_hash: str, path: str, orientation: int, size: tu
     side = max_side or thresholds.ANALYSIS_MAX_SIDE
     if kind == "video":
         return _finish(photo_id, photo_hash, _orient(video_frame(path), orientation), size, side)
+    if size and all(size) and size[0] * size[1] > thresholds.MAX_PIXELS and not _jpeg_name(path):
+        raise DecodeError(_bomb(*size))  # the scan's verdict, before the file is even read
     try:
         with open(os.fsencode(path), "rb") as f:
             data = f.read()
@@ -74,6 +77,10 @@ def decode(photo_id: int, photo_hash: str, path: str, orientation: int, size: tu
         opened = Image.open(io.BytesIO(data))
         if opened.format == "JPEG":
             opened.draft("RGB", (side, side))
+        # The header, not the catalog, says what load() would allocate (the file may have
+        # changed since the scan): over the limit even after JPEG DCT scaling, it is not decoded.
+        if opened.width * opened.height > thresholds.MAX_PIXELS:
+            raise DecodeError(_bomb(opened.width, opened.height))
         opened.load()
         img: Image.Image = opened
     except Image.DecompressionBombError as e:
@@ -81,10 +88,28 @@ def decode(photo_id: int, photo_hash: str, path: str, orientation: int, size: tu
     except (OSError, SyntaxError, ValueError) as e:
         if "truncat" in str(e).lower():
             raise DecodeError("the file is cut short (truncated): its pixels cannot be decoded") from e
-        raise DecodeError(f"pixels cannot be decoded: {e}") from e
+        raise DecodeError(f"pixels cannot be decoded: {_plain(e, path)}") from e
     if not container_transform and orientation != 1:
         img = _orient(img, orientation)
     return _finish(photo_id, photo_hash, img, size, side)
+
+
+def _jpeg_name(path: str) -> bool:
+    """JPEGs decode at a reduced size (DCT scaling), so a large one may still be read; the
+    header check after ``draft`` decides (a lying extension meets that check too)."""
+    return os.path.splitext(path)[1].lower() in (".jpg", ".jpeg", ".jpe", ".jfif")
+
+
+def _bomb(width: int, height: int) -> str:
+    return (f"image is {width}x{height} ({width * height / 1e6:.0f} megapixels), over the "
+            f"{thresholds.MAX_PIXELS / 1e6:.0f} MP limit: a decompression bomb, not decoded")  # fmt: skip
+
+
+def _plain(error: Exception, path: str) -> str:
+    """A decoder's message for a person: Pillow names the in-memory buffer it was given
+    (``<_io.BytesIO object at 0x...>``); name the file instead."""
+    name = os.path.basename(os.fsdecode(os.fsencode(path)))
+    return re.sub(r"<_io\.\w+ object at 0x[0-9a-fA-F]+>", name, str(error))
 
 
 def _finish(photo_id: int, photo_hash: str, img: Image.Image, size: tuple[int, int] | None, side: int) -> Decoded:

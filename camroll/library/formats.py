@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 import zlib
 
+from camroll import thresholds
 from camroll.library.container import Container, NotAnImage
 from camroll.library.isobmff import is_isobmff, read_isobmff
 
@@ -47,7 +48,25 @@ def read_container(data: bytes, extension: str = "") -> Container:
     """Identify ``data`` by content and read its container. Raises :class:`NotAnImage`."""
     if not data:
         raise NotAnImage("empty file (0 bytes)")
-    head = data[:16]
+    head = bytes(data[:16])
+    try:
+        c = _read_by_content(data, head, extension)
+    except (struct.error, IndexError, ValueError, OverflowError) as e:
+        if isinstance(e, NotAnImage):
+            raise
+        # A reader met a structure it did not bound-check: the file is still named, with why.
+        raise NotAnImage(f"the file's structure is corrupt ({type(e).__name__}: {e})") from e
+    if extension and extension.lower() in MEDIA_EXTENSIONS:
+        family = "tiff" if c.format in ("dng", "cr2", "nef", "arw", "srw", "pef") else c.format
+        if extension.lower() not in _COMPATIBLE.get(family, set()):
+            c.problems.append(
+                f"extension {extension} does not match the content ({c.format.upper()}); "
+                f"read as {c.format.upper()}"
+            )
+    return c
+
+
+def _read_by_content(data: bytes, head: bytes, extension: str) -> Container:
     if head[:3] == b"\xff\xd8\xff":
         c = read_jpeg(data)
     elif head[:8] == b"\x89PNG\r\n\x1a\n":
@@ -64,13 +83,6 @@ def read_container(data: bytes, extension: str = "") -> Container:
         c = read_isobmff(data)
     else:
         raise NotAnImage(f"not a photo or video: {describe(head)}")
-    if extension and extension.lower() in MEDIA_EXTENSIONS:
-        family = "tiff" if c.format in ("dng", "cr2", "nef", "arw", "srw", "pef") else c.format
-        if extension.lower() not in _COMPATIBLE.get(family, set()):
-            c.problems.append(
-                f"extension {extension} does not match the content ({c.format.upper()}); "
-                f"read as {c.format.upper()}"
-            )
     return c
 
 
@@ -191,15 +203,31 @@ def _png_text(c: Container, ctype: bytes, body: bytes) -> None:
             compressed = rest[0] == 1
             _lang, _, rest2 = rest[2:].partition(b"\x00")
             _tkey, _, text = rest2.partition(b"\x00")
-            c.xmp = zlib.decompress(text) if compressed else text
+            c.xmp = inflate(text) if compressed else text
         elif keyword in (b"Raw profile type exif", b"Raw profile type APP1") and c.exif is None:
-            raw = zlib.decompress(rest[1:]) if ctype == b"zTXt" else rest
+            raw = inflate(rest[1:]) if ctype == b"zTXt" else rest
             # ImageMagick layout: "\nexif\n   <length>\n<hex digits...>"
             hexdigits = b"".join(raw.split(b"\n")[3:])
             blob = bytes.fromhex(hexdigits.decode("ascii"))
             c.exif = blob[6:] if blob.startswith(b"Exif\x00\x00") else blob
     except (zlib.error, ValueError, IndexError) as e:
         c.problems.append(f"PNG: unreadable {keyword.decode('latin-1')} text chunk ({e})")
+
+
+class InflateLimit(ValueError):
+    """A compressed metadata block expands past ``thresholds.MAX_METADATA_INFLATE_BYTES``."""
+
+
+def inflate(compressed: bytes, limit: int | None = None) -> bytes:
+    """zlib-decompress at most ``limit`` bytes (``thresholds.MAX_METADATA_INFLATE_BYTES``): a
+    chunk that expands further is a zip bomb, refused after the limit is reached, never
+    expanded whole. Raises :class:`InflateLimit` or ``zlib.error``."""
+    cap = thresholds.MAX_METADATA_INFLATE_BYTES if limit is None else limit
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(compressed, cap + 1)
+    if len(out) > cap:
+        raise InflateLimit(f"it expands to more than {cap >> 20} MB (a decompression bomb); not read")
+    return out
 
 
 def read_webp(data: bytes) -> Container:

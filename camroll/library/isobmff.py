@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from camroll import thresholds
 from camroll.library.container import Container, NotAnImage
 
 _HEAD = struct.Struct(">I4s").unpack_from
@@ -376,7 +377,7 @@ class _Reader:
         else:
             self.note(f"item {item} is stored with construction method {method} (no 'idat' or unsupported)")
             return None
-        parts = []
+        parts, total = [], 0
         for offset, length in extents:
             start = origin + base + offset
             stop = limit if length == 0 else start + length
@@ -384,6 +385,10 @@ class _Reader:
                 self.note(f"item {item} runs past the end of its data (truncated?)", method == 0)
                 stop = limit
             parts.append(self.view[min(start, stop) : stop])
+            total += len(parts[-1])
+            if total > thresholds.MAX_METADATA_INFLATE_BYTES:  # extents can name the same bytes again and again
+                self.note(f"item {item} is larger than {thresholds.MAX_METADATA_INFLATE_BYTES >> 20} MB; it was not read")
+                return None
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     # --- QuickTime, MP4, CR3 ----------------------------------------------------------------

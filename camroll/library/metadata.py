@@ -23,6 +23,7 @@ from typing import Any
 from camroll import thresholds
 from camroll.library.container import Container
 from camroll.library.exif import ExifTags, rational, read_exif, xp_text
+from camroll.library.sanitize import clean_text, validate
 from camroll.library.xmp import Region, read_user_fields
 from camroll.timefmt import format_offset as format_offset  # moved down for store/; re-exported for callers
 
@@ -87,6 +88,7 @@ def extract(container: Container, filename: str, mtime: float) -> PhotoMeta:
     xmp_tiff = tags.get("XMP")  # TIFF files keep XMP in a tag
     if isinstance(xmp_tiff, bytes) and not container.xmp:
         user = read_user_fields(xmp_tiff, tags.get("IPTC") if isinstance(tags.get("IPTC"), bytes) else None)
+        m.errors.extend(user.problems)
 
     m.make = _clean(tags.get("Make")) or container.make
     m.model = _clean(tags.get("Model")) or _clean(tags.get("UniqueCameraModel")) or container.model
@@ -102,6 +104,7 @@ def extract(container: Container, filename: str, mtime: float) -> PhotoMeta:
     _dimensions(m, container, tags)
     _gps(m, container, tags, user.gps)
     _taken_at(m, container, tags, user.dates, filename, mtime)
+    validate(m)
     return m
 
 
@@ -125,6 +128,11 @@ def _dimensions(m: PhotoMeta, c: Container, tags: ExifTags) -> None:
         w = _int(tags.get("SubImageWidth")) or _int(tags.get("ImageWidth"))
         h = _int(tags.get("SubImageHeight")) or _int(tags.get("ImageHeight"))
     if w is None or h is None:
+        if c.kind == "photo" and c.exif is not None and c.format not in ("heic", "avif", "jpeg", "png", "webp", "gif"):
+            m.errors.append(f"{c.format.upper()}: the file does not say its image size (no width and height tags)")
+        return
+    if not (isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0):
+        m.errors.append(f"image size {w!r}x{h!r} is impossible; ignored")
         return
     if m.display_orientation in _SWAPS:
         w, h = h, w
@@ -140,6 +148,12 @@ def _gps(m: PhotoMeta, c: Container, tags: ExifTags, xmp_gps: tuple[float, float
     lat = _dms(tags.get("GPSLatitude"), tags.get("GPSLatitudeRef"), "S")
     lon = _dms(tags.get("GPSLongitude"), tags.get("GPSLongitudeRef"), "W")
     has_tags = tags.get("GPSLatitude") is not None or tags.get("GPSLongitude") is not None
+    bad_refs = [f"{name} {_ref_text(tags.get(name))!r}" for name, allowed in (("GPSLatitudeRef", "NS"), ("GPSLongitudeRef", "EW"))
+                if not _ref_ok(tags.get(name), allowed)]  # fmt: skip
+    if bad_refs and has_tags:
+        m.errors.append(f"EXIF {' and '.join(bad_refs)} is not N/S/E/W: the hemisphere is unknown, GPS position ignored")
+        lat = lon = None
+        has_tags = False
     if lat is None or lon is None:
         if has_tags:
             m.errors.append("EXIF GPS position is unreadable (zero denominators or wrong types); ignored")
@@ -167,6 +181,19 @@ def _gps(m: PhotoMeta, c: Container, tags: ExifTags, xmp_gps: tuple[float, float
         if ref in (1, b"\x01"):
             alt = -alt
         m.gps_alt = alt
+
+
+def _ref_text(ref: Any) -> str:
+    return ref.decode("latin-1") if isinstance(ref, bytes) else str(ref)
+
+
+def _ref_ok(ref: Any, allowed: str) -> bool:
+    """A GPS reference is one of its two letters, or absent (then the value's sign stands)."""
+    if isinstance(ref, bytes):
+        ref = ref.split(b"\x00", 1)[0].decode("latin-1")
+    if ref is None or (isinstance(ref, str) and not ref.strip()):
+        return True
+    return isinstance(ref, str) and len(ref.strip()) == 1 and ref.strip().upper() in allowed
 
 
 def _dms(value: Any, ref: Any, negative: str) -> float | None:
@@ -254,7 +281,11 @@ def _taken_at(
         if minutes is not None:
             m.offset_minutes, m.offset_source = minutes, "exif:OffsetTime"
         return
-    local_dt = datetime.fromtimestamp(mtime).astimezone()
+    try:
+        local_dt = datetime.fromtimestamp(mtime).astimezone()
+    except (OverflowError, OSError, ValueError):
+        m.errors.append("the file's modification time is out of range: no date")
+        return
     m.taken_local = local_dt.replace(tzinfo=None).isoformat(timespec="seconds")
     offset = local_dt.utcoffset()
     m.offset_minutes = int(offset.total_seconds() // 60) if offset is not None else 0
@@ -321,11 +352,13 @@ def _gps_time(tags: ExifTags) -> datetime | None:
     if not match or any(p is None for p in parts):
         return None
     h, mi, s = (p or 0.0 for p in parts)
+    if not all(0 <= v < 61 for v in (mi, s)) or not 0 <= h < 25:
+        return None
     try:
         base = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), tzinfo=UTC)
-    except ValueError:
+        return base + timedelta(hours=h, minutes=mi, seconds=s)
+    except (ValueError, OverflowError):
         return None
-    return base + timedelta(hours=h, minutes=mi, seconds=s)
 
 
 def _offset_from_gps(local: datetime, utc: datetime) -> int | None:
@@ -352,10 +385,7 @@ def filename_datetime(name: str) -> str | None:
 
 
 def _clean(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    text = value.strip().strip("\x00").strip()
-    return text or None
+    return clean_text(value)
 
 
 def _int(value: Any) -> int | None:

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
 import os
 import sqlite3
 import stat
+import struct
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +31,9 @@ from camroll import thresholds
 from camroll.config import AppContext
 from camroll.library.container import NotAnImage
 from camroll.library.formats import MEDIA_EXTENSIONS, read_container
+from camroll.library.isobmff import is_isobmff
 from camroll.library.metadata import PhotoMeta, extract
+from camroll.library.sanitize import clean_message
 from camroll.privacy import audit, consent
 from camroll.privacy.removal import Exclusions
 from camroll.progress import Reporter, Silent
@@ -91,7 +93,10 @@ def walk(root: bytes, on_error: Callable[[bytes, str], None]) -> Iterator[tuple[
         on_error(root, f"cannot open: {e.strerror}")
         return
     if not stat.S_ISDIR(st.st_mode):
-        yield root, st
+        if stat.S_ISREG(st.st_mode):
+            yield root, st
+        else:
+            on_error(root, refusal(st.st_mode))
         return
     seen_dirs = {(st.st_dev, st.st_ino)}
     stack = [root]
@@ -119,30 +124,53 @@ def walk(root: bytes, on_error: Callable[[bytes, str], None]) -> Iterator[tuple[
                     est = entry.stat()  # follows links
                     if stat.S_ISREG(est.st_mode):
                         yield entry.path, est
+                    else:  # a FIFO, socket or device named like a photo: never opened
+                        on_error(entry.path, refusal(est.st_mode))
             except OSError as e:
                 on_error(entry.path, f"cannot read: {e.strerror}")
 
 
+def refusal(mode: int) -> str:
+    """Why a path that is not a regular file is refused. Opening a FIFO for reading blocks until
+    someone writes to it, and reading a device can block or never end, so neither is opened."""
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode)
+            else "not a regular file")  # fmt: skip
+    return f"refused: {kind}, not a photo file; it was not opened"
+
+
 def read_file(found: Found) -> ReadResult:
-    """Open one file read-only, hash it and read its metadata. Never raises."""
+    """Open one file read-only, hash it and read its metadata. Never raises.
+
+    The file is opened non-blocking (a FIFO swapped in after the walk cannot hang the scan) and
+    checked to be a regular file before any read. Large files are read with ``read``/``pread``,
+    never mapped: a file cut short while mapped kills the process with SIGBUS, while a short read
+    only makes a shorter result, reported as a change during the read."""
     result = ReadResult(found)
     path = found.path_bytes
     name = os.path.basename(path).decode("utf-8", "backslashreplace")
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, flags)
     except OSError as e:
         result.errors.append(f"cannot open: {e.strerror} (errno {e.errno})")
         return result
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotAnImage(refusal(st.st_mode))
+        size = st.st_size
         if size > thresholds.MAX_FILE_BYTES_IN_MEMORY:
-            data: bytes | mmap.mmap = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+            result.hash, data, notes = _read_large(fd, size)
+            result.errors.extend(notes)
         else:
             data = _read_all(fd, size)
-        result.hash = hashlib.sha256(data).hexdigest()
+            result.hash = hashlib.sha256(data).hexdigest()
+            if len(data) != size:
+                result.errors.append(f"the file changed while it was read ({size} bytes, then {len(data)})")
         if len(data) == 0:
             raise NotAnImage("empty file (0 bytes)")
-        container = read_container(data, os.path.splitext(name)[1])  # type: ignore[arg-type]
+        container = read_container(data, os.path.splitext(name)[1])
         result.meta = extract(container, name, found.mtime_ns / 1e9)
     except NotAnImage as e:
         result.errors.append(str(e))
@@ -150,12 +178,15 @@ def read_file(found: Found) -> ReadResult:
     except OSError as e:
         result.errors.append(f"cannot read: {e.strerror} (errno {e.errno})")
         result.hash = None
+    except MemoryError:
+        result.errors.append("could not read metadata: it needs more memory than this machine has")
     except Exception as e:  # a reader bug must cost one file, not the scan
         result.errors.append(f"could not read metadata: {type(e).__name__}: {e}")
     finally:
         os.close(fd)
     if b"\\x" not in path and display_path(path) != os.fsdecode(path):
         result.errors.append("file name is not valid UTF-8; shown with \\x escapes")
+    result.errors = [clean_message(e) for e in result.errors]
     return result
 
 
@@ -167,7 +198,78 @@ def _read_all(fd: int, size: int) -> bytes:
             break
         chunks.append(chunk)
         remaining -= len(chunk)
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    """Up to ``length`` bytes at ``offset``; fewer only where the file ends (or was cut)."""
+    chunks: list[bytes] = []
+    while length > 0:
+        chunk = os.pread(fd, length, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        length -= len(chunk)
+        offset += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _read_large(fd: int, size: int) -> tuple[str, bytes, list[str]]:
+    """Hash a large file in chunks, then read what its metadata needs: a video's boxes without
+    their media data, a still image whole up to ``MAX_LARGE_STILL_BYTES`` (its head beyond).
+    Returns (sha256, bytes for the readers, notes)."""
+    digest, total, notes = hashlib.sha256(), 0, []
+    while chunk := os.read(fd, thresholds.SCAN_READ_CHUNK_BYTES):
+        digest.update(chunk)
+        total += len(chunk)
+    if total != size:
+        notes.append(f"the file changed while it was read ({size} bytes, then {total})")
+    size = total
+    if is_isobmff(_pread(fd, 16, 0)):
+        data = _isobmff_without_media(fd, size, notes)
+    elif size <= thresholds.MAX_LARGE_STILL_BYTES:
+        data = _pread(fd, size, 0)
+    else:
+        data = _pread(fd, thresholds.MAX_FILE_BYTES_IN_MEMORY, 0)
+        notes.append(f"file is {size >> 20} MB: only its first {len(data) >> 20} MB were read for metadata")
+    return digest.hexdigest(), data, notes
+
+
+_MEDIA_BOXES = frozenset({b"mdat", b"free", b"skip", b"wide"})
+
+
+def _isobmff_without_media(fd: int, size: int, notes: list[str]) -> bytes:
+    """The top-level boxes of a large ISO media file, each media-data box replaced by an empty
+    box of the same type: the reader walks boxes by their sizes, so it sees the same tree
+    without the gigabytes of frames. (Item offsets into ``mdat`` lose their meaning; a HEIF
+    photo this large is not met in practice.)"""
+    out: list[bytes] = []
+    pos = 0
+    while pos + 8 <= size:
+        head = _pread(fd, 16, pos)
+        if len(head) < 8:
+            break
+        box_size, typ = struct.unpack_from(">I4s", head)
+        head_len = 8
+        if box_size == 1 and len(head) == 16:
+            box_size, head_len = struct.unpack_from(">Q", head, 8)[0], 16
+        elif box_size == 0:
+            box_size = size - pos
+        if box_size < head_len:  # let the reader report the impossible size
+            out.append(head[:8])
+            break
+        name = typ.decode("latin-1")
+        if pos + box_size > size:
+            notes.append(f"box {name!r} runs past the end of the file (truncated?)")
+        if typ in _MEDIA_BOXES:
+            out.append(struct.pack(">I4s", 8, typ))
+        elif box_size > thresholds.MAX_METADATA_BOX_BYTES:
+            notes.append(f"box {name!r} is {box_size >> 20} MB, over the metadata limit: skipped")
+            out.append(struct.pack(">I4s", 8, typ))
+        else:
+            out.append(_pread(fd, box_size, pos))
+        pos += box_size
+    return b"".join(out)
 
 
 def scan(ctx: AppContext, paths: list[str], reporter: Reporter | None = None, workers: int | None = None) -> ScanSummary:
@@ -232,7 +334,13 @@ def _read_all_files(todo: list[Found], workers: int) -> Iterator[ReadResult]:
         for found in todo:
             yield read_file(found)
         return
-    yield from stream(read_file, todo, workers, chunksize=64)
+    yield from stream(read_file, todo, workers, chunksize=64, on_lost=lost_file)
+
+
+def lost_file(found: Found, reason: str) -> ReadResult:
+    """A file whose worker died reading it (or failed outside read_file's own guard): failed,
+    with the reason, and read again by the next scan (camroll.workers.stream)."""
+    return ReadResult(found, errors=[f"the worker reading this file {reason}"])
 
 
 def _known_files(ctx: AppContext) -> dict[bytes, tuple[int, int, bool, bool]]:
@@ -257,46 +365,76 @@ def _root_id(ctx: AppContext, root: bytes) -> int:
 
 
 def _write(ctx: AppContext, results: list[ReadResult], summary: ScanSummary, rep: Reporter, excluded: Exclusions) -> None:
+    """Write one batch in one transaction, each file in a savepoint of its own: a value the
+    catalog refuses costs that file alone (recorded as failed with the reason, so a rescan
+    retries it), never the batch or the scan."""
     if not results:
         return
     now = now_iso()
     with ctx.db.transaction() as conn:
         for r in results:
-            if r.hash is not None and excluded.covers(r.hash):
-                summary.excluded += 1
+            conn.execute("SAVEPOINT one_file")
+            try:
+                state, errors = _write_one(conn, r, now, summary, excluded)
+            except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError, OverflowError, ValueError,
+                    TypeError) as e:  # fmt: skip
+                conn.execute("ROLLBACK TO one_file")
+                errors = [f"could not be catalogued: {type(e).__name__}: {e}"]
+                state = "failed"
+                conn.execute(_FILE_UPSERT, (r.found.root_id, r.found.path_bytes, display_path(r.found.path_bytes),
+                                            r.found.size, r.found.mtime_ns, None, state, _json(errors), now, now))  # fmt: skip
+            conn.execute("RELEASE one_file")
+            if state == "excluded":
                 continue
-            photo_id = None
-            if r.hash is not None and r.meta is not None:
-                photo_id, is_new = _upsert_photo(conn, r, now)
-                summary.new_photos += is_new
-                if not is_new and _has_other_copy(conn, photo_id, r.found.path_bytes):
-                    summary.duplicates += 1
-            file_errors = r.errors
-            all_errors = file_errors + (r.meta.errors if r.meta else [])
-            state = "failed" if photo_id is None else ("problem" if all_errors else "ok")
-            conn.execute(
-                "INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, errors,"
-                " first_seen, scanned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (path_bytes) DO UPDATE SET root_id = excluded.root_id, size = excluded.size,"
-                " mtime_ns = excluded.mtime_ns, photo_id = excluded.photo_id, state = excluded.state,"
-                " errors = excluded.errors, scanned_at = excluded.scanned_at, missing_since = NULL",
-                (r.found.root_id, r.found.path_bytes, display_path(r.found.path_bytes), r.found.size,
-                 r.found.mtime_ns, photo_id, state, _json(file_errors), now, now),
-            )  # fmt: skip
             summary.read += 1
             if state == "failed":
                 summary.failed += 1
-                summary.failures.append((display_path(r.found.path_bytes), all_errors))
+                summary.failures.append((display_path(r.found.path_bytes), errors))
             elif state == "problem":
                 summary.problems += 1
-            if all_errors:
-                rep.problem(display_path(r.found.path_bytes), all_errors)
+            if errors:
+                rep.problem(display_path(r.found.path_bytes), errors)
 
 
-def _upsert_photo(conn: sqlite3.Connection, r: ReadResult, now: str) -> tuple[int, bool]:
+_FILE_UPSERT = (
+    "INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, errors,"
+    " first_seen, scanned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (path_bytes) DO UPDATE SET root_id = excluded.root_id, size = excluded.size,"
+    " mtime_ns = excluded.mtime_ns, photo_id = excluded.photo_id, state = excluded.state,"
+    " errors = excluded.errors, scanned_at = excluded.scanned_at, missing_since = NULL"
+)
+
+
+def _write_one(conn: sqlite3.Connection, r: ReadResult, now: str, summary: ScanSummary,
+               excluded: Exclusions) -> tuple[str, list[str]]:  # fmt: skip
+    """Catalogue one file; returns its state and every error a person sees for it.
+
+    The photo row holds the errors of its content (shared by exact copies); the file row holds
+    the rest, including this copy's own notes where they differ from the photo's (a copy with a
+    lying extension, say), so that the state and the errors shown always agree."""
+    if r.hash is not None and excluded.covers(r.hash):
+        summary.excluded += 1
+        return "excluded", []
+    photo_id, photo_errors = None, list[str]()
+    if r.hash is not None and r.meta is not None:
+        photo_id, is_new, photo_errors = _upsert_photo(conn, r, now)
+        summary.new_photos += is_new
+        if not is_new and _has_other_copy(conn, photo_id, r.found.path_bytes):
+            summary.duplicates += 1
+    own = [e for e in (r.meta.errors if r.meta else []) if e not in photo_errors]
+    file_errors = r.errors + own
+    all_errors = file_errors + photo_errors
+    state = "failed" if photo_id is None else ("problem" if all_errors else "ok")
+    conn.execute(_FILE_UPSERT, (r.found.root_id, r.found.path_bytes, display_path(r.found.path_bytes),
+                                r.found.size, r.found.mtime_ns, photo_id, state, _json(file_errors), now, now))  # fmt: skip
+    return state, all_errors
+
+
+def _upsert_photo(conn: sqlite3.Connection, r: ReadResult, now: str) -> tuple[int, bool, list[str]]:
+    """(photo id, is it new, the errors its row holds)."""
     assert r.meta is not None and r.hash is not None
     m = r.meta
-    row = conn.execute("SELECT id, metadata_version FROM photos WHERE hash = ?", (r.hash,)).fetchone()
+    row = conn.execute("SELECT id, metadata_version, errors FROM photos WHERE hash = ?", (r.hash,)).fetchone()
     values = (m.format, m.kind, r.found.size, m.width, m.height, m.orientation, m.display_orientation,
               m.taken_local, m.offset_minutes, m.taken_at_source, m.offset_source, m.gps_lat, m.gps_lon,
               m.gps_alt, m.make, m.model, m.lens, m.serial, m.title, m.description,
@@ -311,11 +449,13 @@ def _upsert_photo(conn: sqlite3.Connection, r: ReadResult, now: str) -> tuple[in
             f"INSERT INTO photos (hash, {columns}, created_at) VALUES (?, {', '.join('?' * len(values))}, ?)",
             (r.hash, *values, now),
         )
-        return int(cur.lastrowid or 0), True
+        return int(cur.lastrowid or 0), True, list(m.errors)
     if row[1] != METADATA_VERSION:
         sets = ", ".join(f"{c.strip()} = ?" for c in columns.split(","))
         conn.execute(f"UPDATE photos SET {sets} WHERE id = ?", (*values, row[0]))
-    return int(row[0]), False
+        return int(row[0]), False, list(m.errors)
+    stored = json.loads(row[2]) if row[2] else []
+    return int(row[0]), False, [str(e) for e in stored] if isinstance(stored, list) else []
 
 
 def _json(items: Sequence[object]) -> str:

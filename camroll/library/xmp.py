@@ -14,6 +14,8 @@ from typing import Any
 
 from defusedxml import ElementTree as SafeET
 
+from camroll import thresholds
+
 NS = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "dc": "http://purl.org/dc/elements/1.1/",
@@ -114,8 +116,15 @@ _INTERESTING = (b"title", b"description", b"subject", b"Subject", b"Rating", b"D
 
 
 def read_user_fields(xmp: bytes | None, iptc: bytes | None) -> UserFields:
+    """The fields a person set, from XMP (first) and IPTC-IIM. Never raises: what cannot be read
+    is noted in ``problems``, and a packet over ``thresholds.MAX_XMP_BYTES`` is not parsed."""
     out = UserFields()
-    if xmp and any(word in xmp for word in _INTERESTING):
+    if xmp and len(xmp) > thresholds.MAX_XMP_BYTES:
+        out.problems.append(f"XMP packet is {len(xmp) >> 20} MB, over the {thresholds.MAX_XMP_BYTES >> 20} MB limit;"
+                            " it was not read")  # fmt: skip
+    elif xmp and not _has_root(xmp):
+        out.problems.append("XMP is malformed and was skipped (no complete x:xmpmeta or rdf:RDF element)")
+    elif xmp and any(word in xmp for word in _INTERESTING):
         try:
             _from_xmp(Xmp(xmp), out)
         except (ET.ParseError, ValueError) as e:
@@ -123,8 +132,21 @@ def read_user_fields(xmp: bytes | None, iptc: bytes | None) -> UserFields:
         except Exception as e:  # defusedxml raises its own errors for forbidden constructs
             out.problems.append(f"XMP was refused ({type(e).__name__})")
     if iptc:
-        _from_iptc(iptc, out)
+        try:
+            _from_iptc(iptc, out)
+        except (struct.error, IndexError, ValueError) as e:
+            out.problems.append(f"IPTC is malformed and was skipped ({e})")
     return out
+
+
+def _has_root(packet: bytes) -> bool:
+    """Does the packet hold a complete XMP root element? A cheap test (two searches) run on every
+    packet, where parsing runs only on packets holding something camroll reads."""
+    start = packet.find(b"<x:xmpmeta")
+    if start >= 0:
+        return packet.find(b"</x:xmpmeta>", start) >= 0
+    start = packet.find(b"<rdf:RDF")
+    return start >= 0 and packet.find(b"</rdf:RDF>", start) >= 0
 
 
 def _from_xmp(x: Xmp, out: UserFields) -> None:
@@ -135,8 +157,8 @@ def _from_xmp(x: Xmp, out: UserFields) -> None:
     if rating is not None:
         try:
             out.rating = round(float(rating))
-        except ValueError:
-            out.problems.append(f"XMP rating {rating!r} is not a number")
+        except (ValueError, OverflowError):
+            out.problems.append(f"XMP rating {rating[:40]!r} is not a number")
     for name in ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate",
                  "exifEX:DateTimeOriginal", "exif:GPSTimeStamp"):  # fmt: skip
         value = x.get(name)
@@ -146,8 +168,8 @@ def _from_xmp(x: Xmp, out: UserFields) -> None:
     if lat and lon:
         try:
             out.gps = (_xmp_coordinate(lat), _xmp_coordinate(lon))
-        except ValueError:
-            out.problems.append(f"XMP GPS {lat!r}, {lon!r} is malformed")
+        except (ValueError, IndexError):
+            out.problems.append(f"XMP GPS {lat[:40]!r}, {lon[:40]!r} is malformed")
     out.city = x.get("photoshop:City")
     out.country = x.get("photoshop:Country")
     regions = x.element("mwg-rs:Regions")

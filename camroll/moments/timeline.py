@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.timefmt import plausible_range
 
 UNTRUSTED_TIME_SOURCES = ("file-mtime",)
 """``photos.taken_at_source`` values that say when a file was written, not when a photo was taken."""
@@ -77,8 +78,13 @@ def _parse_local(text: str) -> datetime | None:
 
 
 def load_shots(ctx: AppContext) -> list[Shot]:
-    """Every current photo with a trusted time, in time order (UTC where known, then id)."""
+    """Every current photo with a trusted time, in time order (UTC where known, then id).
+
+    A capture time before the first photograph or ahead of now (``timefmt.plausible_range``)
+    is a broken clock or a forged field: such photos stay in the library, flagged, but make no
+    moments (and 0001-01-01 at +14:00 would not even have a UTC time to sort by)."""
     marks = ",".join("?" * len(UNTRUSTED_TIME_SOURCES))
+    first, last = plausible_range()
     rows = ctx.db.query(
         "SELECT p.id, p.hash, p.kind, p.taken_local, COALESCE(p.offset_minutes, pp.tz_offset_minutes) AS offset,"
         " CASE WHEN pp.photo_id IS NULL THEN NULL ELSE p.gps_lat END AS lat,"
@@ -87,15 +93,20 @@ def load_shots(ctx: AppContext) -> list[Shot]:
         " FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id"
         " WHERE p.taken_local IS NOT NULL"
         f" AND COALESCE(p.taken_at_source, '') NOT IN ({marks})"
+        " AND p.taken_local >= ? AND p.taken_local <= ?"
         " AND EXISTS (SELECT 1 FROM files f WHERE f.photo_id = p.id AND f.state != 'missing')",
-        UNTRUSTED_TIME_SOURCES,
+        (*UNTRUSTED_TIME_SOURCES, first, last),
     )
     shots: dict[int, Shot] = {}
     for r in rows:
         local = _parse_local(r["taken_local"])
         if local is None:
             continue
-        utc = local - timedelta(minutes=r["offset"]) if r["offset"] is not None else local
+        try:
+            utc = local - timedelta(minutes=r["offset"]) if r["offset"] is not None else local
+            moment_day(utc)
+        except OverflowError:  # at the very ends of the calendar: no moment can hold it
+            continue
         shots[r["id"]] = Shot(r["id"], r["hash"], local, utc, r["kind"], r["lat"], r["lon"],
                               r["city"], r["region"], r["country"])  # fmt: skip
     for r in ctx.db.query(

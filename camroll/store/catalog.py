@@ -1,7 +1,9 @@
 """Reading the catalog: one record per file, and the overview a person reads after a scan.
 
 The record's keys are a contract (``camroll photos --json``): path, hash, taken_at,
-taken_at_source, gps, camera, orientation, width, height, place, errors; and, from the vision
+taken_at_source, taken_at_implausible (why the capture time cannot be right, e.g. "before
+1826-01-01, the first photograph", or null; such photos make no moments), gps, camera,
+orientation, width, height, place, errors; and, from the vision
 capabilities, faces (a count), expressions, tags, text, sensitive, duplicate_of. New keys may be
 added; none of these may change meaning.
 """
@@ -13,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from camroll.config import AppContext
-from camroll.timefmt import format_offset
+from camroll.timefmt import format_offset, implausible_date
 
 _RECORD_SQL = """
 SELECT f.id AS file_id, f.path, f.size AS file_size, f.state, f.errors AS file_errors,
@@ -87,6 +89,7 @@ def _record(r: dict[str, Any]) -> dict[str, Any]:
         "size": r["file_size"],
         "taken_at": taken_at,
         "taken_at_source": r["taken_local"] and r["taken_at_source"],
+        "taken_at_implausible": implausible_date(r["taken_local"]),
         "offset_source": offset_source if taken_at and offset is not None else None,
         "time_zone": r["time_zone"],
         "gps": {"lat": r["gps_lat"], "lon": r["gps_lon"], "alt": r["gps_alt"]} if r["gps_lat"] is not None else None,
