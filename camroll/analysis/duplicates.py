@@ -19,6 +19,7 @@ from camroll import thresholds
 from camroll.analysis.base import Analyser
 from camroll.analysis.decode import Decoded, to_pil
 from camroll.config import AppContext
+from camroll.store import analysis_results as results
 
 
 class Fingerprint(Analyser):
@@ -30,18 +31,12 @@ class Fingerprint(Analyser):
 
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
-        conn.execute(
-            "INSERT OR REPLACE INTO fingerprints (photo_id, phash, model) VALUES (?, ?, ?)", (photo_id, result, version)
-        )
+        results.replace_fingerprint(conn, photo_id, result, version)
 
 
 def group_near_duplicates(ctx: AppContext) -> str:
     """Rebuild the near-duplicate groups from all fingerprints (vectorised: fine to ~50k photos)."""
-    rows = ctx.db.query(
-        "SELECT f.photo_id, f.phash, coalesce(p.width * p.height, 0), coalesce(q.sharpness, 0)"
-        " FROM fingerprints f JOIN photos p ON p.id = f.photo_id LEFT JOIN quality q ON q.photo_id = f.photo_id"
-        " ORDER BY f.photo_id"
-    )
+    rows = results.fingerprints_for_grouping(ctx.db)
     # A featureless picture (a blank frame, a 1-pixel image) hashes to almost no bits set and
     # would match every other featureless picture: it is nobody's duplicate.
     rows = [r for r in rows if bin(int(r[1], 16)).count("1") > thresholds.FLAT_FINGERPRINT_BITS]
@@ -71,8 +66,6 @@ def group_near_duplicates(ctx: AppContext) -> str:
         for k in members:
             distance = bin(int(hashes[k]) ^ int(hashes[best])).count("1")
             values.append((ids[k], min(ids[m] for m in members), ids[best], distance))
-    with ctx.db.transaction() as conn:
-        conn.execute("DELETE FROM near_duplicates")
-        conn.executemany("INSERT INTO near_duplicates VALUES (?, ?, ?, ?)", values)
+    results.replace_near_duplicates(ctx.db, values)
     n_groups = len({v[1] for v in values})
     return f"{n_groups} groups of near duplicates ({len(values)} photos)"

@@ -25,6 +25,8 @@ from camroll import thresholds
 from camroll.analysis.base import Analyser, package_file
 from camroll.analysis.decode import Decoded
 from camroll.analysis.faces import FaceResult
+from camroll.store import analysis_results as results
+from camroll.store import faces as face_table
 
 MODEL = ("fer", "data/emotion_model_quantized.tflite", "65e3961bb68f497bd02a8d075da8409364db90004edb80c0c6cb15647c4de559")
 LABELS = ("angry", "disgusted", "fearful", "happy", "sad", "surprised", "neutral")
@@ -79,10 +81,7 @@ class ExpressionAnalyser(Analyser):
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
         expressions: list[Expression] = result
-        face_ids = [r[0] for r in conn.execute("SELECT id FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,))]
-        conn.execute("DELETE FROM expressions WHERE photo_id = ?", (photo_id,))
-        conn.executemany(
-            "INSERT INTO expressions (face_id, photo_id, label, score, smiling, scores, model) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(face_ids[e.face_index], photo_id, e.label, e.score, int(e.smiling), json.dumps(e.scores), version)
-             for e in expressions if e.face_index < len(face_ids)],
-        )  # fmt: skip
+        face_ids = face_table.face_ids(conn, photo_id)
+        results.replace_expressions(conn, photo_id, [
+            (face_ids[e.face_index], e.label, e.score, e.smiling, json.dumps(e.scores))
+            for e in expressions if e.face_index < len(face_ids)], version)  # fmt: skip

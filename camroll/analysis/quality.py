@@ -19,6 +19,7 @@ from PIL import Image
 from camroll import thresholds
 from camroll.analysis.base import Analyser
 from camroll.analysis.decode import Decoded, to_pil
+from camroll.store import analysis_results as results
 
 
 @dataclass
@@ -54,8 +55,4 @@ class QualityAnalyser(Analyser):
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
         q: Quality = result
-        conn.execute(
-            "INSERT OR REPLACE INTO quality (photo_id, sharpness, exposure, clipped, eyes_open, score, model)"
-            " VALUES (?, ?, ?, ?, NULL, ?, ?)",
-            (photo_id, q.sharpness, q.exposure, q.clipped, q.score, version),
-        )
+        results.replace_quality(conn, photo_id, q.sharpness, q.exposure, q.clipped, q.score, version)

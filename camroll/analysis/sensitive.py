@@ -36,6 +36,7 @@ import numpy as np
 from camroll import thresholds
 from camroll.analysis.base import Analyser, cpu_session, package_file
 from camroll.analysis.decode import Decoded
+from camroll.store import analysis_results as results
 
 MODEL = ("320n.onnx", "c15d8273adad2d0a92f014cc69ab2d6c311a06777a55545f2c4eb46f51911f0f")
 
@@ -132,7 +133,4 @@ class SensitiveAnalyser(Analyser):
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
         r: SensitiveResult = result
         labels = [{"label": d.label, "score": d.score, "box": d.box} for d in r.labels]
-        conn.execute(
-            "INSERT OR REPLACE INTO sensitive (photo_id, explicit, score, labels, model) VALUES (?, ?, ?, ?, ?)",
-            (photo_id, int(r.explicit), r.score, json.dumps(labels), version),
-        )
+        results.replace_sensitive(conn, photo_id, r.explicit, r.score, json.dumps(labels), version)

@@ -38,6 +38,7 @@ from camroll.analysis.base import Analyser, cpu_session, package_file
 from camroll.analysis.decode import Decoded, to_pil
 from camroll.analysis.onnx_cache import cached_onnx
 from camroll.privacy.crypto import Sealer
+from camroll.store import analysis_results as results
 
 # --- fixed by the model --------------------------------------------------------------------
 
@@ -178,8 +179,4 @@ class TagAnalyser(Analyser):
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
         tags: list[Tag] = result
-        conn.execute("DELETE FROM tags WHERE photo_id = ?", (photo_id,))
-        conn.executemany(
-            "INSERT INTO tags (photo_id, tag, score, evidence, model) VALUES (?, ?, ?, ?, ?)",
-            [(photo_id, tag, score, evidence, version) for tag, score, evidence in tags],
-        )
+        results.replace_tags(conn, photo_id, tags, version)

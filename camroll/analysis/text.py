@@ -31,6 +31,7 @@ from camroll import thresholds
 from camroll.analysis.base import Analyser, package_file
 from camroll.analysis.decode import Decoded
 from camroll.analysis.text_flags import find_flags
+from camroll.store import analysis_results as results
 
 MODELS = {  # file inside the rapidocr package -> sha256
     "det": ("models/PP-OCRv6_det_small.onnx", "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"),
@@ -111,7 +112,5 @@ class TextAnalyser(Analyser):
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
         r: TextResult = result
         lines = [{"text": x.text, "box": x.box, "score": x.score} for x in r.lines]
-        conn.execute(
-            "INSERT OR REPLACE INTO texts (photo_id, text, lines, flags, model) VALUES (?, ?, ?, ?, ?)",
-            (photo_id, r.text, json.dumps(lines, ensure_ascii=False), json.dumps(r.flags, ensure_ascii=False), version),
-        )
+        results.replace_text(conn, photo_id, r.text, json.dumps(lines, ensure_ascii=False),
+                             json.dumps(r.flags, ensure_ascii=False), version)  # fmt: skip

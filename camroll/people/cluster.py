@@ -32,7 +32,8 @@ from scipy.spatial.distance import pdist
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.privacy.crypto import KeyDestroyed
-from camroll.store.db import now_iso
+from camroll.store import faces
+from camroll.store import people as store
 
 VERSION = "attach-knn3-avglink-v1"
 
@@ -50,14 +51,14 @@ def _opened(ctx: AppContext, rows: list[Any]) -> list[dict[str, Any]]:
 
 def update_people(ctx: AppContext) -> str:
     """Assign every face without a person; return what was done, in words."""
-    sealed = ctx.db.query("SELECT id, photo_id, person_id, embedding FROM faces WHERE embedding IS NOT NULL ORDER BY id")
+    sealed = faces.sealed_prints(ctx.db)
     if not sealed:
         return "no faces yet"
     try:
         rows = _opened(ctx, sealed)
     except KeyDestroyed:
         return "face prints cannot be read: their key was destroyed (revoke and grant faces again)"
-    rejected = {(r[0], r[1]) for r in ctx.db.query("SELECT face_id, person_id FROM face_rejections")}
+    rejected = faces.rejections(ctx.db)
     assigned = [r for r in rows if r["person_id"] is not None]
     waiting = [r for r in rows if r["person_id"] is None]
     if not waiting:
@@ -80,21 +81,11 @@ def update_people(ctx: AppContext) -> str:
     rest = [r for r in waiting if r["id"] not in done]
     clusters = _cluster(_embeddings([r["embedding"] for r in rest]), [r["photo_id"] for r in rest]) if rest else []
 
-    now, tag = now_iso(), f"auto:{VERSION}"
-    new_people = 0
-    with ctx.db.transaction() as conn:
-        conn.executemany(
-            "UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ? AND person_id IS NULL",
-            [(p, c, tag, f) for f, p, c in attached],
-        )
-        for members, spread in clusters:
-            person = conn.execute("INSERT INTO people (created_at) VALUES (?)", (now,)).lastrowid
-            new_people += 1
-            confidence = max(0.0, 1.0 - spread / thresholds.PEOPLE_CLUSTER_DISTANCE)
-            conn.executemany(
-                "UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ?",
-                [(person, confidence, tag, rest[i]["id"]) for i in members],
-            )
+    new_people = store.save_assignments(
+        ctx.db, attached,
+        [([rest[i]["id"] for i in members], max(0.0, 1.0 - spread / thresholds.PEOPLE_CLUSTER_DISTANCE))
+         for members, spread in clusters],
+        f"auto:{VERSION}")  # fmt: skip
     return (f"{len(attached)} faces joined people already known, {len(rest)} formed "
             f"{new_people} new people")  # fmt: skip
 

@@ -33,6 +33,8 @@ from typing import Any
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.library.sidecars import read_sidecar
+from camroll.store import faces as store_faces
+from camroll.store import files, people, photos
 
 _HASH_SUFFIX = re.compile(r"^(?P<stem>.+)-(?P<hash>[0-9a-f]{12})$")
 """camroll's export names a sidecar ``<stem>-<hash prefix>.xmp`` when two photos share a stem."""
@@ -99,23 +101,21 @@ def sidecar_files(paths: Iterable[Path]) -> list[Path]:
 def _photo_for(ctx: AppContext, sidecar: Path, content_hash: str | None, file_name: str | None) -> int | str:
     """The photo id a sidecar describes, or the reason none was found."""
     if content_hash:
-        found = ctx.db.scalar("SELECT id FROM photos WHERE hash = ?", (content_hash.lower(),))
+        found = photos.id_by_hash(ctx.db, content_hash.lower())
         if found is not None:
-            return int(found)
+            return found
     name = sidecar.name[: -len(sidecar.suffix)]  # IMG_1.jpg.xmp -> IMG_1.jpg; IMG_1.xmp -> IMG_1
     m = _HASH_SUFFIX.match(name)
     if m:
-        found = ctx.db.scalar("SELECT id FROM photos WHERE hash LIKE ?", (m["hash"] + "%",))
+        found = photos.id_by_hash_prefix(ctx.db, m["hash"])
         if found is not None:
-            return int(found)
+            return found
     candidates: set[int] = set()
     like = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    for r in ctx.db.query("SELECT photo_id, path FROM files WHERE photo_id IS NOT NULL AND state != 'missing'"
-                          " AND (path LIKE ? ESCAPE '\\' OR path LIKE ? ESCAPE '\\')",
-                          ("%/" + like, "%/" + like + ".%")):  # fmt: skip
-        base = os.path.basename(r["path"])
+    for photo_id, path in files.live_files_named_like(ctx.db, ("%/" + like, "%/" + like + ".%")):
+        base = os.path.basename(path)
         if base in (name, file_name) or (Path(base).stem == name and "." not in name):
-            candidates.add(int(r["photo_id"]))
+            candidates.add(photo_id)
     if len(candidates) == 1:
         return candidates.pop()
     return "no photo in your library has this name" if not candidates else (
@@ -139,9 +139,8 @@ def _regions_of(items: Iterable[Any]) -> list[NamedRegion]:
 
 def _match(ctx: AppContext, photo_id: int, regions: list[NamedRegion]) -> list[tuple[int | None, str]]:
     """(person id or None, name) for each region matched to a face of the photo."""
-    photo = ctx.db.query("SELECT width, height FROM photos WHERE id = ?", (photo_id,))[0]
-    width, height = photo["width"] or 0, photo["height"] or 0
-    faces = ctx.db.query("SELECT id, x, y, w, h, person_id FROM faces WHERE photo_id = ?", (photo_id,))
+    width, height = photos.displayed_size(ctx.db, photo_id) or (0, 0)
+    faces = store_faces.boxes_and_people(ctx.db, photo_id)
     if not width or not height or not faces:
         return []
     pairs = []
@@ -197,8 +196,7 @@ def import_names(ctx: AppContext, paths: Iterable[Path], from_photos: bool = Fal
             continue
         collect(photo, regions, path.name)
     if from_photos:
-        for r in ctx.db.query("SELECT p.id, p.regions, (SELECT path FROM files f WHERE f.photo_id = p.id ORDER BY f.id"
-                              " LIMIT 1) AS path FROM photos p WHERE p.regions != '[]'"):  # fmt: skip
+        for r in photos.with_regions(ctx.db):
             regions = _regions_of(json.loads(r["regions"]))
             if regions:
                 result.sources += 1
@@ -212,10 +210,10 @@ def _apply(ctx: AppContext, votes: dict[int, Counter[str]], first_source: dict[t
     with ctx.db.transaction() as conn:
         for person, counter in sorted(votes.items()):
             ranked = counter.most_common()
-            row = conn.execute("SELECT name, name_source FROM people WHERE id = ?", (person,)).fetchone()
+            row = people.name_and_source(conn, person)
             if row is None:
                 continue
-            current, source = row[0], row[1]
+            current, source = row
             if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
                 result.conflicts.append({"person_id": person, "names": dict(counter)})
                 continue
@@ -227,5 +225,5 @@ def _apply(ctx: AppContext, votes: dict[int, Counter[str]], first_source: dict[t
                 result.unchanged.append(entry)
             else:
                 tag = "import:" + first_source[(person, name)]
-                conn.execute("UPDATE people SET name = ?, name_source = ? WHERE id = ?", (name, tag, person))
+                people.set_imported_name(conn, person, name, tag)
                 result.named.append({**entry, "source": tag, "was": current})

@@ -1,0 +1,186 @@
+"""The ``people`` table and the faces' assignment to people: a person's edits, the clustering
+job's assignments, and the listings and aggregates built on them.
+
+Each edit is one transaction here, so a person's edit is all or nothing; the rules (what may be
+edited, what a name looks like) stay in ``people/edit.py``. A face a person moved is marked
+``assigned_by = 'user'`` with confidence 1.0: the clustering job never touches it.
+
+Dialect: ``INSERT OR IGNORE`` (PostgreSQL: ``ON CONFLICT DO NOTHING``), ``group_concat``
+(PostgreSQL: ``string_agg``; with ``DISTINCT`` it takes a text cast) and ``lastrowid``
+(PostgreSQL: ``RETURNING id``) are SQLite's.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from camroll.store.db import Database, now_iso
+from camroll.store.files import first_live_path
+
+
+def exists(db: Database, person_id: int) -> bool:
+    return db.scalar("SELECT 1 FROM people WHERE id = ?", (person_id,)) is not None
+
+
+def person(db: Database, person_id: int) -> sqlite3.Row | None:
+    """name, birthday, ignored of a person; None if there is no such person."""
+    rows = db.query("SELECT name, birthday, ignored FROM people WHERE id = ?", (person_id,))
+    return rows[0] if rows else None
+
+
+def rename(db: Database, person_id: int, name: str) -> None:
+    """Name a person; naming confirms that the faces it holds now are this person's, whatever a
+    rerun thinks."""
+    with db.transaction() as conn:
+        conn.execute("UPDATE people SET name = ?, name_source = 'user' WHERE id = ?", (name, person_id))
+        conn.execute("UPDATE faces SET assigned_by = 'user', confidence = 1.0 WHERE person_id = ?", (person_id,))
+
+
+def merge(db: Database, into: int, others: list[int]) -> int:
+    """Move every face of ``others`` into ``into`` (which keeps its name and birthday, or takes
+    theirs when it has none) and delete them; return how many faces moved."""
+    moved = 0
+    with db.transaction() as conn:
+        for other in others:
+            moved += conn.execute(
+                "UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE person_id = ?", (into, other)
+            ).rowcount
+            row = conn.execute("SELECT name, birthday FROM people WHERE id = ?", (other,)).fetchone()
+            conn.execute(
+                "UPDATE people SET name = coalesce(name, ?), birthday = coalesce(birthday, ?) WHERE id = ?",
+                (row[0], row[1], into),
+            )
+            conn.execute("DELETE FROM people WHERE id = ?", (other,))
+    return moved
+
+
+def face_ids_of(db: Database, person_id: int) -> set[int]:
+    return {int(r[0]) for r in db.query("SELECT id FROM faces WHERE person_id = ?", (person_id,))}
+
+
+def split(db: Database, person_id: int, face_ids: list[int]) -> int:
+    """Move faces of a person into a new person, and record that they are not the first one;
+    return the new person's id."""
+    with db.transaction() as conn:
+        new = int(conn.execute("INSERT INTO people (created_at) VALUES (?)", (now_iso(),)).lastrowid or 0)
+        conn.executemany(
+            "UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE id = ?",
+            [(new, f) for f in face_ids],
+        )
+        conn.executemany("INSERT OR IGNORE INTO face_rejections VALUES (?, ?, ?)",
+                         [(f, person_id, now_iso()) for f in face_ids])  # fmt: skip
+    return new
+
+
+def face_owner(db: Database, face_id: int) -> tuple[bool, int | None]:
+    """(whether the face exists, the person it is on or None)."""
+    row = db.conn.execute("SELECT person_id FROM faces WHERE id = ?", (face_id,)).fetchone()
+    return (False, None) if row is None else (True, None if row[0] is None else int(row[0]))
+
+
+def detach_face(db: Database, face_id: int, person_id: int | None) -> None:
+    """Take a face off its person for good: it will never be put back on ``person_id``."""
+    with db.transaction() as conn:
+        if person_id is not None:
+            conn.execute("INSERT OR IGNORE INTO face_rejections VALUES (?, ?, ?)", (face_id, person_id, now_iso()))
+        conn.execute("UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL WHERE id = ?", (face_id,))
+
+
+def assign_face(db: Database, face_id: int, person_id: int) -> bool:
+    """Put a face on a person by hand (lifting any earlier "not them"); False if there is no such face."""
+    with db.transaction() as conn:
+        if conn.execute("UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE id = ?",
+                        (person_id, face_id)).rowcount == 0:  # fmt: skip
+            return False
+        conn.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?", (face_id, person_id))
+    return True
+
+
+def set_ignored(db: Database, person_id: int, ignored: bool) -> None:
+    with db.transaction() as conn:
+        conn.execute("UPDATE people SET ignored = ? WHERE id = ?", (int(ignored), person_id))
+
+
+def set_birthday(db: Database, person_id: int, birthday: str | None) -> None:
+    with db.transaction() as conn:
+        conn.execute("UPDATE people SET birthday = ? WHERE id = ?", (birthday, person_id))
+
+
+def all_people(db: Database, include_ignored: bool) -> list[sqlite3.Row]:
+    """id, name, birthday, ignored of every person (the ignored only if asked), by id."""
+    return db.query("SELECT id, name, birthday, ignored FROM people" + ("" if include_ignored else " WHERE ignored = 0")
+                    + " ORDER BY id")  # fmt: skip
+
+
+def assigned_faces(db: Database) -> list[sqlite3.Row]:
+    """Every face on a person, by person then face: id, person_id, photo_id, x, y, w, h, score,
+    confidence, assigned_by and the path of its photo's first live file (NULL if none)."""
+    return db.query(
+        "SELECT fa.id, fa.person_id, fa.photo_id, fa.x, fa.y, fa.w, fa.h, fa.score, fa.confidence, fa.assigned_by,"
+        f" {first_live_path('fa.photo_id')} AS path FROM faces fa WHERE fa.person_id IS NOT NULL ORDER BY fa.person_id, fa.id"
+    )
+
+
+def birthdays(db: Database) -> list[tuple[int, str]]:
+    """(person id, birthday as written) of the people not ignored who have one."""
+    return [(int(r[0]), str(r[1])) for r in db.query("SELECT id, birthday FROM people WHERE ignored = 0 AND birthday IS NOT NULL")]
+
+
+# --- the clustering job ------------------------------------------------------------------------
+
+
+def save_assignments(db: Database, attached: list[tuple[int, int, float]], clusters: list[tuple[list[int], float]],
+                     tag: str) -> int:  # fmt: skip
+    """In one transaction: put each (face, person, confidence) of ``attached`` on its person unless
+    a face got one meanwhile, and make one new person of each (face ids, confidence) cluster.
+    Returns how many people were made."""
+    now = now_iso()
+    with db.transaction() as conn:
+        conn.executemany("UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ? AND person_id IS NULL",
+                         [(p, c, tag, f) for f, p, c in attached])  # fmt: skip
+        for face_ids, confidence in clusters:
+            new = conn.execute("INSERT INTO people (created_at) VALUES (?)", (now,)).lastrowid
+            conn.executemany("UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ?",
+                             [(new, confidence, tag, f) for f in face_ids])  # fmt: skip
+    return len(clusters)
+
+
+# --- names imported from other apps ----------------------------------------------------------
+
+
+def name_and_source(conn: sqlite3.Connection, person_id: int) -> tuple[str | None, str | None] | None:
+    """(name, where it came from) of a person, inside the caller's transaction; None if gone."""
+    row = conn.execute("SELECT name, name_source FROM people WHERE id = ?", (person_id,)).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def set_imported_name(conn: sqlite3.Connection, person_id: int, name: str, source: str) -> None:
+    """Name a person from another app's regions (``source`` starts with ``import:``)."""
+    conn.execute("UPDATE people SET name = ?, name_source = ? WHERE id = ?", (name, source, person_id))
+
+
+# --- aggregates for the exposure report -------------------------------------------------------
+
+
+def photos_per_person(db: Database) -> list[tuple[int, str | None, list[int]]]:
+    """(person id, name, ids of their photos) of every person not ignored with a face."""
+    rows = db.query("SELECT p.id, p.name, group_concat(DISTINCT f.photo_id) AS pids FROM faces f JOIN people p"
+                    " ON p.id = f.person_id WHERE p.ignored = 0 GROUP BY p.id")  # fmt: skip
+    return [(int(r[0]), r[1], sorted(int(x) for x in r[2].split(","))) for r in rows]
+
+
+def photos_per_birthday(db: Database) -> list[tuple[int, str | None, str, list[int]]]:
+    """(person id, name, birthday, ids of their photos) of every person with a birthday."""
+    rows = db.query("SELECT p.id, p.name, p.birthday, group_concat(DISTINCT f.photo_id) AS pids FROM people p"
+                    " LEFT JOIN faces f ON f.person_id = p.id WHERE p.birthday IS NOT NULL GROUP BY p.id")  # fmt: skip
+    return [(int(r[0]), r[1], str(r[2]), sorted(int(x) for x in (r[3] or "").split(",") if x)) for r in rows]
+
+
+def pairs_together(db: Database) -> list[tuple[int, int, int]]:
+    """(person a, person b, photo) for two people not ignored with faces in one photo, a < b."""
+    rows = db.query(
+        "SELECT DISTINCT a.person_id, b.person_id, a.photo_id FROM faces a JOIN faces b ON a.photo_id = b.photo_id"
+        " AND a.person_id < b.person_id JOIN people pa ON pa.id = a.person_id JOIN people pb ON pb.id = b.person_id"
+        " WHERE pa.ignored = 0 AND pb.ignored = 0"
+    )
+    return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
