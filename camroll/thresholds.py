@@ -602,3 +602,9 @@ its IFDs may sit anywhere; beyond it only its first MAX_FILE_BYTES_IN_MEMORY byt
 MAX_METADATA_BOX_BYTES = 64 << 20
 """In a video larger than MAX_FILE_BYTES_IN_MEMORY, each top-level box other than the media data
 is read for metadata up to this size (a long film's ``moov`` is tens of MB at most)."""
+
+LEDGER_FOLDER_CACHE = 50_000
+"""Folders whose keyed hashes (with those of every folder above them) one context keeps while
+matching photos against consent scopes: a library's photos sit in a few thousand folders, so the
+analysis plan hashes each folder once; past this the cache starts over, so memory stays a few tens
+of MB however many folders a library has."""

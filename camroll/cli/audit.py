@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from camroll.cli.common import HomeOption, JsonOption, ctx_for, print_json
@@ -32,26 +33,31 @@ def audit_list(
     table = Table("#", "when", "who", "what", "details")
     for e in shown:
         details = ", ".join(f"{k}={v}" for k, v in e.details.items() if v not in (None, [], {}))
-        table.add_row(str(e.id), e.at.replace("T", " ")[:19], e.actor, e.kind, details)
+        table.add_row(str(e.id), e.at.replace("T", " ")[:19], escape(e.actor), e.kind, escape(details))
     Console().print(table)
 
 
 @audit_app.command("verify")
 def audit_verify(home: HomeOption = None, as_json: JsonOption = False) -> None:
-    """Recompute the hash chain: any edited, removed or reordered record is reported."""
+    """Recompute the keyed chain and compare its end with keys/audit.head: any edited, inserted,
+    removed or reordered record, and records cut off the end, are reported."""
     ctx = ctx_for(home)
-    problems = audit.verify(ctx)
-    events = audit.events(ctx)
-    head = events[-1].hash if events else audit.GENESIS
+    result = audit.check(ctx)
+    head = result.head
     if as_json:
-        print_json({"intact": not problems, "records": len(events), "last_hash": head, "problems": problems})
+        print_json({"intact": not result.problems, "records": result.records, "legacy_records": result.legacy,
+                    "last_hash": result.last_mac, "problems": result.problems,
+                    "head": {"records": head.records, "mac": head.mac} if head else None})  # fmt: skip
     else:
         console = Console()
-        if problems:
-            console.print(f"[red]The audit log was altered:[/] {len(problems)} problems.")
-            for p in problems:
-                console.print(f"  {p}", highlight=False)
+        if result.problems:
+            console.print(f"[red]The audit log was altered:[/] {len(result.problems)} problems.")
+            for p in result.problems:
+                console.print(f"  {escape(p)}", highlight=False)
         else:
-            console.print(f"The audit log is intact: {len(events)} records, last hash {head[:16]}...")
-    if problems:
+            legacy = (f" ({result.legacy} written before the log was keyed, checked as a plain chain)"
+                      if result.legacy else "")  # fmt: skip
+            console.print(f"The audit log is intact: {result.records} records{legacy}, last MAC "
+                          f"{result.last_mac[:16]}..., matching keys/audit.head.", highlight=False)  # fmt: skip
+    if result.problems:
         raise typer.Exit(1)

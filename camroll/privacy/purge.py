@@ -180,6 +180,7 @@ def finish_pending(ctx: AppContext, only: Iterable[int] | None = None) -> list[s
         with ctx.db.transaction() as conn:
             if pending_purges.done(conn, entry.id) and entry.kind:
                 audit.record_in(conn, ctx.actor, entry.kind, details)
+        audit.confirm(ctx)  # the record is committed: keys/audit.head now names it
     if entries:
         ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return problems
