@@ -2,6 +2,8 @@
 #   make run   set up, scan a photo library (default: the bundled sample gallery), print what was found,
 #              then serve the web app on http://127.0.0.1:8765/ (NO_SERVE=1 to skip)
 #   make test  set up, then lint, type-check and run the whole test suite
+#   make test-fast  the quick loop: lint, type-check and every test that needs neither the real
+#              photos, nor the analysed library, nor Chromium (markers photos, slow, browser)
 # A rerun installs nothing when nothing changed (stamps below).
 
 PYTHON ?= python3
@@ -21,7 +23,7 @@ else
   RUN_PHOTOS := $(PHOTOS)
 endif
 
-.PHONY: setup run test lint typecheck bench clean
+.PHONY: setup run test test-fast lint typecheck bench clean
 
 setup: $(STAMP)
 
@@ -73,10 +75,15 @@ endif
 
 lint: $(STAMP)
 	$(BIN)/ruff check camroll tests bench samples
+# Turned on once the tree is formatted (the lead does it at the end of issue 11):
+#	$(BIN)/ruff format --check camroll tests bench samples
 	$(BIN)/mypy
 
 test: $(STAMP) $(APT_STAMP) lint
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) lint
+	$(BIN)/python -m pytest -q -m "not photos and not browser and not slow"
 
 # The benchmarks' peer for faces, face_recognition, is installed only here (its own dependency
 # list would build dlib from source; dlib-bin already provides the module).

@@ -12,12 +12,37 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from camroll import capabilities
 from camroll.cli import app
 from camroll.config import AppContext, Config
 
 REPO = Path(__file__).resolve().parents[1]
 PHOTOS = (REPO / "tests" / "data" / "photos").resolve()
 SAMPLE = REPO / "samples" / "gallery"
+
+
+PHOTO_FIXTURES = frozenset({"photos_dir", "exiftool_truth", "analysed_library", "library_copy"})
+"""Fixtures that read tests/data/photos: a test using any of them is marked ``photos``."""
+SLOW_FIXTURES = frozenset({"analysed_library", "library_copy"})
+"""Fixtures that analyse the real photos with every model (minutes): a test using one is ``slow``."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the test tiers by what a test uses, so no module has to remember to: ``photos`` (the
+    real photos), ``slow`` (the analysed library), ``browser`` (a module that drives Chromium via
+    Playwright). ``make test-fast`` runs the rest; ``make test`` runs everything. A module that
+    reads the photos through a constant instead of a fixture marks itself (``pytestmark``)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & PHOTO_FIXTURES:
+            item.add_marker(pytest.mark.photos)
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        module = getattr(item, "module", None)
+        if module is not None and any(
+            getattr(v, "__module__", "").startswith("playwright") for v in vars(module).values()
+        ):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture
@@ -64,7 +89,9 @@ def tree_hashes(root: Path) -> dict[str, str]:
     return out
 
 
-ALL_CAPABILITIES = ("places", "faces", "people", "expressions", "tags", "text", "sensitive", "duplicates", "quality")
+ALL_CAPABILITIES = tuple(c.id for c in capabilities.REGISTRY if not c.granted_by_scan)
+"""Every capability a person grants (all but what a scan reads by itself), from the registry: a
+new capability is analysed in the shared library without anyone editing this file."""
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,8 @@ from camroll.analysis.faces import DLIB_RESNET, POINT_NAMES, Face, FaceAnalyser,
 from camroll.store import migrations
 from tests.conftest import PHOTOS
 
+pytestmark = pytest.mark.photos  # reads tests/data/photos through FACES, not a fixture
+
 FACES = PHOTOS / "faces"
 SINGLE = sorted(p for p in FACES.glob("*/*.jpg") if p.parent.name != "_groups")
 

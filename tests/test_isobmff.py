@@ -537,10 +537,12 @@ def _heic_truth() -> list[dict[str, Any]]:
 HEIC_TRUTH = _heic_truth()
 
 
+@pytest.mark.photos
 def test_real_heic_files_present() -> None:
     assert len(HEIC_TRUTH) >= 5, f"the HEIC test photos or exiftool.json are missing under {PHOTOS}"
 
 
+@pytest.mark.photos
 @pytest.mark.parametrize("truth", HEIC_TRUTH, ids=[e["SourceFile"] for e in HEIC_TRUTH])
 def test_real_heic(truth: dict[str, Any]) -> None:
     data = (PHOTOS / truth["SourceFile"]).read_bytes()
@@ -567,6 +569,7 @@ def test_real_heic(truth: dict[str, Any]) -> None:
         assert c.container_rotation == orientation
 
 
+@pytest.mark.photos
 def test_real_heic_truncated() -> None:
     data = (PHOTOS / HEIC_TRUTH[0]["SourceFile"]).read_bytes()
     meta_at = data.index(b"meta") - 4

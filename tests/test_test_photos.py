@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from pathlib import Path
+
+import pytest
 
 from tests.conftest import PHOTOS
+
+pytestmark = pytest.mark.photos  # reads tests/data/photos through PHOTOS, not a fixture
 
 
 def test_every_manifest_row_is_present_unchanged_and_licensed() -> None:
