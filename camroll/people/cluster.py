@@ -1,6 +1,9 @@
 """Faces into people: an incremental, re-runnable job that never overrides a person's edits.
 
-The flow (face = marker -> cluster -> person, as in PhotoPrism):
+The flow goes from a face straight to a person (``faces.person_id``). Clusters exist only for a
+moment, inside step 2, and are not stored: unlike PhotoPrism (marker -> cluster -> subject), no
+cluster table remembers which faces were grouped or why; the person holding them is the only
+record, and a re-run recomputes from the faces.
 
 1. **Attach.** Each face without a person is compared with the faces already assigned. For each
    person, its distance is the mean of the ``PEOPLE_NEIGHBOURS`` closest of its faces (the face's
