@@ -1,7 +1,7 @@
 """Faces into people: an incremental, re-runnable job that never overrides a person's edits.
 
-The flow goes from a face straight to a person (``faces.person_id``). Clusters exist only for a
-moment, inside step 2, and are not stored: unlike PhotoPrism (marker -> cluster -> subject), no
+The flow goes from a face straight to a person (``faces.person_id``). Clusters exist only while
+step 2 runs, and are not stored: unlike PhotoPrism (marker -> cluster -> subject), no
 cluster table remembers which faces were grouped or why; the person holding them is the only
 record, and a re-run recomputes from the faces.
 
