@@ -1,5 +1,6 @@
 """End to end in a real headless Chromium (Debian's, driven by Playwright): grant consent, scan a
-folder, name a person, search, open a moment, make a collage, revoke faces and see faces gone.
+folder, name a person, search, open a moment, make a collage, revoke faces and see faces gone; and
+a page whose name was rebound to 127.0.0.1 (DNS rebinding) gets a refusal, not the library.
 Screenshots of each page go to $CAMROLL_SCREENSHOTS (docs/screenshots for the README; each under 300 kB)."""
 
 from __future__ import annotations
@@ -38,11 +39,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(home: Path) -> Iterator[str]:
+def serving(home: Path, scan_roots: tuple[Path, ...] = ()) -> Iterator[str]:
     """``camroll serve``'s app on a free loopback port, in a thread."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(Config(home=home, workers=1)), host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))  # fmt: skip
+    app = create_app(Config(home=home, workers=1), scan_roots=scan_roots)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -107,7 +108,7 @@ def test_browser_end_to_end(tmp_path: Path, library_copy: Path, photos_dir: Path
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
 
         # 1. A new library: grant a consent, scan a folder through the page, watch the job.
-        with serving(tmp_path / "fresh") as base:
+        with serving(tmp_path / "fresh", scan_roots=(tmp_path,)) as base:
             page.goto(base + "/consent")
             expect(page.locator("#cap-quality .switch")).to_have_attribute("aria-checked", "false")
             shot(page, "consent")
@@ -201,3 +202,34 @@ def test_browser_end_to_end(tmp_path: Path, library_copy: Path, photos_dir: Path
             assert "Capability: Faces" not in page.content()
         browser.close()
     assert not outside, f"the pages asked for something outside camroll: {outside[:5]}"
+
+
+def test_the_default_server_refuses_a_foreign_host(tmp_path: Path) -> None:
+    """A page at evil.example rebinds its name to 127.0.0.1 (Chromium is told so with a resolver
+    rule): the default server answers it with a refusal, never the library, a CSRF token or a photo."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(folder / "a.jpg", "JPEG")
+    home = tmp_path / "home"
+    with serving(home, scan_roots=(folder,)) as base:
+        port = base.rsplit(":", 1)[1]
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                         args=["--no-sandbox", "--host-resolver-rules=MAP evil.example 127.0.0.1"])  # fmt: skip
+            page = browser.new_page()
+            # The person's own tab works, and shows a CSRF token to its own pages.
+            page.goto(base + "/")
+            expect(page.locator('meta[name="csrf-token"]')).to_have_count(1)
+            for url in ("/", "/consent", "/original/1", "/login"):
+                response = page.goto(f"http://evil.example:{port}{url}")
+                assert response is not None and response.status == 421, (url, response and response.status)
+                body = page.locator("body").inner_text()
+                assert "does not answer to this address" in body, body
+                assert 'name="csrf-token"' not in page.content()
+            # Script on the rebound page cannot post either (and gets no cookie to post with).
+            status = page.evaluate(
+                """async () => (await fetch('/consent/quality/on', {method: 'POST', body: new URLSearchParams({csrf: 'x'})})).status"""
+            )
+            assert status == 421
+            assert not [c for c in page.context.cookies() if "evil.example" in c.get("domain", "")]
+            browser.close()
