@@ -163,7 +163,7 @@ def finish_pending(ctx: AppContext, only: Iterable[int] | None = None) -> list[s
     entries = [e for e in pending_purges.pending(ctx.db) if wanted is None or e.id in wanted]
     for entry in entries:
         deleted, failed = 0, []
-        for path in entry.files:
+        for path in pending_purges.files(ctx.db, entry.id):
             try:
                 os.remove(path)
                 deleted += 1

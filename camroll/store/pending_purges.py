@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,6 @@ class PendingPurge:
     kind: str | None
     details: dict[str, Any]
     shred_key: str | None
-    files: list[str]
 
 
 def add(conn: sqlite3.Connection, kind: str | None, details: dict[str, Any], shred_key: str | None,
@@ -42,12 +41,15 @@ def add(conn: sqlite3.Connection, kind: str | None, details: dict[str, Any], shr
 
 def pending(db: Database) -> list[PendingPurge]:
     """Every entry not finished yet, oldest first (usually none)."""
-    out = []
-    for row in db.query("SELECT id, kind, details, shred_key FROM pending_purges ORDER BY id"):
-        files = [os.fsdecode(bytes(r[0])) for r in db.query(
-            "SELECT path FROM pending_purge_files WHERE purge_id = ? ORDER BY rowid", (row[0],))]  # fmt: skip
-        out.append(PendingPurge(int(row[0]), row[1], json.loads(row[2]), row[3], files))
-    return out
+    rows = db.query("SELECT id, kind, details, shred_key FROM pending_purges ORDER BY id")
+    return [PendingPurge(int(r[0]), r[1], json.loads(r[2]), r[3]) for r in rows]
+
+
+def files(db: Database, purge_id: int) -> Iterator[str]:
+    """The files an entry lists, streamed (a revoke of a whole library lists every thumbnail)."""
+    cur = db.conn.execute("SELECT path FROM pending_purge_files WHERE purge_id = ? ORDER BY rowid", (purge_id,))
+    while batch := cur.fetchmany(1000):
+        yield from (os.fsdecode(bytes(r[0])) for r in batch)
 
 
 def done(conn: sqlite3.Connection, purge_id: int) -> bool:
