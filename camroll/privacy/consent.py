@@ -205,6 +205,7 @@ def revoke(ctx: AppContext, capability: str, scope: str = EVERYTHING, note: str 
             reports.append(report)
             journal.append(entry)
     finish_pending(ctx, journal)
+    audit.confirm(ctx)
     return reports
 
 
