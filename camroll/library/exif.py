@@ -100,7 +100,7 @@ def read_exif(tiff: bytes, exif_ifd: bytes | None = None, gps_ifd: bytes | None 
     an Exif or GPS IFD that a format stores as a TIFF block of its own (Canon CR3)."""
     out = ExifTags()
     for block, table, where in ((exif_ifd, EXIF_TAGS, "Exif IFD block"), (gps_ifd, GPS_TAGS, "GPS IFD block")):
-        if block and block[:4] in (b"II*\x00", b"MM\x00*"):
+        if block and len(block) >= 8 and block[:4] in (b"II*\x00", b"MM\x00*"):
             endian = "<" if block[0] == 0x49 else ">"
             _read_ifd(block, endian, struct.unpack_from(endian + "I", block, 4)[0], table, out, where)
     if not tiff and (exif_ifd or gps_ifd):
@@ -199,8 +199,10 @@ def rational(value: Any) -> float | None:
 def xp_text(value: Any) -> str | None:
     """Windows XP* tags are UTF-16LE in BYTE arrays."""
     if isinstance(value, int):
-        value = bytes([value])
-    if isinstance(value, tuple):
+        value = (value,)
+    if isinstance(value, tuple):  # written as SHORT or LONG by some tools: bytes only if they fit
+        if not all(isinstance(v, int) and 0 <= v < 256 for v in value):
+            return None
         value = bytes(value)
     if not isinstance(value, bytes):
         return None
