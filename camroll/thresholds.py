@@ -603,8 +603,60 @@ MAX_METADATA_BOX_BYTES = 64 << 20
 """In a video larger than MAX_FILE_BYTES_IN_MEMORY, each top-level box other than the media data
 is read for metadata up to this size (a long film's ``moov`` is tens of MB at most)."""
 
+WEB_SESSION_IDLE_SECONDS = 2 * 3600
+"""A web login (with --allow-remote) ends after this long without a request: a browser left open
+on a shared or lost computer stops being a way in by the end of an evening."""
+
+WEB_SESSION_MAX_SECONDS = 24 * 3600
+"""...and this long after the login, however busy: a stolen cookie is worth one day at most, and
+a person logs in once a day."""
+
+WEB_SESSION_TOUCH_SECONDS = 60
+"""A login's last use is written at most this often: the idle expiry is then a minute coarse, and
+a page's many thumbnail requests do not each write to the sessions database."""
+
+WEB_LOGIN_FREE_FAILURES = 3
+"""Wrong passwords a user name (or a client address) may send before it must wait: enough for a
+person's typos and a caps-lock, too few to guess anything."""
+
+WEB_LOGIN_DELAY_SECONDS = 2.0
+"""The first wait after those failures; it doubles with every further failure, so 20 guesses
+cost hours, while a person who mistypes once more waits two seconds."""
+
+WEB_LOGIN_MAX_DELAY_SECONDS = 900.0
+"""The longest wait: a stranger who keeps guessing a user's name can lock that user out for
+fifteen minutes at a time, not for days."""
+
+WEB_LOGIN_FORGET_SECONDS = 3600.0
+"""Failures older than this (since the name's or address's last one) are forgotten."""
+
+WEB_LOGIN_TRACKED = 10_000
+"""Names and addresses whose failures are remembered at once: memory stays bounded (a few MB)
+under a flood of made-up names; past it the stalest are forgotten first."""
+
 LEDGER_FOLDER_CACHE = 50_000
 """Folders whose keyed hashes (with those of every folder above them) one context keeps while
 matching photos against consent scopes: a library's photos sit in a few thousand folders, so the
 analysis plan hashes each folder once; past this the cache starts over, so memory stays a few tens
 of MB however many folders a library has."""
+
+# --- jobs (camroll/library/jobs.py) ----------------------------------------------------------
+
+JOB_HEARTBEAT_SECONDS = 0.5
+"""A running job writes its progress and reads whether it was cancelled this often: a page's bar
+and `camroll jobs` lag by at most this much, a Cancel takes effect within it (plus one photo), and
+it costs two tiny transactions a second."""
+
+JOB_QUEUE_POLL_SECONDS = 0.5
+"""A queued job checks this often whether the library is free (and whether it was cancelled)."""
+
+JOBS_KEPT = 50
+"""Ended jobs kept for the jobs page and `camroll jobs`: their titles and failures name folders and
+files, so the list is short, enough to see what happened to the last few days' work."""
+
+JOBS_KEPT_DAYS = 30
+"""...and none that ended longer ago than this: the ceiling on anything camroll keeps about work done."""
+
+JOB_FAILURES_KEPT = 200
+"""At most this many failures are recorded per job (the rest are counted); the catalog and the
+analysis state keep every failure for `camroll photos --failed` and the next run's retry."""

@@ -103,6 +103,11 @@ class AnalysisSummary:
     seconds: float = 0.0
 
 
+def granted(ctx: AppContext) -> bool:
+    """Is any per-photo analysis granted anywhere (is there anything ``analyse`` could do)?"""
+    return any(consent.active_scopes(ctx, c.id) for c in capabilities.REGISTRY if c.analyser)
+
+
 def per_photo_capabilities() -> list[capabilities.Capability]:
     """Capabilities with a per-photo analyser, in dependency order."""
     caps = [c for c in capabilities.REGISTRY if analyser_class(c) is not None]

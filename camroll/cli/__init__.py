@@ -9,6 +9,7 @@ from camroll.cli import (  # noqa: F401 - importing registers their commands
     analysis,
     consent,
     export,
+    jobs,
     library,
     make_images,
     make_video,

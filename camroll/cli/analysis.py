@@ -9,27 +9,34 @@ from rich.console import Console
 
 from camroll import capabilities
 from camroll.cli.common import HomeOption, JsonOption, RichReporter, app, console_err, ctx_for, print_json, progress_bar
+from camroll.cli.jobs import cli_job
 from camroll.config import AppContext
-from camroll.privacy import consent
 
 if TYPE_CHECKING:
     from camroll.analysis.pipeline import AnalysisSummary
 
 
 def analysis_granted(ctx: AppContext) -> bool:
-    return any(consent.active_scopes(ctx, c.id) for c in capabilities.REGISTRY if c.analyser)
+    from camroll.analysis.pipeline import granted
+
+    return granted(ctx)
 
 
-def run_analysis(ctx: AppContext, console: Console, workers: int | None, quiet: bool) -> AnalysisSummary:
-    """Analyse with a progress bar (models load only here, so other commands start fast)."""
-    from camroll.analysis.pipeline import analyse
+def run_analysis(ctx: AppContext, console: Console, workers: int | None, quiet: bool) -> AnalysisSummary | None:
+    """Analyse with a progress bar, as a job of the library (waiting for one that holds it);
+    models load only here, so other commands start fast. None when nothing is granted."""
+    from camroll.analysis.workflow import analyse_granted
 
-    with progress_bar(console, "photos") as progress:
-        return analyse(ctx, RichReporter(progress, console, not quiet), workers)
+    with cli_job(ctx, "analyse", "Analysing photos", console) as (job, outcome), progress_bar(console, "photos") as progress:
+        summary = analyse_granted(ctx, job.reporter(RichReporter(progress, console, not quiet)), workers, job.retitle)
+        if summary is not None:
+            outcome.message = f"Analysed {summary.analysed} photos" + (
+                f", {len(summary.failures)} analyses failed" if summary.failures else "")
+        return summary
 
 
 def summary_json(summary: AnalysisSummary) -> dict[str, Any]:
-    return {**vars(summary), "per_capability": dict(summary.per_capability),
+    return {**vars(summary), "per_capability": dict(summary.per_capability), "dropped": dict(summary.dropped),
             "cpu_seconds": {k: round(v, 3) for k, v in summary.cpu_seconds.items()}}  # fmt: skip
 
 
@@ -43,12 +50,16 @@ def print_analysis(console: Console, summary: AnalysisSummary) -> None:
         console.print(f"  {capabilities.get(cap_id).title}: {n} photos")
     for cap_id, what in summary.jobs.items():
         console.print(f"  {capabilities.get(cap_id).title}: {what}")
+    for cap_id, n in summary.dropped.items():
+        console.print(f"  {capabilities.get(cap_id).title}: consent was withdrawn during the run; "
+                      f"{n} photos' results were not kept.")  # fmt: skip
     if summary.failures:
         console.print(f"[red]{len(summary.failures)} analyses failed[/] (retried next time):")
         for path, cap_id, error in summary.failures[:20]:
             console.print(f"  {path} ({cap_id}): {error}", highlight=False, markup=False, soft_wrap=True)
     if summary.interrupted:
-        console.print("[yellow]Interrupted.[/] What was finished is saved; run `camroll analyze` again to resume.")
+        console.print("[yellow]Stopped before the end[/] (Ctrl-C, or `camroll jobs cancel`). What was finished is "
+                      "saved; run `camroll analyze` again to resume.")  # fmt: skip
 
 
 @app.command("analyze")
@@ -67,7 +78,14 @@ def analyze_cmd(
         console.print("Nothing was analysed: you have not granted any analysis. "
                       "See what each one does with `camroll consent status`, then `camroll consent grant ID`.")
         return
-    summary = run_analysis(ctx, console, workers, quiet)
+    try:
+        summary = run_analysis(ctx, console, workers, quiet)
+    except KeyboardInterrupt:  # cancelled while waiting for the library, before anything ran
+        console.print("[yellow]Cancelled[/] before it started: nothing was analysed.")
+        raise typer.Exit(130) from None
+    if summary is None:
+        console.print("Nothing was analysed: consent was withdrawn before the analysis started.")
+        return
     if as_json:
         print_json(summary_json(summary))
     else:

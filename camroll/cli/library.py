@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from camroll import __version__
-from camroll.cli.analysis import analysis_granted, print_analysis, run_analysis, summary_json
+from camroll.cli.analysis import print_analysis, summary_json
 from camroll.cli.common import HomeOption, JsonOption, RichReporter, app, console_err, ctx_for, print_json, progress_bar
-from camroll.library.places import update_places
-from camroll.library.scan import ScanSummary, scan
+from camroll.cli.jobs import cli_job
+from camroll.library.scan import ScanSummary
 from camroll.store import catalog
 
 
@@ -32,14 +33,19 @@ def scan_cmd(
     ctx, console = ctx_for(home), console_err()
     missing = [p for p in paths if not p.exists()]
     if missing:
-        console.print(f"[red]No such file or folder:[/] {', '.join(map(str, missing))}")
+        console.print(f"[red]No such file or folder:[/] {escape(', '.join(map(str, missing)))}", highlight=False)
         raise typer.Exit(2)
-    with progress_bar(console) as progress:
-        summary = scan(ctx, [str(p) for p in paths], RichReporter(progress, console, not quiet), workers)
-    named = update_places(ctx)
-    analysis = None
-    if analyse and not summary.interrupted and analysis_granted(ctx):
-        analysis = run_analysis(ctx, console, workers, quiet)
+    from camroll.analysis.workflow import scan_and_analyse, scan_title
+
+    try:
+        with cli_job(ctx, "scan", scan_title(paths), console) as (job, outcome), progress_bar(console) as progress:
+            done = scan_and_analyse(ctx, paths, job.reporter(RichReporter(progress, console, not quiet)), workers, analyse)
+            outcome.message = done.sentence()
+    except KeyboardInterrupt:  # while waiting for the library, or while looking for files
+        console.print("[yellow]Stopped[/] (Ctrl-C, or `camroll jobs cancel`). What was finished is saved; "
+                      "run the same command to resume.")  # fmt: skip
+        raise typer.Exit(130) from None
+    summary, named, analysis = done.scan, done.places_named, done.analysis
     if as_json:
         print_json({**vars(summary), "places_named": named, "analysis": summary_json(analysis) if analysis else None})
     else:
@@ -48,7 +54,7 @@ def scan_cmd(
             print_analysis(console, analysis)
         _print_overview(console, catalog.overview(ctx), brief=True)
     ctx.close()
-    if summary.interrupted or (analysis and analysis.interrupted):
+    if done.interrupted:
         raise typer.Exit(130)
 
 

@@ -21,8 +21,7 @@ from camroll.config import POLICY_VERSION, AppContext
 from camroll.library.places import update_places
 from camroll.privacy import consent, purge
 from camroll.web.common import Ctx, Lib, csrf, not_found, render
-from camroll.web.jobs import JobReporter, JobResult
-from camroll.web.state import Library
+from camroll.web.routes_jobs import start_analysis
 
 router = APIRouter()
 
@@ -128,18 +127,3 @@ def revoke(request: Request, cap_id: str, ctx: Ctx, lib: Lib, confirm: Annotated
     return render(request, "consent_revoked.html", title=f"{cap.title} is off", nav="consent", cap=cap, reports=done,
                   kept=[p for r in reports for p in r.my_files_kept],
                   deleted_mine=[p for r in reports for p in r.my_files_deleted])  # fmt: skip
-
-
-def start_analysis(lib: Library) -> int:
-    """Run what was granted in the background (models load in the job, not in the page)."""
-
-    def work(ctx: AppContext, reporter: JobReporter) -> JobResult:
-        from camroll.analysis.pipeline import analyse
-
-        summary = analyse(ctx, reporter, ctx.config.workers)
-        jobs = "; ".join(summary.jobs.values())
-        return JobResult(f"Analysed {summary.analysed} photos in {summary.seconds:.0f} s"
-                         + (f" ({len(summary.failures)} failed)" if summary.failures else "")
-                         + (f". {jobs}" if jobs else "."), "/")  # fmt: skip
-
-    return lib.jobs.start("Analysing photos", work).id

@@ -1,4 +1,8 @@
-"""Starting long work from a page (scan a folder, analyse) and following its progress.
+"""Starting long work from a page (scan a folder, analyse), following its progress, cancelling it.
+
+Scan -> places -> analyse is the same function the CLI runs
+(:func:`camroll.analysis.workflow.scan_and_analyse`); this module only starts it as a job and
+renders what it returns.
 
 The scan form is the one place a path comes from a request, on purpose: it is the person
 pointing camroll at a folder (their consent to catalog it). Only folders below a scan root the
@@ -8,7 +12,6 @@ nobody can catalog the server's own files from a browser.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +21,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from camroll.config import AppContext
 from camroll.web.common import Lib, allowed_scan_folder, csrf, int_id, not_found, render, scan_refused
 from camroll.web.jobs import JobReporter, JobResult
-from camroll.web.routes_consent import start_analysis
+from camroll.web.state import Library
 
 router = APIRouter()
 
@@ -36,6 +39,16 @@ def job_status(job: str, lib: Lib) -> Response:
     return JSONResponse(found.as_json(), headers={"Cache-Control": "no-store"})
 
 
+@router.post("/jobs/{job}/cancel", dependencies=[Depends(csrf)])
+def cancel_job(job: str, lib: Lib) -> Response:
+    """Ask a job to stop (this server's or a terminal's): it stops after the photo it is on."""
+    job_id = int_id(job)
+    if lib.jobs.get(job_id) is None:
+        raise not_found("There is no such job.")
+    lib.jobs.cancel(job_id)
+    return RedirectResponse(f"/jobs?cancelled={job_id}", status_code=303)
+
+
 def allowed_folder(request: Request, folder: str) -> Path | None:
     """The folder to scan (its real path), if it exists and this user may scan it."""
     return allowed_scan_folder(request, folder)
@@ -49,23 +62,13 @@ def scan_folder(request: Request, folder: Annotated[str, Form()], lib: Lib) -> R
                       message=scan_refused(request))  # fmt: skip
 
     def work(ctx: AppContext, reporter: JobReporter) -> JobResult:
-        from camroll.cli.analysis import analysis_granted
-        from camroll.library.places import update_places
-        from camroll.library.scan import scan
+        from camroll.analysis.workflow import scan_and_analyse
 
-        summary = scan(ctx, [os.fspath(path)], reporter, ctx.config.workers)
-        update_places(ctx)
-        words = f"Scanned {summary.seen} files: {summary.new_photos} new photos"
-        if summary.failures:
-            words += f", {len(summary.failures)} could not be read"
-        if analysis_granted(ctx):
-            from camroll.analysis.pipeline import analyse
+        return JobResult(scan_and_analyse(ctx, [path], reporter, ctx.config.workers).sentence(), "/")
 
-            done = analyse(ctx, reporter, ctx.config.workers)
-            words += f"; analysed {done.analysed} photos"
-        return JobResult(words + ".", "/")
+    from camroll.analysis.workflow import scan_title
 
-    job = lib.jobs.start(f"Scanning {path.name or path}", work)
+    job = lib.jobs.start(scan_title([path]), work, kind="scan", exclusive=True)
     return RedirectResponse(f"/jobs?started={job.id}", status_code=303)
 
 
@@ -73,3 +76,21 @@ def scan_folder(request: Request, folder: Annotated[str, Form()], lib: Lib) -> R
 def analyse_now(lib: Lib) -> Response:
     job = start_analysis(lib)
     return RedirectResponse(f"/jobs?started={job}", status_code=303)
+
+
+def start_analysis(lib: Library) -> int:
+    """Run what was granted in the background, as a job of the library, titled with what it does
+    (``Analysing 120 photos: faces, tags``) once planned; models load in the job, not the page."""
+
+    def work(ctx: AppContext, reporter: JobReporter) -> JobResult:
+        from camroll.analysis.workflow import analyse_granted
+
+        summary = analyse_granted(ctx, reporter, ctx.config.workers, reporter.job.retitle)
+        if summary is None:
+            return JobResult("Nothing to analyse: no analysis is granted.", "/consent")
+        jobs = "; ".join(summary.jobs.values())
+        return JobResult(f"Analysed {summary.analysed} photos in {summary.seconds:.0f} s"
+                         + (f" ({len(summary.failures)} failed)" if summary.failures else "")
+                         + (f". {jobs}" if jobs else "."), "/")  # fmt: skip
+
+    return lib.jobs.start("Analysing photos", work, kind="analyse", exclusive=True).id

@@ -23,10 +23,11 @@ function watchJob(el) {
     phase.textContent = job.phase || "";
     count.textContent = job.total ? job.done + " / " + job.total : "";
     if (job.percent === null) bar.removeAttribute("value"); else bar.value = job.percent;
-    if (job.state === "running") {
+    if (job.state === "running" || job.state === "queued") {
       setTimeout(tick, pollMs);
       return;
     }
+    el.querySelector(".job-cancel")?.remove();
     message.textContent = job.state === "failed" ? "Failed: " + job.message : job.message;
     if (job.link) {
       const a = document.createElement("a");
@@ -35,7 +36,7 @@ function watchJob(el) {
       message.appendChild(a);
     }
   }
-  if (el.dataset.state === "running") setTimeout(tick, 200);
+  if (el.dataset.state === "running" || el.dataset.state === "queued") setTimeout(tick, 200);
 }
 
 // Face boxes on a photo: placed from data attributes (the page's policy allows no inline styles).
