@@ -130,3 +130,29 @@ def test_a_ledger_from_before_sealing_is_converted_once(ctx: AppContext) -> None
     assert consent.allows(ctx, "places", f"{folder}/a.jpg") and not consent.allows(ctx, "places", f"{folder}/x/a.jpg")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         ctx.db.conn.execute("UPDATE consent_events SET note = 'x'")
+
+
+def test_forget_takes_folder_names_out_of_audit_records_from_before_keys(ctx: AppContext, home: Path) -> None:
+    """Records written by an older camroll (plain SHA-256 chain) named folders in clear; they
+    cannot be sealed without breaking the chain, so forget redacts them, in a keyed record."""
+    import hashlib
+    import json
+
+    prev = audit.GENESIS
+    for i, details in enumerate([{"roots": [f"/photos/{FOLDER}"], "files": 3}, {"scope": f"path:/photos/{FOLDER}"}], 1):
+        text = json.dumps(details, sort_keys=True, separators=(",", ":"))
+        at = f"2025-01-0{i}T00:00:00+00:00"
+        body = json.dumps([i, at, "local-user", "scan", text], ensure_ascii=False, separators=(",", ":"))
+        digest = hashlib.sha256((prev + body).encode()).hexdigest()
+        ctx.db.conn.execute("INSERT INTO audit_events VALUES (?, ?, 'local-user', 'scan', ?, ?, ?)", (i, at, text, prev, digest))
+        prev = digest
+    assert audit.check(ctx).legacy == 2 and audit.verify(ctx) == []
+    consent.forget(ctx)
+    raw = b"".join(p.read_bytes() for p in home.glob("camroll.db*"))
+    assert FOLDER.encode() not in raw
+    result = audit.check(ctx)
+    assert result.problems == [] and result.legacy == 2 and result.legacy_redacted
+    assert audit.events(ctx)[0].details["roots"] == [ledger_keys.FORGOTTEN]
+    assert audit.REDACTED in [e.kind for e in audit.events(ctx)]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        ctx.db.conn.execute("UPDATE audit_events SET actor = 'x'")

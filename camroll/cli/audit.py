@@ -46,6 +46,7 @@ def audit_verify(home: HomeOption = None, as_json: JsonOption = False) -> None:
     head = result.head
     if as_json:
         print_json({"intact": not result.problems, "records": result.records, "legacy_records": result.legacy,
+                    "legacy_redacted": result.legacy_redacted,
                     "last_hash": result.last_mac, "problems": result.problems,
                     "head": {"records": head.records, "mac": head.mac} if head else None})  # fmt: skip
     else:
@@ -55,8 +56,11 @@ def audit_verify(home: HomeOption = None, as_json: JsonOption = False) -> None:
             for p in result.problems:
                 console.print(f"  {escape(p)}", highlight=False)
         else:
-            legacy = (f" ({result.legacy} written before the log was keyed, checked as a plain chain)"
-                      if result.legacy else "")  # fmt: skip
+            legacy = ""
+            if result.legacy:
+                legacy = (f" ({result.legacy} written before the log was keyed, "
+                          + ("their folder names since removed, so only their order is checked)" if result.legacy_redacted
+                             else "checked as a plain chain)"))  # fmt: skip
             console.print(f"The audit log is intact: {result.records} records{legacy}, last MAC "
                           f"{result.last_mac[:16]}..., matching keys/audit.head.", highlight=False)  # fmt: skip
     if result.problems:

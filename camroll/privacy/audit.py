@@ -23,6 +23,9 @@ Logs written before the key existed (plain SHA-256 chains) are not re-MACed: tha
 whatever was in them. The first keyed record, kind ``audit.keyed``, names how many records came
 before it and the last one's hash; those are checked as *legacy* records (a plain chain, which
 finds damage but not a rewrite made before the upgrade), pinned from then on by the keyed mark.
+Those old records named folders in clear; ``camroll forget`` takes the names out of them
+(:func:`redact_legacy`) and says so in a keyed ``audit.redacted`` record, after which their content
+is no longer checked, only their place in the chain (their stored hashes are kept).
 """
 
 from __future__ import annotations
@@ -49,8 +52,9 @@ from camroll.store.ledger import database_file
 
 GENESIS = "0" * 64
 MARK = "audit.keyed"
+REDACTED = "audit.redacted"
 KINDS = ("consent.grant", "consent.revoke", "purge", "scan", "analysis", "report", "remove", "retention.set",
-         "retention.sweep", "share", "export", "web.login", MARK)
+         "retention.sweep", "share", "export", "web.login", MARK, REDACTED)
 """Every kind of event, declared once: recording an unknown kind is a programming error."""
 
 
@@ -83,6 +87,7 @@ class Head:
 class Verification:
     records: int = 0
     legacy: int = 0
+    legacy_redacted: bool = False
     last_mac: str = GENESIS
     head: Head | None = None
     problems: list[str] = field(default_factory=list)
@@ -231,6 +236,10 @@ def check(ctx: AppContext) -> Verification:
     rows = audit_log.all_records(ctx.db)
     mark_at = next((i for i, r in enumerate(rows) if r[3] == MARK), None)
     out.legacy = mark_at if mark_at is not None else 0
+    out.legacy_redacted = key is not None and any(
+        i > (mark_at or 0) and r[3] == REDACTED and hmac.compare_digest(_mac(key, *_fields(r)), r[6])
+        for i, r in enumerate(rows)
+    )
     if rows and key is None:
         if mark_at is None and out.head is None:  # a log from before keys: nothing was ever keyed
             out.legacy = len(rows)
@@ -243,7 +252,7 @@ def check(ctx: AppContext) -> Verification:
         if prev_hash != prev:
             out.problems.append(f"record {event_id} does not link to the record before it")
         if i < out.legacy:
-            good = _legacy_digest(prev_hash, event_id, at, actor, kind, details) == stored
+            good = out.legacy_redacted or _legacy_digest(prev_hash, event_id, at, actor, kind, details) == stored
         else:
             good = key is not None and hmac.compare_digest(_mac(key, prev_hash, event_id, at, actor, kind, details), stored)
         if not good and (key is not None or i < out.legacy):
@@ -275,6 +284,41 @@ def _check_head(out: Verification, rows: list[sqlite3.Row], keyed: bool) -> None
                             "head is older than the log (put back from a copy?), so a cut-off end cannot be ruled out")  # fmt: skip
     else:
         out.problems.append(_describe_gap(head, last))
+
+
+def _fields(r: sqlite3.Row) -> tuple[str, int, str, str, str, str]:
+    return r[5], r[0], r[1], r[2], r[3], r[4]
+
+
+def redact_legacy(ctx: AppContext) -> int:
+    """Take folder names out of the records written before the log was keyed (``camroll forget``):
+    they cannot be sealed after the fact. Returns how many records changed (and records that)."""
+    rows = audit_log.all_records(ctx.db)
+    mark_at = next((i for i, r in enumerate(rows) if r[3] == MARK), None)
+    if not mark_at:
+        return 0
+    changed = []
+    for r in rows[:mark_at]:
+        details = json.loads(r[4])
+        clean = _forget_paths(details)
+        if clean != details:
+            changed.append((json.dumps(clean, ensure_ascii=False, sort_keys=True, separators=(",", ":")), int(r[0])))
+    if changed:
+        with ctx.db.transaction() as conn:
+            audit_log.redact(conn, changed)
+            record_in(conn, ctx.actor, REDACTED, {"legacy_records": mark_at, "redacted": len(changed)})
+        confirm(ctx)
+    return len(changed)
+
+
+def _forget_paths(value: Any) -> Any:
+    if isinstance(value, str) and (value.startswith("/") or value.startswith("path:/")):
+        return ("path:" if value.startswith("path:") else "") + ledger_keys.FORGOTTEN
+    if isinstance(value, dict):
+        return {k: _forget_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_forget_paths(v) for v in value]
+    return value
 
 
 def verify(ctx: AppContext) -> list[str]:

@@ -39,3 +39,14 @@ def committed_hash(db_file: Path, event_id: int) -> str | None:
 def all_records(db: Database) -> list[sqlite3.Row]:
     """Every record in storage order (rowid: a reordered record shows as out of order)."""
     return db.query(f"SELECT {COLUMNS} FROM audit_events ORDER BY rowid")
+
+
+def redact(conn: sqlite3.Connection, changed: list[tuple[str, int]]) -> None:
+    """Rewrite the details of these records, (details, id) each, inside the caller's transaction:
+    the one controlled exception to the append-only rule, for records written before the log was
+    keyed (``camroll forget`` takes the folder names out of them). The trigger is recreated before
+    the transaction can commit."""
+    conn.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
+    conn.executemany("UPDATE audit_events SET details = ? WHERE id = ?", changed)
+    conn.execute("CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events\n"
+                 "BEGIN\n    SELECT RAISE(ABORT, 'the audit log is append-only');\nEND")  # fmt: skip
