@@ -243,6 +243,7 @@ def forget(ctx: AppContext, include_my_files: bool = False) -> list[PurgeReport]
 
     clear_exclusions(ctx)
     ledger_keys.forget_all(ctx)  # the roots, every sealed folder name, and the key behind them
+    audit.redact_legacy(ctx)  # folder names in audit records written before the log was keyed
     ctx.db.conn.execute("VACUUM")
     ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return reports
