@@ -113,7 +113,8 @@ def consent_revoke(
             print_json([{**vars(r), "total": r.total} for r in planned])
             return
         for r in planned:
-            console.print(f"{capabilities.get(r.capability).title}: would delete {escape(r.describe())}.", highlight=False)
+            console.print(f"{capabilities.get(r.capability).title}: would delete {escape(r.describe(planned=True))}.",
+                          highlight=False)  # fmt: skip
         _list_my_files(console, [p for r in planned for p in r.my_files_kept],
                        "would be deleted (you asked)" if include_my_files else
                        "would be kept (add --include-my-files to delete them too)")  # fmt: skip

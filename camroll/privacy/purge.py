@@ -41,6 +41,9 @@ from camroll.privacy import audit
 from camroll.privacy.crypto import shred
 from camroll.store import pending_purges
 
+KEY_DESTROYED = "encryption keys destroyed"
+"""The purge report's row for a shredded key (a count, so the JSON report keeps one shape)."""
+
 Step = Callable[[sqlite3.Connection, str, bool], list[str]]
 
 
@@ -60,14 +63,18 @@ class PurgeReport:
     def total(self) -> int:
         return sum(self.rows.values()) + self.files
 
-    def describe(self) -> str:
-        parts = [f"{n} {table} row{'s' if n != 1 else ''}" for table, n in self.rows.items() if n]
+    def describe(self, planned: bool = False) -> str:
+        """What went (or, ``planned``, what would go: a dry run's words)."""
+        parts = [f"{n} {table} row{'s' if n != 1 else ''}" for table, n in self.rows.items()
+                 if n and table != KEY_DESTROYED]  # fmt: skip
+        if self.rows.get(KEY_DESTROYED):
+            parts.append("its encryption key")
         if self.files:
             parts.append(f"{self.files} file{'s' if self.files != 1 else ''}")
-        text = ", ".join(parts) if parts else "nothing was stored"
+        text = ", ".join(parts) if parts else ("nothing: nothing is stored" if planned else "nothing was stored")
         if self.my_files_kept:
             n = len(self.my_files_kept)
-            text += f"; kept {n} file{'s' if n != 1 else ''} of yours in folders you chose"
+            text += f"; {'would keep' if planned else 'kept'} {n} file{'s' if n != 1 else ''} of yours in folders you chose"
         return text
 
 
@@ -127,7 +134,7 @@ def purge_in(ctx: AppContext, conn: sqlite3.Connection, cap: Capability, scope: 
     report.files = len(doomed)
     key = cap.key if cap.key and scope == "*" and _key_file(ctx, cap.key).exists() else None
     if key:
-        report.rows["encryption keys destroyed"] = 1
+        report.rows[KEY_DESTROYED] = 1
     details = {"capability": cap.id, "scope": scope, "rows": report.rows, "files": report.files,
                "my_files_kept": report.my_files_kept, "my_files_deleted": report.my_files_deleted}  # fmt: skip
     return report, pending_purges.add(conn, "purge", details, key, doomed)

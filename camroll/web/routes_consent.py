@@ -65,7 +65,7 @@ def deletion_preview(ctx: AppContext, cap: Capability) -> tuple[list[dict[str, A
                 items.append(f"{n:,} {what.replace('_', ' ')} row{'s' if n != 1 else ''}")
             elif what == "creations":
                 items.append(f"{n:,} creation{'s' if n != 1 else ''} made with it")
-            elif what == "encryption keys destroyed":
+            elif what == purge.KEY_DESTROYED:
                 items.append(f"the {victim.key} encryption key (what it sealed can never be opened again)")
             else:
                 items.append(f"{n:,} {what}")
