@@ -2,10 +2,11 @@
 worker that dies costs the one item it held.
 
 Both the scan and the analysis fan work out the same way. Workers are ``fork``ed (they inherit
-the imported code at once and open no database handle). Each has its own pipe: the parent sends
-it at most ``chunksize`` items ahead and knows, at every moment, which items each worker holds,
-in order; the worker answers one result per item, in the same order, so the oldest item a worker
-holds is the one it is working on.
+the imported code at once and open no database handle). Each has its own pipe and a shared
+integer: the parent sends it chunks of items (two chunks ahead) and knows which items each worker
+holds, in order; the worker answers each chunk with its list of results, and before each item
+writes that item's index into the shared integer, so the parent always knows which item a worker
+was on when it died.
 
 Why not :class:`multiprocessing.Pool`: when a worker is killed (the OOM killer's SIGKILL, a
 native crash in a model, SIGBUS on a file cut short), the pool quietly starts a replacement and
@@ -18,13 +19,14 @@ is recorded as failed and retried by the next run), the items queued behind it a
 a new worker is started, and the stream goes on.
 
 Memory stays bounded: items are pulled from the iterable only as workers need them, at most
-``workers * chunksize`` are in flight, and results are yielded as soon as they arrive. On any
+``workers * 2 * chunksize`` are in flight, and results are yielded as soon as a chunk is done. On any
 exception in the caller, Ctrl-C included, every worker is terminated rather than left to finish.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import signal
 from collections import deque
@@ -55,41 +57,53 @@ def death_reason(exitcode: int | None) -> str:
     return f"exit status {exitcode}"
 
 
-def _serve(conn: Connection, fn: Callable[[Any], Any], initializer: Callable[..., Any] | None,
+CHUNKS_AHEAD = 2
+"""Chunks sent to a worker at once: the one it works on and the next, so it never waits for the
+parent between two chunks."""
+
+
+def _serve(conn: Connection, current: Any, fn: Callable[[Any], Any], initializer: Callable[..., Any] | None,
            initargs: tuple[Any, ...]) -> None:  # fmt: skip
-    """A worker's loop: one result per item, in order, until the parent sends ``None`` or goes."""
+    """A worker's loop: a list of results per chunk, in order, until the parent sends ``None`` or
+    goes. ``current`` (shared memory) says which item of the chunk it is working on."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends us
     if initializer is not None:
         initializer(*initargs)
     while True:
         try:
-            item = conn.recv()
+            chunk = conn.recv()
         except (EOFError, OSError):
             return
-        if item is None:
+        if chunk is None:
             return
-        try:
-            answer: tuple[bool, Any] = (True, fn(item))
-        except Exception as e:  # the parent decides: a failure result (on_lost) or an error
-            answer = (False, f"{type(e).__name__}: {e}")
-        conn.send(answer)
+        answers: list[tuple[bool, Any]] = []
+        for index, item in enumerate(chunk):
+            current.value = index
+            try:
+                answers.append((True, fn(item)))
+            except Exception as e:  # the parent decides: a failure result (on_lost) or an error
+                answers.append((False, f"{type(e).__name__}: {e}"))
+        current.value = -1
+        conn.send(answers)
 
 
 class _Slot(Generic[T]):
-    """One worker process, its pipe and the items it holds (oldest first: the one in work)."""
+    """One worker process, its pipe, the chunks it holds (oldest first: the one in work) and the
+    shared index of the item it is working on."""
 
-    def __init__(self, start: Callable[[], tuple[BaseProcess, Connection]]) -> None:
-        self._start = start
-        self.proc, self.conn = start()
-        self.held: deque[T] = deque()
+    def __init__(self, start: Callable[[Any], tuple[BaseProcess, Connection]], current: Any) -> None:
+        self._start, self.current = start, current
+        self.proc, self.conn = start(current)
+        self.held: deque[list[T]] = deque()
 
-    def send(self, item: T) -> None:
-        self.held.append(item)
-        self.conn.send(item)
+    def send(self, chunk: list[T]) -> None:
+        self.held.append(chunk)
+        self.conn.send(chunk)
 
     def restart(self) -> None:
         self.close(kill=True)
-        self.proc, self.conn = self._start()
+        self.current.value = -1
+        self.proc, self.conn = self._start(self.current)
         self.held.clear()
 
     def close(self, kill: bool) -> None:
@@ -108,17 +122,19 @@ def stream(fn: Callable[[T], R], items: Iterable[T], workers: int, chunksize: in
            on_lost: Callable[[T, str], R] | None = None) -> Iterator[R]:  # fmt: skip
     """``fn(item)`` for every item, in ``workers`` processes, results in completion order.
 
-    ``chunksize`` items at most are sent ahead to each worker (more: less waiting on small
-    items; fewer: less memory and fewer items sent again after a death). When ``fn`` raises, or
-    the worker running it dies, the item becomes ``on_lost(item, reason)``; the reason reads
-    ``died (signal 9, SIGKILL)`` or ``failed: ValueError: ...``. Without ``on_lost`` a
-    :class:`WorkerError` is raised instead.
+    Items go to a worker ``chunksize`` at a time (one message each way per chunk: larger chunks
+    cost less per item, smaller ones hold fewer results back and redo less after a death). When
+    ``fn`` raises, or the worker running it dies, the item becomes ``on_lost(item, reason)``; the
+    reason reads ``died (signal 9, SIGKILL)`` or ``failed: ValueError: ...``. The rest of a dead
+    worker's chunks is run again by its replacement (``fn`` must be safe to repeat: reading a
+    file, analysing a photo). Without ``on_lost`` a :class:`WorkerError` is raised instead.
     """
     context = multiprocessing.get_context("fork")
+    size = max(1, chunksize)
 
-    def start() -> tuple[BaseProcess, Connection]:
+    def start(current: Any) -> tuple[BaseProcess, Connection]:
         parent_end, child_end = context.Pipe(duplex=True)
-        proc = context.Process(target=_serve, args=(child_end, fn, initializer, initargs), daemon=True)
+        proc = context.Process(target=_serve, args=(child_end, current, fn, initializer, initargs), daemon=True)
         proc.start()
         child_end.close()
         return proc, parent_end
@@ -129,21 +145,24 @@ def stream(fn: Callable[[T], R], items: Iterable[T], workers: int, chunksize: in
         return on_lost(item, reason)
 
     source = iter(items)
-    again: deque[T] = deque()  # items a dead worker held but had not started: sent first
-    exhausted = finished = False
+    again: deque[T] = deque()  # items a dead worker held but did not finish: sent first
+
+    def next_chunk() -> list[T]:
+        chunk = [again.popleft() for _ in range(min(size, len(again)))]
+        chunk.extend(itertools.islice(source, size - len(chunk)))
+        return chunk
+
+    finished = False
     slots: list[_Slot[T]] = []
     try:
-        slots = [_Slot[T](start) for _ in range(max(1, workers))]
+        slots = [_Slot[T](start, context.RawValue("q", -1)) for _ in range(max(1, workers))]
         while True:
             for slot in slots:
-                while len(slot.held) < max(1, chunksize) and (again or not exhausted):
-                    if again:
-                        slot.send(again.popleft())
-                        continue
-                    try:
-                        slot.send(next(source))
-                    except StopIteration:
-                        exhausted = True
+                while len(slot.held) < CHUNKS_AHEAD:
+                    chunk = next_chunk()
+                    if not chunk:
+                        break
+                    slot.send(chunk)
             busy = [s for s in slots if s.held]
             if not busy:
                 finished = True
@@ -157,17 +176,21 @@ def stream(fn: Callable[[T], R], items: Iterable[T], workers: int, chunksize: in
                     try:
                         if not slot.conn.poll():
                             break
-                        ok, value = slot.conn.recv()
+                        answers = slot.conn.recv()
                     except (EOFError, OSError):
                         died = True
                         break
-                    item = slot.held.popleft()
-                    yield value if ok else lost(item, f"failed: {value}")
+                    chunk = slot.held.popleft()
+                    for item, (ok, value) in zip(chunk, answers, strict=True):
+                        yield value if ok else lost(item, f"failed: {value}")
                 if died or slot.proc.sentinel in ready:
                     slot.proc.join()
                     if slot.held:
-                        victim = slot.held.popleft()
-                        again.extendleft(reversed(slot.held))
+                        working = slot.held.popleft()
+                        at = max(0, int(slot.current.value))  # -1: it died before starting the chunk
+                        victim = working[at]
+                        rest = working[:at] + working[at + 1 :] + [x for chunk in slot.held for x in chunk]
+                        again.extendleft(reversed(rest))
                         reason = f"died ({death_reason(slot.proc.exitcode)})"
                         slot.restart()
                         yield lost(victim, reason)
@@ -176,4 +199,3 @@ def stream(fn: Callable[[T], R], items: Iterable[T], workers: int, chunksize: in
     finally:
         for slot in slots:
             slot.close(kill=not finished)
-
