@@ -21,6 +21,7 @@ from camroll import capabilities
 from camroll.config import POLICY_VERSION, AppContext
 from camroll.privacy import audit, ledger_keys
 from camroll.privacy.purge import PurgeReport, finish_pending, purge_in
+from camroll.store import jobs as job_records
 from camroll.store import ledger as ledger_store
 from camroll.store.db import now_iso
 
@@ -204,8 +205,8 @@ def revoke(ctx: AppContext, capability: str, scope: str = EVERYTHING, note: str 
             report, entry = purge_in(ctx, conn, victim, scope, include_my_files)
             reports.append(report)
             journal.append(entry)
-    finish_pending(ctx, journal)
     audit.confirm(ctx)
+    finish_pending(ctx, journal)
     return reports
 
 
@@ -244,6 +245,8 @@ def forget(ctx: AppContext, include_my_files: bool = False) -> list[PurgeReport]
     clear_exclusions(ctx)
     ledger_keys.forget_all(ctx)  # the roots, every sealed folder name, and the key behind them
     audit.redact_legacy(ctx)  # folder names in audit records written before the log was keyed
+    with ctx.db.transaction() as conn:
+        job_records.clear(conn)  # ended jobs' titles and failures name folders and files
     ctx.db.conn.execute("VACUUM")
     ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return reports
