@@ -28,10 +28,11 @@ def chunk(kind: bytes, body: bytes) -> bytes:
 
 
 def png(width: int = 16, height: int = 16, *extra: bytes, idat: bytes | None = None) -> bytes:
-    """A PNG whose IHDR says ``width`` x ``height`` (the pixels need not match), with ``extra``
-    chunks before its image data."""
+    """A PNG whose IHDR says ``width`` x ``height`` (for a large one the pixel data is cut short:
+    a bomb's header is what matters), with ``extra`` chunks before its image data."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    data = zlib.compress(b"\x00" * (1 + 3 * width) * min(height, 64)) if idat is None else idat
+    rows = b"\x00" * (1 + 3 * width) * min(height, 64) if width * height <= 1 << 20 else b"\x00" * 64
+    data = zlib.compress(rows) if idat is None else idat
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + b"".join(extra) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
@@ -143,9 +144,20 @@ class Expect:
 
 def truncations(data: bytes, name: str, ext: str) -> dict[str, bytes]:
     """``data`` cut at several offsets: inside the header, in the metadata, in the middle, near the end."""
-    cuts = sorted({1, 3, 7, 12, 20, 33, 64, 100, 257, 1000, 4096, len(data) // 3, len(data) // 2, len(data) - 100,
-                   len(data) - 2})  # fmt: skip
+    cuts = sorted({1, 3, 7, 12, 16, 20, 24, 33, 40, 64, 100, 150, 257, 400, 1000, 2000, 4096, 10_000,
+                   len(data) // 4, len(data) // 3, len(data) // 2, len(data) - 100, len(data) - 2})  # fmt: skip
     return {f"cut-{name}-{n}{ext}": data[:n] for n in cuts if 0 < n < len(data)}
+
+
+def corruptions(data: bytes, name: str, ext: str) -> dict[str, bytes]:
+    """``data`` with bytes of its header and metadata overwritten (sizes, offsets, counts become
+    0 or 0xFF...): the structure lies while the file keeps its length."""
+    out = {}
+    for at in (4, 8, 12, 20, 30, 44, 60, 100, 180, 300):
+        if at + 4 < len(data):
+            for fill in (b"\xff\xff\xff\xff", b"\x00\x00\x00\x00"):
+                out[f"flip-{name}-{at}-{fill[0]:02x}{ext}"] = data[:at] + fill + data[at + 4 :]
+    return out
 
 
 def build_corpus(folder: Path, photos_dir: Path, movie: Callable[[], bytes]) -> dict[str, Expect]:
@@ -171,12 +183,12 @@ def build_corpus(folder: Path, photos_dir: Path, movie: Callable[[], bytes]) -> 
         data = path.read_bytes()
         files[f"good-{kind}{ext}"] = data
         out[f"good-{kind}{ext}"] = Expect(True)
-        for name, cut in truncations(data, kind, ext).items():
+        for name, cut in {**truncations(data, kind, ext), **corruptions(data, kind, ext)}.items():
             files[name] = cut
             unsure.add(name)
     files["good-movie.mp4"] = mp4
     out["good-movie.mp4"] = Expect(True)
-    for name, cut in truncations(mp4, "movie", ".mp4").items():
+    for name, cut in {**truncations(mp4, "movie", ".mp4"), **corruptions(mp4, "movie", ".mp4")}.items():
         files[name] = cut
         unsure.add(name)
 
@@ -201,14 +213,13 @@ def build_corpus(folder: Path, photos_dir: Path, movie: Callable[[], bytes]) -> 
         "exif-offsets-outside.jpg": (insert_segment(good, 0xE1, b"Exif\x00\x00II*\x00" + struct.pack("<I", 0x7FFFFFF0)
                                                     + os.urandom(40)), ("exif",)),
         "pixel-bomb.png": (png(60_000, 60_000), ("decompression bomb",)),
-        "pixel-bomb-wide.png": (png(4_000_000, 1), ("decompression bomb",)),
+        "pixel-bomb-wide.png": (png(4_000_000, 100), ("decompression bomb",)),
         "xmp-rating-overflow.jpg": (jpeg(xmp=xmp_packet(xmp_Rating="9223372036854775808")), ("rating",)),
         "xmp-rating-inf.jpg": (jpeg(xmp=xmp_packet(xmp_Rating="1e999")), ("rating",)),
         "xmp-malformed.jpg": (jpeg(xmp=b"<x:xmpmeta><rdf:RDF><oops"), ("xmp",)),
         "xmp-entity-bomb.jpg": (jpeg(xmp=b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
                                      b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-                                     b"<x:xmpmeta><rdf:RDF><rdf:Description dc:title='&b;'/></rdf:RDF></x:xmpmeta>"),
-                                ("xmp",)),
+                                     + xmp_packet(dc_title="&b;")), ("xmp",)),
         "itxt-garbage.png": (png(16, 16, xmp_itxt(b"not zlib at all", compressed=True)), ("text chunk",)),
         "gps-ref-x.jpg": (jpeg({"GPS": {1: b"X", 2: ((10, 1), (0, 1), (0, 1)), 3: b"E", 4: ((20, 1), (0, 1), (0, 1))}}),
                           ("gps",)),
