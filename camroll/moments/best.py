@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.store import moments as store
 
 UNKNOWN_QUALITY = 0.5
 """The quality of a photo that was not analysed: neither preferred nor avoided."""
@@ -66,22 +67,10 @@ def load_candidates(ctx: AppContext, photo_ids: Iterable[int]) -> list[Candidate
     out: dict[int, Candidate] = {}
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        for r in ctx.db.query(
-            "SELECT p.id, COALESCE(p.taken_local, '') AS taken, p.kind, q.score, COALESCE(s.explicit, 0) AS explicit,"
-            " d.group_id, d.best_id FROM photos p LEFT JOIN quality q ON q.photo_id = p.id"
-            " LEFT JOIN sensitive s ON s.photo_id = p.id LEFT JOIN near_duplicates d ON d.photo_id = p.id"
-            f" WHERE p.id IN ({marks})",
-            chunk,
-        ):
+        for r in store.merits(ctx.db, chunk):
             out[r["id"]] = Candidate(r["id"], r["taken"], r["kind"] == "video", r["score"], bool(r["explicit"]),
                                      r["group_id"], r["best_id"])  # fmt: skip
-        for r in ctx.db.query(
-            "SELECT f.photo_id, f.person_id, e.smiling FROM faces f LEFT JOIN expressions e ON e.face_id = f.id"
-            " LEFT JOIN people pe ON pe.id = f.person_id"
-            f" WHERE f.photo_id IN ({marks}) AND COALESCE(pe.ignored, 0) = 0",
-            chunk,
-        ):
+        for r in store.faces_not_ignored(ctx.db, chunk):
             c = out.get(r["photo_id"])
             if c is None:
                 continue

@@ -18,6 +18,7 @@ from camroll.moments.best import best_photo_ids
 from camroll.moments.snapshot import Snapshot
 from camroll.moments.timeline import Shot, people_of
 from camroll.moments.titles import birthday_in, possessive
+from camroll.store import people
 
 
 def _near(day: date, born: date) -> bool:
@@ -42,10 +43,10 @@ def birthday_moment(ctx: AppContext, person_id: int, year: int | None = None, sn
         from camroll.moments.events import find_events
 
         events = find_events(ctx, snap)
-    row = ctx.db.query("SELECT name, birthday, ignored FROM people WHERE id = ?", (person_id,))
-    if not row or row[0]["ignored"]:
+    row = people.person(ctx.db, person_id)
+    if row is None or row["ignored"]:
         raise MomentNotFound(f"there is no person {person_id} (see `camroll people`)")
-    name = row[0]["name"] or f"person {person_id}"
+    name = row["name"] or f"person {person_id}"
     born = snap.birthdays.get(person_id)
     if born is None:
         raise MomentNotFound(f"{name} has no birthday set: `camroll people birthday {person_id} YYYY-MM-DD`")
@@ -65,7 +66,7 @@ def birthday_moment(ctx: AppContext, person_id: int, year: int | None = None, sn
     around = [s for s in theirs if _near(s.day, born) and _window_year(s.day, born) == year]
     if not around:
         raise MomentNotFound(f"there are no photos of {name} within {thresholds.BIRTHDAY_WINDOW_DAYS} days "
-                             f"of {'their' if not row[0]['name'] else possessive(name)} birthday in {year}")  # fmt: skip
+                             f"of {'their' if not row['name'] else possessive(name)} birthday in {year}")  # fmt: skip
     day = birthday_in(born, year)
     details.update(year=year, date=day.isoformat(), age=year - born.year,
                    event_ids=[e.id for e in events if _event_near(e, born, year)])  # fmt: skip

@@ -8,6 +8,7 @@ from datetime import date
 from camroll.config import AppContext
 from camroll.moments.home import Home, find_home
 from camroll.moments.timeline import Shot, load_shots, person_names
+from camroll.store import people
 
 
 @dataclass
@@ -24,9 +25,9 @@ class Snapshot:
     def load(cls, ctx: AppContext) -> Snapshot:
         shots = load_shots(ctx)
         birthdays: dict[int, date] = {}
-        for r in ctx.db.query("SELECT id, birthday FROM people WHERE ignored = 0 AND birthday IS NOT NULL"):
+        for person_id, birthday in people.birthdays(ctx.db):
             try:
-                birthdays[int(r["id"])] = date.fromisoformat(r["birthday"])
+                birthdays[person_id] = date.fromisoformat(birthday)
             except ValueError:
                 continue
         return cls(shots, find_home(ctx, shots), person_names(ctx), birthdays)

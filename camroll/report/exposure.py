@@ -29,6 +29,8 @@ from typing import Any
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.library.places import EARTH_KM
+from camroll.store import analysis_results, faces, people
+from camroll.store import photos as catalog_photos
 from camroll.store.db import now_iso
 
 VISION_TABLES = ("faces", "people", "face_rejections", "expressions", "tags", "texts", "sensitive", "fingerprints",
@@ -153,11 +155,7 @@ def build(ctx: AppContext, metadata_only: bool = False) -> Report:
 def _photos(ctx: AppContext) -> list[Photo]:
     """Every catalogued photo. A time guessed from the file's modification date is left out: it
     says when the file was copied, not when the photo was taken, and is not what a service reads."""
-    rows = ctx.db.query(
-        "SELECT p.id, CASE WHEN p.taken_at_source LIKE 'file%' THEN NULL ELSE p.taken_local END AS taken_local, p.gps_lat, p.gps_lon, p.make, p.model, p.serial, p.format,"
-        " (SELECT f.path FROM files f WHERE f.photo_id = p.id AND f.state != 'missing' ORDER BY f.id LIMIT 1) AS path,"
-        " pp.city, pp.country FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id ORDER BY p.taken_local, p.id"
-    )
+    rows = catalog_photos.for_exposure(ctx.db)
     return [
         Photo(r["id"], r["path"], r["taken_local"], r["gps_lat"], r["gps_lon"], r["make"], r["model"], r["serial"],
               r["format"], ", ".join(x for x in (r["city"], r["country"]) if x) or None)
@@ -302,34 +300,26 @@ def _mask_serial(serial: str) -> str:
 
 
 def _people(ctx: AppContext) -> list[Finding]:
-    faces = int(ctx.db.scalar("SELECT count(*) FROM faces") or 0)
-    if not faces:
+    n_faces = faces.count(ctx.db)
+    if not n_faces:
         return []
-    rows = ctx.db.query(
-        "SELECT p.id, p.name, p.birthday, group_concat(DISTINCT f.photo_id) AS pids FROM faces f JOIN people p"
-        " ON p.id = f.person_id WHERE p.ignored = 0 GROUP BY p.id"
-    )
-    people = sorted(({"id": r["id"], "name": r["name"] or f"Unnamed person {r['id']}",
-                      "photos": sorted(int(x) for x in r["pids"].split(","))} for r in rows),
-                    key=lambda p: -len(p["photos"]))  # fmt: skip
-    face_photos = [r[0] for r in ctx.db.query("SELECT DISTINCT photo_id FROM faces ORDER BY photo_id")]
+    known: list[dict[str, Any]] = sorted(({"id": pid, "name": name or f"Unnamed person {pid}", "photos": ids}
+                                          for pid, name, ids in people.photos_per_person(ctx.db)),
+                                         key=lambda p: -len(p["photos"]))  # fmt: skip
+    face_photos = faces.photos_with_faces(ctx.db)
     out = [Finding(
         "people", "People in your photos",
-        f"{faces} faces in {len(face_photos)} photos; {len(people)} people recognised across photos"
-        + (f", most often {people[0]['name']} ({len(people[0]['photos'])} photos)." if people else "."),
+        f"{n_faces} faces in {len(face_photos)} photos; {len(known)} people recognised across photos"
+        + (f", most often {known[0]['name']} ({len(known[0]['photos'])} photos)." if known else "."),
         "high", len(face_photos), face_photos,
         ["Revoke face recognition with `camroll consent revoke faces`: faces, people and face prints are deleted "
          "and their key destroyed.", "Share with faces of others blurred: `camroll share PHOTO... --out DIR`."],
-        ["faces", "people"], people)]  # fmt: skip
+        ["faces", "people"], known)]  # fmt: skip
     pairs: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for a, b, pid in ctx.db.query(
-        "SELECT DISTINCT a.person_id, b.person_id, a.photo_id FROM faces a JOIN faces b ON a.photo_id = b.photo_id"
-        " AND a.person_id < b.person_id JOIN people pa ON pa.id = a.person_id JOIN people pb ON pb.id = b.person_id"
-        " WHERE pa.ignored = 0 AND pb.ignored = 0"
-    ):
+    for a, b, pid in people.pairs_together(ctx.db):
         pairs[(a, b)].add(pid)
     if pairs:
-        names = {p["id"]: p["name"] for p in people}
+        names = {p["id"]: p["name"] for p in known}
         items = [{"people": [names.get(a, a), names.get(b, b)], "photos": sorted(v)}
                  for (a, b), v in sorted(pairs.items(), key=lambda kv: -len(kv[1]))]  # fmt: skip
         ids = sorted({p for v in pairs.values() for p in v})
@@ -344,14 +334,12 @@ def _people(ctx: AppContext) -> list[Finding]:
 def _children(ctx: AppContext) -> Finding:
     today = date.today()
     kids: list[dict[str, Any]] = []
-    for r in ctx.db.query("SELECT p.id, p.name, p.birthday, group_concat(DISTINCT f.photo_id) AS pids FROM people p"
-                          " LEFT JOIN faces f ON f.person_id = p.id WHERE p.birthday IS NOT NULL GROUP BY p.id"):  # fmt: skip
-        born = date.fromisoformat(r["birthday"])
+    for pid, name, birthday, ids in people.photos_per_birthday(ctx.db):
+        born = date.fromisoformat(birthday)
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         if age < 18:
-            kids.append({"name": r["name"] or f"Unnamed person {r['id']}", "age": age,
-                         "photos": sorted(int(x) for x in (r["pids"] or "").split(",") if x)})  # fmt: skip
-    baby = [r[0] for r in ctx.db.query("SELECT photo_id FROM tags WHERE tag = 'baby' ORDER BY photo_id")]
+            kids.append({"name": name or f"Unnamed person {pid}", "age": age, "photos": ids})
+    baby = analysis_results.photos_tagged(ctx.db, "baby")
     ids = sorted({p for k in kids for p in k["photos"]} | set(baby))
     parts = []
     if kids:
@@ -379,7 +367,7 @@ TEXT_GROUPS = (
 
 def _text(ctx: AppContext) -> list[Finding]:
     flagged: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for photo_id, flags in ctx.db.query("SELECT photo_id, flags FROM texts ORDER BY photo_id"):
+    for photo_id, flags in analysis_results.text_flags(ctx.db):
         for flag in json.loads(flags):
             flagged[flag["kind"]].append((photo_id, flag["evidence"]))
     out = []
@@ -392,7 +380,7 @@ def _text(ctx: AppContext) -> list[Finding]:
             fid, title, f"{_n(ids, 'photo')}: {words}." if ids else f"No photo read by camroll shows {title.lower()}.",
             severity if ids else "none", len(ids), ids, advice if ids else [], ["text"],
             [{"evidence": ev, "photos": [pid]} for pid, ev in hits]))  # fmt: skip
-    read = ctx.db.query("SELECT photo_id, text FROM texts WHERE text != '' ORDER BY photo_id")
+    read = analysis_results.texts_read(ctx.db)
     if read:
         out.append(Finding(
             "readable_text", "Words in your photos",
@@ -400,7 +388,7 @@ def _text(ctx: AppContext) -> list[Finding]:
             "papers): a service indexes them with the photo, and with its place and time.",
             "medium", len(read), [r[0] for r in read], advice[1:], ["text"],
             [{"evidence": _excerpt(r[1]), "photos": [r[0]]} for r in read]))  # fmt: skip
-    docs = [r[0] for r in ctx.db.query("SELECT photo_id FROM tags WHERE tag = 'document' ORDER BY photo_id")]
+    docs = analysis_results.photos_tagged(ctx.db, "document")
     if docs:
         out.append(Finding("documents", "Documents", f"{_n(docs, 'photo')} look like documents (letters, forms, menus).",
                            "medium", len(docs), docs, advice[:1], ["tags"]))  # fmt: skip
@@ -421,7 +409,7 @@ def _screenshots(ctx: AppContext, photos: list[Photo], vision: bool) -> Finding:
     """Screenshots by name or by shape (a PNG that no camera wrote), and, with ``tags``, by look."""
     by_meta = [p.id for p in photos if (p.path and SCREENSHOT_NAME.search(p.path.rsplit("/", 1)[-1]))
                or (p.format == "png" and not p.make and not p.model and p.lat is None)]  # fmt: skip
-    by_look = [r[0] for r in ctx.db.query("SELECT photo_id FROM tags WHERE tag = 'screenshot'")] if vision else []
+    by_look = analysis_results.photos_tagged(ctx.db, "screenshot") if vision else []
     ids = sorted(set(by_meta) | set(by_look))
     return Finding(
         "screenshots", "Screenshots",
@@ -433,7 +421,7 @@ def _screenshots(ctx: AppContext, photos: list[Photo], vision: bool) -> Finding:
 
 
 def _explicit(ctx: AppContext) -> Finding:
-    ids = [r[0] for r in ctx.db.query("SELECT photo_id FROM sensitive WHERE explicit = 1 ORDER BY photo_id")]
+    ids = analysis_results.explicit_photos(ctx.db)
     return Finding(
         "explicit", "Explicit photos",
         f"{_n(ids, 'photo')} with exposed bodies." if ids else "No photo was found to show nudity.",
@@ -450,6 +438,6 @@ def _missing_capabilities(ctx: AppContext) -> list[str]:
     for cap in capabilities.REGISTRY:
         if cap.analyser is None or cap.id in ("quality", "duplicates"):
             continue
-        if not ctx.db.scalar("SELECT 1 FROM analysis_state WHERE capability = ? LIMIT 1", (cap.id,)):
+        if not analysis_results.was_analysed(ctx.db, cap.id):
             out.append(f"{cap.title}: not analysed (no consent yet), so not in this report. {cap.learns}")
     return out
