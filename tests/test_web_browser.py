@@ -217,9 +217,11 @@ def test_the_default_server_refuses_a_foreign_host(tmp_path: Path) -> None:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
                                          args=["--no-sandbox", "--host-resolver-rules=MAP evil.example 127.0.0.1"])  # fmt: skip
             page = browser.new_page()
-            # The person's own tab works, and shows a CSRF token to its own pages.
-            page.goto(base + "/")
+            # The person's own tab works: its POSTs carry camroll's own Origin and go through.
+            page.goto(base + "/consent")
             expect(page.locator('meta[name="csrf-token"]')).to_have_count(1)
+            page.click("#cap-quality .switch")
+            expect(page.locator("#cap-quality .switch")).to_have_attribute("aria-checked", "true")
             for url in ("/", "/consent", "/original/1", "/login"):
                 response = page.goto(f"http://evil.example:{port}{url}")
                 assert response is not None and response.status == 421, (url, response and response.status)

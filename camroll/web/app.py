@@ -114,7 +114,9 @@ def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, .
                                 samesite="strict", max_age=None, path="/", secure=state.secure_cookies)  # fmt: skip
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # Nothing leaves for another site; camroll's own requests keep their origin, since under
+        # "no-referrer" a browser sends "Origin: null" with every POST, which the check above refuses.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
     @app.exception_handler(StarletteHTTPException)
