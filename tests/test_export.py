@@ -5,6 +5,7 @@ gave is never overwritten."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -121,9 +122,16 @@ def test_export_holds_everything_derived_and_sidecars_carry_the_faces(library_co
 
 
 def test_face_prints_only_when_asked_and_then_decrypted(library_copy: Path, tmp_path: Path) -> None:
-    result = run_cli(library_copy, "export", "--out", str(tmp_path), "--include-face-prints", "--json")
+    out = tmp_path / "new" / "export"
+    umask = os.umask(0o022)
+    try:
+        result = run_cli(library_copy, "export", "--out", str(out), "--include-face-prints", "--json")
+    finally:
+        os.umask(umask)
     assert any("face prints" in w for w in result["warnings"])
-    data = json.loads((tmp_path / "library.json").read_text(encoding="utf-8"))
+    modes = {str(p.relative_to(out)): p.stat().st_mode & 0o777 for p in [out, *out.rglob("*")]}
+    assert modes and all(m == (0o700 if (out / name).is_dir() else 0o600) for name, m in modes.items()), modes
+    data = json.loads((out / "library.json").read_text(encoding="utf-8"))
     ctx = _ctx(library_copy)
     row = ctx.db.query("SELECT id, embedding FROM faces WHERE embedding IS NOT NULL LIMIT 1")[0]
     expected = np.frombuffer(ctx.sealer("biometric").open(row["embedding"]), np.float32)

@@ -13,6 +13,7 @@ from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for
 from camroll.creations.records import CreationError, output_dir
 from camroll.creations.records import record as record_creation
 from camroll.privacy import audit
+from camroll.privacy.private_files import private_folder, write_private
 
 COLOURS = {"high": "red", "medium": "yellow", "low": "cyan", "none": "green"}
 
@@ -35,14 +36,18 @@ def report_cmd(
     report = exposure.build(ctx, metadata_only=metadata_only)
     written = None
     if html is not None:
+        existed = html.expanduser().resolve().parent.exists()
         try:
             folder = output_dir(ctx, html.expanduser().resolve().parent)
         except CreationError as e:
             console_err().print(f"[red]{escape(str(e))}[/]")
             raise typer.Exit(2) from None
+        # Names a person's home and routine: 0600 from the start, in a 0700 folder when camroll
+        # made the folder (a folder the person already had keeps its mode, with a warning).
+        if (warning := private_folder(folder, ours=not existed)) is not None:
+            console_err().print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False)
         written = folder / html.name
-        written.write_text(render(report), encoding="utf-8")
-        written.chmod(0o600)
+        write_private(written, render(report).encode("utf-8", "surrogateescape"))
         # The page names photos, places and people: it is derived data, deleted with them.
         used = sorted({f for finding in report.findings for f in finding.photos})
         caps = sorted({s for f in report.findings for s in f.sources if f.photos})

@@ -37,6 +37,7 @@ from camroll.library.metadata import format_offset
 from camroll.library.sidecars import FaceRegion, Sidecar, to_xmp
 from camroll.privacy import audit, consent
 from camroll.privacy.crypto import KeyDestroyed
+from camroll.privacy.private_files import private_folder, write_private
 from camroll.store.db import now_iso
 
 FORMAT_VERSION = 1
@@ -212,12 +213,20 @@ def sidecar_names(data: dict[str, Any], photo_ids: list[int]) -> dict[int, str]:
 
 def export(ctx: AppContext, out: Path, include_prints: bool = False,
            advance: Callable[[str, int | None], None] = lambda step, total: None) -> ExportResult:  # fmt: skip
-    """Write the export into ``out``; return what was written."""
+    """Write the export into ``out``; return what was written.
+
+    Every file is written 0600, in folders made 0700: the export holds names, GPS, text and
+    perhaps face prints. A folder the person already had is left as it was (with a warning when
+    others can list it), unless it is empty or holds an earlier export."""
+    existed = out.expanduser().exists()
     try:
         folder = records.output_dir(ctx, out)
     except records.CreationError as e:
         raise ExportError(str(e)) from e
     result = ExportResult(out=str(folder), face_prints=include_prints)
+    ours = not existed or (folder / "library.json").exists() or not any(folder.iterdir())
+    if (warning := private_folder(folder, ours)) is not None:
+        result.warnings.append(warning)
     advance("Reading the library", None)
     data = library(ctx, include_prints, result)
     side = sidecars(ctx, data)
@@ -225,16 +234,17 @@ def export(ctx: AppContext, out: Path, include_prints: bool = False,
     for p in data["photos"]:
         p["sidecar"] = f"sidecars/{names[p['id']]}" if p["id"] in names else None
     side_dir = folder / "sidecars"
-    side_dir.mkdir(exist_ok=True)
+    side_dir.mkdir(mode=0o700, exist_ok=True)
+    private_folder(side_dir, ours=True)
     for old in side_dir.glob("*.xmp"):  # a re-export must not keep sidecars of photos deleted since
         old.unlink()
     advance("Writing sidecars", len(side))
     for pid in sorted(side):
-        (side_dir / names[pid]).write_text(to_xmp(side[pid]), encoding="utf-8")
+        write_private(side_dir / names[pid], to_xmp(side[pid]).encode("utf-8"))
         advance("", 1)
     result.sidecars = len(side)
     _write_json(folder / "library.json", data)
-    _write_json(folder / "consent.json", [vars(e) for e in consent.events(ctx)])
+    _write_json(folder / "consent.json", [{k: v for k, v in vars(e).items() if k != "token"} for e in consent.events(ctx)])
     result.counts = {k: len(v) for k, v in data.items() if isinstance(v, list)}
     if include_prints:
         result.warnings.append("library.json holds face prints in clear: biometric data that can recognise these "
@@ -247,6 +257,4 @@ def export(ctx: AppContext, out: Path, include_prints: bool = False,
 
 
 def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    write_private(path, json.dumps(data, ensure_ascii=False, indent=1, default=str).encode("utf-8", "surrogateescape"))
