@@ -18,6 +18,7 @@ from PIL import Image
 from camroll.analysis.decode import DecodeError, decode, to_pil
 from camroll.config import AppContext
 from camroll.creations.records import CreationError
+from camroll.store import faces, files, photos
 
 Box = tuple[float, float, float, float]
 """x, y, w, h in displayed pixels of the full-size photo."""
@@ -33,16 +34,12 @@ def open_photo(ctx: AppContext, photo_id: int, max_side: int | None = None) -> I
     Raises :class:`CreationError` with a sentence for a person when there is no such photo, it is
     a video, or no file of it can be decoded.
     """
-    rows = ctx.db.query("SELECT hash, kind, orientation, width, height FROM photos WHERE id = ?", (photo_id,))
-    if not rows:
+    photo = photos.decode_facts(ctx.db, photo_id)
+    if photo is None:
         raise CreationError(f"photo {photo_id} is not in the library")
-    photo = rows[0]
     if photo["kind"] != "photo":
         raise CreationError(f"photo {photo_id} is a video, not a still photo")
-    paths = [r["path"] for r in ctx.db.query(
-        "SELECT path FROM files WHERE photo_id = ? AND state != 'missing' ORDER BY state = 'ok' DESC, id",
-        (photo_id,),
-    )]  # fmt: skip
+    paths = files.readable_paths(ctx.db, photo_id)
     if not paths:
         raise CreationError(f"photo {photo_id} has no file on disk any more (all its files are missing)")
     size = (photo["width"] or 0, photo["height"] or 0)
@@ -59,19 +56,14 @@ def open_photo(ctx: AppContext, photo_id: int, max_side: int | None = None) -> I
 
 def displayed_size(ctx: AppContext, photo_id: int) -> tuple[int, int] | None:
     """The photo's displayed (oriented) size as the catalog recorded it; None when unknown."""
-    rows = ctx.db.query("SELECT width, height FROM photos WHERE id = ?", (photo_id,))
-    if not rows or not rows[0]["width"] or not rows[0]["height"]:
-        return None
-    return int(rows[0]["width"]), int(rows[0]["height"])
+    size = photos.displayed_size(ctx.db, photo_id)
+    return size if size is not None and size[0] and size[1] else None
 
 
 def face_boxes(ctx: AppContext, photo_id: int) -> list[Box]:
     """Every face box found on the photo (x, y, w, h in displayed full-size pixels), largest
     first; empty when faces were not analysed or not consented to."""
-    rows = ctx.db.query(
-        "SELECT x, y, w, h FROM faces WHERE photo_id = ? ORDER BY w * h DESC, id", (photo_id,)
-    )
-    return [(float(r["x"]), float(r["y"]), float(r["w"]), float(r["h"])) for r in rows]
+    return faces.boxes(ctx.db, photo_id)
 
 
 def scale_boxes(boxes: list[Box], factor: float) -> list[Box]:

@@ -18,14 +18,12 @@ from camroll import capabilities, thresholds
 from camroll.config import AppContext
 from camroll.library.metadata import format_offset
 from camroll.privacy import consent
+from camroll.store import analysis_results, faces, files, photos, places
 from camroll.store.catalog import camera_name
 from camroll.web import thumbs
 from camroll.web.common import Ctx, Lib, int_id, not_found, render
 
 router = APIRouter()
-
-LIVE = "EXISTS (SELECT 1 FROM files f WHERE f.photo_id = p.id AND f.state IN ('ok', 'problem'))"
-"""A photo still backed by a readable file (a photo whose files are all gone is not shown)."""
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")  # fmt: skip
@@ -47,30 +45,22 @@ def timeline(ctx: AppContext, before: str | None, limit: int) -> tuple[list[dict
     if before:
         head, _, tail = before.rpartition("|")
         taken, last_id = (head, int(tail)) if tail.isdigit() and len(tail) <= 19 else (before, 2**62)
-    cols = "SELECT p.id, p.taken_local, p.kind, p.width, p.height, p.duration FROM photos p"
     rows: list[Any] = []
     if taken != "":  # still among the dated photos
-        where, args = (f"{LIVE} AND p.taken_local IS NOT NULL", [])
-        if taken is not None:
-            where += " AND (p.taken_local < ? OR (p.taken_local = ? AND p.id < ?))"
-            args = [taken, taken, last_id]
-        rows = ctx.db.query(f"{cols} WHERE {where} ORDER BY p.taken_local DESC, p.id DESC LIMIT ?", (*args, limit + 1))
+        rows = photos.dated_page(ctx.db, None if taken is None else (taken, last_id), limit + 1)
         last_id = 2**62
     if len(rows) <= limit:
-        rows += ctx.db.query(f"{cols} WHERE {LIVE} AND p.taken_local IS NULL AND p.id < ? ORDER BY p.id DESC LIMIT ?",
-                             (last_id, limit + 1 - len(rows)))  # fmt: skip
-    photos = [dict(r) | {"month": (r["taken_local"] or "")[:7]} for r in rows[:limit]]
+        rows += photos.undated_page(ctx.db, last_id, limit + 1 - len(rows))
+    page = [dict(r) | {"month": (r["taken_local"] or "")[:7]} for r in rows[:limit]]
     cursor = None
-    if len(rows) > limit and photos:
-        cursor = f"{photos[-1]['taken_local'] or ''}|{photos[-1]['id']}"
-    return photos, cursor
+    if len(rows) > limit and page:
+        cursor = f"{page[-1]['taken_local'] or ''}|{page[-1]['id']}"
+    return page, cursor
 
 
 def month_index(ctx: AppContext) -> list[dict[str, Any]]:
     """Every month with photos, newest first, and how many."""
-    rows = ctx.db.query(f"SELECT substr(p.taken_local, 1, 7) AS m, count(*) FROM photos p WHERE {LIVE}"
-                        " GROUP BY m ORDER BY m IS NULL, m DESC")  # fmt: skip
-    return [{"key": r[0] or "", "name": month_name(r[0] or ""), "count": r[1]} for r in rows]
+    return [{"key": m or "", "name": month_name(m or ""), "count": n} for m, n in photos.month_counts(ctx.db)]
 
 
 def group_by_month(photos: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -88,11 +78,11 @@ def library_page(request: Request, ctx: Ctx, lib: Lib) -> Response:
     month = request.query_params.get("month")
     if month is not None and not before:
         before = f"{month}-99|{2**62}" if month else f"|{2**62}"
-    photos, cursor = timeline(ctx, before, thresholds.WEB_TIMELINE_PAGE)
+    page, cursor = timeline(ctx, before, thresholds.WEB_TIMELINE_PAGE)
     months = lib.memo("months", lambda: month_index(ctx))
     total = sum(m["count"] for m in months)
-    roots = lib.memo("roots", lambda: [r[0] for r in ctx.db.query("SELECT path FROM roots ORDER BY id")])
-    return render(request, "library.html", title="Library", nav="library", groups=group_by_month(photos),
+    roots = lib.memo("roots", lambda: photos.root_paths(ctx.db))
+    return render(request, "library.html", title="Library", nav="library", groups=group_by_month(page),
                   cursor=cursor, months=months, total=total, roots=roots, first_page=not before)  # fmt: skip
 
 
@@ -132,23 +122,15 @@ def original(photo: str, ctx: Ctx) -> Response:
 @router.get("/photo/{photo}")
 def photo_page(request: Request, photo: str, ctx: Ctx) -> Response:
     photo_id = int_id(photo)
-    row = ctx.db.conn.execute(f"SELECT * FROM photos p WHERE p.id = ? AND {LIVE}", (photo_id,)).fetchone()
-    if row is None:
+    p = photos.live_photo_row(ctx.db, photo_id)
+    if p is None:
         raise not_found("There is no such photo in your library.")
-    p = dict(row)
-    files = [dict(r) for r in ctx.db.query(
-        "SELECT path, state, errors FROM files WHERE photo_id = ? AND state != 'missing' ORDER BY id", (photo_id,))]  # fmt: skip
-    path = files[0]["path"]
+    live = [dict(r) for r in files.live_files(ctx.db, photo_id)]
+    path = live[0]["path"]
     facts = PhotoFacts(ctx, photo_id, path)
-    neighbours = ctx.db.conn.execute(
-        f"SELECT (SELECT p.id FROM photos p WHERE {LIVE} AND (coalesce(p.taken_local, ''), p.id) > (?, ?)"
-        "         ORDER BY coalesce(p.taken_local, ''), p.id LIMIT 1),"
-        f"       (SELECT p.id FROM photos p WHERE {LIVE} AND (coalesce(p.taken_local, ''), p.id) < (?, ?)"
-        "         ORDER BY coalesce(p.taken_local, '') DESC, p.id DESC LIMIT 1)",
-        (p["taken_local"] or "", photo_id, p["taken_local"] or "", photo_id),
-    ).fetchone()
-    return render(request, "photo.html", title=os.path.basename(path), nav="library", photo=p, files=files,
-                  facts=facts.sections(p), faces=facts.faces, newer=neighbours[0], older=neighbours[1])  # fmt: skip
+    newer, older = photos.neighbours(ctx.db, photo_id, p["taken_local"])
+    return render(request, "photo.html", title=os.path.basename(path), nav="library", photo=p, files=live,
+                  facts=facts.sections(p), faces=facts.faces, newer=newer, older=older)  # fmt: skip
 
 
 def _bytes(n: int) -> str:
@@ -161,11 +143,7 @@ class PhotoFacts:
     def __init__(self, ctx: AppContext, photo_id: int, path: str) -> None:
         self.ctx, self.photo_id, self.path = ctx, photo_id, path
         self._ledger: dict[str, list[consent.Event]] = {}
-        self.faces = [dict(r) for r in ctx.db.query(
-            "SELECT fa.id, fa.x, fa.y, fa.w, fa.h, fa.score, fa.model, fa.person_id, fa.confidence, fa.assigned_by,"
-            " pe.name, pe.ignored, e.label AS expression, e.score AS expression_score, e.smiling, e.model AS expression_model"
-            " FROM faces fa LEFT JOIN people pe ON pe.id = fa.person_id LEFT JOIN expressions e ON e.face_id = fa.id"
-            " WHERE fa.photo_id = ? ORDER BY fa.x", (photo_id,))]  # fmt: skip
+        self.faces = faces.with_people(ctx.db, photo_id)
 
     def why(self, cap_id: str, how: str) -> str:
         """``how`` plus the consent that allowed it: which capability, when, under which wording."""
@@ -213,7 +191,7 @@ class PhotoFacts:
         return [s for s in out if s["facts"]]
 
     def _place(self) -> list[dict[str, str]]:
-        r = self.ctx.db.conn.execute("SELECT * FROM photo_places WHERE photo_id = ?", (self.photo_id,)).fetchone()
+        r = places.photo_place(self.ctx.db, self.photo_id)
         if r is None:
             return []
         name = ", ".join(x for x in (r["city"], r["region"], r["country"]) if x)
@@ -241,29 +219,27 @@ class PhotoFacts:
                 facts.append({"label": "Expression", "value": f["expression"] + (" (smiling)" if f["smiling"] else ""),
                               "why": self.why("expressions", f"Read from the face by {f['expression_model']} "
                                               f"(score {f['expression_score']:.2f}).")})  # fmt: skip
-        tags = db.query("SELECT tag, score, evidence, model FROM tags WHERE photo_id = ? ORDER BY score DESC", (pid,))
-        for t in tags:
+        for t in analysis_results.photo_tags(db, pid):
             facts.append({"label": "Tag", "value": f"{t['tag']} ({t['score']:.0%})",
                           "why": self.why("tags", f"{t['model']} saw: {t['evidence']}.")})  # fmt: skip
-        text = db.conn.execute("SELECT text, flags, model FROM texts WHERE photo_id = ?", (pid,)).fetchone()
+        text = analysis_results.photo_text(db, pid)
         if text is not None and text["text"]:
             facts.append({"label": "Text", "value": text["text"][:600], "why": self.why("text", f"Read by {text['model']}.")})
             for flag in json.loads(text["flags"]):
                 facts.append({"label": "Sensitive text", "value": str(flag.get("kind", "")).replace("_", " "),
                               "why": self.why("text", f"Found in the text: {flag.get('evidence', '')}.")})  # fmt: skip
-        s = db.conn.execute("SELECT explicit, score, model FROM sensitive WHERE photo_id = ?", (pid,)).fetchone()
+        s = analysis_results.photo_sensitive(db, pid)
         if s is not None and s["explicit"]:
             facts.append({"label": "Nudity", "value": f"shows exposed bodies ({s['score']:.0%})",
                           "why": self.why("sensitive", f"Detected by {s['model']}.")})  # fmt: skip
-        q = db.conn.execute("SELECT sharpness, exposure, score, model FROM quality WHERE photo_id = ?", (pid,)).fetchone()
+        q = analysis_results.photo_quality(db, pid)
         if q is not None:
             facts.append({"label": "Quality", "value": f"{q['score']:.0%} (sharpness {q['sharpness']:.0f}, exposure {q['exposure']:.2f})",
                           "why": self.why("quality", f"Measured ({q['model']}).")})  # fmt: skip
-        d = db.conn.execute("SELECT best_id, distance FROM near_duplicates WHERE photo_id = ?", (pid,)).fetchone()
+        d = analysis_results.photo_near_duplicate(db, pid)
         if d is not None:
-            n = db.scalar("SELECT count(*) FROM near_duplicates WHERE group_id = (SELECT group_id FROM near_duplicates"
-                          " WHERE photo_id = ?)", (pid,))  # fmt: skip
-            value = "the best copy" if d["best_id"] == pid else f"a near duplicate of photo {d['best_id']}"
-            facts.append({"label": "Duplicates", "value": f"{value}, in a group of {n}", "link": f"/photo/{d['best_id']}",
-                          "why": self.why("duplicates", f"Visual fingerprints {d['distance']} bits apart.")})  # fmt: skip
+            best, distance, n = d
+            value = "the best copy" if best == pid else f"a near duplicate of photo {best}"
+            facts.append({"label": "Duplicates", "value": f"{value}, in a group of {n}", "link": f"/photo/{best}",
+                          "why": self.why("duplicates", f"Visual fingerprints {distance} bits apart.")})  # fmt: skip
         return facts

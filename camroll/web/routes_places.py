@@ -18,8 +18,8 @@ from camroll import thresholds
 from camroll.config import AppContext
 from camroll.privacy import consent
 from camroll.report.worldmap import Marker, svg_map
+from camroll.store import places
 from camroll.web.common import Ctx, not_found, render
-from camroll.web.routes_library import LIVE
 
 router = APIRouter()
 
@@ -27,21 +27,13 @@ router = APIRouter()
 def clusters(ctx: AppContext) -> list[dict[str, Any]]:
     """One entry per place (or grid cell): where, how many photos, a cover photo, a link."""
     out: list[dict[str, Any]] = []
-    named = ctx.db.query(
-        "SELECT pp.city, pp.country, avg(p.gps_lat), avg(p.gps_lon), count(*), max(p.id) FROM photos p"
-        f" JOIN photo_places pp ON pp.photo_id = p.id WHERE p.gps_lat IS NOT NULL AND {LIVE}"
-        " GROUP BY pp.city, pp.country ORDER BY count(*) DESC"
-    )
-    for city, country, lat, lon, n, cover in named:
+    for city, country, lat, lon, n, cover in places.named_groups(ctx.db):
         label = ", ".join(x for x in (city, country) if x) or "Somewhere unnamed"
         out.append({"label": label, "lat": lat, "lon": lon, "count": n, "cover": cover,
                     "href": "/places/show?" + urlencode({"city": city or "", "country": country or ""})})  # fmt: skip
     step = thresholds.WEB_MAP_GRID_DEGREES
     cells: dict[tuple[int, int], list[Any]] = {}
-    for lat, lon, pid in ctx.db.query(
-        f"SELECT p.gps_lat, p.gps_lon, p.id FROM photos p WHERE p.gps_lat IS NOT NULL AND {LIVE}"
-        " AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photo_id = p.id)"
-    ):
+    for lat, lon, pid in places.unnamed_positions(ctx.db):
         cells.setdefault((math.floor(lat / step), math.floor(lon / step)), []).append((lat, lon, pid))
     for (i, j), members in sorted(cells.items(), key=lambda kv: -len(kv[1])):
         lat = sum(m[0] for m in members) / len(members)
@@ -68,19 +60,12 @@ def place_page(request: Request, ctx: Ctx) -> Response:
         except ValueError:
             raise not_found() from None
         step = thresholds.WEB_MAP_GRID_DEGREES
-        rows = ctx.db.query(
-            f"SELECT p.id FROM photos p WHERE {LIVE} AND p.gps_lat >= ? AND p.gps_lat < ? AND p.gps_lon >= ?"
-            " AND p.gps_lon < ? AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photo_id = p.id)"
-            " ORDER BY p.taken_local DESC", (i * step, (i + 1) * step, j * step, (j + 1) * step))  # fmt: skip
+        ids = places.unnamed_in_box(ctx.db, (i * step, (i + 1) * step), (j * step, (j + 1) * step))
         title = f"Near {(i + 0.5) * step:.1f}, {(j + 0.5) * step:.1f}"
     else:
         city, country = q.get("city", ""), q.get("country", "")
-        rows = ctx.db.query(
-            f"SELECT p.id FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE {LIVE}"
-            " AND coalesce(pp.city, '') = ? AND coalesce(pp.country, '') = ? ORDER BY p.taken_local DESC",
-            (city, country),
-        )
+        ids = places.named_photos(ctx.db, city, country)
         title = ", ".join(x for x in (city, country) if x) or "Somewhere unnamed"
-    if not rows:
+    if not ids:
         raise not_found("No photos were taken there.")
-    return render(request, "grid.html", title=title, nav="places", photo_ids=[r[0] for r in rows], back="/places")
+    return render(request, "grid.html", title=title, nav="places", photo_ids=ids, back="/places")
