@@ -57,7 +57,7 @@ class Event:
 
 def events(ctx: AppContext, capability: str | None = None) -> list[Event]:
     """The ledger in order, scopes readable where their names still exist."""
-    if not ctx.extras.get("ledger:upgraded"):
+    if not ctx.extras.get("ledger:upgraded") and not ctx.db.conn.in_transaction:  # (plain rows still match)
         ledger_keys.upgrade_ledger(ctx)
         ctx.extras["ledger:upgraded"] = True
     names = ledger_keys.view(ctx)
