@@ -230,5 +230,8 @@ def test_birthday_and_moment_videos_from_the_library(photos_dir: Path, tmp_path:
 
     bad = CliRunner().invoke(app, ["make", "video", "event-20990101-deadbeef", "--home", str(home)])
     assert bad.exit_code == 1 and "no moment" in bad.output
-    run_cli(home, "consent", "revoke", "faces")  # the motion followed faces: the videos go with them
-    assert not path.exists() and not Path(other["path"]).exists()
+    # The motion followed faces: camroll's own video goes with them; the one written to a folder
+    # the person chose is named and kept unless they ask for it to go too.
+    reports = run_cli(home, "consent", "revoke", "faces", "--json")
+    assert not path.exists() and Path(other["path"]).exists()
+    assert other["path"] in [f for r in reports for f in r["my_files_kept"]]

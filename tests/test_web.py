@@ -383,8 +383,8 @@ def test_make_a_video_of_a_moment_and_download_it(library_copy: Path, monkeypatc
         assert moment
         r = c.post(f"/moments/{moment.group(1)}/make", data={"csrf": token(c, "/moments"), "kind": "video"},
                    follow_redirects=False)
-        assert r.status_code == 303
-        job = web.state.web.library("local").jobs.wait(1, 300)
+        assert r.status_code == 303  # to /jobs?started=ID (the library's scan was job 1)
+        job = web.state.web.library("local").jobs.wait(int(r.headers["location"].rsplit("=", 1)[1]), 300)
         assert job is not None and job.state == "done" and job.link, job
         shown = c.get(job.link)
         assert shown.status_code == 200 and "<video" in shown.text
