@@ -158,3 +158,20 @@ def test_forget_takes_folder_names_out_of_audit_records_from_before_keys(ctx: Ap
     assert audit.REDACTED in [e.kind for e in audit.events(ctx)]
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         ctx.db.conn.execute("UPDATE audit_events SET actor = 'x'")
+
+
+def test_a_folder_name_with_undecodable_bytes_can_be_revoked(tmp_path: Path, photos_dir: Path) -> None:
+    """The pending-purge journal once stored its details as non-ASCII JSON, which SQLite cannot
+    encode when a folder name holds bytes that are not UTF-8: the revoke crashed."""
+    import os
+
+    odd = os.fsencode(tmp_path) + b"/caf\xe9-\xff"
+    os.mkdir(odd)
+    shutil.copy(next((photos_dir / "scenes" / "cat").glob("*.jpg")), os.fsdecode(odd) + "/a.jpg")
+    home = tmp_path / "home"
+    run_cli(home, "scan", os.fsdecode(odd), "--no-analyze", "--quiet")
+    run_cli(home, "consent", "grant", "quality", "--scope", os.fsdecode(odd))
+    run_cli(home, "analyze", "--quiet", "--workers", "1")
+    reports = run_cli(home, "consent", "revoke", "quality", "--scope", os.fsdecode(odd), "--json")
+    assert [r["total"] for r in reports if r["capability"] == "quality"] == [1]
+    assert run_cli(home, "consent", "status", "--json")

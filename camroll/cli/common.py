@@ -37,11 +37,21 @@ class CamrollGroup(TyperGroup):
     its traceback."""
 
     def invoke(self, ctx: Any) -> Any:
+        _tolerate_undecodable_names()
         try:
             return super().invoke(ctx)
         except CamrollError as e:
             console_err().print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
             raise typer.Exit(e.exit_code) from None
+
+
+def _tolerate_undecodable_names() -> None:
+    """A file name need not be UTF-8: Python hands it over with surrogate escapes, which a strict
+    stream refuses to print, ending the command mid-way. Any output shows such bytes as ``\\xNN``."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 app = typer.Typer(

@@ -40,7 +40,8 @@ def consent_status(home: HomeOption = None, as_json: JsonOption = False) -> None
         where = ", ".join("everything" if s == "*" else s.removeprefix("path:") for s in r["scopes"])
         if r["except"]:
             where += " except " + ", ".join(s.removeprefix("path:") for s in r["except"])
-        console.print(f"[bold]{r['title']}[/] ({r['id']}): {state}" + (f" for {where}" if where else ""))
+        console.print(f"[bold]{r['title']}[/] ({r['id']}): {state}" + (f" for {escape(where)}" if where else ""),
+                      highlight=False)  # fmt: skip
         console.print(f"  Reads: {r['reads']}", highlight=False)
         console.print(f"  Learns: {r['learns']}", highlight=False)
         if r["granted_by_scan"]:

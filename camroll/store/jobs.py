@@ -19,12 +19,18 @@ _COLUMNS = ("id, kind, title, actor, pid, exclusive, state, phase, done, total, 
             " cancel_requested, created_at, started_at, finished_at")  # fmt: skip
 
 
+def shown(text: str) -> str:
+    """Text as it can be stored and shown: a file or folder name with bytes that are not UTF-8
+    (decoded with surrogate escapes) keeps them as ``\\xNN`` instead of failing the whole job."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def create(db: Database, kind: str, title: str, actor: str, pid: int, exclusive: bool, now: str) -> int:
     """A new job, queued; its id."""
     with db.transaction() as conn:
         cur = conn.execute(
             "INSERT INTO jobs (kind, title, actor, pid, exclusive, state, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?)",
-            (kind, title, actor, pid, int(exclusive), now),
+            (kind, shown(title), actor, pid, int(exclusive), now),
         )
         return int(cur.lastrowid or 0)
 
@@ -40,16 +46,16 @@ def progress(db: Database, job_id: int, title: str, phase: str, done: int, total
     someone asked to cancel it."""
     with db.transaction() as conn:
         conn.execute("UPDATE jobs SET title = ?, phase = ?, done = ?, total = ?, problems = ? WHERE id = ?",
-                     (title, phase, done, total, problems, job_id))  # fmt: skip
+                     (shown(title), phase, done, total, problems, job_id))  # fmt: skip
         conn.executemany("INSERT OR IGNORE INTO job_failures (job_id, n, path, reason) VALUES (?, ?, ?, ?)",
-                         [(job_id, n, path, reason) for n, path, reason in failures])  # fmt: skip
+                         [(job_id, n, shown(path), shown(reason)) for n, path, reason in failures])  # fmt: skip
         return bool(conn.execute("SELECT cancel_requested FROM jobs WHERE id = ?", (job_id,)).fetchone()[0])
 
 
 def finished(db: Database, job_id: int, state: str, message: str, link: str | None, now: str) -> None:
     with db.transaction() as conn:
         conn.execute("UPDATE jobs SET state = ?, message = ?, link = ?, finished_at = ? WHERE id = ?",
-                     (state, message, link, now, job_id))  # fmt: skip
+                     (state, shown(message), link, now, job_id))  # fmt: skip
 
 
 def request_cancel(db: Database, job_id: int) -> bool:

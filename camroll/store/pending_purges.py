@@ -31,7 +31,8 @@ def add(conn: sqlite3.Connection, kind: str | None, details: dict[str, Any], shr
     """Inside the caller's transaction: journal what remains to be done; return the entry's id."""
     cur = conn.execute(
         "INSERT INTO pending_purges (created_at, kind, details, shred_key) VALUES (?, ?, ?, ?)",
-        (now_iso(), kind, json.dumps(details, ensure_ascii=False, sort_keys=True), shred_key),
+        # ASCII JSON: a folder name with undecodable bytes (surrogates) survives the round trip.
+        (now_iso(), kind, json.dumps(details, sort_keys=True), shred_key),
     )
     purge_id = int(cur.lastrowid or 0)
     conn.executemany("INSERT INTO pending_purge_files (purge_id, path) VALUES (?, ?)",
