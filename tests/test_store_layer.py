@@ -29,6 +29,7 @@ from tests.conftest import REPO
 
 CLEANED = [
     "camroll/analysis/duplicates.py",
+    "camroll/analysis/pipeline.py",
     "camroll/analysis/expressions.py",
     "camroll/analysis/faces.py",
     "camroll/analysis/quality.py",

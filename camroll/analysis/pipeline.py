@@ -43,7 +43,7 @@ from camroll.config import AppContext
 from camroll.privacy import audit, consent
 from camroll.privacy.crypto import Sealer
 from camroll.progress import Reporter, Silent
-from camroll.store import consent_head
+from camroll.store import analysis_state, consent_head, photos
 from camroll.store.db import now_iso
 
 
@@ -125,20 +125,9 @@ def plan(ctx: AppContext) -> list[Job]:
         return []
     histories = {c: consent.events(ctx, c) for c in capabilities.BY_ID}
     versions = {c.id: analyser_class(c).version for c in caps}  # type: ignore[union-attr]
-    done: dict[int, dict[str, tuple[str, str]]] = {}
-    for photo_id, cap_id, version, status in ctx.db.conn.execute(
-        "SELECT photo_id, capability, version, status FROM analysis_state"
-    ):
-        done.setdefault(photo_id, {})[cap_id] = (version, status)
-    rows = ctx.db.query(
-        "SELECT p.id, p.hash, p.kind, CASE p.kind WHEN 'video' THEN p.display_orientation ELSE p.orientation END"
-        " AS orientation, p.width, p.height, group_concat(f.path, char(0)) AS paths"
-        " FROM photos p JOIN files f ON f.photo_id = p.id AND f.state IN ('ok', 'problem')"
-        " GROUP BY p.id ORDER BY p.id"
-    )
+    done = analysis_state.by_photo(ctx.db)
     jobs = []
-    for row in rows:
-        paths = row["paths"].split("\0")
+    for row, paths in photos.analysable(ctx.db):
         wanted = []
         for cap in caps:
             state = done.get(row["id"], {}).get(cap.id)
@@ -376,13 +365,13 @@ def _write(ctx: AppContext, gate: _Gate, outcomes: list[Outcome], summary: Analy
                 if cap.key:
                     result = cls.seal(result, ctx.sealer(cap.key).seal)
                 cls.store(conn, o.photo_id, result, cls.version)
-                _state(conn, o.photo_id, cap_id, cls.version, "done", None, now)
+                analysis_state.record(conn, o.photo_id, cap_id, cls.version, "done", None, now)
                 stored[cap_id] += 1
             errors = {c: e for c, e in o.errors.items() if gate.allows(c, job)}
             dropped.update(c for c in o.errors if c not in errors)
             for cap_id, error in errors.items():
                 cls = analyser_class(capabilities.get(cap_id))
-                _state(conn, o.photo_id, cap_id, cls.version if cls else "?", "failed", error, now)
+                analysis_state.record(conn, o.photo_id, cap_id, cls.version if cls else "?", "failed", error, now)
                 failures.append((job.path, cap_id, error))
             cpu.update(o.seconds)
             if errors:
@@ -392,12 +381,3 @@ def _write(ctx: AppContext, gate: _Gate, outcomes: list[Outcome], summary: Analy
     summary.failures.extend(failures)
     summary.cpu_seconds.update(cpu)
     summary.analysed += len(outcomes)
-
-
-def _state(conn: sqlite3.Connection, photo_id: int, cap: str, version: str, status: str, error: str | None, now: str) -> None:
-    conn.execute(
-        "INSERT INTO analysis_state (photo_id, capability, version, status, error, at) VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (photo_id, capability) DO UPDATE SET version = excluded.version, status = excluded.status,"
-        " error = excluded.error, at = excluded.at",
-        (photo_id, cap, version, status, error, now),
-    )

@@ -4,7 +4,7 @@ Every listing here shows live photos only (a photo still backed by a readable fi
 :mod:`camroll.store.files`).
 
 Dialect: ``substr`` (PostgreSQL has it too), row-value comparisons ``(a, b) > (?, ?)`` (PostgreSQL
-has them) and ``coalesce``; nothing SQLite-only.
+has them) and ``coalesce``; SQLite-only: ``group_concat`` in :func:`analysable` (noted there).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlite3
 from typing import Any
 
 from camroll.store.db import Database
-from camroll.store.files import first_live_path, first_path_any_state, live_photo
+from camroll.store.files import first_live_path, first_path_any_state, live_file, live_photo
 
 _TIMELINE_COLUMNS = "SELECT p.id, p.taken_local, p.kind, p.width, p.height, p.duration FROM photos p"
 
@@ -110,3 +110,19 @@ def for_exposure(db: Database) -> list[sqlite3.Row]:
         f" {first_live_path('p.id')} AS path,"
         " pp.city, pp.country FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id ORDER BY p.taken_local, p.id"
     )
+
+
+def analysable(db: Database) -> list[tuple[sqlite3.Row, list[str]]]:
+    """Every photo with a live file, by id, as the analysis plan reads it: its row (id, hash,
+    kind, orientation as decoding applies it, width, height) and the paths of its live files
+    (consent is granted per folder, so each one may carry it).
+
+    Dialect: ``group_concat(..., char(0))`` is SQLite's (PostgreSQL: ``array_agg(f.path)``; its
+    text cannot hold a NUL)."""
+    rows = db.query(
+        "SELECT p.id, p.hash, p.kind, CASE p.kind WHEN 'video' THEN p.display_orientation ELSE p.orientation END"
+        " AS orientation, p.width, p.height, group_concat(f.path, char(0)) AS paths"
+        f" FROM photos p JOIN files f ON f.photo_id = p.id AND {live_file('f')}"
+        " GROUP BY p.id ORDER BY p.id"
+    )
+    return [(r, str(r["paths"]).split("\0")) for r in rows]
