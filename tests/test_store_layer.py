@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from camroll.config import AppContext
-from camroll.creations import source
+from camroll.creations import records, source
 from camroll.creations.records import CreationError
 from camroll.people import edit
 from camroll.report import exposure
@@ -37,6 +37,7 @@ CLEANED = [
     "camroll/analysis/tags.py",
     "camroll/analysis/text.py",
     "camroll/creations/choose.py",
+    "camroll/creations/records.py",
     "camroll/creations/source.py",
     "camroll/moments/best.py",
     "camroll/moments/birthdays.py",
@@ -191,3 +192,20 @@ def test_a_creation_does_not_open_a_missing_or_failed_file(ctx: AppContext, tmp_
     with pytest.raises(CreationError, match="no file on disk"):
         source.open_photo(ctx, ids["gone"], 64)
     assert source.face_boxes(ctx, ids["gone"]) == [(1.0, 1.0, 10.0, 10.0)]
+
+
+def test_creations_never_land_beside_an_original_even_an_unreadable_one(ctx: AppContext, tmp_path: Path) -> None:
+    """A folder that held a file camroll could not read is still a folder of originals (the next
+    scan walks it): a creation is refused there, as before; a folder whose only file is gone from
+    disk, or a folder above one of originals, is fine."""
+    _catalog(ctx, tmp_path)
+    with ctx.db.transaction() as conn:
+        for folder, state in (("failed-only", "failed"), ("missing-only", "missing")):
+            (tmp_path / folder).mkdir()
+            path = tmp_path / folder / "x.jpg"
+            conn.execute("INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, first_seen,"
+                         " scanned_at) VALUES (1, ?, ?, 10, 0, NULL, ?, '', '')", (bytes(path), str(path), state))  # fmt: skip
+    with pytest.raises(CreationError, match="holds original photos"):
+        records.output_dir(ctx, tmp_path / "failed-only")
+    assert records.output_dir(ctx, tmp_path / "missing-only") == (tmp_path / "missing-only").resolve()
+    assert files.on_disk_directly_in(ctx.db, bytes(tmp_path.parent)) is None

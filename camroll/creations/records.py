@@ -20,6 +20,7 @@ from typing import Any
 
 from camroll.config import AppContext
 from camroll.errors import CamrollError
+from camroll.store import creations, files
 from camroll.store.db import now_iso
 
 
@@ -35,11 +36,7 @@ def output_dir(ctx: AppContext, out: Path | None) -> Path:
     """
     folder = (out if out is not None else ctx.config.home / "creations").expanduser().resolve()
     encoded = str(folder).encode("utf-8", "surrogateescape")
-    clash = ctx.db.scalar(
-        "SELECT path FROM files WHERE substr(path_bytes, 1, ?) = ? AND instr(substr(path_bytes, ?), '/') = 0"
-        " AND state != 'missing' LIMIT 1",
-        (len(encoded) + 1, encoded + b"/", len(encoded) + 2),
-    )
+    clash = files.on_disk_directly_in(ctx.db, encoded)
     if clash is not None:
         raise CreationError(f"{folder} holds original photos ({clash}); choose another --out folder")
     folder.mkdir(parents=True, exist_ok=True)
@@ -69,19 +66,8 @@ def record(
     params: dict[str, Any] | None = None,
 ) -> int:
     """Record a finished creation; return its id."""
-    with ctx.db.transaction() as conn:
-        cur = conn.execute(
-            "INSERT INTO creations (kind, path, title, source, params, capabilities, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (kind, str(path), title, source, json.dumps(params or {}, sort_keys=True),
-             json.dumps(sorted(set(capabilities))), now_iso()),
-        )  # fmt: skip
-        creation_id = int(cur.lastrowid or 0)
-        conn.executemany(
-            "INSERT OR IGNORE INTO creation_photos (creation_id, photo_id) VALUES (?, ?)",
-            [(creation_id, pid) for pid in photo_ids],
-        )
-    return creation_id
+    return creations.insert(ctx.db, kind, str(path), title, source, json.dumps(params or {}, sort_keys=True),
+                            json.dumps(sorted(set(capabilities))), now_iso(), photo_ids)  # fmt: skip
 
 
 @dataclass
@@ -99,12 +85,6 @@ class Creation:
 
 
 def listing(ctx: AppContext, creation_id: int | None = None) -> list[Creation]:
-    where, args = ("WHERE c.id = ?", (creation_id,)) if creation_id is not None else ("", ())
-    rows = ctx.db.query(
-        "SELECT c.*, (SELECT group_concat(photo_id) FROM creation_photos cp WHERE cp.creation_id = c.id) AS pids"
-        f" FROM creations c {where} ORDER BY c.id DESC",
-        args,
-    )
     return [
         Creation(
             id=r["id"], kind=r["kind"], path=r["path"], title=r["title"], source=r["source"],
@@ -112,18 +92,17 @@ def listing(ctx: AppContext, creation_id: int | None = None) -> list[Creation]:
             created_at=r["created_at"], photo_ids=[int(p) for p in (r["pids"] or "").split(",") if p],
             exists=os.path.exists(r["path"]),
         )
-        for r in rows
+        for r in creations.rows(ctx.db, creation_id)
     ]
 
 
 def delete(ctx: AppContext, creation_id: int) -> bool:
     """Delete one creation, file and row; False if there is no such creation."""
-    row = ctx.db.query("SELECT path FROM creations WHERE id = ?", (creation_id,))
-    if not row:
+    path = creations.path_of(ctx.db, creation_id)
+    if path is None:
         return False
-    _remove_file(row[0]["path"])
-    with ctx.db.transaction() as conn:
-        conn.execute("DELETE FROM creations WHERE id = ?", (creation_id,))
+    _remove_file(path)
+    creations.delete(ctx.db, creation_id)
     return True
 
 
@@ -134,12 +113,9 @@ def purge_step(conn: sqlite3.Connection, capability: str, photos_gone: bool) -> 
     ``purge_scope`` that used ``capability`` (any creation at all when ``photos_gone``), and
     return their file paths. The files are left to the purge, which deletes those under
     CAMROLL_HOME and keeps those in a folder the person chose unless they say otherwise."""
-    rows = conn.execute(
-        "SELECT DISTINCT c.id, c.path, c.capabilities FROM creations c JOIN creation_photos cp ON cp.creation_id = c.id"
-        " WHERE cp.photo_id IN (SELECT id FROM purge_scope)"
-    ).fetchall()
-    doomed = [(r[0], r[1]) for r in rows if photos_gone or capability in json.loads(r[2])]
-    conn.executemany("DELETE FROM creations WHERE id = ?", [(cid,) for cid, _path in doomed])
+    doomed = [(cid, path) for cid, path, used in creations.in_purge_scope(conn)
+              if photos_gone or capability in json.loads(used)]  # fmt: skip
+    creations.delete_in(conn, [cid for cid, _path in doomed])
     return [path for _id, path in doomed]
 
 

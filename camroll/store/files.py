@@ -16,7 +16,8 @@ disk since an earlier scan) is not live either. Before this module there were tw
 ``photo_id``, they agreed on every query that reached files through a photo, and this is the one
 that says what is meant.
 
-Dialect: plain SQL; parameters are qmark (``?``) placeholders, as everywhere in ``store/``.
+Dialect: plain SQL except ``instr`` in :func:`on_disk_directly_in` (noted there); parameters are
+qmark (``?``) placeholders, as everywhere in ``store/``.
 """
 
 from __future__ import annotations
@@ -28,10 +29,20 @@ from camroll.store.db import Database
 LIVE_STATES = ("ok", "problem")
 """The file states of a readable file (see the module docstring)."""
 
+ON_DISK_STATES = (*LIVE_STATES, "failed")
+"""The file states of a file that was on disk at the last scan, readable or not (every state but
+``missing``): a folder holding one is a folder the person's photos live in."""
+
 
 def live_file(alias: str = "f") -> str:
     """A WHERE fragment: the file ``alias`` (a row of ``files``) is live."""
     states = ", ".join(f"'{s}'" for s in LIVE_STATES)
+    return f"{alias}.state IN ({states})"
+
+
+def on_disk_file(alias: str = "f") -> str:
+    """A WHERE fragment: the file ``alias`` was on disk at the last scan (live, or failed to read)."""
+    states = ", ".join(f"'{s}'" for s in ON_DISK_STATES)
     return f"{alias}.state IN ({states})"
 
 
@@ -74,3 +85,16 @@ def live_files_named_like(db: Database, patterns: tuple[str, ...]) -> list[tuple
     rows = db.query(f"SELECT f.photo_id, f.path FROM files f WHERE f.photo_id IS NOT NULL AND {live_file()}"
                     f" AND ({ors})", patterns)  # fmt: skip
     return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def on_disk_directly_in(db: Database, folder: bytes) -> str | None:
+    """The path of a catalogued file still on disk (live or failed) directly in ``folder`` (its
+    path as bytes, no trailing slash), not in a subfolder; None when there is none.
+
+    Dialect: ``instr`` is SQLite's (PostgreSQL: ``position``); ``substr`` on bytes works in both."""
+    found = db.scalar(
+        "SELECT f.path FROM files f WHERE substr(f.path_bytes, 1, ?) = ? AND instr(substr(f.path_bytes, ?), '/') = 0"
+        f" AND {on_disk_file()} LIMIT 1",
+        (len(folder) + 1, folder + b"/", len(folder) + 2),
+    )
+    return None if found is None else str(found)
