@@ -50,6 +50,7 @@ CLEANED = [
     "camroll/people/cluster.py",
     "camroll/people/edit.py",
     "camroll/people/import_names.py",
+    "camroll/privacy/purge.py",
     "camroll/report/exposure.py",
     "camroll/search/dates.py",
     "camroll/search/engine.py",

@@ -39,7 +39,8 @@ from camroll.capabilities import Capability
 from camroll.config import AppContext
 from camroll.privacy import audit
 from camroll.privacy.crypto import shred
-from camroll.store import pending_purges
+from camroll.store import analysis_state, pending_purges
+from camroll.store import purge as store_purge
 
 KEY_DESTROYED = "encryption keys destroyed"
 """The purge report's row for a shredded key (a count, so the JSON report keeps one shape)."""
@@ -93,41 +94,24 @@ def purge_in(ctx: AppContext, conn: sqlite3.Connection, cap: Capability, scope: 
     its files (and key). Return the report and the journal entry for :func:`finish_pending`."""
     report = PurgeReport(cap.id, scope)
     folder = scope.removeprefix("path:").rstrip("/").encode("utf-8", "surrogateescape") if scope != "*" else None
-    _empty_scope(conn)
-    if folder is None:
-        conn.execute("INSERT INTO purge_scope SELECT id, hash FROM photos")
-    else:
-        conn.execute(
-            "INSERT OR IGNORE INTO purge_scope SELECT p.id, p.hash FROM photos p JOIN files f"
-            " ON f.photo_id = p.id WHERE f.path_bytes = ? OR substr(f.path_bytes, 1, ?) = ?",
-            (folder, len(folder) + 1, folder + b"/"),
-        )
-    hashes = [r[0] for r in conn.execute("SELECT hash FROM purge_scope")]
+    hashes = store_purge.fill_all(conn) if folder is None else store_purge.fill_folder(conn, folder)
     # Creations first: deleting photo rows would cascade away the links that find them.
     made_rows, made = derived_items(conn, cap)
     _add(report.rows, made_rows)
     for table in cap.tables:
         if table.only_orphans:
-            cur = conn.execute(
-                f"DELETE FROM {table.name} WHERE {table.photo_key} IN (SELECT id FROM purge_scope)"
-                f" AND NOT EXISTS (SELECT 1 FROM files WHERE files.photo_id = {table.name}.{table.photo_key})"
-            )
+            n = store_purge.delete_orphans_in_scope(conn, table.name, table.photo_key)
         elif table.path_key and folder is not None:
-            cur = conn.execute(
-                f"DELETE FROM {table.name} WHERE {table.path_key} = ? OR substr({table.path_key}, 1, ?) = ?",
-                (folder, len(folder) + 1, folder + b"/"),
-            )
+            n = store_purge.delete_under(conn, table.name, table.path_key, folder)
         elif table.path_key:
-            cur = conn.execute(f"DELETE FROM {table.name}")
+            n = store_purge.delete_all(conn, table.name)
         else:
-            cur = conn.execute(f"DELETE FROM {table.name} WHERE {table.photo_key} IN (SELECT id FROM purge_scope)")
-        report.rows[table.name] = report.rows.get(table.name, 0) + cur.rowcount
+            n = store_purge.delete_in_scope(conn, table.name, table.photo_key)
+        report.rows[table.name] = report.rows.get(table.name, 0) + n
     for what, sql in cap.purge_sql:
-        _add(report.rows, {what: conn.execute(sql).rowcount})
-    _add(report.rows, {"analysis_state": conn.execute(
-        "DELETE FROM analysis_state WHERE capability = ? AND photo_id IN (SELECT id FROM purge_scope)", (cap.id,)
-    ).rowcount})  # fmt: skip
-    conn.execute("DELETE FROM purge_scope")
+        _add(report.rows, {what: store_purge.run_declared(conn, sql)})
+    _add(report.rows, {"analysis_state": analysis_state.delete_in_purge_scope(conn, cap.id)})
+    store_purge.empty(conn)
     own, mine = split_files(ctx, made)
     report.my_files_deleted, report.my_files_kept = (mine, []) if include_my_files else ([], mine)
     doomed = hashed_files(ctx, [cap], hashes) + own + report.my_files_deleted
@@ -144,15 +128,8 @@ def preview(ctx: AppContext, caps: Sequence[Capability], scope: str) -> list[Pur
     """What revoking ``caps`` (dependents first) in ``scope`` would delete, counted by running
     the very same purge inside a transaction that is then rolled back: exact, and nothing
     changes (no file is touched before a commit). ``my_files_kept`` lists the person's files."""
-    reports = []
-    conn = ctx.db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        for cap in caps:
-            reports.append(purge_in(ctx, conn, cap, scope, include_my_files=False)[0])
-    finally:
-        conn.execute("ROLLBACK")
-    return reports
+    with store_purge.rolled_back(ctx.db) as conn:
+        return [purge_in(ctx, conn, cap, scope, include_my_files=False)[0] for cap in caps]
 
 
 def finish_pending(ctx: AppContext, only: Iterable[int] | None = None) -> list[str]:
@@ -189,7 +166,7 @@ def finish_pending(ctx: AppContext, only: Iterable[int] | None = None) -> list[s
                 audit.record_in(conn, ctx.actor, entry.kind, details)
         audit.confirm(ctx)  # the record is committed: keys/audit.head now names it
     if entries:
-        ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store_purge.checkpoint_wal(ctx.db)
     return problems
 
 
@@ -242,17 +219,9 @@ def _key_file(ctx: AppContext, key: str) -> Path:
     return ctx.config.home / "keys" / f"{key}.key"
 
 
-def _empty_scope(conn: sqlite3.Connection) -> None:
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS purge_scope (id INTEGER PRIMARY KEY, hash TEXT)")
-    conn.execute("DELETE FROM purge_scope")
-
-
 def fill_scope(conn: sqlite3.Connection, photo_ids: Iterable[int]) -> list[str]:
     """(Re)fill the temporary ``purge_scope`` table with these photos; return their hashes."""
-    _empty_scope(conn)
-    conn.executemany("INSERT OR IGNORE INTO purge_scope SELECT id, hash FROM photos WHERE id = ?",
-                     [(int(i),) for i in photo_ids])  # fmt: skip
-    return [r[0] for r in conn.execute("SELECT hash FROM purge_scope")]
+    return store_purge.fill_photos(conn, photo_ids)
 
 
 def delete_derived(conn: sqlite3.Connection, caps: Sequence[Capability]) -> tuple[dict[str, int], list[str]]:
@@ -271,13 +240,10 @@ def delete_derived(conn: sqlite3.Connection, caps: Sequence[Capability]) -> tupl
         _add(rows, made_rows)
         files += made
         for what, sql in cap.purge_sql:
-            _add(rows, {what: conn.execute(sql).rowcount})
+            _add(rows, {what: store_purge.run_declared(conn, sql)})
         for table in cap.tables:
-            _add(rows, {table.name: conn.execute(
-                f"DELETE FROM {table.name} WHERE {table.photo_key} IN (SELECT id FROM purge_scope)").rowcount})  # fmt: skip
-        _add(rows, {"analysis_state": conn.execute(
-            "DELETE FROM analysis_state WHERE capability = ? AND photo_id IN (SELECT id FROM purge_scope)", (cap.id,)
-        ).rowcount})  # fmt: skip
+            _add(rows, {table.name: store_purge.delete_in_scope(conn, table.name, table.photo_key)})
+        _add(rows, {"analysis_state": analysis_state.delete_in_purge_scope(conn, cap.id)})
     return rows, files
 
 
