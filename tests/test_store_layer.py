@@ -51,6 +51,7 @@ CLEANED = [
     "camroll/people/edit.py",
     "camroll/people/import_names.py",
     "camroll/privacy/purge.py",
+    "camroll/privacy/removal.py",
     "camroll/report/exposure.py",
     "camroll/search/dates.py",
     "camroll/search/engine.py",

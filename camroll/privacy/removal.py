@@ -34,6 +34,8 @@ from camroll.config import AppContext
 from camroll.privacy import ledger_keys
 from camroll.privacy.crypto import shred
 from camroll.privacy.purge import delete_derived, derived_items, fill_scope, finish_pending, hashed_files, journal
+from camroll.store import faces, people, photos, removed_photos
+from camroll.store import purge as store_purge
 from camroll.store.db import now_iso
 
 KEY_NAME = "removed"
@@ -80,7 +82,7 @@ class Exclusions:
     @classmethod
     def load(cls, ctx: AppContext) -> Exclusions:
         key = _key(ctx, create=False)
-        tokens = {r[0] for r in ctx.db.query("SELECT token FROM removed_photos")} if key else set()
+        tokens = removed_photos.tokens(ctx.db) if key else set()
         return cls(key, tokens)
 
     def covers(self, content_hash: str) -> bool:
@@ -95,8 +97,7 @@ def remove_photos(ctx: AppContext, photo_ids: Sequence[int], remember: bool = Tr
     """Forget these photos and all that was derived from them; the original files stay as they are.
     Unknown ids are listed in the report, the rest still go."""
     report = RemovalReport()
-    known = {int(r[0]) for r in ctx.db.query(
-        f"SELECT id FROM photos WHERE id IN ({','.join('?' * len(photo_ids))})", tuple(photo_ids))} if photo_ids else set()  # fmt: skip
+    known = photos.existing_ids(ctx.db, photo_ids)
     report.unknown = [i for i in photo_ids if i not in known]
     report.removed = sorted(known)
     if not known:
@@ -109,9 +110,8 @@ def remove_photos(ctx: AppContext, photo_ids: Sequence[int], remember: bool = Tr
         report.rows, made = delete_derived(conn, everything)
         ledger_keys.forget_roots(ctx, conn, own_roots)
         if key is not None:
-            conn.executemany("INSERT OR IGNORE INTO removed_photos (token, removed_at) VALUES (?, ?)",
-                             [(_token(key, h), now_iso()) for h in hashes])  # fmt: skip
-        conn.execute("DELETE FROM purge_scope")
+            removed_photos.remember_in(conn, [_token(key, h) for h in hashes], now_iso())
+        store_purge.empty(conn)
         # The person named these photos: every creation made from them goes, wherever it was written.
         doomed = hashed_files(ctx, everything, hashes) + [p for p in dict.fromkeys(made) if os.path.lexists(p)]
         report.files = len(doomed)
@@ -124,10 +124,9 @@ def remove_photos(ctx: AppContext, photo_ids: Sequence[int], remember: bool = Tr
 
 def clear_exclusions(ctx: AppContext) -> int:
     """Forget the list of removed photos and shred its key (``camroll forget`` does this)."""
-    with ctx.db.transaction() as conn:
-        n = conn.execute("DELETE FROM removed_photos").rowcount
+    n = removed_photos.clear(ctx.db)
     shred(_key_file(ctx))
-    ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store_purge.checkpoint_wal(ctx.db)
     return n
 
 
@@ -140,12 +139,11 @@ def forget_person(ctx: AppContext, person_id: int) -> RemovalReport:
     state, so only a model upgrade that re-runs face detection could bring them back.
     """
     report = RemovalReport()
-    if ctx.db.scalar("SELECT 1 FROM people WHERE id = ?", (person_id,)) is None:
+    if not people.exists(ctx.db, person_id):
         report.unknown = [person_id]
         return report
-    thumbs = [r[0] for r in ctx.db.query("SELECT thumb FROM faces WHERE person_id = ? AND thumb IS NOT NULL",
-                                         (person_id,))]  # fmt: skip
-    photo_ids = [r[0] for r in ctx.db.query("SELECT DISTINCT photo_id FROM faces WHERE person_id = ?", (person_id,))]
+    thumbs = faces.thumbs_of_person(ctx.db, person_id)
+    photo_ids = faces.photos_of_person(ctx.db, person_id)
     with ctx.db.transaction() as conn:
         fill_scope(conn, photo_ids)
         made: list[str] = []
@@ -153,9 +151,8 @@ def forget_person(ctx: AppContext, person_id: int) -> RemovalReport:
             made_rows, paths = derived_items(conn, capabilities.get(cap_id))
             report.rows["creations"] = report.rows.get("creations", 0) + sum(made_rows.values())
             made += paths
-        conn.execute("DELETE FROM purge_scope")
-        report.rows["faces"] = conn.execute("DELETE FROM faces WHERE person_id = ?", (person_id,)).rowcount
-        report.rows["people"] = conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
+        store_purge.empty(conn)
+        report.rows["faces"], report.rows["people"] = people.delete_in(conn, person_id)
         folder = ctx.config.cache_dir / "faces"
         doomed = [p for p in [*dict.fromkeys(made), *(str(folder / name) for name in thumbs)] if os.path.lexists(p)]
         report.files = len(doomed)

@@ -125,3 +125,18 @@ def count(db: Database) -> int:
 def photos_with_faces(db: Database) -> list[int]:
     """The ids of the photos with at least one face, ascending."""
     return [int(r[0]) for r in db.query("SELECT DISTINCT photo_id FROM faces ORDER BY photo_id")]
+
+
+def thumbs_of_person(db: Database, person_id: int) -> list[str]:
+    """The file names (under the faces cache) of the crops of a person's faces."""
+    return [str(r[0]) for r in db.query("SELECT thumb FROM faces WHERE person_id = ? AND thumb IS NOT NULL", (person_id,))]
+
+
+def photos_of_person(db: Database, person_id: int) -> list[int]:
+    """The ids of the photos a person's faces are in (each once)."""
+    return [int(r[0]) for r in db.query("SELECT DISTINCT photo_id FROM faces WHERE person_id = ?", (person_id,))]
+
+
+def unassigned_count(db: Database) -> int:
+    """How many faces are on no person."""
+    return int(db.scalar("SELECT count(*) FROM faces WHERE person_id IS NULL") or 0)

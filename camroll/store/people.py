@@ -184,3 +184,18 @@ def pairs_together(db: Database) -> list[tuple[int, int, int]]:
         " WHERE pa.ignored = 0 AND pb.ignored = 0"
     )
     return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def delete_in(conn: sqlite3.Connection, person_id: int) -> tuple[int, int]:
+    """Inside the caller's transaction: delete a person's faces, then the person; return
+    (faces deleted, people deleted)."""
+    faces = conn.execute("DELETE FROM faces WHERE person_id = ?", (person_id,)).rowcount
+    return faces, conn.execute("DELETE FROM people WHERE id = ?", (person_id,)).rowcount
+
+
+def ids_by_id_or_name(db: Database, person: str) -> list[int]:
+    """The people ``person`` names: the one with that id (when it is digits), and everyone with
+    that name, whatever its case; by id."""
+    rows = db.query("SELECT id FROM people WHERE id = ? OR lower(name) = lower(?) ORDER BY id",
+                    (int(person) if person.isdigit() else -1, person))  # fmt: skip
+    return [int(r[0]) for r in rows]

@@ -10,6 +10,7 @@ has them) and ``coalesce``; SQLite-only: ``group_concat`` in :func:`analysable` 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from camroll.store.db import Database
@@ -126,3 +127,13 @@ def analysable(db: Database) -> list[tuple[sqlite3.Row, list[str]]]:
         " GROUP BY p.id ORDER BY p.id"
     )
     return [(r, str(r["paths"]).split("\0")) for r in rows]
+
+
+def existing_ids(db: Database, photo_ids: Sequence[int]) -> set[int]:
+    """Those of ``photo_ids`` that are catalogued photos, in any state (asked 500 at a time, well
+    under any engine's limit on parameters)."""
+    found: set[int] = set()
+    for start in range(0, len(photo_ids), 500):
+        chunk = tuple(photo_ids[start : start + 500])
+        found |= {int(r[0]) for r in db.query(f"SELECT id FROM photos WHERE id IN ({','.join('?' * len(chunk))})", chunk)}
+    return found
