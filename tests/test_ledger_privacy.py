@@ -173,5 +173,5 @@ def test_a_folder_name_with_undecodable_bytes_can_be_revoked(tmp_path: Path, pho
     run_cli(home, "consent", "grant", "quality", "--scope", os.fsdecode(odd))
     run_cli(home, "analyze", "--quiet", "--workers", "1")
     reports = run_cli(home, "consent", "revoke", "quality", "--scope", os.fsdecode(odd), "--json")
-    assert [r["total"] for r in reports if r["capability"] == "quality"] == [1]
+    assert [r["rows"].get("quality") for r in reports if r["capability"] == "quality"] == [1]
     assert run_cli(home, "consent", "status", "--json")

@@ -9,6 +9,7 @@ has them) and ``coalesce``; SQLite-only: ``group_concat`` in :func:`analysable` 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -118,15 +119,22 @@ def analysable(db: Database) -> list[tuple[sqlite3.Row, list[str]]]:
     kind, orientation as decoding applies it, width, height) and the paths of its live files
     (consent is granted per folder, so each one may carry it).
 
-    Dialect: ``group_concat(..., char(0))`` is SQLite's (PostgreSQL: ``array_agg(f.path)``; its
-    text cannot hold a NUL)."""
+    Paths come from ``path_bytes``, exactly as the file system names them (``os.fsdecode``: a
+    name that is not UTF-8 keeps its bytes as surrogates), not from the display column ``path``,
+    which shows such bytes as ``\\xNN`` and names no file that can be opened."""
     rows = db.query(
         "SELECT p.id, p.hash, p.kind, CASE p.kind WHEN 'video' THEN p.display_orientation ELSE p.orientation END"
-        " AS orientation, p.width, p.height, group_concat(f.path, char(0)) AS paths"
+        " AS orientation, p.width, p.height, f.path_bytes"
         f" FROM photos p JOIN files f ON f.photo_id = p.id AND {live_file('f')}"
-        " GROUP BY p.id ORDER BY p.id"
+        " ORDER BY p.id, f.path_bytes"
     )
-    return [(r, str(r["paths"]).split("\0")) for r in rows]
+    out: list[tuple[sqlite3.Row, list[str]]] = []
+    for row in rows:
+        if out and out[-1][0]["id"] == row["id"]:
+            out[-1][1].append(os.fsdecode(bytes(row["path_bytes"])))
+        else:
+            out.append((row, [os.fsdecode(bytes(row["path_bytes"]))]))
+    return out
 
 
 def existing_ids(db: Database, photo_ids: Sequence[int]) -> set[int]:
@@ -137,3 +145,9 @@ def existing_ids(db: Database, photo_ids: Sequence[int]) -> set[int]:
         chunk = tuple(photo_ids[start : start + 500])
         found |= {int(r[0]) for r in db.query(f"SELECT id FROM photos WHERE id IN ({','.join('?' * len(chunk))})", chunk)}
     return found
+
+
+def oldest_catalogued(db: Database) -> str | None:
+    """When the photo catalogued first was (ISO), or None for an empty catalog."""
+    found = db.scalar("SELECT min(created_at) FROM photos")
+    return None if found is None else str(found)
