@@ -52,6 +52,7 @@ CLEANED = [
     "camroll/people/import_names.py",
     "camroll/privacy/purge.py",
     "camroll/privacy/removal.py",
+    "camroll/privacy/retention.py",
     "camroll/report/exposure.py",
     "camroll/search/dates.py",
     "camroll/search/engine.py",

@@ -46,6 +46,9 @@ from camroll.config import AppContext
 from camroll.errors import RequestError
 from camroll.privacy import audit, consent
 from camroll.privacy.purge import delete_derived, fill_scope, finish_pending, hashed_files, journal
+from camroll.store import analysis_state, photos, places, removed_photos
+from camroll.store import purge as store_purge
+from camroll.store import retention as store_retention
 from camroll.store.db import now_iso
 
 STAMP = ".last-sweep"
@@ -103,16 +106,14 @@ def set_policy(ctx: AppContext, capability: str, days: int | None) -> None:
                              "everything (`camroll forget`) instead")  # fmt: skip
     with ctx.db.transaction() as conn:
         if days is None:
-            conn.execute("DELETE FROM retention_policies WHERE capability = ?", (cap.id,))
+            store_retention.clear_in(conn, cap.id)
         else:
-            conn.execute("INSERT INTO retention_policies (capability, max_days, set_at) VALUES (?, ?, ?)"
-                         " ON CONFLICT (capability) DO UPDATE SET max_days = excluded.max_days, set_at = excluded.set_at",
-                         (cap.id, days, now_iso()))  # fmt: skip
+            store_retention.set_in(conn, cap.id, days, now_iso())
         audit.record_in(conn, ctx.actor, "retention.set", {"capability": cap.id, "max_days": days})
 
 
 def policies(ctx: AppContext) -> dict[str, int]:
-    return {r[0]: int(r[1]) for r in ctx.db.query("SELECT capability, max_days FROM retention_policies")}
+    return store_retention.policies(ctx.db)
 
 
 def sweep(ctx: AppContext, force: bool = False, now: float | None = None) -> SweepReport:
@@ -146,11 +147,11 @@ def sweep(ctx: AppContext, force: bool = False, now: float | None = None) -> Swe
             report.expired[cap_id] = rows
     wal = home / "camroll.db-wal"
     if wal.exists() and wal.stat().st_size > 0:
-        ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store_purge.checkpoint_wal(ctx.db)
         report.wal_checkpointed = True
     if report.total:
         audit.record(ctx, "retention.sweep", destroyed=report.destroyed, expired=report.expired)
-        ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store_purge.checkpoint_wal(ctx.db)
     home.mkdir(parents=True, exist_ok=True)
     stamp.touch()
     return report
@@ -196,28 +197,40 @@ def _staging_roots(home: Path) -> list[str]:
         if home.is_dir() else []  # fmt: skip
 
 
-def _age_source(cap: capabilities.Capability) -> tuple[str, str]:
-    """(SQL giving ``photo_id, at`` of what the capability derived, its label) to judge its age."""
+def _age_source(cap: capabilities.Capability) -> str | None:
+    """What dates the data ``cap`` derived: the capability whose analysis made it (its
+    ``analysis_state``), or None for places (dated by when each photo's place was named)."""
     if cap.analyser:
-        return f"SELECT photo_id, at FROM analysis_state WHERE capability = '{cap.id}' AND status = 'done'", "analysed"
+        return cap.id
     if cap.id == "places":
-        return "SELECT photo_id, updated_at AS at FROM photo_places", "named"
+        return None
     # A library-wide job (people): its data is as old as what it was computed from.
     return _age_source(capabilities.get(cap.depends_on[0]))
+
+
+def _derived_before(ctx: AppContext, cap: capabilities.Capability, cutoff: str) -> list[int]:
+    """The photos about which ``cap`` holds data derived before ``cutoff`` (ISO time)."""
+    source = _age_source(cap)
+    return places.named_before(ctx.db, cutoff) if source is None else analysis_state.done_before(ctx.db, source, cutoff)
+
+
+def _oldest_derived(ctx: AppContext, cap: capabilities.Capability) -> str | None:
+    """When the oldest data ``cap`` holds was derived (ISO), or None."""
+    source = _age_source(cap)
+    return places.oldest_named(ctx.db) if source is None else analysis_state.oldest_done(ctx.db, source)
 
 
 def _expire(ctx: AppContext, cap_id: str, days: int, now: float) -> dict[str, int]:
     cap = capabilities.get(cap_id)
     cutoff = (datetime.fromtimestamp(now, UTC) - timedelta(days=days)).isoformat(timespec="seconds")
-    source, _label = _age_source(cap)
-    old = [r[0] for r in ctx.db.query(f"SELECT photo_id FROM ({source}) WHERE at < ?", (cutoff,))]
+    old = _derived_before(ctx, cap, cutoff)
     if not old:
         return {}
     victims = [*capabilities.dependents(cap.id), cap]
     with ctx.db.transaction() as conn:
         hashes = fill_scope(conn, old)
         rows, made = delete_derived(conn, victims)
-        conn.execute("DELETE FROM purge_scope")
+        store_purge.empty(conn)
         doomed = hashed_files(ctx, victims, hashes) + [p for p in dict.fromkeys(made) if os.path.lexists(p)]
         entry = journal(conn, None, {}, doomed)  # the sweep's own audit record counts them
     finish_pending(ctx, [entry])
@@ -232,16 +245,11 @@ def status(ctx: AppContext) -> dict[str, Any]:
     home = ctx.config.home
     caps = []
     for cap in capabilities.REGISTRY:
-        rows = sum(int(ctx.db.scalar(f"SELECT count(*) FROM {t.name}") or 0) for t in cap.tables)
+        rows = sum(store_retention.rows_held(ctx.db, t.name) for t in cap.tables)
         if cap.id == "people":
-            rows = int(ctx.db.scalar("SELECT count(*) FROM people") or 0)
+            rows = store_retention.rows_held(ctx.db, "people")
         files = sum(_count(home / sub)[0] for sub in cap.folders)
-        oldest = None
-        if not cap.granted_by_scan:
-            source, _label = _age_source(cap)
-            oldest = ctx.db.scalar(f"SELECT min(at) FROM ({source})")
-        else:
-            oldest = ctx.db.scalar("SELECT min(created_at) FROM photos")
+        oldest = photos.oldest_catalogued(ctx.db) if cap.granted_by_scan else _oldest_derived(ctx, cap)
         days = limits.get(cap.id)
         until = "until you revoke it" if days is None else f"each item for at most {days} days"
         if days is not None and oldest:
@@ -272,7 +280,7 @@ def status(ctx: AppContext) -> dict[str, Any]:
         "held": held,
         "ceiling_days": thresholds.RETENTION_CEILING_DAYS,
         "last_sweep": _iso(stamp.stat().st_mtime) if stamp.exists() else None,
-        "removed_photos": int(ctx.db.scalar("SELECT count(*) FROM removed_photos") or 0),
+        "removed_photos": removed_photos.count(ctx.db),
         "kept_forever": ["The consent ledger and the audit log (append-only: they record grants, revokes, purges and "
                          "counts, and name the folders you scanned, never a photo, hash or face)."],
     }  # fmt: skip

@@ -62,3 +62,14 @@ def photo_place(db: Database, photo_id: int) -> sqlite3.Row | None:
 def distinct_names(db: Database) -> list[tuple[str | None, str | None, str | None]]:
     """Every (city, region, country) some photo was placed in."""
     return [(r[0], r[1], r[2]) for r in db.query("SELECT DISTINCT city, region, country FROM photo_places")]
+
+
+def named_before(db: Database, cutoff: str) -> list[int]:
+    """Photos whose place was named before ``cutoff`` (ISO time)."""
+    return [int(r[0]) for r in db.query("SELECT photo_id FROM photo_places WHERE updated_at < ?", (cutoff,))]
+
+
+def oldest_named(db: Database) -> str | None:
+    """When the oldest place name still held was given (ISO), or None."""
+    found = db.scalar("SELECT min(updated_at) FROM photo_places")
+    return None if found is None else str(found)
