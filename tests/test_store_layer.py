@@ -58,7 +58,10 @@ CLEANED = [
     "camroll/search/engine.py",
     "camroll/search/query.py",
     "camroll/search/synonyms.py",
+    "camroll/web/routes_consent.py",
     "camroll/web/routes_library.py",
+    "camroll/web/routes_moments.py",
+    "camroll/web/routes_people.py",
     "camroll/web/routes_places.py",
     "camroll/web/routes_search.py",
 ]

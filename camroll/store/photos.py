@@ -151,3 +151,8 @@ def oldest_catalogued(db: Database) -> str | None:
     """When the photo catalogued first was (ISO), or None for an empty catalog."""
     found = db.scalar("SELECT min(created_at) FROM photos")
     return None if found is None else str(found)
+
+
+def any_catalogued(db: Database) -> bool:
+    """Whether the catalog holds at least one photo (in any state)."""
+    return db.scalar("SELECT 1 FROM photos LIMIT 1") is not None

@@ -20,6 +20,7 @@ from camroll.capabilities import Capability
 from camroll.config import POLICY_VERSION, AppContext
 from camroll.library.places import update_places
 from camroll.privacy import consent, purge
+from camroll.store import photos as store_photos
 from camroll.web.common import Ctx, Lib, csrf, not_found, render
 from camroll.web.routes_jobs import start_analysis
 
@@ -101,7 +102,7 @@ def grant(request: Request, cap_id: str, ctx: Ctx, lib: Lib) -> Response:
     with lib.write_lock:
         consent.grant(ctx, cap.id, consent.EVERYTHING)
         update_places(ctx)
-    job = start_analysis(lib) if (cap.analyser or cap.job) and ctx.db.scalar("SELECT count(*) FROM photos") else None
+    job = start_analysis(lib) if (cap.analyser or cap.job) and store_photos.any_catalogued(ctx.db) else None
     return RedirectResponse(f"/consent?done={cap.id}" + (f"&job={job}" if job else ""), status_code=303)
 
 

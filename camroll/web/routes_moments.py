@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from camroll.config import AppContext
+from camroll.store import creations as store_creations
 from camroll.web.common import Ctx, Lib, csrf, int_id, not_found, render
 from camroll.web.jobs import JobReporter, JobResult
 
@@ -148,11 +149,11 @@ def creation_page(request: Request, creation: str, ctx: Ctx) -> Response:
 
 @router.get("/creations/{creation}/file")
 def creation_file(request: Request, creation: str, ctx: Ctx) -> Response:
-    row = ctx.db.conn.execute("SELECT path FROM creations WHERE id = ?", (int_id(creation),)).fetchone()
-    if row is None or not os.path.isfile(row[0]):
+    path = store_creations.path_of(ctx.db, int_id(creation))
+    if path is None or not os.path.isfile(path):
         raise not_found()
     download = request.query_params.get("download") == "1"
-    return FileResponse(row[0], filename=os.path.basename(row[0]),
+    return FileResponse(path, filename=os.path.basename(path),
                         content_disposition_type="attachment" if download else "inline")  # fmt: skip
 
 

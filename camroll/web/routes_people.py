@@ -16,6 +16,8 @@ from fastapi.responses import RedirectResponse, Response
 from camroll.config import AppContext
 from camroll.people import edit
 from camroll.privacy import consent
+from camroll.store import faces as store_faces
+from camroll.store import people as store_people
 from camroll.web.common import Ctx, Lib, csrf, int_id, not_found, render
 from camroll.web.state import Library
 
@@ -30,7 +32,7 @@ def _people(ctx: AppContext, include_ignored: bool = False) -> list[dict[str, An
 def people_page(request: Request, ctx: Ctx) -> Response:
     show_all = request.query_params.get("all") == "1"
     people = _people(ctx, include_ignored=show_all)
-    unassigned = int(ctx.db.scalar("SELECT count(*) FROM faces WHERE person_id IS NULL") or 0)
+    unassigned = store_faces.unassigned_count(ctx.db)
     return render(request, "people.html", title="People", nav="people", people=people, show_all=show_all,
                   unassigned=unassigned, faces_on=bool(consent.active_scopes(ctx, "faces")),
                   people_on=bool(consent.active_scopes(ctx, "people")))  # fmt: skip
@@ -117,7 +119,7 @@ def remove_faces(person: str, faces: Annotated[list[str], Form()], ctx: Ctx,
 
     def act() -> None:
         for face_id in ids:
-            if ctx.db.scalar("SELECT person_id FROM faces WHERE id = ?", (face_id,)) != pid:
+            if store_people.face_owner(ctx.db, face_id)[1] != pid:
                 raise edit.PeopleError(f"face {face_id} is not a face of this person")
             edit.remove_face(ctx, face_id)
 
