@@ -22,12 +22,15 @@ from camroll.creations.records import CreationError
 from camroll.people import edit
 from camroll.report import exposure
 from camroll.search import engine
-from camroll.store import files, photos
+from camroll.store import files, people, photos
 from camroll.store.db import now_iso
 from camroll.web import routes_library, routes_places
 from tests.conftest import REPO
 
 CLEANED = [
+    "camroll/cli/make_images.py",
+    "camroll/cli/make_video.py",
+    "camroll/cli/moments.py",
     "camroll/analysis/duplicates.py",
     "camroll/analysis/pipeline.py",
     "camroll/analysis/expressions.py",
@@ -178,6 +181,13 @@ def test_every_view_agrees_on_live_photos(ctx: AppContext, tmp_path: Path) -> No
     assert [r["path"] for r in files.live_files(ctx.db, ids["clean"])] == [str(tmp_path / "b-clean.jpg")]
     assert files.readable_paths(ctx.db, ids["gone"]) == []
     assert files.live_files_named_like(ctx.db, ("%/broken.jpg", "%/gone.jpg")) == []
+    assert files.first_live(ctx.db, ids["clean"]) == str(tmp_path / "b-clean.jpg")
+    assert files.first_live(ctx.db, ids["gone"]) is None
+    assert files.a_live_path_each(ctx.db, [ids["clean"], ids["problem"], ids["gone"]]) == {
+        ids["clean"]: str(tmp_path / "b-clean.jpg"), ids["problem"]: str(tmp_path / "problem.jpg")}  # fmt: skip
+    assert photos.existing_ids(ctx.db, [ids["gone"], 10**6]) == {ids["gone"]}, "a photo is removable while catalogued"
+    assert people.ids_by_id_or_name(ctx.db, "ADA") == people.ids_by_id_or_name(ctx.db, str(ids["person"])) == [ids["person"]]
+    assert people.ids_by_id_or_name(ctx.db, "Ad%") == []
 
     assert sum(c["count"] for c in routes_places.clusters(ctx)) == 2
 

@@ -25,6 +25,8 @@ from camroll.creations.choose import best_photo, choose_photos
 from camroll.creations.layouts import LAYOUTS
 from camroll.creations.looks import FILTERS
 from camroll.creations.records import CreationError
+from camroll.store import files as store_files
+from camroll.store import photos as store_photos
 
 _DEFAULT_COUNT = {"grid": 9, "mosaic": 8, "hero": 6}
 """Photos a collage of a moment shows unless ``--count`` says otherwise: a 3 x 3 grid; a mosaic
@@ -168,8 +170,7 @@ def _filtered_copy(ctx: AppContext, photo_id: int, filter_name: str, max_side: i
 
 
 def _file_stem(ctx: AppContext, photo_id: int) -> str:
-    path = ctx.db.scalar("SELECT path FROM files WHERE photo_id = ? AND state != 'missing' ORDER BY id LIMIT 1",
-                         (photo_id,))  # fmt: skip
+    path = store_files.first_live(ctx.db, photo_id)
     return Path(path).stem if path else f"photo-{photo_id}"
 
 
@@ -185,7 +186,7 @@ def _resolve(ctx: AppContext, items: list[str]) -> tuple[list[str], list[int], l
     for item in items:
         if re.fullmatch(r"\d+", item):
             pid = int(item)
-            if ctx.db.scalar("SELECT 1 FROM photos WHERE id = ? AND kind = 'photo'", (pid,)) is None:
+            if not store_photos.is_still_photo(ctx.db, pid):
                 problems.append(f"photo {pid}: not a photo in the library")
             elif pid not in explicit:
                 explicit.append(pid)

@@ -24,6 +24,7 @@ from camroll.config import AppContext
 from camroll.creations.looks import FILTERS
 from camroll.creations.records import CreationError
 from camroll.moments import Moment, MomentNotFound
+from camroll.store import people as store_people
 
 MusicOption = Annotated[Path | None, typer.Option("--music", help="A music file (MP3, AAC, WAV, FLAC...): trimmed and faded to the video's length.")]
 LengthOption = Annotated[str, typer.Option("--length", help="How long the video is: 30s, 1m, 1m30s or 45 (seconds).")]
@@ -122,10 +123,9 @@ def _make(ctx: AppContext, moment: Moment, kind: str, music: Path | None, length
 
 def _person(ctx: AppContext, person: str) -> int:
     """A person's id from an id or a (case-insensitive) name."""
-    rows = ctx.db.query("SELECT id, name FROM people WHERE id = ? OR lower(name) = lower(?) ORDER BY id",
-                        (int(person) if person.isdigit() else -1, person))  # fmt: skip
-    if not rows:
+    ids = store_people.ids_by_id_or_name(ctx.db, person)
+    if not ids:
         fail(f"there is no person {person!r} (see `camroll people`)", 1)
-    if len(rows) > 1 and not person.isdigit():
-        fail(f"{len(rows)} people are called {person!r}: give an id ({', '.join(str(r['id']) for r in rows)})", 2)
-    return int(rows[0]["id"])
+    if len(ids) > 1 and not person.isdigit():
+        fail(f"{len(ids)} people are called {person!r}: give an id ({', '.join(str(i) for i in ids)})", 2)
+    return ids[0]

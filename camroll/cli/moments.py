@@ -15,6 +15,7 @@ from camroll.config import AppContext
 from camroll.moments import Moment
 from camroll.moments.home import clear_home, find_home, places_granted, set_home
 from camroll.moments.listing import KINDS, all_moments, find_moment
+from camroll.store import files as store_files
 
 moments_app = typer.Typer(help="Moments: events, trips, on this day and birthdays, found in your photos.",
                           invoke_without_command=True)  # fmt: skip
@@ -120,16 +121,7 @@ def moments_show(moment_id: Annotated[str, typer.Argument(help="A moment's id (s
 
 
 def _paths(ctx: AppContext, photo_ids: list[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for start in range(0, len(photo_ids), 500):
-        chunk = photo_ids[start : start + 500]
-        for r in ctx.db.query(
-            f"SELECT photo_id, MIN(path) AS path FROM files WHERE state != 'missing' AND photo_id IN ({','.join('?' * len(chunk))})"
-            " GROUP BY photo_id",
-            chunk,
-        ):
-            out[int(r["photo_id"])] = r["path"]
-    return out
+    return store_files.a_live_path_each(ctx.db, photo_ids)
 
 
 @home_app.callback()

@@ -98,3 +98,21 @@ def on_disk_directly_in(db: Database, folder: bytes) -> str | None:
         (len(folder) + 1, folder + b"/", len(folder) + 2),
     )
     return None if found is None else str(found)
+
+
+def first_live(db: Database, photo_id: int) -> str | None:
+    """The path of the photo's first live file (lowest id), or None when it has none."""
+    found = db.scalar(f"SELECT {first_live_path('?')}", (photo_id,))
+    return None if found is None else str(found)
+
+
+def a_live_path_each(db: Database, photo_ids: list[int]) -> dict[int, str]:
+    """photo id -> one live path of it (the lowest in sort order, so a listing is stable), for
+    those of ``photo_ids`` that have one (asked 500 at a time)."""
+    out: dict[int, str] = {}
+    for start in range(0, len(photo_ids), 500):
+        chunk = photo_ids[start : start + 500]
+        rows = db.query(f"SELECT f.photo_id, MIN(f.path) AS path FROM files f WHERE {live_file()}"
+                        f" AND f.photo_id IN ({','.join('?' * len(chunk))}) GROUP BY f.photo_id", chunk)  # fmt: skip
+        out.update((int(r["photo_id"]), str(r["path"])) for r in rows)
+    return out

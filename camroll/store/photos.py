@@ -156,3 +156,8 @@ def oldest_catalogued(db: Database) -> str | None:
 def any_catalogued(db: Database) -> bool:
     """Whether the catalog holds at least one photo (in any state)."""
     return db.scalar("SELECT 1 FROM photos LIMIT 1") is not None
+
+
+def is_still_photo(db: Database, photo_id: int) -> bool:
+    """Whether ``photo_id`` is a catalogued still photo (not a video)."""
+    return db.scalar("SELECT 1 FROM photos WHERE id = ? AND kind = 'photo'", (photo_id,)) is not None
