@@ -28,9 +28,12 @@ from camroll.web import routes_library, routes_places
 from tests.conftest import REPO
 
 CLEANED = [
+    "camroll/cli/library.py",
     "camroll/cli/make_images.py",
     "camroll/cli/make_video.py",
     "camroll/cli/moments.py",
+    "camroll/cli/remove.py",
+    "camroll/cli/retention.py",
     "camroll/analysis/duplicates.py",
     "camroll/analysis/pipeline.py",
     "camroll/analysis/expressions.py",

@@ -7,12 +7,21 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from camroll import __version__
 from camroll.cli.analysis import print_analysis, summary_json
-from camroll.cli.common import HomeOption, JsonOption, RichReporter, app, console_err, ctx_for, print_json, progress_bar
+from camroll.cli.common import (
+    HomeOption,
+    JsonOption,
+    RichReporter,
+    app,
+    console_err,
+    ctx_for,
+    fail,
+    print_json,
+    progress_bar,
+)
 from camroll.cli.jobs import cli_job
 from camroll.library.scan import ScanSummary
 from camroll.store import catalog
@@ -33,8 +42,7 @@ def scan_cmd(
     ctx, console = ctx_for(home), console_err()
     missing = [p for p in paths if not p.exists()]
     if missing:
-        console.print(f"[red]No such file or folder:[/] {escape(', '.join(map(str, missing)))}", highlight=False)
-        raise typer.Exit(2)
+        fail(f"No such file or folder: {', '.join(map(str, missing))}", 2)
     from camroll.analysis.workflow import scan_and_analyse, scan_title
 
     try:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json
 from camroll.privacy.removal import remove_photos
 
 
@@ -30,7 +30,7 @@ def remove_cmd(
             console.print(f"Removed {len(report.removed)} photo{'s' if len(report.removed) != 1 else ''} from camroll: "
                           f"{sum(report.rows.values())} rows and {report.files} files deleted. The files on disk were "
                           "not touched" + (", and a rescan will skip them." if remember else "."))  # fmt: skip
+    if report.unknown and not report.removed:
+        fail(f"No photo {', '.join(map(str, report.unknown))} in the catalog (see `camroll photos --json`).", 2)
     for unknown in report.unknown:
         console_err().print(f"[yellow]No photo {unknown} in the catalog (see `camroll photos --json`).[/]")
-    if report.unknown and not report.removed:
-        raise typer.Exit(2)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json
 from camroll.privacy import retention
 
 retention_app = typer.Typer(help="How long camroll keeps what it derived, and the sweeper that enforces it.",
@@ -52,9 +52,8 @@ def set_cmd(
     try:
         days = retention.parse_duration(duration)
         retention.set_policy(ctx, capability, days)
-    except (retention.RetentionError, KeyError) as e:
-        console_err().print(f"[red]{escape(str(e).strip(chr(39)))}[/]")
-        raise typer.Exit(2) from None
+    except KeyError as e:  # an unknown capability; a RetentionError (exit 2) is printed by the CLI's group
+        fail(str(e.args[0]), 2)
     report = retention.sweep(ctx, force=True)
     kept = "while consented" if days is None else f"at most {days} days"
     Console().print(f"{capability}: kept {kept}. Sweep: {report.describe()}.")
