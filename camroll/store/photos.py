@@ -4,7 +4,7 @@ Every listing here shows live photos only (a photo still backed by a readable fi
 :mod:`camroll.store.files`).
 
 Dialect: ``substr`` (PostgreSQL has it too), row-value comparisons ``(a, b) > (?, ?)`` (PostgreSQL
-has them) and ``coalesce``; SQLite-only: ``group_concat`` in :func:`analysable` (noted there).
+has them), ``coalesce`` and ``LIMIT`` (PostgreSQL has them); nothing SQLite-only.
 """
 
 from __future__ import annotations
