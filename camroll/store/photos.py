@@ -1,7 +1,9 @@
 """The ``photos`` and ``roots`` tables: the timeline's pages, a photo's row and its neighbours.
 
 Every listing here shows live photos only (a photo still backed by a readable file, see
-:mod:`camroll.store.files`).
+:mod:`camroll.store.files`); the questions about the catalog itself (:func:`existing_ids`,
+:func:`is_still_photo`, :func:`any_catalogued`, :func:`oldest_catalogued`) count every photo in
+it, live or not, as the commands asking them always did.
 
 Dialect: ``substr`` (PostgreSQL has it too), row-value comparisons ``(a, b) > (?, ?)`` (PostgreSQL
 has them), ``coalesce`` and ``LIMIT`` (PostgreSQL has them); nothing SQLite-only.
