@@ -14,6 +14,7 @@ from camroll.creations.records import CreationError, output_dir
 from camroll.creations.records import record as record_creation
 from camroll.privacy import audit
 from camroll.privacy.private_files import private_folder, write_private
+from camroll.store import creations as creation_rows
 
 COLOURS = {"high": "red", "medium": "yellow", "low": "cyan", "none": "green"}
 
@@ -51,8 +52,7 @@ def report_cmd(
         # The page names photos, places and people: it is derived data, deleted with them.
         used = sorted({f for finding in report.findings for f in finding.photos})
         caps = sorted({s for f in report.findings for s in f.sources if f.photos})
-        with ctx.db.transaction() as conn:  # a report written again over the same file is one creation
-            conn.execute("DELETE FROM creations WHERE kind = 'report' AND path = ?", (str(written),))
+        creation_rows.delete_of_kind_at(ctx.db, "report", str(written))  # a report written again is one creation
         record_creation(ctx, "report", written, used, capabilities=caps, title="What your photos reveal",
                         params={"metadata_only": metadata_only})  # fmt: skip
     audit.record(ctx, "report", metadata_only=metadata_only, html=written is not None,

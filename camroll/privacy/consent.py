@@ -23,6 +23,7 @@ from camroll.privacy import audit, ledger_keys
 from camroll.privacy.purge import PurgeReport, finish_pending, purge_in
 from camroll.store import jobs as job_records
 from camroll.store import ledger as ledger_store
+from camroll.store import purge as purge_store
 from camroll.store.db import now_iso
 
 EVERYTHING = "*"
@@ -219,12 +220,8 @@ def _append(ctx: AppContext, action: str, capability: str, scope: str, note: str
 def _append_in(conn: sqlite3.Connection, ctx: AppContext, action: str, capability: str, scope: str,
                note: str | None) -> None:  # fmt: skip
     """Inside the caller's transaction: one ledger event and its audit record."""
-    conn.execute(
-        "INSERT INTO consent_events (at, actor, action, capability, scope, policy_version, note)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (now_iso(), ctx.actor, action, capability, ledger_keys.store_scope(conn, ctx.config.home, scope),
-         POLICY_VERSION, note),
-    )
+    ledger_store.append_event(conn, now_iso(), ctx.actor, action, capability,
+                              ledger_keys.store_scope(conn, ctx.config.home, scope), POLICY_VERSION, note)  # fmt: skip
     audit.record_in(conn, ctx.actor, f"consent.{action}",
                     {"capability": capability, "scope": scope, "policy_version": POLICY_VERSION, "note": note})  # fmt: skip
 
@@ -247,6 +244,6 @@ def forget(ctx: AppContext, include_my_files: bool = False) -> list[PurgeReport]
     audit.redact_legacy(ctx)  # folder names in audit records written before the log was keyed
     with ctx.db.transaction() as conn:
         job_records.clear(conn)  # ended jobs' titles and failures name folders and files
-    ctx.db.conn.execute("VACUUM")
-    ctx.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    purge_store.vacuum(ctx.db)
+    purge_store.checkpoint_wal(ctx.db)
     return reports

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from camroll.library.sidecars import FaceRegion, Sidecar, to_xmp
 from camroll.privacy import audit, consent
 from camroll.privacy.crypto import KeyDestroyed
 from camroll.privacy.private_files import private_folder, write_private
+from camroll.store import export as rows_of
 from camroll.store.db import now_iso
 
 FORMAT_VERSION = 1
@@ -63,9 +65,10 @@ class ExportResult:
                 + (" (face prints included, decrypted)" if self.face_prints else "") + ".")  # fmt: skip
 
 
-def _rows(ctx: AppContext, sql: str, json_cols: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def _rows(rows: list[sqlite3.Row], json_cols: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Rows as dicts, with the JSON text of ``json_cols`` decoded (library.json nests it)."""
     out = []
-    for r in ctx.db.query(sql):
+    for r in rows:
         d = dict(r)
         for col in json_cols:
             if isinstance(d.get(col), str):
@@ -76,10 +79,10 @@ def _rows(ctx: AppContext, sql: str, json_cols: tuple[str, ...] = ()) -> list[di
 
 def _photos(ctx: AppContext) -> list[dict[str, Any]]:
     files: dict[int, list[dict[str, Any]]] = {}
-    for r in ctx.db.query("SELECT photo_id, path, size, state FROM files WHERE photo_id IS NOT NULL ORDER BY id"):
+    for r in rows_of.photo_files(ctx.db):
         files.setdefault(r["photo_id"], []).append({"path": r["path"], "size": r["size"], "state": r["state"]})
     out = []
-    for r in ctx.db.query("SELECT * FROM photos ORDER BY id"):
+    for r in rows_of.photos(ctx.db):
         offset = r["offset_minutes"]
         out.append({
             "id": r["id"], "hash": r["hash"], "format": r["format"], "kind": r["kind"], "size": r["size"],
@@ -97,8 +100,7 @@ def _photos(ctx: AppContext) -> list[dict[str, Any]]:
 
 
 def _faces(ctx: AppContext, include_prints: bool, result: ExportResult) -> list[dict[str, Any]]:
-    rows = ctx.db.query("SELECT id, photo_id, x, y, w, h, score, landmarks, embedding, model, person_id, confidence,"
-                        " assigned_by FROM faces ORDER BY id")  # fmt: skip
+    rows = rows_of.faces(ctx.db)
     sealer = ctx.sealer("biometric") if include_prints else None
     out = []
     for r in rows:
@@ -134,28 +136,25 @@ def _moments(ctx: AppContext, result: ExportResult) -> list[dict[str, Any]]:
 
 def library(ctx: AppContext, include_prints: bool, result: ExportResult) -> dict[str, Any]:
     """Everything derived, as one JSON-ready dict (the ``library.json`` contract)."""
-    people = _rows(ctx, "SELECT p.id, p.name, p.name_source, p.birthday, p.ignored, p.created_at,"
-                        " (SELECT count(*) FROM faces f WHERE f.person_id = p.id) AS face_count FROM people p ORDER BY p.id")  # fmt: skip
+    people = _rows(rows_of.people(ctx.db))
     for p in people:
         p["ignored"] = bool(p["ignored"])
     data: dict[str, Any] = {
         "camroll": {"version": __version__, "format": FORMAT_VERSION, "exported_at": now_iso(),
                     "schema_version": ctx.db.schema_version},
         "photos": _photos(ctx),
-        "places": _rows(ctx, "SELECT * FROM photo_places ORDER BY photo_id"),
+        "places": _rows(rows_of.places(ctx.db)),
         "faces": _faces(ctx, include_prints, result),
-        "face_rejections": _rows(ctx, "SELECT face_id, person_id, at FROM face_rejections ORDER BY face_id"),
+        "face_rejections": _rows(rows_of.face_rejections(ctx.db)),
         "people": people,
-        "expressions": _rows(ctx, "SELECT * FROM expressions ORDER BY face_id", ("scores",)),
-        "tags": _rows(ctx, "SELECT photo_id, tag, score, evidence, model FROM tags ORDER BY photo_id, score DESC"),
-        "texts": _rows(ctx, "SELECT * FROM texts ORDER BY photo_id", ("lines", "flags")),
-        "sensitive": _rows(ctx, "SELECT * FROM sensitive ORDER BY photo_id", ("labels",)),
-        "quality": _rows(ctx, "SELECT * FROM quality ORDER BY photo_id"),
-        "duplicates": _rows(ctx, "SELECT nd.photo_id, nd.group_id, nd.best_id, nd.distance, fp.phash"
-                                 " FROM near_duplicates nd LEFT JOIN fingerprints fp ON fp.photo_id = nd.photo_id"
-                                 " ORDER BY nd.group_id, nd.photo_id"),
-        "fingerprints": _rows(ctx, "SELECT photo_id, phash, model FROM fingerprints ORDER BY photo_id"),
-        "analysis": _rows(ctx, "SELECT * FROM analysis_state ORDER BY photo_id, capability"),
+        "expressions": _rows(rows_of.expressions(ctx.db), ("scores",)),
+        "tags": _rows(rows_of.tags(ctx.db)),
+        "texts": _rows(rows_of.texts(ctx.db), ("lines", "flags")),
+        "sensitive": _rows(rows_of.sensitive(ctx.db), ("labels",)),
+        "quality": _rows(rows_of.quality(ctx.db)),
+        "duplicates": _rows(rows_of.near_duplicates(ctx.db)),
+        "fingerprints": _rows(rows_of.fingerprints(ctx.db)),
+        "analysis": _rows(rows_of.analysis_state(ctx.db)),
         "moments": _moments(ctx, result),
         "creations": [asdict(c) for c in records.listing(ctx)],
     }

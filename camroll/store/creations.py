@@ -55,6 +55,13 @@ def delete(db: Database, creation_id: int) -> None:
         conn.execute("DELETE FROM creations WHERE id = ?", (creation_id,))
 
 
+def delete_of_kind_at(db: Database, kind: str, path: str) -> None:
+    """Delete the creations of ``kind`` recorded at ``path`` (their links to photos go with them):
+    a file written again over the same path is one creation, recorded afresh, not two."""
+    with db.transaction() as conn:
+        conn.execute("DELETE FROM creations WHERE kind = ? AND path = ?", (kind, path))
+
+
 def in_purge_scope(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
     """Inside a purge, with ``purge_scope`` filled: (id, path, capabilities as JSON) of every
     creation made from at least one of those photos."""

@@ -9,8 +9,8 @@ registry (``capabilities.py``), never from a person, so they are written into th
 
 Dialect: SQLite's ``CREATE TEMP TABLE IF NOT EXISTS`` (PostgreSQL: the same words, but the table
 lives per session and ``ON COMMIT DELETE ROWS`` would serve), ``INSERT OR IGNORE`` (PostgreSQL:
-``ON CONFLICT DO NOTHING``), ``substr`` on bytes (both) and ``PRAGMA wal_checkpoint`` (SQLite
-only; PostgreSQL has no equivalent to run).
+``ON CONFLICT DO NOTHING``), ``substr`` on bytes (both), ``PRAGMA wal_checkpoint`` (SQLite
+only; PostgreSQL has no equivalent to run) and ``VACUUM`` (see :func:`vacuum`).
 """
 
 from __future__ import annotations
@@ -101,6 +101,15 @@ def checkpoint_wal(db: Database) -> None:
     """Copy the write-ahead log into the database and truncate it, so rows just deleted do not
     linger in the log (``secure_delete`` already zeroes them in the main file)."""
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def vacuum(db: Database) -> None:
+    """Rebuild the database file from its live rows, so no page that held deleted data survives
+    in it (``camroll forget``). Must run outside any transaction.
+
+    Dialect: SQLite's ``VACUUM`` (PostgreSQL: ``VACUUM FULL`` rewrites a table, but deleted tuples
+    may linger in its WAL and backups; a server needs its own answer)."""
+    db.conn.execute("VACUUM")
 
 
 @contextmanager
