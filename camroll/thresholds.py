@@ -14,7 +14,8 @@ still read, a 50,000 x 50,000 PNG built to exhaust memory is not."""
 
 MAX_FILE_BYTES_IN_MEMORY = 64 << 20
 """Files up to this size are read into memory in one call; larger ones (videos, huge TIFFs)
-are memory-mapped read-only so a scan's memory stays bounded."""
+are hashed in chunks and only what their metadata needs is read (never memory-mapped: a file
+cut short while mapped kills the process with SIGBUS), so a scan's memory stays bounded."""
 
 SCAN_BATCH = 200
 """Catalog rows written per transaction. A crash or Ctrl-C loses at most one batch of work,
