@@ -27,54 +27,32 @@ from camroll.store.db import now_iso
 from camroll.web import routes_library, routes_places
 from tests.conftest import REPO
 
-CLEANED = [
-    "camroll/cli/library.py",
-    "camroll/cli/make_images.py",
-    "camroll/cli/make_video.py",
-    "camroll/cli/moments.py",
-    "camroll/cli/remove.py",
-    "camroll/cli/report.py",
-    "camroll/cli/retention.py",
-    "camroll/analysis/duplicates.py",
-    "camroll/analysis/pipeline.py",
-    "camroll/analysis/expressions.py",
-    "camroll/analysis/faces.py",
-    "camroll/analysis/quality.py",
-    "camroll/analysis/sensitive.py",
-    "camroll/analysis/tags.py",
-    "camroll/analysis/text.py",
-    "camroll/creations/choose.py",
-    "camroll/creations/records.py",
-    "camroll/creations/source.py",
-    "camroll/moments/best.py",
-    "camroll/moments/birthdays.py",
-    "camroll/moments/events.py",
-    "camroll/moments/listing.py",
-    "camroll/moments/on_this_day.py",
-    "camroll/moments/snapshot.py",
-    "camroll/moments/titles.py",
-    "camroll/moments/trips.py",
-    "camroll/people/cluster.py",
-    "camroll/people/edit.py",
-    "camroll/people/import_names.py",
-    "camroll/privacy/consent.py",
-    "camroll/privacy/purge.py",
-    "camroll/privacy/removal.py",
-    "camroll/privacy/retention.py",
-    "camroll/report/export.py",
-    "camroll/report/exposure.py",
-    "camroll/search/dates.py",
-    "camroll/search/engine.py",
-    "camroll/search/query.py",
-    "camroll/search/synonyms.py",
-    "camroll/web/routes_consent.py",
-    "camroll/web/routes_library.py",
-    "camroll/web/routes_moments.py",
-    "camroll/web/routes_people.py",
-    "camroll/web/routes_places.py",
-    "camroll/web/routes_search.py",
-]
-"""Modules outside ``store/`` that hold no SQL. The lead extends this list module by module."""
+NOT_YET = {
+    "camroll/capabilities.py": "the registry declares its purge SQL (purge_sql); store.purge runs it",
+    "camroll/library/scan.py": "issue 11: the scan's catalog writes move to store/ next",
+    "camroll/library/places.py": "issue 11",
+    "camroll/moments/home.py": "issue 11",
+    "camroll/moments/timeline.py": "issue 11",
+    "camroll/sharing/share.py": "issue 11",
+    "camroll/web/thumbs.py": "issue 11",
+}
+"""Modules outside ``store/`` that still hold SQL, each with why. Every other module is checked,
+so a new module starts clean; a line here is a debt, removed when its SQL moves."""
+
+
+def _outside_store() -> list[str]:
+    return [str(path.relative_to(REPO)) for path in sorted((REPO / "camroll").rglob("*.py"))
+            if path.parent.name != "store" and "migrations" not in path.parts]  # fmt: skip
+
+
+CLEANED = [m for m in _outside_store() if m not in NOT_YET]
+"""Every module outside ``store/`` but those of ``NOT_YET``: they hold no SQL."""
+
+
+def test_the_not_yet_list_holds_no_clean_module() -> None:
+    """A module that lost its SQL leaves NOT_YET, so the test keeps it clean from then on."""
+    clean = [m for m in NOT_YET if not _sql_in(REPO / m)]
+    assert not clean, f"no SQL left in {clean}: take them off NOT_YET"
 
 SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|"
                  r"CREATE\s+(TABLE|INDEX|TRIGGER)|DROP\s+TABLE|WHERE\s+\w+(\.\w+)?\s*(=|!=|<>|IN\b|IS\b))",

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json
 from camroll.creations.records import CreationError, output_dir
 from camroll.creations.records import record as record_creation
 from camroll.privacy import audit
@@ -41,8 +41,7 @@ def report_cmd(
         try:
             folder = output_dir(ctx, html.expanduser().resolve().parent)
         except CreationError as e:
-            console_err().print(f"[red]{escape(str(e))}[/]")
-            raise typer.Exit(2) from None
+            fail(str(e), 2)
         # Names a person's home and routine: 0600 from the start, in a 0700 folder when camroll
         # made the folder (a folder the person already had keeps its mode, with a warning).
         if (warning := private_folder(folder, ours=not existed)) is not None:
