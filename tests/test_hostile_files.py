@@ -241,10 +241,19 @@ def test_a_fifo_is_refused_never_opened(tmp_path: Path) -> None:
 
 
 def test_a_fifo_swapped_in_after_the_walk_is_not_read(tmp_path: Path) -> None:
+    """The reader itself refuses a FIFO (opened non-blocking, checked before any read); in a
+    daemon thread, so a blocking open fails this test instead of hanging the suite."""
+    import threading
+
     path = tmp_path / "race.jpg"
     os.mkfifo(path)
-    result = scan_module.read_file(scan_module.Found(os.fsencode(path), 0, 0, 1))
-    assert result.meta is None and "FIFO" in result.errors[0]
+    results: list[Any] = []
+    reader = threading.Thread(target=lambda: results.append(
+        scan_module.read_file(scan_module.Found(os.fsencode(path), 0, 0, 1))), daemon=True)  # fmt: skip
+    reader.start()
+    reader.join(60)
+    assert results, "read_file blocked opening a FIFO"
+    assert results[0].meta is None and "FIFO" in results[0].errors[0]
 
 
 def test_a_file_cut_short_while_read_does_not_kill_the_scan(tmp_path: Path) -> None:

@@ -46,6 +46,12 @@ def clean_text(value: object, limit: int | None = None) -> str | None:
     return text or None
 
 
+def printable(text: str) -> str:
+    """``text`` (a file name, say) with each control character shown as ``\\xNN``: for front ends
+    printing names they must keep recognisable (a name cannot be trimmed the way a caption is)."""
+    return _CONTROL.sub(lambda m: "".join(f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in m.group()), text)
+
+
 def clean_message(message: str) -> str:
     """An error message built from a library's words: one line, no object addresses."""
     text = re.sub(r"<_io\.\w+ object at 0x[0-9a-fA-F]+>", "the file", message)
