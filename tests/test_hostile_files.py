@@ -100,6 +100,7 @@ def test_extreme_dates_are_kept_flagged_and_make_no_moments(tmp_path: Path) -> N
     assert "future" in recs["year-9999.jpg"]["taken_at_implausible"]
     assert recs["normal0.jpg"]["taken_at_implausible"] is None
     assert any("not used for moments" in e for e in recs["year-1.jpg"]["errors"])
+    assert run_cli(home, "summary", "--json")["date_range"] == ["2020-05-01", "2020-05-01"]
     run_cli(home, "consent", "grant", "places")
     moments = run_cli(home, "moments", "--json")
     ids = {pid for m in moments for pid in m["photo_ids"]}

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from camroll.config import AppContext
-from camroll.timefmt import format_offset, implausible_date
+from camroll.timefmt import format_offset, implausible_date, plausible_range
 
 _RECORD_SQL = """
 SELECT f.id AS file_id, f.path, f.size AS file_size, f.state, f.errors AS file_errors,
@@ -134,7 +134,8 @@ def overview(ctx: AppContext) -> dict[str, Any]:
     readable_files = db.scalar("SELECT count(*) FROM files WHERE state IN ('ok', 'problem')")
     first, last = db.query(
         f"SELECT min(substr(taken_local, 1, 10)), max(substr(taken_local, 1, 10)) FROM ({live})"
-        " WHERE taken_at_source != 'file-mtime'"
+        " WHERE taken_at_source != 'file-mtime' AND taken_local >= ? AND taken_local <= ?",
+        plausible_range(),  # a clock set to year 1 or 9999 says nothing about the library's span
     )[0]
     sources = {(r[0] or "unknown").split(":")[0]: r[1] for r in db.query(
         f"SELECT taken_at_source, count(*) FROM ({live}) GROUP BY taken_at_source ORDER BY 2 DESC")}  # fmt: skip
