@@ -39,3 +39,16 @@ def test_retention_set_refuses_a_bad_duration_and_an_unknown_capability(home: Pa
     code, out = _invoke(home, "retention", "set", "[x]", "90d")
     assert code == 2, out
     assert "unknown capability '[x]'" in out
+
+
+def test_a_file_name_cannot_drive_the_terminal(home: Path, tmp_path: Path) -> None:
+    """A file name may hold an ESC sequence or a newline; printed raw it would recolour, move or
+    hide the terminal's output. The CLI shows such characters as ``\\xNN``."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "evil\x1b[2J\x1b[31mname\nline.jpg").write_bytes(b"not a photo at all")
+    code, out = _invoke(home, "scan", str(folder), "--no-analyze")
+    assert code == 0, out
+    assert "\x1b" not in out and "\\x1b[2J" in out and "name\\x0aline.jpg" in out
+    code, out = _invoke(home, "photos", "--failed")
+    assert code == 0 and "\x1b" not in out, out

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, ctx_for, print_json
+from camroll.cli.common import HomeOption, JsonOption, ctx_for, print_json, shown
 from camroll.privacy import audit
 
 audit_app = typer.Typer(help="The audit log: every grant, revoke, purge, scan and analysis.", invoke_without_command=True)
@@ -26,14 +25,14 @@ def audit_list(
     if typer_ctx.invoked_subcommand is not None:
         return
     events = audit.events(ctx_for(home))
-    shown = events[-last:] if last else events
+    picked = events[-last:] if last else events
     if as_json:
-        print_json([vars(e) for e in shown])
+        print_json([vars(e) for e in picked])
         return
     table = Table("#", "when", "who", "what", "details")
-    for e in shown:
+    for e in picked:
         details = ", ".join(f"{k}={v}" for k, v in e.details.items() if v not in (None, [], {}))
-        table.add_row(str(e.id), e.at.replace("T", " ")[:19], escape(e.actor), e.kind, escape(details))
+        table.add_row(str(e.id), e.at.replace("T", " ")[:19], shown(e.actor), e.kind, shown(details))
     Console().print(table)
 
 
@@ -54,7 +53,7 @@ def audit_verify(home: HomeOption = None, as_json: JsonOption = False) -> None:
         if result.problems:
             console.print(f"[red]The audit log was altered:[/] {len(result.problems)} problems.")
             for p in result.problems:
-                console.print(f"  {escape(p)}", highlight=False)
+                console.print(f"  {shown(p)}", highlight=False)
         else:
             legacy = ""
             if result.legacy:

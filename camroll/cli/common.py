@@ -29,6 +29,15 @@ from camroll.config import AppContext, Config
 from camroll.errors import CamrollError
 
 
+def shown(text: str) -> str:
+    """Text from a file, a person or a library, fit to print through Rich: markup escaped, and
+    control characters (a newline or an ESC sequence in a file name) shown as ``\\xNN`` so they
+    cannot move the cursor, recolour or hide the terminal's output."""
+    from camroll.library.sanitize import printable
+
+    return escape(printable(text))
+
+
 class CamrollGroup(TyperGroup):
     """The top command group: a :class:`CamrollError` raised by any command (or sub-command) ends
     it with its message in red on stderr, escaped for Rich markup since it may hold paths, names
@@ -41,7 +50,7 @@ class CamrollGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except CamrollError as e:
-            console_err().print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
+            console_err().print(f"[red]{shown(str(e))}[/]", highlight=False, soft_wrap=True)
             raise typer.Exit(e.exit_code) from None
 
 
@@ -106,7 +115,7 @@ class RichReporter:
 
     def problem(self, path: str, errors: list[str]) -> None:
         if self.verbose:
-            self.console.print(f"[yellow]![/] {escape(path)}: {escape('; '.join(errors))}", highlight=False, soft_wrap=True)
+            self.console.print(f"[yellow]![/] {shown(path)}: {shown('; '.join(errors))}", highlight=False, soft_wrap=True)
 
 
 class RateColumn(ProgressColumn):

@@ -7,10 +7,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from camroll import capabilities
-from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json, shown
 from camroll.library.places import update_places
 from camroll.privacy import consent, purge
 
@@ -40,7 +39,7 @@ def consent_status(home: HomeOption = None, as_json: JsonOption = False) -> None
         where = ", ".join("everything" if s == "*" else s.removeprefix("path:") for s in r["scopes"])
         if r["except"]:
             where += " except " + ", ".join(s.removeprefix("path:") for s in r["except"])
-        console.print(f"[bold]{r['title']}[/] ({r['id']}): {state}" + (f" for {escape(where)}" if where else ""),
+        console.print(f"[bold]{r['title']}[/] ({r['id']}): {state}" + (f" for {shown(where)}" if where else ""),
                       highlight=False)  # fmt: skip
         console.print(f"  Reads: {r['reads']}", highlight=False)
         console.print(f"  Learns: {r['learns']}", highlight=False)
@@ -73,7 +72,7 @@ def consent_grant(
             fail(str(e.args[0]), 2)
         added = consent.grant(ctx, cap.id, _scope(scope))
         where = f"photos in {scope}" if scope else "all your photos"
-        console.print(f"{cap.title}: {'granted' if added else 'already granted'} for {escape(where)}.", highlight=False)
+        console.print(f"{cap.title}: {'granted' if added else 'already granted'} for {shown(where)}.", highlight=False)
         console.print(f"  What it learns: {cap.learns}", highlight=False)
         if cap.analyser or (cap.job and cap.id != "places"):  # places were named just above
             pending.append(cap.title)
@@ -114,7 +113,7 @@ def consent_revoke(
             print_json([{**vars(r), "total": r.total} for r in planned])
             return
         for r in planned:
-            console.print(f"{capabilities.get(r.capability).title}: would delete {escape(r.describe(planned=True))}.",
+            console.print(f"{capabilities.get(r.capability).title}: would delete {shown(r.describe(planned=True))}.",
                           highlight=False)  # fmt: skip
         _list_my_files(console, [p for r in planned for p in r.my_files_kept],
                        "would be deleted (you asked)" if include_my_files else
@@ -127,7 +126,7 @@ def consent_revoke(
         print_json([{**vars(r), "total": r.total} for r in reports])
         return
     for r in reports:
-        console.print(f"{capabilities.get(r.capability).title}: revoked; deleted {escape(r.describe())}.", highlight=False)
+        console.print(f"{capabilities.get(r.capability).title}: revoked; deleted {shown(r.describe())}.", highlight=False)
     _list_my_files(console, [p for r in reports for p in r.my_files_deleted], "deleted (you asked)")
     _list_my_files(console, [p for r in reports for p in r.my_files_kept],
                    "kept; camroll no longer tracks them (delete them yourself, or revoke with --include-my-files)")
@@ -143,7 +142,7 @@ def _list_my_files(console: Console, paths: list[str], fate: str) -> None:
         return
     console.print(f"Files camroll made in folders you chose, {fate}:", highlight=False)
     for path in paths:
-        console.print(f"  {escape(path)}", highlight=False, soft_wrap=True)
+        console.print(f"  {shown(path)}", highlight=False, soft_wrap=True)
 
 
 @app.command("forget")

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, progress_bar
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, progress_bar, shown
 
 
 @app.command("export")
@@ -45,7 +44,7 @@ def export_cmd(
         print_json({**asdict(result), "summary": result.summary()})
         return
     for w in result.warnings:
-        console.print(f"[yellow]Warning:[/] {escape(w)}")
+        console.print(f"[yellow]Warning:[/] {shown(w)}")
     console.print(result.summary(), highlight=False)
 
 
@@ -75,12 +74,12 @@ def import_names_cmd(
         print_json({**asdict(result), "summary": result.summary()})
         return
     for n in result.named:
-        console.print(f"Person {n['person_id']} is now {escape(n['name'])} (from {escape(n['source'])}).", highlight=False)
+        console.print(f"Person {n['person_id']} is now {shown(n['name'])} (from {shown(n['source'])}).", highlight=False)
     for k in result.kept_user_names:
-        console.print(f"Person {k['person_id']} keeps the name you gave, {escape(k['kept'])} "
-                      f"(the regions say {escape(k['name'])}).", highlight=False)  # fmt: skip
+        console.print(f"Person {k['person_id']} keeps the name you gave, {shown(k['kept'])} "
+                      f"(the regions say {shown(k['name'])}).", highlight=False)  # fmt: skip
     for c in result.conflicts:
-        console.print(f"Person {c['person_id']} left as is: regions disagree ({escape(str(c['names']))}).", highlight=False)
+        console.print(f"Person {c['person_id']} left as is: regions disagree ({shown(str(c['names']))}).", highlight=False)
     for s in result.skipped[:20]:
-        console.print(f"[yellow]skipped[/] {escape(s['source'])}: {escape(s['reason'])}", highlight=False)
+        console.print(f"[yellow]skipped[/] {shown(s['source'])}: {shown(s['reason'])}", highlight=False)
     console.print(result.summary(), highlight=False)

@@ -9,10 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, shown
 from camroll.config import AppContext
 from camroll.library import jobs
 
@@ -27,7 +26,7 @@ def cli_job(ctx: AppContext, kind: str, title: str, console: Console) -> Iterato
 
     def waiting(holder: jobs.JobView | None) -> None:
         which = f"job {holder.id}, “{holder.title}” (started by {holder.actor})" if holder else "another job"
-        console.print(f"[yellow]Waiting:[/] the library is busy with {escape(which)}. This starts when it ends; "
+        console.print(f"[yellow]Waiting:[/] the library is busy with {shown(which)}. This starts when it ends; "
                       f"Ctrl-C stops waiting, `camroll jobs` shows the queue"
                       + (f", `camroll jobs cancel {holder.id}` cancels it." if holder else "."),
                       highlight=False, soft_wrap=True)  # fmt: skip
@@ -39,8 +38,8 @@ def cli_job(ctx: AppContext, kind: str, title: str, console: Console) -> Iterato
 def _row(view: jobs.JobView) -> list[str]:
     progress = f"{view.done}/{view.total}" if view.total else (str(view.done) if view.done else "")
     state = view.state + (" (cancelling)" if view.cancelling and view.active else "")
-    return [str(view.id), state, escape(view.title), escape(view.phase), progress, str(view.problems) if view.problems else "",
-            escape(view.actor), (view.started_at or view.created_at).replace("T", " ")[:19]]  # fmt: skip
+    return [str(view.id), state, shown(view.title), shown(view.phase), progress, str(view.problems) if view.problems else "",
+            shown(view.actor), (view.started_at or view.created_at).replace("T", " ")[:19]]  # fmt: skip
 
 
 @jobs_app.callback()
@@ -84,5 +83,5 @@ def jobs_cancel(
         fail(f"There is no job {job_id} (`camroll jobs` lists them).")
     if not jobs.cancel(ctx.db, job_id):
         fail(f"Job {job_id} ({view.title}) has already ended: {view.state}.", 1)
-    console_err().print(f"Asked job {job_id} ({escape(view.title)}) to stop; it stops after the item it is on "
+    console_err().print(f"Asked job {job_id} ({shown(view.title)}) to stop; it stops after the item it is on "
                         "and keeps what it finished.", highlight=False, soft_wrap=True)  # fmt: skip

@@ -21,6 +21,7 @@ from camroll.cli.common import (
     fail,
     print_json,
     progress_bar,
+    shown,
 )
 from camroll.cli.jobs import cli_job
 from camroll.library.scan import ScanSummary
@@ -90,7 +91,7 @@ def _print_scan_summary(console: Console, s: ScanSummary, named: int) -> None:
     if s.failures:
         console.print(f"[red]{len(s.failures)} could not be read[/] (they will be retried on the next scan):")
         for path, errors in s.failures[:20]:
-            console.print(f"  {path}: {'; '.join(errors)}", highlight=False, markup=False, soft_wrap=True)
+            console.print(f"  {shown(path)}: {shown('; '.join(errors))}", highlight=False, soft_wrap=True)
         if len(s.failures) > 20:
             console.print(f"  ... and {len(s.failures) - 20} more (`camroll photos --failed`)")
 
@@ -105,11 +106,11 @@ def _print_overview(console: Console, o: dict[str, Any], brief: bool = False) ->
     )
     if o["cameras"]:
         top = list(o["cameras"].items())[:5]
-        console.print(f"Cameras ({len(o['cameras'])}): " + ", ".join(f"{k} ({v})" for k, v in top)
+        console.print(f"Cameras ({len(o['cameras'])}): " + ", ".join(f"{shown(k)} ({v})" for k, v in top)
                       + (", ..." if len(o["cameras"]) > 5 else ""), highlight=False)  # fmt: skip
     if o["places"]:
         top = list(o["places"].items())[:8]
-        console.print(f"Places ({len(o['places'])}): " + ", ".join(f"{k} ({v})" for k, v in top)
+        console.print(f"Places ({len(o['places'])}): " + ", ".join(f"{shown(k)} ({v})" for k, v in top)
                       + (", ..." if len(o["places"]) > 8 else ""), highlight=False)  # fmt: skip
     elif o["with_gps"]:
         console.print(
@@ -119,7 +120,7 @@ def _print_overview(console: Console, o: dict[str, Any], brief: bool = False) ->
     if o["failed"] and not brief:
         console.print(f"[red]{len(o['failed'])} files could not be read:[/]")
         for f in o["failed"][:20]:
-            console.print(f"  {f['path']}: {'; '.join(f['errors'])}", highlight=False, markup=False, soft_wrap=True)
+            console.print(f"  {shown(f['path'])}: {shown('; '.join(f['errors']))}", highlight=False, soft_wrap=True)
 
 
 @app.command("photos")
@@ -144,11 +145,11 @@ def photos_cmd(
     for r in records[: limit or None]:
         table.add_row(
             (r["taken_at"] or "")[:19].replace("T", " "),
-            Path(r["path"]).name,
-            catalog.camera_name(r["camera"]["make"], r["camera"]["model"]),
+            shown(Path(r["path"]).name),
+            shown(catalog.camera_name(r["camera"]["make"], r["camera"]["model"])),
             f"{r['width']}x{r['height']}" if r["width"] else "",
-            ", ".join(x for x in ((r["place"] or {}).get("city"), (r["place"] or {}).get("country")) if x),
-            "; ".join(r["errors"])[:60],
+            shown(", ".join(x for x in ((r["place"] or {}).get("city"), (r["place"] or {}).get("country")) if x)),
+            shown("; ".join(r["errors"])[:60]),
         )
     Console().print(table)
     if limit and len(records) > limit:

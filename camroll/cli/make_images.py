@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, fail, print_json, progress_bar
+from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, fail, print_json, progress_bar, shown
 from camroll.cli.make import make_app
 from camroll.config import AppContext
 from camroll.creations import records
@@ -95,13 +94,13 @@ def collage_cmd(
                                    for p in collage.placements],
                     "faces_left_out": left_out, "problems": problems})  # fmt: skip
     for problem in problems:
-        console.print(f"[yellow]![/] {escape(problem)}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]![/] {shown(problem)}", highlight=False, soft_wrap=True)
     faces = sum(len(p.faces) - p.faces_left_out for p in collage.placements)
     note = f", {faces} faces kept whole" if faces else ""
     if left_out:
         note += f" ({left_out} left out whole where their photo's cell was too narrow for everyone)"
     console.print(f"Made a {layout} collage of {len(collage.placements)} photos, {canvas[0]}x{canvas[1]}{note}: "
-                  f"{escape(str(collage.path))}", highlight=False, soft_wrap=True)  # fmt: skip
+                  f"{shown(str(collage.path))}", highlight=False, soft_wrap=True)  # fmt: skip
 
 
 @make_app.command("filtered")
@@ -140,8 +139,8 @@ def filtered_cmd(
     if as_json:
         print_json({"filter": filter_name, "made": made, "problems": problems})
     for problem in problems:
-        console.print(f"[yellow]![/] {escape(problem)}", highlight=False, soft_wrap=True)
-    where = escape(str(folder))
+        console.print(f"[yellow]![/] {shown(problem)}", highlight=False, soft_wrap=True)
+    where = shown(str(folder))
     console.print(f"Made {len(made)} {filter_name} {'copy' if len(made) == 1 else 'copies'} in {where}"
                   + (f"; {len(problems)} could not be made" if problems else ""), highlight=False, soft_wrap=True)  # fmt: skip
     if not made:

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import TaskID
 
-from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, fail, print_json, progress_bar
+from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, fail, print_json, progress_bar, shown
 from camroll.cli.make import make_app
 from camroll.config import AppContext
 from camroll.creations.looks import FILTERS
@@ -102,7 +101,7 @@ def _make(ctx: AppContext, moment: Moment, kind: str, music: Path | None, length
             task: list[TaskID] = []
 
             def start(path: Path, frames: int) -> None:
-                task.append(progress.add_task(f"Making {escape(path.name)}", total=frames))
+                task.append(progress.add_task(f"Making {shown(path.name)}", total=frames))
 
             made = make_moment_video(ctx, moment, kind=kind, seconds=seconds, settings=settings, out=out, on_start=start,
                                      on_frame=lambda done, _total: progress.update(task[0], completed=done))  # fmt: skip
@@ -116,9 +115,9 @@ def _make(ctx: AppContext, moment: Moment, kind: str, music: Path | None, length
                     "filter": filter_name, "capabilities": sorted(set(made.capabilities)),
                     "problems": problems})  # fmt: skip
     for problem in problems:
-        console.print(f"[yellow]![/] {escape(problem)}", highlight=False)
-    console.print(f"Made a {result.seconds:.0f}-second video of {len(photo_ids)} photos from “{escape(moment.title)}”"
-                  f"{' with music' if music else ''}: {escape(str(made.path))}", highlight=False, soft_wrap=True)  # fmt: skip
+        console.print(f"[yellow]![/] {shown(problem)}", highlight=False)
+    console.print(f"Made a {result.seconds:.0f}-second video of {len(photo_ids)} photos from “{shown(moment.title)}”"
+                  f"{' with music' if music else ''}: {shown(str(made.path))}", highlight=False, soft_wrap=True)  # fmt: skip
 
 
 def _person(ctx: AppContext, person: str) -> int:

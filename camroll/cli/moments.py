@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json, shown
 from camroll.config import AppContext
 from camroll.moments import Moment
 from camroll.moments.home import clear_home, find_home, places_granted, set_home
@@ -53,7 +52,7 @@ def _home_line(ctx: AppContext) -> str:
     if found is None:
         return "Home: not known yet (too few night photos in one place); set it with `camroll home set`."
     how = "set by you" if found.source == "user" else f"guessed from {found.nights} nights of photos"
-    return f"Home: {escape(found.name or f'{found.lat:.3f}, {found.lon:.3f}')} ({how}; `camroll home` to see or fix it)."
+    return f"Home: {shown(found.name or f'{found.lat:.3f}, {found.lon:.3f}')} ({how}; `camroll home` to see or fix it)."
 
 
 @moments_app.callback()
@@ -86,8 +85,8 @@ def moments_list(
         for column in ("title", "when", "photos", "people", "place"):
             table.add_column(column)
         for m in found:
-            table.add_row(m.id, escape(m.title), _when(m), str(len(m.photo_ids)), escape(_people(m.people)),
-                          escape(m.place or ""))  # fmt: skip
+            table.add_row(m.id, shown(m.title), _when(m), str(len(m.photo_ids)), shown(_people(m.people)),
+                          shown(m.place or ""))  # fmt: skip
         console.print(table)
     counts = [f"{n} {_KIND_WORDS[k][n != 1]}" for k in KINDS if (kinds is None or k in kinds)
               for n in [sum(m.kind == k for m in found)]]  # fmt: skip
@@ -107,17 +106,17 @@ def moments_show(moment_id: Annotated[str, typer.Argument(help="A moment's id (s
         print_json({**moment.as_dict(), "paths": {str(k): v for k, v in paths.items()}})
         return
     console = Console()
-    console.print(f"[bold]{escape(moment.title)}[/]  ({moment.id})")
+    console.print(f"[bold]{shown(moment.title)}[/]  ({moment.id})")
     console.print(f"When: {_when(moment)}", highlight=False)
     if moment.place:
-        console.print(f"Where: {escape(moment.place)}", highlight=False)
+        console.print(f"Where: {shown(moment.place)}", highlight=False)
     if moment.people:
-        console.print(f"People: {escape(', '.join(moment.people))}", highlight=False)
+        console.print(f"People: {shown(', '.join(moment.people))}", highlight=False)
     cover = paths.get(moment.cover_id) if moment.cover_id is not None else None
-    console.print(f"Cover: {escape(cover or '-')}", highlight=False)
+    console.print(f"Cover: {shown(cover or '-')}", highlight=False)
     console.print(f"{len(moment.photo_ids)} photos:", highlight=False)
     for pid in moment.photo_ids:
-        console.print(f"  {pid:>6}  {escape(paths.get(pid, '(no file)'))}", highlight=False)
+        console.print(f"  {pid:>6}  {shown(paths.get(pid, '(no file)'))}", highlight=False)
 
 
 def _paths(ctx: AppContext, photo_ids: list[int]) -> dict[int, str]:
@@ -152,7 +151,7 @@ def home_set(where: Annotated[list[str], typer.Argument(help="LAT LON (decimal d
         found = set_home(ctx, float(where[0]), float(where[1]))
     else:
         found = set_home(ctx, place=" ".join(where))
-    Console().print(f"Home is now {escape(found.name or 'there')} ({found.lat:.5f}, {found.lon:.5f}), set by you.",
+    Console().print(f"Home is now {shown(found.name or 'there')} ({found.lat:.5f}, {found.lon:.5f}), set by you.",
                     highlight=False)  # fmt: skip
 
 

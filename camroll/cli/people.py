@@ -12,10 +12,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, ctx_for, fail, print_json
+from camroll.cli.common import HomeOption, JsonOption, ctx_for, fail, print_json, shown
 from camroll.people import edit
 
 people_app = typer.Typer(help="Faces grouped into people: name them, fix them, ignore strangers.",
@@ -46,8 +45,8 @@ def people_list(
     table = Table("id", "name", "faces", "photos", "birthday", "example")
     for p in people:
         example = p["faces"][0]["path"].rsplit("/", 1)[-1] if p["faces"] else ""
-        name = escape(p["name"]) if p["name"] else "[dim]unnamed[/]"
-        table.add_row(str(p["id"]), name, str(p["face_count"]), str(p["photo_count"]), p["birthday"] or "", escape(example))
+        name = shown(p["name"]) if p["name"] else "[dim]unnamed[/]"
+        table.add_row(str(p["id"]), name, str(p["face_count"]), str(p["photo_count"]), p["birthday"] or "", shown(example))
     console.print(table)
 
 
@@ -61,7 +60,7 @@ def people_name(person: PersonId, name: Annotated[str, typer.Argument(help="The 
                 home: HomeOption = None) -> None:  # fmt: skip
     """Give a person a name (and confirm the faces they hold now)."""
     _do(home, edit.name, person, name)
-    Console().print(f"Person {person} is now {escape(name)}.", highlight=False)
+    Console().print(f"Person {person} is now {shown(name)}.", highlight=False)
 
 
 @people_app.command("merge")

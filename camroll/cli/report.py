@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, shown
 from camroll.creations.records import CreationError, output_dir
 from camroll.creations.records import record as record_creation
 from camroll.privacy import audit
@@ -45,7 +44,7 @@ def report_cmd(
         # Names a person's home and routine: 0600 from the start, in a 0700 folder when camroll
         # made the folder (a folder the person already had keeps its mode, with a warning).
         if (warning := private_folder(folder, ours=not existed)) is not None:
-            console_err().print(f"[yellow]Warning:[/] {escape(warning)}", highlight=False)
+            console_err().print(f"[yellow]Warning:[/] {shown(warning)}", highlight=False)
         written = folder / html.name
         write_private(written, render(report).encode("utf-8", "surrogateescape"))
         # The page names photos, places and people: it is derived data, deleted with them.
@@ -64,10 +63,10 @@ def report_cmd(
                   + (", metadata only" if metadata_only else "") + ")")  # fmt: skip
     for f in report.findings:
         colour = COLOURS[f.severity]
-        console.print(f"[{colour}]●[/] [bold]{escape(f.title)}[/]: {escape(f.summary)}", highlight=False)
+        console.print(f"[{colour}]●[/] [bold]{shown(f.title)}[/]: {shown(f.summary)}", highlight=False)
         for advice in f.advice[:1]:
-            console.print(f"    → {escape(advice)}", style="dim", highlight=False)
+            console.print(f"    → {shown(advice)}", style="dim", highlight=False)
     for note in report.not_checked:
-        console.print(f"[dim]Not in this report: {escape(note)}[/]", highlight=False)
+        console.print(f"[dim]Not in this report: {shown(note)}[/]", highlight=False)
     if written:
-        console.print(f"Written to {escape(str(written))} (self-contained; keep it private).")
+        console.print(f"Written to {shown(str(written))} (self-contained; keep it private).")

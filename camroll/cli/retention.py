@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json, shown
 from camroll.privacy import retention
 
 retention_app = typer.Typer(help="How long camroll keeps what it derived, and the sweeper that enforces it.",
@@ -37,7 +36,7 @@ def status_cmd(home: HomeOption = None, as_json: JsonOption = False) -> None:
         console.print(line + f" (at most {h['limit_days']} days)")
     console.print(f"Removed photos remembered (so a rescan skips them): {s['removed_photos']}")
     for note in s["kept_forever"]:
-        console.print(f"Kept: {escape(note)}", style="dim", highlight=False)
+        console.print(f"Kept: {shown(note)}", style="dim", highlight=False)
     console.print(f"Last sweep: {s['last_sweep'] or 'never'}", style="dim")
 
 

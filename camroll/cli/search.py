@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, shown
 
 
 @app.command("search")
@@ -55,15 +54,15 @@ def search_cmd(
     read += [f"text '{w}'" for w in u.text if w not in u.synonyms and w not in u.tags]
     read += ["sensitive text " + ", ".join(u.sensitive_text)] if u.sensitive_text else []
     read += ["smiling faces"] * u.smiling + ["someone's birthday"] * u.birthday
-    out.print(f"Read as: {escape('; '.join(read)) or 'nothing camroll can search for'}", highlight=False)
+    out.print(f"Read as: {shown('; '.join(read)) or 'nothing camroll can search for'}", highlight=False)
     if result.hits:
         table = Table(show_lines=False)
         for column in ("photo", "taken", "place", "path", "why"):
             table.add_column(column, overflow="fold")
         for hit in result.hits:
-            table.add_row(str(hit.photo_id), (hit.taken_at or "")[:16].replace("T", " "), escape(hit.place or ""),
-                          escape(hit.path), escape("; ".join(hit.why)))  # fmt: skip
+            table.add_row(str(hit.photo_id), (hit.taken_at or "")[:16].replace("T", " "), shown(hit.place or ""),
+                          shown(hit.path), shown("; ".join(hit.why)))  # fmt: skip
         out.print(table)
-    shown = len(result.hits)
-    more = f" (showing the first {shown}; --limit to see more)" if result.total > shown else ""
+    listed = len(result.hits)
+    more = f" (showing the first {listed}; --limit to see more)" if result.total > listed else ""
     out.print(f"{result.total} photo{'s' * (result.total != 1)} found in {elapsed * 1000:.0f} ms{more}.", highlight=False)

@@ -22,9 +22,8 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
-from camroll.cli.common import HomeOption, app, fail
+from camroll.cli.common import HomeOption, app, fail, shown
 from camroll.config import Config
 
 
@@ -93,7 +92,7 @@ def serve_cmd(
             gone = ended.end_user(name)  # a new password: whoever held the old one is logged out
         finally:
             ended.close()
-        console.print(f"Added {escape(name)}. Their library is {escape(str(config.home / 'users' / name))}."
+        console.print(f"Added {shown(name)}. Their library is {shown(str(config.home / 'users' / name))}."
                       + (f" Ended {gone} open session(s)." if gone else ""), highlight=False)  # fmt: skip
         return
     remote = not is_loopback(host)
@@ -120,15 +119,15 @@ def serve_cmd(
     web = create_app(config, login=login, scan_roots=roots, bind_host=host, allow_hosts=allow_host or (),
                      secure_cookies=bool(tls))  # fmt: skip
     if remote and not tls:
-        console.print(f"[yellow]Warning:[/] plain HTTP on {escape(host)}: passwords, cookies and photos cross the "
+        console.print(f"[yellow]Warning:[/] plain HTTP on {shown(host)}: passwords, cookies and photos cross the "
                       "network unencrypted. Give --tls-cert and --tls-key, or put a reverse proxy with HTTPS in "
                       "front (and serve on 127.0.0.1 with --allow-remote --allow-host NAME).", highlight=False)  # fmt: skip
     if host in ("0.0.0.0", "::") and not allow_host:
         console.print("[yellow]Note:[/] only the loopback names are accepted in the address bar; add --allow-host "
                       "NAME for the name or address other computers use to reach this one.", highlight=False)  # fmt: skip
-    shown = f"[{host}]" if ":" in host else host
+    address = f"[{host}]" if ":" in host else host
     scheme = "https" if tls else "http"
-    console.print(f"camroll is at [bold]{scheme}://{escape(shown)}:{port}/[/]" + (" (login required)" if login else "")
-                  + f"  library: {escape(str(config.home))}  names: {escape(', '.join(sorted(hosts.names)))}"
+    console.print(f"camroll is at [bold]{scheme}://{shown(address)}:{port}/[/]" + (" (login required)" if login else "")
+                  + f"  library: {shown(str(config.home))}  names: {shown(', '.join(sorted(hosts.names)))}"
                   + "  (Ctrl-C stops it)", highlight=False)  # fmt: skip
     uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, **tls)

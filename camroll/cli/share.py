@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, progress_bar
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, progress_bar, shown
 
 
 @app.command("share")
@@ -53,10 +52,10 @@ def share_cmd(
     else:
         for c in result.copies:
             notes = "; ".join(c.notes)
-            console.print(f"{escape(c.photo)} -> {escape(c.path)}: {c.faces_masked} faces masked, "
-                          f"{c.faces_visible} visible" + (f" ({escape(notes)})" if notes else ""), highlight=False)  # fmt: skip
+            console.print(f"{shown(c.photo)} -> {shown(c.path)}: {c.faces_masked} faces masked, "
+                          f"{c.faces_visible} visible" + (f" ({shown(notes)})" if notes else ""), highlight=False)  # fmt: skip
         for f in result.failed:
-            console.print(f"[red]not shared[/] {escape(f['photo'])}: {escape(f['error'])}", highlight=False)
+            console.print(f"[red]not shared[/] {shown(f['photo'])}: {shown(f['error'])}", highlight=False)
         console.print(result.summary(), highlight=False)
     if result.failed and not result.copies:
         raise typer.Exit(1)
