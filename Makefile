@@ -75,8 +75,7 @@ endif
 
 lint: $(STAMP)
 	$(BIN)/ruff check camroll tests bench samples
-# Turned on once the tree is formatted (the lead does it at the end of issue 11):
-#	$(BIN)/ruff format --check camroll tests bench samples
+	$(BIN)/ruff format --check camroll tests bench samples
 	$(BIN)/mypy
 
 test: $(STAMP) $(APT_STAMP) lint

@@ -31,8 +31,16 @@ from camroll.people.edit import listing
 from camroll.privacy import consent
 
 PHOTOS = (Path(__file__).resolve().parents[1] / "tests" / "data" / "photos").resolve()
-EXPRESSION_WORDS = {"anger": "angry", "disgust": "disgusted", "fear": "fearful", "happiness": "happy",
-                    "neutral": "neutral", "sadness": "sad", "surprise": "surprised", "contempt": None}  # fmt: skip
+EXPRESSION_WORDS = {
+    "anger": "angry",
+    "disgust": "disgusted",
+    "fear": "fearful",
+    "happiness": "happy",
+    "neutral": "neutral",
+    "sadness": "sad",
+    "surprise": "surprised",
+    "contempt": None,
+}
 SCENE_WORDS = {"horses": "horse", "ferriswheel": "ferris wheel", "eagle": "bird", "lime": "fruit"}
 
 
@@ -66,8 +74,11 @@ def people_by_photo(ctx: AppContext) -> dict[str, int]:
 
 
 def measure_faces(ctx: AppContext, workers: int) -> dict[str, Any]:
-    truth = {str(PHOTOS / r["relative_path"]): r["identity"] for r in manifest()
-             if r["relative_path"].startswith("faces/") and r["identity"]}  # fmt: skip
+    truth = {
+        str(PHOTOS / r["relative_path"]): r["identity"]
+        for r in manifest()
+        if r["relative_path"].startswith("faces/") and r["identity"]
+    }
     scan(ctx, [str(PHOTOS / "faces")], workers=workers)
     for cap in ("faces", "people"):
         consent.grant(ctx, cap)
@@ -75,14 +86,24 @@ def measure_faces(ctx: AppContext, workers: int) -> dict[str, Any]:
     predicted = people_by_photo(ctx)
     found = sum(1 for p in truth if p in predicted)
     precision, recall = pairwise(truth, predicted)
-    return {"photos": len(truth), "with_face": found, "detection_rate": found / len(truth),
-            "precision": precision, "recall": recall, "people": len(set(predicted.values())),
-            "identities": len(set(truth.values())), "seconds": summary.seconds}  # fmt: skip
+    return {
+        "photos": len(truth),
+        "with_face": found,
+        "detection_rate": found / len(truth),
+        "precision": precision,
+        "recall": recall,
+        "people": len(set(predicted.values())),
+        "identities": len(set(truth.values())),
+        "seconds": summary.seconds,
+    }
 
 
 def measure_expressions(ctx: AppContext, workers: int) -> dict[str, Any]:
-    labels = {str(PHOTOS / r["relative_path"]): r["expression"] for r in manifest()
-              if r["relative_path"].startswith("expressions/") and r["expression"]}  # fmt: skip
+    labels = {
+        str(PHOTOS / r["relative_path"]): r["expression"]
+        for r in manifest()
+        if r["relative_path"].startswith("expressions/") and r["expression"]
+    }
     scan(ctx, [str(PHOTOS / "expressions")], workers=workers)
     for cap in ("faces", "expressions"):
         consent.grant(ctx, cap)
@@ -124,8 +145,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for name, measure in (("faces and people", measure_faces), ("expressions", measure_expressions),
-                              ("tags", measure_tags)):  # fmt: skip
+        for name, measure in (
+            ("faces and people", measure_faces),
+            ("expressions", measure_expressions),
+            ("tags", measure_tags),
+        ):
             ctx = AppContext(Config(home=Path(tmp) / name.replace(" ", "-")))
             result = measure(ctx, args.workers)
             ctx.close()

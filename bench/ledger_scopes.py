@@ -30,8 +30,10 @@ def main() -> None:
     parser.add_argument("--capabilities", type=int, default=9, help="allows() calls per photo, as the plan makes")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    folders = [f"/home/ana/Pictures/{y}/{m:02d}/event {i}/camera" for i, (y, m) in
-               enumerate((2000 + k % 25, 1 + k % 12) for k in range(args.folders))]  # fmt: skip
+    folders = [
+        f"/home/ana/Pictures/{y}/{m:02d}/event {i}/camera"
+        for i, (y, m) in enumerate((2000 + k % 25, 1 + k % 12) for k in range(args.folders))
+    ]
     paths = [f"{folders[i % len(folders)]}/IMG_{i:06d}.JPG" for i in range(args.photos)]
     with tempfile.TemporaryDirectory() as tmp:
         ctx = AppContext(Config(home=Path(tmp)))
@@ -39,8 +41,10 @@ def main() -> None:
             scope = consent.path_scope(folders[(i * 97) % len(folders)].rsplit("/", 1)[0])
             consent._append(ctx, "grant" if i % 3 else "revoke", "places", scope, None)
         history = consent.events(ctx, "places")
-        plain = [consent.Event(e.id, e.at, e.actor, e.action, e.capability, e.scope, e.policy_version, e.note)
-                 for e in history]  # fmt: skip
+        plain = [
+            consent.Event(e.id, e.at, e.actor, e.action, e.capability, e.scope, e.policy_version, e.note)
+            for e in history
+        ]
         timings: dict[str, list[float]] = {"keyed hashes (now)": [], "plain paths (before)": []}
         for _ in range(args.runs):
             ctx.extras.pop("ledger:view", None)  # a fresh context: the folder cache starts empty
@@ -55,7 +59,9 @@ def main() -> None:
                 print(f"{label}: {granted} granted", file=sys.stderr)
         ctx.close()
     calls = args.photos * args.capabilities
-    print(f"| consent check, {args.photos:,} photos x {args.capabilities} capabilities, {args.scopes} scopes | s | µs per call |")
+    print(
+        f"| consent check, {args.photos:,} photos x {args.capabilities} capabilities, {args.scopes} scopes | s | µs per call |"
+    )
     print("|---|---:|---:|")
     for label, values in timings.items():
         median = statistics.median(values)

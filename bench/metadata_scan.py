@@ -133,15 +133,24 @@ def pillow_peer(corpus: Path) -> float:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or "?")  # fmt: skip
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
     exiftool = subprocess.run(["exiftool", "-ver"], capture_output=True, text=True, check=False).stdout.strip()
-    git = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True,
-                         text=True, check=False).stdout.strip()  # fmt: skip
-    return (f"{len(os.sched_getaffinity(0))} cores (nproc), {model}; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; exiftool {exiftool}; Pillow {version('pillow')}, "
-            f"pillow-heif {version('pillow-heif')}; camroll {version('camroll')} at {git or '?'}; "
-            f"{datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")  # fmt: skip
+    git = subprocess.run(
+        ["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return (
+        f"{len(os.sched_getaffinity(0))} cores (nproc), {model}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; exiftool {exiftool}; Pillow {version('pillow')}, "
+        f"pillow-heif {version('pillow-heif')}; camroll {version('camroll')} at {git or '?'}; "
+        f"{datetime.datetime.now().astimezone().isoformat(timespec='seconds')}"
+    )
 
 
 def table(rows: list[Row]) -> str:
@@ -160,12 +169,11 @@ def measure(corpus: Path, n: int, homes: Path, runs: int) -> list[Row]:
     cases: list[tuple[str, int, Callable[[], float]]] = [
         ("`exiftool -json -n -r`", n, lambda: run_cmd(exiftool)),
         (f"`camroll scan` ({os.cpu_count()} workers, CLI)", n, lambda: run_cmd([*scan_cli, str(fresh_home(homes))])),
-        ("`camroll scan --workers 1` (CLI)", n,
-         lambda: run_cmd([*scan_cli, str(fresh_home(homes)), "--workers", "1"])),
+        ("`camroll scan --workers 1` (CLI)", n, lambda: run_cmd([*scan_cli, str(fresh_home(homes)), "--workers", "1"])),
         ("camroll `scan()` in-process, 1 worker", n, lambda: inprocess_scan(fresh_home(homes), [corpus], 1)[0]),
         ("bare Pillow `getexif()` + Exif/GPS IFDs, in-process", n, lambda: pillow_peer(corpus)),
         ("process start: `camroll version`", 0, lambda: run_cmd([CAMROLL, "version"])),
-    ]  # fmt: skip
+    ]
     rows = []
     for label, files, fn in cases:
         log(label)
@@ -188,8 +196,12 @@ def measure_rescan(corpus: Path, n: int, homes: Path, runs: int) -> list[Row]:
         if read:
             log(f"warning: the in-process rescan read {read} files again")
         times[3].append(seconds)
-    labels = ["first `camroll scan` (CLI)", "no-change rescan (CLI)", "first scan, `scan()` in-process",
-              "no-change rescan, `scan()` in-process"]  # fmt: skip
+    labels = [
+        "first `camroll scan` (CLI)",
+        "no-change rescan (CLI)",
+        "first scan, `scan()` in-process",
+        "no-change rescan, `scan()` in-process",
+    ]
     return [Row(label, n, t) for label, t in zip(labels, times, strict=True)]
 
 
@@ -202,10 +214,13 @@ def ratios(rows: list[Row], rescan: list[Row]) -> str:
         ("camroll scan (CLI, default workers) / bare Pillow", f"{cli.rate / bare.rate:.2f}x", ""),
         ("camroll scan() in-process, 1 worker / bare Pillow", f"{inproc.rate / bare.rate:.2f}x", ""),
         ("no-change rescan / first scan (CLI)", f"{100 * again.median / first.median:.1f} %", "< 2 %"),
-        ("no-change rescan / first scan (scan() in-process)",
-         f"{100 * again_inproc.median / first_inproc.median:.1f} %", "< 2 %"),
+        (
+            "no-change rescan / first scan (scan() in-process)",
+            f"{100 * again_inproc.median / first_inproc.median:.1f} %",
+            "< 2 %",
+        ),
         ("process start / CLI rescan", f"{100 * start.median / again.median:.0f} %", ""),
-    ]  # fmt: skip
+    ]
     return "\n".join(["| Ratio | Value | Goal |", "|---|---:|---|", *(f"| {a} | {b} | {c} |" for a, b, c in lines)])
 
 
@@ -236,8 +251,10 @@ def main() -> None:
         rescan = measure_rescan(corpus, len(sources) * copies, homes, args.runs)
         print(f"```\n$ {shlex.join([sys.executable, *sys.argv])}\n```\n")
         print(f"Machine: {machine()}; 1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after\n")
-        print(f"Corpus: {len(sources)} photos x {args.copies} copies = {n} files ({size / 1e6:.0f} MB), page cache "
-              f"warm; rescan corpus: {copies} copies = {len(sources) * copies} files. Median of {args.runs} runs.\n")  # fmt: skip
+        print(
+            f"Corpus: {len(sources)} photos x {args.copies} copies = {n} files ({size / 1e6:.0f} MB), page cache "
+            f"warm; rescan corpus: {copies} copies = {len(sources) * copies} files. Median of {args.runs} runs.\n"
+        )
         print(table(rows), table(rescan), ratios(rows, rescan), sep="\n\n")
     finally:
         if args.keep:

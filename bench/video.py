@@ -73,13 +73,40 @@ def encode_floor(video: Path, out: Path, preset: str, crf: int) -> tuple[float, 
     """libx264 alone on camroll's own moving frames: ``video`` decoded to raw frames by one ffmpeg
     process and piped into another that only encodes (timed: that second process alone). What
     encoding pan and zoom costs at this preset, whoever draws the frames."""
-    decode = subprocess.Popen(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(video), "-f", "rawvideo",
-                               "-pix_fmt", "yuv420p", "-"], stdout=subprocess.PIPE)  # fmt: skip
+    decode = subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(video), "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"],
+        stdout=subprocess.PIPE,
+    )
     start = time.perf_counter()
-    encode = subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt",
-                               "yuv420p", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(FPS), "-i", "-", "-c:v", "libx264",
-                               "-preset", preset, "-crf", str(crf), "-movflags", "+faststart", str(out)],
-                              stdin=decode.stdout)  # fmt: skip
+    encode = subprocess.Popen(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "yuv420p",
+            "-s",
+            f"{WIDTH}x{HEIGHT}",
+            "-r",
+            str(FPS),
+            "-i",
+            "-",
+            "-c:v",
+            "libx264",
+            "-preset",
+            preset,
+            "-crf",
+            str(crf),
+            "-movflags",
+            "+faststart",
+            str(out),
+        ],
+        stdin=decode.stdout,
+    )
     assert decode.stdout is not None
     decode.stdout.close()
     _pid, status, usage = os.wait4(encode.pid, 0)
@@ -102,9 +129,29 @@ def ffmpeg_args(photos: list[Path], out: Path, preset: str, crf: int) -> list[st
         f"loop=loop={per - 1}:size=1:start=0,settb=1/{FPS},setpts=N[v{i}]"
         for i in range(len(photos))
     ]
-    graph = ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(len(photos))) + f"concat=n={len(photos)}:v=1:a=0[out]"
-    return [*args, "-filter_complex", graph, "-map", "[out]", "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
-            "-r", str(FPS), "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(out)]  # fmt: skip
+    graph = (
+        ";".join(chains) + ";" + "".join(f"[v{i}]" for i in range(len(photos))) + f"concat=n={len(photos)}:v=1:a=0[out]"
+    )
+    return [
+        *args,
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-crf",
+        str(crf),
+        "-r",
+        str(FPS),
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
+        str(out),
+    ]
 
 
 def child(out: Path, preset: str, crf: int, photos: list[Path]) -> None:
@@ -123,8 +170,14 @@ def child(out: Path, preset: str, crf: int, photos: list[Path]) -> None:
             return to_pil(decode(0, "", str(path), orientation, None, max_side))
 
         slides.append(Slide(load, size))
-    render_video(out, slides, Card("Summer 2024", "12 July - 3 August 2024"), Card("Happy birthday, Ana!"),
-                 SECONDS, Settings(size=(WIDTH, HEIGHT), fps=FPS, preset=preset, crf=crf))  # fmt: skip
+    render_video(
+        out,
+        slides,
+        Card("Summer 2024", "12 July - 3 August 2024"),
+        Card("Happy birthday, Ana!"),
+        SECONDS,
+        Settings(size=(WIDTH, HEIGHT), fps=FPS, preset=preset, crf=crf),
+    )
 
 
 def probe(path: Path) -> str:
@@ -166,29 +219,39 @@ def main() -> None:
     import av
 
     print(f"$ python -m bench.video --runs {a.runs} --preset {a.preset} --crf {a.crf}\n")
-    print(f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; Python {platform.python_version()}; "
-          f"PyAV {av.__version__}; {' '.join(ffmpeg_version.split()[:3])}; {time.strftime('%Y-%m-%dT%H:%M:%S%z')}; "
-          f"1-min load average {load_before:.2f} before, {load_after:.2f} after\n")  # fmt: skip
+    print(
+        f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}; Python {platform.python_version()}; "
+        f"PyAV {av.__version__}; {' '.join(ffmpeg_version.split()[:3])}; {time.strftime('%Y-%m-%dT%H:%M:%S%z')}; "
+        f"1-min load average {load_before:.2f} before, {load_after:.2f} after\n"
+    )
     megapixels = sum(Image.open(p).width * Image.open(p).height for p in photos) / 1e6
-    print(f"{len(photos)} photos ({megapixels:.0f} MP in all) -> {SECONDS:.0f} s, {WIDTH}x{HEIGHT}, {FPS} fps, "
-          f"libx264 preset {a.preset}, crf {a.crf}\n")  # fmt: skip
-    print("| What | Median wall s | Median CPU s | Peak memory | Runs (wall s / CPU s) | Output |\n|---|---:|---:|---:|---|---|")
+    print(
+        f"{len(photos)} photos ({megapixels:.0f} MP in all) -> {SECONDS:.0f} s, {WIDTH}x{HEIGHT}, {FPS} fps, "
+        f"libx264 preset {a.preset}, crf {a.crf}\n"
+    )
+    print(
+        "| What | Median wall s | Median CPU s | Peak memory | Runs (wall s / CPU s) | Output |\n|---|---:|---:|---:|---|---|"
+    )
     wall, cpu = {}, {}
-    for name, label, path in (("camroll", "camroll: cards, pan/zoom, cross-fades", ours),
-                              ("ffmpeg", "ffmpeg CLI: plain slideshow", theirs),
-                              ("floor", "floor: ffmpeg CLI only encoding camroll's frames", floor)):  # fmt: skip
+    for name, label, path in (
+        ("camroll", "camroll: cards, pan/zoom, cross-fades", ours),
+        ("ffmpeg", "ffmpeg CLI: plain slideshow", theirs),
+        ("floor", "floor: ffmpeg CLI only encoding camroll's frames", floor),
+    ):
         wall[name] = statistics.median(r[0] for r in runs[name])
         cpu[name] = statistics.median(r[1] for r in runs[name])
         peak = max(r[2] for r in runs[name])
         listed = ", ".join(f"{r[0]:.1f} / {r[1]:.1f}" for r in runs[name])
         print(f"| {label} | {wall[name]:.2f} | {cpu[name]:.2f} | {peak / 2**20:.0f} MiB | {listed} | {probe(path)} |")
     peak = max(r[2] for r in runs["camroll"])
-    print("\n| Ratio | Value | Goal |\n|---|---:|---|"
-          f"\n| camroll time / ffmpeg time (wall) | {wall['camroll'] / wall['ffmpeg']:.2f}x | <= 1.5x |"
-          f"\n| camroll CPU time / ffmpeg CPU time | {cpu['camroll'] / cpu['ffmpeg']:.2f}x | |"
-          f"\n| encoding camroll's frames alone / ffmpeg slideshow (CPU) | {cpu['floor'] / cpu['ffmpeg']:.2f}x | |"
-          f"\n| camroll CPU time / encoding its frames alone | {cpu['camroll'] / cpu['floor']:.2f}x | |"
-          f"\n| camroll peak memory | {peak / 2**20:.0f} MiB | < 1024 MiB |")  # fmt: skip
+    print(
+        "\n| Ratio | Value | Goal |\n|---|---:|---|"
+        f"\n| camroll time / ffmpeg time (wall) | {wall['camroll'] / wall['ffmpeg']:.2f}x | <= 1.5x |"
+        f"\n| camroll CPU time / ffmpeg CPU time | {cpu['camroll'] / cpu['ffmpeg']:.2f}x | |"
+        f"\n| encoding camroll's frames alone / ffmpeg slideshow (CPU) | {cpu['floor'] / cpu['ffmpeg']:.2f}x | |"
+        f"\n| camroll CPU time / encoding its frames alone | {cpu['camroll'] / cpu['floor']:.2f}x | |"
+        f"\n| camroll peak memory | {peak / 2**20:.0f} MiB | < 1024 MiB |"
+    )
     if a.keep:
         print(f"kept {work}", file=sys.stderr)
     else:

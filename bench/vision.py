@@ -114,14 +114,23 @@ def camroll_analyze(home: Path, folder: Path, caps: list[str], workers: int) -> 
     subprocess.run([*CLI, "scan", "-q", str(folder)], env=env, check=True, capture_output=True)
     subprocess.run([*CLI, "consent", "grant", *caps], env=env, check=True, capture_output=True)
     start = time.perf_counter()
-    proc = subprocess.Popen([*CLI, "analyze", "-q", "--json", "--workers", str(workers)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [*CLI, "analyze", "-q", "--json", "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     memory = PeakMemory(proc.pid)
     out, _ = proc.communicate()
     seconds = time.perf_counter() - start
     per_cap = json.loads(out)["cpu_seconds"]
-    print(f"  {'+'.join(caps) if len(caps) < 4 else 'every capability'}: worker time per photo, model loading included: "
-          + ", ".join(f"{k} {1000 * v / max(1, len(photo_files(folder))):.0f} ms" for k, v in sorted(per_cap.items(), key=lambda kv: -kv[1])))
+    print(
+        f"  {'+'.join(caps) if len(caps) < 4 else 'every capability'}: worker time per photo, model loading included: "
+        + ", ".join(
+            f"{k} {1000 * v / max(1, len(photo_files(folder))):.0f} ms"
+            for k, v in sorted(per_cap.items(), key=lambda kv: -kv[1])
+        )
+    )
     return seconds, memory.stop()
 
 
@@ -141,8 +150,11 @@ def peer_clusters(results: list[tuple[str, list[list[float]], list[int]]]) -> di
 
 def truth() -> dict[str, str]:
     with open(PHOTOS / "MANIFEST.tsv", encoding="utf-8", newline="") as f:
-        return {str(PHOTOS / r["relative_path"]): r["identity"] for r in csv.DictReader(f, delimiter="\t")
-                if r["relative_path"].startswith("faces/") and r["identity"]}  # fmt: skip
+        return {
+            str(PHOTOS / r["relative_path"]): r["identity"]
+            for r in csv.DictReader(f, delimiter="\t")
+            if r["relative_path"].startswith("faces/") and r["identity"]
+        }
 
 
 def main() -> None:
@@ -154,8 +166,10 @@ def main() -> None:
     n = len(files)
     for p in files:  # warm the page cache for everyone
         p.read_bytes()
-    print(f"{n} photos in {args.photos}; {args.workers} processes each; {os.cpu_count()} cores;"
-          f" load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(
+        f"{n} photos in {args.photos}; {args.workers} processes each; {os.cpu_count()} cores;"
+        f" load average {os.getloadavg()[0]:.2f}"
+    )
 
     floor_s, _ = timed_pool(_decode_one, files, args.workers)
     peer_s, peer_results = timed_pool(_peer_one, files, args.workers)
@@ -169,15 +183,21 @@ def main() -> None:
         every = [c.id for c in capabilities.REGISTRY if not c.granted_by_scan]
         all_s, all_mem = camroll_analyze(Path(tmp) / "all", args.photos, every, args.workers)
 
-    rows = [("decode only (floor)", floor_s, None), ("face_recognition: HOG + dlib print (peer)", peer_s, None),
-            ("camroll faces + people", faces_s, faces_mem), ("camroll, every capability", all_s, all_mem)]  # fmt: skip
+    rows = [
+        ("decode only (floor)", floor_s, None),
+        ("face_recognition: HOG + dlib print (peer)", peer_s, None),
+        ("camroll faces + people", faces_s, faces_mem),
+        ("camroll, every capability", all_s, all_mem),
+    ]
     print("\n| what | seconds | photos/s | peak memory |\n|---|---:|---:|---:|")
     for name, seconds, memory in rows:
         print(f"| {name} | {seconds:.1f} | {n / seconds:.1f} | {f'{memory / 2**20:.0f} MB' if memory else ''} |")
     print(f"\ncamroll faces + people vs peer: {peer_s / faces_s:.1f}x faster (goal >= 3x)")
     print(f"camroll every capability vs decode floor: {all_s / floor_s:.1f}x the floor's time (goal <= 10x)")
-    print(f"clustering precision / recall on the labelled photos: camroll {ours_p:.3f} / {ours_r:.3f},"
-          f" peer (DBSCAN eps 0.5) {peer_p:.3f} / {peer_r:.3f}")  # fmt: skip
+    print(
+        f"clustering precision / recall on the labelled photos: camroll {ours_p:.3f} / {ours_r:.3f},"
+        f" peer (DBSCAN eps 0.5) {peer_p:.3f} / {peer_r:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,12 @@ from camroll.privacy import consent
 from camroll.store.db import now_iso
 
 TAGS = ("beach", "dog", "cake", "car", "food", "mountain", "document", "cat", "flower", "bicycle")
-PLACES = (("Lisbon", "Lisbon", "Portugal", 38.72, -9.14), ("Berlin", "Berlin", "Germany", 52.52, 13.40),
-          ("Kyoto", "Kyoto", "Japan", 35.01, 135.77), ("Reykjavik", "Capital Region", "Iceland", 64.15, -21.94))  # fmt: skip
+PLACES = (
+    ("Lisbon", "Lisbon", "Portugal", 38.72, -9.14),
+    ("Berlin", "Berlin", "Germany", 52.52, 13.40),
+    ("Kyoto", "Kyoto", "Japan", 35.01, 135.77),
+    ("Reykjavik", "Capital Region", "Iceland", 64.15, -21.94),
+)
 SEARCHES = ("beach", "dog in Lisbon", "Berlin 2019", "cake", "mountain last summer", "cat", "Kyoto 2021", "food")
 
 
@@ -47,8 +51,9 @@ def make_library(home: Path, n: int, seed: int = 7) -> None:
     root = str(home / "photos")
     now = now_iso()
     with ctx.db.transaction() as conn:
-        root_id = conn.execute("INSERT INTO roots (path, path_bytes, added_at) VALUES (?, ?, ?)",
-                               (root, root.encode(), now)).lastrowid  # fmt: skip
+        root_id = conn.execute(
+            "INSERT INTO roots (path, path_bytes, added_at) VALUES (?, ?, ?)", (root, root.encode(), now)
+        ).lastrowid
         for i in range(n):
             day = 1_420_070_400 + rng.randrange(10 * 365 * 86400)
             taken = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(day))
@@ -57,19 +62,32 @@ def make_library(home: Path, n: int, seed: int = 7) -> None:
                 "INSERT INTO photos (hash, format, kind, size, width, height, taken_local, taken_at_source, gps_lat,"
                 " gps_lon, make, model, metadata_version, created_at) VALUES (?, 'jpeg', 'photo', ?, 4032, 3024, ?,"
                 " 'exif:DateTimeOriginal', ?, ?, 'Apple', 'iPhone 12', 1, ?)",
-                (f"{i:064x}", 2_000_000 + i, taken, place[3] + rng.uniform(-.05, .05) if place else None,
-                 place[4] + rng.uniform(-.05, .05) if place else None, now),
-            ).lastrowid  # fmt: skip
+                (
+                    f"{i:064x}",
+                    2_000_000 + i,
+                    taken,
+                    place[3] + rng.uniform(-0.05, 0.05) if place else None,
+                    place[4] + rng.uniform(-0.05, 0.05) if place else None,
+                    now,
+                ),
+            ).lastrowid
             path = f"{root}/{taken[:4]}/IMG_{i:05d}.jpg"
-            conn.execute("INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, first_seen,"
-                         " scanned_at) VALUES (?, ?, ?, ?, 0, ?, 'ok', ?, ?)",
-                         (root_id, path.encode(), path, 2_000_000 + i, pid, now, now))  # fmt: skip
+            conn.execute(
+                "INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, first_seen,"
+                " scanned_at) VALUES (?, ?, ?, ?, 0, ?, 'ok', ?, ?)",
+                (root_id, path.encode(), path, 2_000_000 + i, pid, now, now),
+            )
             if place:
-                conn.execute("INSERT INTO photo_places (photo_id, city, region, country, source, updated_at)"
-                             " VALUES (?, ?, ?, ?, 'auto:bench', ?)", (pid, place[0], place[1], place[2], now))  # fmt: skip
+                conn.execute(
+                    "INSERT INTO photo_places (photo_id, city, region, country, source, updated_at)"
+                    " VALUES (?, ?, ?, ?, 'auto:bench', ?)",
+                    (pid, place[0], place[1], place[2], now),
+                )
             for tag in rng.sample(TAGS, 2):
-                conn.execute("INSERT INTO tags (photo_id, tag, score, evidence, model) VALUES (?, ?, ?, ?, 'bench')",
-                             (pid, tag, round(rng.uniform(.3, .95), 3), tag))  # fmt: skip
+                conn.execute(
+                    "INSERT INTO tags (photo_id, tag, score, evidence, model) VALUES (?, ?, ?, ?, 'bench')",
+                    (pid, tag, round(rng.uniform(0.3, 0.95), 3), tag),
+                )
     for cap in ("metadata", "places", "tags"):
         consent.grant(ctx, cap, consent.EVERYTHING, note="bench")
     ctx.close()
@@ -111,8 +129,12 @@ def main() -> None:
         make_library(home, args.photos)
         made = time.perf_counter() - t0
         port = _port()
-        server = subprocess.Popen([sys.executable, "-m", "camroll.cli", "serve", "--home", str(home), "--port", str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})  # fmt: skip
+        server = subprocess.Popen(
+            [sys.executable, "-m", "camroll.cli", "serve", "--home", str(home), "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ},
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -151,23 +173,40 @@ def main() -> None:
             server.terminate()
             server.wait(10)
     errors = [r for r in results if r[2] != 200]
-    report: dict[str, object] = {"photos": args.photos, "clients": args.clients, "requests": len(results),
-                                 "seconds": round(wall, 2), "requests_per_s": round(len(results) / wall, 1),
-                                 "errors": len(errors), "library_made_s": round(made, 1), "cpus": os.cpu_count()}  # fmt: skip
+    report: dict[str, object] = {
+        "photos": args.photos,
+        "clients": args.clients,
+        "requests": len(results),
+        "seconds": round(wall, 2),
+        "requests_per_s": round(len(results) / wall, 1),
+        "errors": len(errors),
+        "library_made_s": round(made, 1),
+        "cpus": os.cpu_count(),
+    }
     for kind, goal in (("timeline", 100), ("search", 300)):
         ms = [r[1] * 1000 for r in results if r[0] == kind]
-        report[kind] = {"requests": len(ms), "p50_ms": round(statistics.median(ms), 1), "p95_ms": round(percentile(ms, 95), 1),
-                        "max_ms": round(max(ms), 1), "goal_p95_ms": goal, "met": percentile(ms, 95) < goal}  # fmt: skip
+        report[kind] = {
+            "requests": len(ms),
+            "p50_ms": round(statistics.median(ms), 1),
+            "p95_ms": round(percentile(ms, 95), 1),
+            "max_ms": round(max(ms), 1),
+            "goal_p95_ms": goal,
+            "met": percentile(ms, 95) < goal,
+        }
     if args.json:
         print(json.dumps(report, indent=1))
         return
-    print(f"{args.clients} clients, {len(results)} requests in {wall:.1f} s: {len(results) / wall:.1f} requests/s, "
-          f"{len(errors)} errors ({args.photos:,} photos; {os.cpu_count()} CPUs, server and clients on one machine)")  # fmt: skip
+    print(
+        f"{args.clients} clients, {len(results)} requests in {wall:.1f} s: {len(results) / wall:.1f} requests/s, "
+        f"{len(errors)} errors ({args.photos:,} photos; {os.cpu_count()} CPUs, server and clients on one machine)"
+    )
     for kind in ("timeline", "search"):
         k = report[kind]
         assert isinstance(k, dict)
-        print(f"  {kind:8s} p50 {k['p50_ms']:6.1f} ms  p95 {k['p95_ms']:6.1f} ms  max {k['max_ms']:6.1f} ms"
-              f"  (goal p95 < {k['goal_p95_ms']} ms: {'met' if k['met'] else 'NOT met'})")  # fmt: skip
+        print(
+            f"  {kind:8s} p50 {k['p50_ms']:6.1f} ms  p95 {k['p95_ms']:6.1f} ms  max {k['max_ms']:6.1f} ms"
+            f"  (goal p95 < {k['goal_p95_ms']} ms: {'met' if k['met'] else 'NOT met'})"
+        )
 
 
 if __name__ == "__main__":

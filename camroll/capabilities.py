@@ -114,8 +114,11 @@ REGISTRY: tuple[Capability, ...] = (
         biometric=True,
         depends_on=("faces",),
         purge_sql=(
-            ("face assignments", "UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL"
-             " WHERE photo_id IN (SELECT id FROM purge_scope) AND person_id IS NOT NULL"),
+            (
+                "face assignments",
+                "UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL"
+                " WHERE photo_id IN (SELECT id FROM purge_scope) AND person_id IS NOT NULL",
+            ),
             ("people", "DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = people.id)"),
         ),
         job="camroll.people.cluster:update_people",

@@ -62,8 +62,13 @@ CHUNKS_AHEAD = 2
 parent between two chunks."""
 
 
-def _serve(conn: Connection, current: Any, fn: Callable[[Any], Any], initializer: Callable[..., Any] | None,
-           initargs: tuple[Any, ...]) -> None:  # fmt: skip
+def _serve(
+    conn: Connection,
+    current: Any,
+    fn: Callable[[Any], Any],
+    initializer: Callable[..., Any] | None,
+    initargs: tuple[Any, ...],
+) -> None:
     """A worker's loop: a list of results per chunk, in order, until the parent sends ``None`` or
     goes. ``current`` (shared memory) says which item of the chunk it is working on."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends us
@@ -117,9 +122,15 @@ class _Slot(Generic[T]):
         self.proc.close()
 
 
-def stream(fn: Callable[[T], R], items: Iterable[T], workers: int, chunksize: int = 1,
-           initializer: Callable[..., Any] | None = None, initargs: tuple[Any, ...] = (),
-           on_lost: Callable[[T, str], R] | None = None) -> Iterator[R]:  # fmt: skip
+def stream(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    chunksize: int = 1,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple[Any, ...] = (),
+    on_lost: Callable[[T, str], R] | None = None,
+) -> Iterator[R]:
     """``fn(item)`` for every item, in ``workers`` processes, results in completion order.
 
     Items go to a worker ``chunksize`` at a time (one message each way per chunk: larger chunks

@@ -123,12 +123,22 @@ def isobmff_cases() -> dict[str, bytes]:
         "box-64bit-huge.mp4": ftyp_mp4 + struct.pack(">I4sQ", 1, b"moov", 1 << 62) + b"\0" * 32,
         "box-oversize.mp4": ftyp_mp4 + box(b"moov", box(b"mvhd", b"\0" * 100, size=0x7FFFFFFF)),
         "box-deep.heic": ftyp_heic + deep,
-        "iloc-many-extents.heic": ftyp_heic + box(b"meta", b"\0\0\0\0", box(b"pitm", b"\0\0\0\0\0\x01"),
+        "iloc-many-extents.heic": ftyp_heic
+        + box(
+            b"meta",
+            b"\0\0\0\0",
+            box(b"pitm", b"\0\0\0\0\0\x01"),
             box(b"iinf", b"\0\0\0\0\0\x01", box(b"infe", b"\x02\0\0\0\0\x02\0\0Exif")),
-            box(b"iloc", b"\x01\0\0\0\x44\0\0\x01\0\x02\0\0\0\0\xff\xff" + struct.pack(">II", 0, 0) * 0xFFFF)),
-        "ipma-count-huge.heic": ftyp_heic + box(b"meta", b"\0\0\0\0", box(b"pitm", b"\0\0\0\0\0\x01"),
-            box(b"iprp", box(b"ipco"), box(b"ipma", b"\0\0\0\0\xff\xff\xff\xff\0\x01\xff"))),
-    }  # fmt: skip
+            box(b"iloc", b"\x01\0\0\0\x44\0\0\x01\0\x02\0\0\0\0\xff\xff" + struct.pack(">II", 0, 0) * 0xFFFF),
+        ),
+        "ipma-count-huge.heic": ftyp_heic
+        + box(
+            b"meta",
+            b"\0\0\0\0",
+            box(b"pitm", b"\0\0\0\0\0\x01"),
+            box(b"iprp", box(b"ipco"), box(b"ipma", b"\0\0\0\0\xff\xff\xff\xff\0\x01\xff")),
+        ),
+    }
 
 
 @dataclass
@@ -144,8 +154,33 @@ class Expect:
 
 def truncations(data: bytes, name: str, ext: str) -> dict[str, bytes]:
     """``data`` cut at several offsets: inside the header, in the metadata, in the middle, near the end."""
-    cuts = sorted({1, 3, 7, 12, 16, 20, 24, 33, 40, 64, 100, 150, 257, 400, 1000, 2000, 4096, 10_000,
-                   len(data) // 4, len(data) // 3, len(data) // 2, len(data) - 100, len(data) - 2})  # fmt: skip
+    cuts = sorted(
+        {
+            1,
+            3,
+            7,
+            12,
+            16,
+            20,
+            24,
+            33,
+            40,
+            64,
+            100,
+            150,
+            257,
+            400,
+            1000,
+            2000,
+            4096,
+            10_000,
+            len(data) // 4,
+            len(data) // 3,
+            len(data) // 2,
+            len(data) - 100,
+            len(data) - 2,
+        }
+    )
     return {f"cut-{name}-{n}{ext}": data[:n] for n in cuts if 0 < n < len(data)}
 
 
@@ -210,19 +245,27 @@ def build_corpus(folder: Path, photos_dir: Path, movie: Callable[[], bytes]) -> 
         "png-named.jpg": (files["good-png.png"], ("does not match",)),
         "jpeg-named.png": (good, ("does not match",)),
         "ifd-loop.tif": (ifd_loop(), ()),
-        "exif-offsets-outside.jpg": (insert_segment(good, 0xE1, b"Exif\x00\x00II*\x00" + struct.pack("<I", 0x7FFFFFF0)
-                                                    + os.urandom(40)), ("exif",)),
+        "exif-offsets-outside.jpg": (
+            insert_segment(good, 0xE1, b"Exif\x00\x00II*\x00" + struct.pack("<I", 0x7FFFFFF0) + os.urandom(40)),
+            ("exif",),
+        ),
         "pixel-bomb.png": (png(60_000, 60_000), ("decompression bomb",)),
         "pixel-bomb-wide.png": (png(4_000_000, 100), ("decompression bomb",)),
         "xmp-rating-overflow.jpg": (jpeg(xmp=xmp_packet(xmp_Rating="9223372036854775808")), ("rating",)),
         "xmp-rating-inf.jpg": (jpeg(xmp=xmp_packet(xmp_Rating="1e999")), ("rating",)),
         "xmp-malformed.jpg": (jpeg(xmp=b"<x:xmpmeta><rdf:RDF><oops"), ("xmp",)),
-        "xmp-entity-bomb.jpg": (jpeg(xmp=b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
-                                     b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-                                     + xmp_packet(dc_title="&b;")), ("xmp",)),
+        "xmp-entity-bomb.jpg": (
+            jpeg(
+                xmp=b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+                b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>' + xmp_packet(dc_title="&b;")
+            ),
+            ("xmp",),
+        ),
         "itxt-garbage.png": (png(16, 16, xmp_itxt(b"not zlib at all", compressed=True)), ("text chunk",)),
-        "gps-ref-x.jpg": (jpeg({"GPS": {1: b"X", 2: ((10, 1), (0, 1), (0, 1)), 3: b"E", 4: ((20, 1), (0, 1), (0, 1))}}),
-                          ("gps",)),
+        "gps-ref-x.jpg": (
+            jpeg({"GPS": {1: b"X", 2: ((10, 1), (0, 1), (0, 1)), 3: b"E", 4: ((20, 1), (0, 1), (0, 1))}}),
+            ("gps",),
+        ),
         "date-year-1.jpg": (jpeg({"Exif": {36867: b"0001:01:01 00:00:00", 36881: b"+14:00"}}), ("before 1826",)),
         "date-year-9999.jpg": (jpeg({"Exif": {36867: b"9999:12:31 23:59:59", 36881: b"-12:00"}}), ("future",)),
         "tiff-no-size.tif": (tiff([(0x010F, 2, 4, b"Cam\x00")]), ("size",)),
@@ -234,8 +277,12 @@ def build_corpus(folder: Path, photos_dir: Path, movie: Callable[[], bytes]) -> 
         files[name] = data
         unsure.add(name)
     # Odd names: a newline, bytes that are not UTF-8, a name at the file system's limit.
-    odd = {b"new\nline.jpg": good, b"caf\xe9-latin1.jpg": good, b"x" * 251 + b".jpg": good,
-           b"tab\tand\x1b[31mred.jpg": good}  # fmt: skip
+    odd = {
+        b"new\nline.jpg": good,
+        b"caf\xe9-latin1.jpg": good,
+        b"x" * 251 + b".jpg": good,
+        b"tab\tand\x1b[31mred.jpg": good,
+    }
     for raw, data in odd.items():
         _write_raw(folder, raw, data)
         out[os.fsdecode(raw)] = Expect(True)

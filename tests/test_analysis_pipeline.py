@@ -61,12 +61,17 @@ def test_quality_and_near_duplicates(ctx: AppContext, library: Path) -> None:
     consent.grant(ctx, "duplicates")
     summary = analyse(ctx, workers=2)
     assert summary.per_capability == {"quality": 4, "duplicates": 4}
-    assert [(Path(p).name, c) for p, c, _ in summary.failures] == [("cut.jpg", "quality"), ("cut.jpg", "duplicates")] or \
-        {Path(p).name for p, _, _ in summary.failures} == {"cut.jpg"}
+    assert [(Path(p).name, c) for p, c, _ in summary.failures] == [
+        ("cut.jpg", "quality"),
+        ("cut.jpg", "duplicates"),
+    ] or {Path(p).name for p, _, _ in summary.failures} == {"cut.jpg"}
     sharp = _by_name(ctx, "SELECT f.path, q.sharpness, q.score FROM quality q JOIN files f ON f.photo_id = q.photo_id")
     assert sharp["blurred.jpg"][0] < sharp["original.jpg"][0] / 5
     assert sharp["blurred.jpg"][1] < sharp["original.jpg"][1]
-    groups = _by_name(ctx, "SELECT f.path, n.group_id, n.best_id, n.photo_id FROM near_duplicates n JOIN files f ON f.photo_id = n.photo_id")
+    groups = _by_name(
+        ctx,
+        "SELECT f.path, n.group_id, n.best_id, n.photo_id FROM near_duplicates n JOIN files f ON f.photo_id = n.photo_id",
+    )
     assert set(groups) == {"original.jpg", "small-copy.jpg", "blurred.jpg"}, "the unrelated photo stays alone"
     assert all(g[1] == groups["original.jpg"][2] for g in groups.values()), "the biggest, sharpest copy is best"
     from camroll.store.catalog import photo_records
@@ -84,7 +89,9 @@ def test_failures_are_retried_and_done_work_is_not_redone(ctx: AppContext, libra
     analyse(ctx, workers=1)
     [job] = plan(ctx)
     assert Path(job.path).name == "cut.jpg" and job.caps == ("quality",)
-    state = ctx.db.query("SELECT status, error FROM analysis_state a JOIN files f ON f.photo_id = a.photo_id WHERE f.path LIKE '%cut.jpg'")
+    state = ctx.db.query(
+        "SELECT status, error FROM analysis_state a JOIN files f ON f.photo_id = a.photo_id WHERE f.path LIKE '%cut.jpg'"
+    )
     assert state[0]["status"] == "failed" and "truncated" in state[0]["error"]
 
 

@@ -117,7 +117,9 @@ def _rewrite_all(ctx: AppContext, rows: list[tuple[int, str, str, str, str]]) ->
     prev = audit.GENESIS
     for event_id, at, actor, kind, details in rows:
         digest = _plain_digest(prev, event_id, at, actor, kind, details)
-        conn.execute("INSERT INTO audit_events VALUES (?, ?, ?, ?, ?, ?, ?)", (event_id, at, actor, kind, details, prev, digest))
+        conn.execute(
+            "INSERT INTO audit_events VALUES (?, ?, ?, ?, ?, ?, ?)", (event_id, at, actor, kind, details, prev, digest)
+        )
         prev = digest
 
 

@@ -18,11 +18,14 @@ GOOD = "exif/photoprism/IMG_4120.JPG"
 
 def _png_header_only(width: int, height: int) -> bytes:
     """A valid PNG whose IHDR claims a huge size: a decompression bomb's signature."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
 
 
 def _build_bad_library(lib: Path, photos_dir: Path) -> dict[str, Path]:

@@ -32,13 +32,18 @@ Box = tuple[float, float, float, float]
 
 
 def _inside(outer: Box, inner: Box, tol: float = 1e-6) -> bool:
-    return (inner[0] >= outer[0] - tol and inner[1] >= outer[1] - tol
-            and inner[0] + inner[2] <= outer[0] + outer[2] + tol and inner[1] + inner[3] <= outer[1] + outer[3] + tol)  # fmt: skip
+    return (
+        inner[0] >= outer[0] - tol
+        and inner[1] >= outer[1] - tol
+        and inner[0] + inner[2] <= outer[0] + outer[2] + tol
+        and inner[1] + inner[3] <= outer[1] + outer[3] + tol
+    )
 
 
 def _disjoint(a: Box, b: Box, tol: float = 1e-6) -> bool:
-    return (a[0] + a[2] <= b[0] + tol or b[0] + b[2] <= a[0] + tol
-            or a[1] + a[3] <= b[1] + tol or b[1] + b[3] <= a[1] + tol)  # fmt: skip
+    return (
+        a[0] + a[2] <= b[0] + tol or b[0] + b[2] <= a[0] + tol or a[1] + a[3] <= b[1] + tol or b[1] + b[3] <= a[1] + tol
+    )
 
 
 def _to_cell(p: Placement | dict[str, object], box: Box) -> Box:
@@ -132,7 +137,7 @@ def test_layouts_keep_even_gutters_and_fill_the_canvas(layout: str) -> None:
     gutter = 20.0
     area = (20.0, 20.0, 2008.0, 1508.0)
     for n in (2, 3, 5, 8, 12):
-        shapes = [Shape(rng.choice([400, 600, 900, 1600]), rng.choice([400, 600, 900]) ) for _ in range(n)]
+        shapes = [Shape(rng.choice([400, 600, 900, 1600]), rng.choice([400, 600, 900])) for _ in range(n)]
         cells = plan(shapes, area, layout, gutter, hero=1)
         assert len(cells) == n
         for c in cells:
@@ -152,7 +157,14 @@ def test_layouts_keep_even_gutters_and_fill_the_canvas(layout: str) -> None:
 
 
 def test_mosaic_gives_each_photo_a_cell_of_its_own_shape() -> None:
-    shapes = [Shape(3000, 1000), Shape(1000, 3000), Shape(1000, 1000), Shape(1500, 1000), Shape(1000, 1500), Shape(3000, 1000)]
+    shapes = [
+        Shape(3000, 1000),
+        Shape(1000, 3000),
+        Shape(1000, 1000),
+        Shape(1500, 1000),
+        Shape(1000, 1500),
+        Shape(3000, 1000),
+    ]
     area = (0.0, 0.0, 2000.0, 2000.0)
 
     def loss(cells: list[tuple[float, float, float, float]]) -> float:
@@ -175,7 +187,9 @@ def test_layouts_prefer_cells_that_keep_a_group_whole() -> None:
 MAGENTA = (255, 0, 255)
 
 
-def _photo(path: Path, size: tuple[int, int], faces: list[Box], orientation: int = 1, taken: str = "2024:05:04 12:00:00") -> None:
+def _photo(
+    path: Path, size: tuple[int, int], faces: list[Box], orientation: int = 1, taken: str = "2024:05:04 12:00:00"
+) -> None:
     """A JPEG whose displayed picture is ``size`` with magenta squares at ``faces`` (displayed
     pixels) over a textured background; stored sideways when ``orientation`` is 6."""
     w, h = size
@@ -189,8 +203,9 @@ def _photo(path: Path, size: tuple[int, int], faces: list[Box], orientation: int
         draw.rectangle((x, y, x + fw - 1, y + fh - 1), fill=MAGENTA)
     if orientation == 6:
         img = img.transpose(Image.Transpose.ROTATE_90)  # a viewer turns it back 90 degrees clockwise
-    exif = piexif.dump({"0th": {piexif.ImageIFD.Orientation: orientation},
-                        "Exif": {piexif.ExifIFD.DateTimeOriginal: taken.encode()}})  # fmt: skip
+    exif = piexif.dump(
+        {"0th": {piexif.ImageIFD.Orientation: orientation}, "Exif": {piexif.ExifIFD.DateTimeOriginal: taken.encode()}}
+    )
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=95, exif=exif)
     path.write_bytes(buf.getvalue())
@@ -202,7 +217,16 @@ def built(tmp_path: Path, home: Path) -> tuple[AppContext, Path, dict[str, list[
     folder = tmp_path / "photos"
     folder.mkdir()
     specs: dict[str, tuple[tuple[int, int], list[Box], int]] = {
-        "wide-group.jpg": ((2400, 1200), [(150.0, 400.0, 180.0, 220.0), (700.0, 380.0, 200.0, 240.0), (1300.0, 420.0, 170.0, 200.0), (2050.0, 400.0, 190.0, 230.0)], 1),
+        "wide-group.jpg": (
+            (2400, 1200),
+            [
+                (150.0, 400.0, 180.0, 220.0),
+                (700.0, 380.0, 200.0, 240.0),
+                (1300.0, 420.0, 170.0, 200.0),
+                (2050.0, 400.0, 190.0, 230.0),
+            ],
+            1,
+        ),
         "tall-single.jpg": ((900, 1600), [(300.0, 250.0, 300.0, 360.0)], 1),
         "sideways.jpg": ((1200, 1800), [(700.0, 200.0, 260.0, 300.0)], 6),
         "couple.jpg": ((2000, 1400), [(250.0, 300.0, 500.0, 600.0), (1250.0, 350.0, 500.0, 600.0)], 1),
@@ -219,8 +243,10 @@ def built(tmp_path: Path, home: Path) -> tuple[AppContext, Path, dict[str, list[
             w, h = conn.execute("SELECT width, height FROM photos WHERE id = ?", (pid,)).fetchone()
             assert (w, h) == size, f"{name}: the catalog's displayed size is {w}x{h}"
             for face in faces:
-                conn.execute("INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model) VALUES (?, ?, ?, ?, ?, 0.99, '[]', 'test')",
-                             (pid, *face))  # fmt: skip
+                conn.execute(
+                    "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model) VALUES (?, ?, ?, ?, ?, 0.99, '[]', 'test')",
+                    (pid, *face),
+                )
             boxes[str(pid)] = faces
     yield context, folder, boxes
     context.close()
@@ -228,17 +254,21 @@ def built(tmp_path: Path, home: Path) -> tuple[AppContext, Path, dict[str, list[
 
 def _magenta_share(img: np.ndarray, box: Box) -> float:
     x, y, w, h = box
-    inner = img[round(y + h * 0.15): round(y + h * 0.85), round(x + w * 0.15): round(x + w * 0.85)].astype(int)
+    inner = img[round(y + h * 0.15) : round(y + h * 0.85), round(x + w * 0.15) : round(x + w * 0.85)].astype(int)
     hits = (inner[..., 0] > 170) & (inner[..., 1] < 100) & (inner[..., 2] > 170)
     return float(hits.mean()) if hits.size else 0.0
 
 
 @pytest.mark.parametrize("layout", ["grid", "mosaic", "hero"])
-def test_collage_crops_keep_faces_whole_on_the_output(built: tuple[AppContext, Path, dict[str, list[Box]]], layout: str, tmp_path: Path) -> None:
+def test_collage_crops_keep_faces_whole_on_the_output(
+    built: tuple[AppContext, Path, dict[str, list[Box]]], layout: str, tmp_path: Path
+) -> None:
     ctx, folder, boxes = built
     before = tree_hashes(folder)
     ids = sorted(int(p) for p in boxes)
-    collage = make_collage(ctx, ids, layout=layout, size=(1600, 1200), title="Built in code", out=tmp_path / "out", fmt="png")
+    collage = make_collage(
+        ctx, ids, layout=layout, size=(1600, 1200), title="Built in code", out=tmp_path / "out", fmt="png"
+    )
     assert tree_hashes(folder) == before
     assert collage.path.parent == (tmp_path / "out").resolve() and collage.path.suffix == ".png"
     out = np.asarray(Image.open(collage.path).convert("RGB"))
@@ -261,7 +291,9 @@ def test_collage_crops_keep_faces_whole_on_the_output(built: tuple[AppContext, P
     assert len(row.params["placements"]) == len(ids)
 
 
-def test_collage_goes_on_past_bad_ids_and_refuses_an_originals_folder(built: tuple[AppContext, Path, dict[str, list[Box]]]) -> None:
+def test_collage_goes_on_past_bad_ids_and_refuses_an_originals_folder(
+    built: tuple[AppContext, Path, dict[str, list[Box]]],
+) -> None:
     ctx, folder, boxes = built
     ids = [int(p) for p in boxes][:2]
     collage = make_collage(ctx, [*ids, 9999], layout="grid")
@@ -273,7 +305,9 @@ def test_collage_goes_on_past_bad_ids_and_refuses_an_originals_folder(built: tup
         make_collage(ctx, [9999])
 
 
-def test_choice_without_any_analysis_is_the_first_photos_in_time_order(built: tuple[AppContext, Path, dict[str, list[Box]]]) -> None:
+def test_choice_without_any_analysis_is_the_first_photos_in_time_order(
+    built: tuple[AppContext, Path, dict[str, list[Box]]],
+) -> None:
     ctx, _folder, boxes = built
     in_time = [r["id"] for r in ctx.db.query("SELECT id FROM photos ORDER BY taken_local")]
     assert sorted(in_time) == sorted(int(p) for p in boxes)
@@ -288,10 +322,16 @@ def test_choice_never_takes_a_photo_marked_explicit(ctx: AppContext) -> None:
     """The nudity check's verdict keeps a photo out of collages and videos, however good it is and
     however few photos are left; as a hero among photos named by hand it comes last."""
     with ctx.db.transaction() as conn:
-        for pid, taken, score in ((1, "2024-05-04T10:00:00", 0.6), (2, "2024-05-04T11:00:00", 0.99),
-                                  (3, "2024-05-04T12:00:00", 0.5)):  # fmt: skip
-            conn.execute("INSERT INTO photos (id, hash, format, kind, size, taken_local, metadata_version, created_at)"
-                         " VALUES (?, ?, 'jpeg', 'photo', 1, ?, 1, '')", (pid, f"{pid:064x}", taken))  # fmt: skip
+        for pid, taken, score in (
+            (1, "2024-05-04T10:00:00", 0.6),
+            (2, "2024-05-04T11:00:00", 0.99),
+            (3, "2024-05-04T12:00:00", 0.5),
+        ):
+            conn.execute(
+                "INSERT INTO photos (id, hash, format, kind, size, taken_local, metadata_version, created_at)"
+                " VALUES (?, ?, 'jpeg', 'photo', 1, ?, 1, '')",
+                (pid, f"{pid:064x}", taken),
+            )
             conn.execute("INSERT INTO quality VALUES (?, 1, 0.5, 0, NULL, ?, 't')", (pid, score))
         conn.execute("INSERT INTO sensitive VALUES (2, 1, 0.9, '[]', 't')")  # the best photo, but explicit
         conn.execute("INSERT INTO sensitive VALUES (3, 0, 0.1, '[]', 't')")  # checked and fine
@@ -317,7 +357,9 @@ def _ids_by_path(home: Path, *fragments: str) -> list[int]:
         ctx.close()
 
 
-def test_real_group_photos_collage_keeps_faces_whole_and_goes_with_faces_consent(library_copy: Path, photos_dir: Path) -> None:
+def test_real_group_photos_collage_keeps_faces_whole_and_goes_with_faces_consent(
+    library_copy: Path, photos_dir: Path
+) -> None:
     ids = _ids_by_path(library_copy, "_groups/", "deepface_p01/img4", "deepface_p03/img47", "deepface_p04/img13")
     assert len(ids) == 5
     before = tree_hashes(photos_dir / "faces" / "_groups")
@@ -327,7 +369,10 @@ def test_real_group_photos_collage_keeps_faces_whole_and_goes_with_faces_consent
     try:
         total = 0
         for p in made["placements"]:
-            faces = [(r["x"], r["y"], r["w"], r["h"]) for r in ctx.db.query("SELECT x, y, w, h FROM faces WHERE photo_id = ?", (p["photo_id"],))]
+            faces = [
+                (r["x"], r["y"], r["w"], r["h"])
+                for r in ctx.db.query("SELECT x, y, w, h FROM faces WHERE photo_id = ?", (p["photo_id"],))
+            ]
             total += _assert_faces_whole(tuple(p["crop"]), tuple(p["cell"]), faces)
             assert p["faces_cut"] == 0
         assert total >= 9  # the couple, the seven in the selfie (the hero's cell suits it) and more
@@ -345,23 +390,38 @@ def test_choose_covers_every_person_skips_duplicates_and_prefers_quality(analyse
     ctx = AppContext(Config(home=analysed_library))
     try:
         ids = [r["id"] for r in ctx.db.query("SELECT id FROM photos WHERE kind = 'photo' ORDER BY id")]
-        people = [r["person_id"] for r in ctx.db.query(
-            "SELECT person_id FROM faces WHERE person_id IS NOT NULL GROUP BY person_id ORDER BY count(*) DESC LIMIT 4")]  # fmt: skip
+        people = [
+            r["person_id"]
+            for r in ctx.db.query(
+                "SELECT person_id FROM faces WHERE person_id IS NOT NULL GROUP BY person_id ORDER BY count(*) DESC LIMIT 4"
+            )
+        ]
         assert len(people) == 4
         chosen = choose_photos(ctx, ids, 6, people)
         assert len(chosen) == 6
-        shown = {r["person_id"] for r in ctx.db.query(
-            f"SELECT person_id FROM faces WHERE photo_id IN ({','.join('?' * len(chosen))})", chosen)}  # fmt: skip
+        shown = {
+            r["person_id"]
+            for r in ctx.db.query(
+                f"SELECT person_id FROM faces WHERE photo_id IN ({','.join('?' * len(chosen))})", chosen
+            )
+        }
         assert set(people) <= shown
-        order = [r["id"] for r in ctx.db.query(
-            f"SELECT id FROM photos WHERE id IN ({','.join('?' * len(chosen))}) ORDER BY COALESCE(taken_local, ''), id", chosen)]  # fmt: skip
+        order = [
+            r["id"]
+            for r in ctx.db.query(
+                f"SELECT id FROM photos WHERE id IN ({','.join('?' * len(chosen))}) ORDER BY COALESCE(taken_local, ''), id",
+                chosen,
+            )
+        ]
         assert chosen == order
         groups = ctx.db.query("SELECT group_id, best_id FROM near_duplicates")
         assert groups, "the test photos hold near duplicates"
         many = choose_photos(ctx, ids, len(ids))
         for group in {g["group_id"] for g in groups}:
             members = {g["best_id"] for g in groups if g["group_id"] == group}
-            in_group = [r["photo_id"] for r in ctx.db.query("SELECT photo_id FROM near_duplicates WHERE group_id = ?", (group,))]
+            in_group = [
+                r["photo_id"] for r in ctx.db.query("SELECT photo_id FROM near_duplicates WHERE group_id = ?", (group,))
+            ]
             assert sum(1 for p in many if p in in_group) == 1 and members & set(many)
         quality = {r["photo_id"]: r["score"] for r in ctx.db.query("SELECT photo_id, score FROM quality")}
         few = choose_photos(ctx, ids, 10)
@@ -372,11 +432,24 @@ def test_choose_covers_every_person_skips_duplicates_and_prefers_quality(analyse
 
 def test_cli_collage_reports_bad_items_and_keeps_going(library_copy: Path) -> None:
     ids = _ids_by_path(library_copy, "_groups/")
-    made = run_cli(library_copy, "make", "collage", *map(str, ids), "999999", "no-such-moment", "--layout", "grid",
-                   "--size", "800x600", "--filter", "mono", "--json")  # fmt: skip
+    made = run_cli(
+        library_copy,
+        "make",
+        "collage",
+        *map(str, ids),
+        "999999",
+        "no-such-moment",
+        "--layout",
+        "grid",
+        "--size",
+        "800x600",
+        "--filter",
+        "mono",
+        "--json",
+    )
     assert made["photo_ids"] == ids and made["size"] == [800, 600] and len(made["problems"]) == 2
     img = np.asarray(Image.open(made["path"]).convert("RGB")).astype(int)
     cell = made["placements"][0]["cell"]
-    inner = img[cell[1] + 5: cell[1] + cell[3] - 5, cell[0] + 5: cell[0] + cell[2] - 5]
+    inner = img[cell[1] + 5 : cell[1] + cell[3] - 5, cell[0] + 5 : cell[0] + cell[2] - 5]
     assert np.abs(inner[..., 0] - inner[..., 2]).max() <= 6  # the mono look (JPEG keeps it grey)
     assert json.loads(json.dumps(made))["kind"] == "collage"

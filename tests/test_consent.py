@@ -48,8 +48,7 @@ def test_scoped_grants_and_revokes(ctx: AppContext, photos_dir: Path) -> None:
     scan(ctx, [str(a), str(b)], workers=1)
     consent.grant(ctx, "places", consent.path_scope(a))
     update_places(ctx)
-    placed = {r[0] for r in ctx.db.query(
-        "SELECT f.path FROM photo_places pp JOIN files f ON f.photo_id = pp.photo_id")}  # fmt: skip
+    placed = {r[0] for r in ctx.db.query("SELECT f.path FROM photo_places pp JOIN files f ON f.photo_id = pp.photo_id")}
     assert placed and all(p.startswith(str(a) + "/") for p in placed)
 
     consent.grant(ctx, "places")
@@ -58,8 +57,7 @@ def test_scoped_grants_and_revokes(ctx: AppContext, photos_dir: Path) -> None:
     assert consent.allows(ctx, "places", str(b / "x.jpg"))
     assert consent.revoked_within(ctx, "places") == [consent.path_scope(a)]
     update_places(ctx)
-    placed = {r[0] for r in ctx.db.query(
-        "SELECT f.path FROM photo_places pp JOIN files f ON f.photo_id = pp.photo_id")}  # fmt: skip
+    placed = {r[0] for r in ctx.db.query("SELECT f.path FROM photo_places pp JOIN files f ON f.photo_id = pp.photo_id")}
     assert placed and all(p.startswith(str(b) + "/") for p in placed)
 
 

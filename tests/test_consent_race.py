@@ -63,7 +63,9 @@ def test_revoking_one_folder_mid_run_drops_only_that_folder(ctx: AppContext, tmp
 
     summary = analyse(ctx, RevokeMidRun(ctx.config.home, consent.path_scope(tmp_path / "lib" / "a")), workers=1)
 
-    kept = [r[0] for r in ctx.db.query(
-        "SELECT f.path FROM quality q JOIN files f ON f.photo_id = q.photo_id ORDER BY f.path")]  # fmt: skip
+    kept = [
+        r[0]
+        for r in ctx.db.query("SELECT f.path FROM quality q JOIN files f ON f.photo_id = q.photo_id ORDER BY f.path")
+    ]
     assert kept == [str(tmp_path / "lib" / "b" / f"p{i}.jpg") for i in range(3)]
     assert summary.dropped["quality"] == 3

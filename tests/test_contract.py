@@ -15,8 +15,19 @@ from camroll.config import AppContext
 from camroll.store.db import Database, migrations
 from tests.conftest import REPO, SAMPLE, run_cli
 
-CONTRACT_KEYS = {"path", "hash", "taken_at", "taken_at_source", "gps", "camera", "orientation", "width",
-                 "height", "place", "errors"}  # fmt: skip
+CONTRACT_KEYS = {
+    "path",
+    "hash",
+    "taken_at",
+    "taken_at_source",
+    "gps",
+    "camera",
+    "orientation",
+    "width",
+    "height",
+    "place",
+    "errors",
+}
 
 
 def test_photos_json_contract(tmp_path: Path) -> None:
@@ -78,7 +89,9 @@ def test_every_threshold_says_why() -> None:
         if isinstance(node, ast.Assign):
             name = node.targets[0].id  # type: ignore[attr-defined]
             follower = body[i + 1] if i + 1 < len(body) else None
-            assert isinstance(follower, ast.Expr) and isinstance(follower.value, ast.Constant), f"{name} has no docstring"
+            assert isinstance(follower, ast.Expr) and isinstance(follower.value, ast.Constant), (
+                f"{name} has no docstring"
+            )
 
 
 def test_migrations_apply_once_in_order(ctx: AppContext) -> None:
@@ -105,7 +118,9 @@ def test_every_capability_is_documented() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     models = (REPO / "docs" / "models.md").read_text(encoding="utf-8")
     for cap in capabilities.REGISTRY:
-        assert f"| {cap.id}" in readme or f"`{cap.id}`" in readme or cap.granted_by_scan, f"{cap.id} missing from README"
+        assert f"| {cap.id}" in readme or f"`{cap.id}`" in readme or cap.granted_by_scan, (
+            f"{cap.id} missing from README"
+        )
         if cap.analyser:
             assert cap.id in models, f"{cap.id} missing from docs/models.md"
 

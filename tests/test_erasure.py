@@ -135,8 +135,9 @@ def test_removing_a_photo(library_copy: Path, tmp_path: Path) -> None:
         before = int(ctx.db.scalar("SELECT count(*) FROM photos"))
         result = run_cli(library_copy, "remove", str(traces.photo_id), "--json")
         assert result["removed"] == [traces.photo_id] and result["total"] > 0
-        assert not _found(library_copy, traces.of("hash", "path", "text", "sealed_prints", "plain_prints"),
-                          [outside.parent])  # fmt: skip
+        assert not _found(
+            library_copy, traces.of("hash", "path", "text", "sealed_prints", "plain_prints"), [outside.parent]
+        )
         assert not any(p.exists() for p in [*made, outside])
         assert ctx.db.scalar("SELECT count(*) FROM photos") == before - 1
         assert not set(traces.crops) & _names(library_copy / "cache")
@@ -151,7 +152,9 @@ def test_removing_a_photo(library_copy: Path, tmp_path: Path) -> None:
 def test_removing_a_person(library_copy: Path) -> None:
     with _ctx(library_copy) as ctx:
         traces = _traces(ctx)
-        person = ctx.db.scalar("SELECT person_id FROM faces WHERE photo_id = ? AND person_id IS NOT NULL", (traces.photo_id,))
+        person = ctx.db.scalar(
+            "SELECT person_id FROM faces WHERE photo_id = ? AND person_id IS NOT NULL", (traces.photo_id,)
+        )
         edit.name(ctx, person, "Zebulon Quintessa")
         prints = [bytes(r[0]) for r in ctx.db.query("SELECT embedding FROM faces WHERE person_id = ?", (person,))]
         plain = [ctx.sealer("biometric").open(p) for p in prints]

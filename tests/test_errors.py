@@ -54,12 +54,17 @@ def _library(home: Path, folder: Path) -> dict[str, int]:
     with ctx.db.transaction() as conn:
         photos = [int(r[0]) for r in conn.execute("SELECT id FROM photos ORDER BY id")]
         for name, birthday in ((HOSTILE, "1990-05-17"), (BRACKETS, None)):
-            pid = conn.execute("INSERT INTO people (name, name_source, birthday, created_at) VALUES (?, 'user', ?, ?)",
-                               (name, birthday, now_iso())).lastrowid  # fmt: skip
+            pid = conn.execute(
+                "INSERT INTO people (name, name_source, birthday, created_at) VALUES (?, 'user', ?, ?)",
+                (name, birthday, now_iso()),
+            ).lastrowid
             ids[name] = int(pid or 0)
             for photo in photos:
-                conn.execute("INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model, person_id)"
-                             " VALUES (?, 1, 1, 9, 9, 0.9, '[]', 't', ?)", (photo, pid))  # fmt: skip
+                conn.execute(
+                    "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model, person_id)"
+                    " VALUES (?, 1, 1, 9, 9, 0.9, '[]', 't', ?)",
+                    (photo, pid),
+                )
     ctx.close()
     assert len(photos) == 3
     return ids
@@ -121,8 +126,20 @@ def test_every_user_facing_error_is_a_camroll_error_and_names_are_unique() -> No
     from camroll.sharing.share import ShareRequestError
     from camroll.web.security import SecurityError
 
-    kinds = (ModelFileError, OnnxExportError, UnknownFilter, CreationError, HomeError, PeopleError, KeyDestroyed,
-             RetentionError, ExportError, ShareRequestError, SecurityError, MomentNotFound)  # fmt: skip
+    kinds = (
+        ModelFileError,
+        OnnxExportError,
+        UnknownFilter,
+        CreationError,
+        HomeError,
+        PeopleError,
+        KeyDestroyed,
+        RetentionError,
+        ExportError,
+        ShareRequestError,
+        SecurityError,
+        MomentNotFound,
+    )
     assert all(issubclass(k, CamrollError) for k in kinds)
     assert len({k.__name__ for k in kinds}) == len(kinds), "two error classes share a name"
 
@@ -150,9 +167,17 @@ def test_the_web_app_shows_a_camroll_error_in_plain_words(tmp_path: Path) -> Non
 
 
 def _moment(people: list[str], person_ids: list[int], kind: str = "event", **details: object) -> Moment:
-    return Moment(id="event-x", kind=kind, title="Saturday in Lisbon", start="2025-06-14T10:00:00",
-                  end="2025-06-14T18:00:00", people=people, person_ids=person_ids, place="Lisbon",
-                  details=dict(details))  # fmt: skip
+    return Moment(
+        id="event-x",
+        kind=kind,
+        title="Saturday in Lisbon",
+        start="2025-06-14T10:00:00",
+        end="2025-06-14T18:00:00",
+        people=people,
+        person_ids=person_ids,
+        place="Lisbon",
+        details=dict(details),
+    )
 
 
 def test_video_cards_name_people_and_never_show_an_id() -> None:
@@ -171,9 +196,16 @@ def test_video_cards_name_people_and_never_show_an_id() -> None:
     birthday = _moment(["Ana"], [3], "birthday", person_id=3, year=2025, age=35)
     assert moment_cards(birthday).closing.title == "Happy birthday, Ana!"
     assert moment_cards(birthday).closing.subtitle == "35 today"
-    unnamed = Moment(id="birthday-18-2025", kind="birthday", title="person 18's birthday 2025",
-                     start="2025-06-14T10:00:00", end="2025-06-14T18:00:00", people=["person 18"],
-                     person_ids=[18], details={"person_id": 18, "year": 2025, "age": 3})  # fmt: skip
+    unnamed = Moment(
+        id="birthday-18-2025",
+        kind="birthday",
+        title="person 18's birthday 2025",
+        start="2025-06-14T10:00:00",
+        end="2025-06-14T18:00:00",
+        people=["person 18"],
+        person_ids=[18],
+        details={"person_id": 18, "year": 2025, "age": 3},
+    )
     cards = moment_cards(unnamed)
     texts = [cards.opening.title, cards.opening.subtitle, cards.closing.title, cards.closing.subtitle]
     assert not any("18" in t for t in texts), texts

@@ -21,8 +21,20 @@ from camroll.config import AppContext, Config
 from camroll.privacy import audit
 from tests.conftest import run_cli, tree_hashes
 
-KEYS = {"photos", "places", "faces", "people", "tags", "texts", "sensitive", "quality", "duplicates", "moments",
-        "creations", "expressions"}  # fmt: skip
+KEYS = {
+    "photos",
+    "places",
+    "faces",
+    "people",
+    "tags",
+    "texts",
+    "sensitive",
+    "quality",
+    "duplicates",
+    "moments",
+    "creations",
+    "expressions",
+}
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 MWG = "{http://www.metadataworkinggroup.com/schemas/regions/}"
 AREA = "{http://ns.adobe.com/xmp/sType/Area#}"
@@ -36,8 +48,13 @@ def _ctx(home: Path) -> AppContext:
 def _name_two_people(home: Path) -> dict[int, str]:
     """Name the two people with the most faces; return {person id: name}."""
     ctx = _ctx(home)
-    ids = [r[0] for r in ctx.db.query("SELECT person_id FROM faces WHERE person_id IS NOT NULL GROUP BY person_id"
-                                      " ORDER BY count(*) DESC, person_id LIMIT 2")]  # fmt: skip
+    ids = [
+        r[0]
+        for r in ctx.db.query(
+            "SELECT person_id FROM faces WHERE person_id IS NOT NULL GROUP BY person_id"
+            " ORDER BY count(*) DESC, person_id LIMIT 2"
+        )
+    ]
     ctx.close()
     names = dict(zip(ids, ["Ada Lovelace", "Émile Zola"], strict=True))
     for pid, name in names.items():
@@ -59,8 +76,9 @@ def _regions(path: Path) -> tuple[tuple[int, int], list[dict[str, Any]]]:
     return (int(dims.get(f"{DIM}w") or 0), int(dims.get(f"{DIM}h") or 0)), out
 
 
-def test_export_holds_everything_derived_and_sidecars_carry_the_faces(library_copy: Path, photos_dir: Path,
-                                                                      tmp_path: Path) -> None:  # fmt: skip
+def test_export_holds_everything_derived_and_sidecars_carry_the_faces(
+    library_copy: Path, photos_dir: Path, tmp_path: Path
+) -> None:
     names = _name_two_people(library_copy)
     before = tree_hashes(photos_dir)
     out = tmp_path / "export"
@@ -99,16 +117,33 @@ def test_export_holds_everything_derived_and_sidecars_carry_the_faces(library_co
     # exiftool reads the regions (as digiKam and Lightroom do, through the same MWG tags)
     named_photo = next(f["photo_id"] for f in db_faces.values() if f["person_id"] in names)
     sidecar = out / photos[named_photo]["sidecar"]
-    read = json.loads(subprocess.run(
-        ["exiftool", "-json", "-RegionName", "-RegionType", "-RegionAreaX", "-RegionAreaY", "-RegionAreaW",
-         "-RegionAreaH", "-RegionAppliedToDimensionsW", "-RegionAppliedToDimensionsH", str(sidecar)],
-        capture_output=True, text=True, check=True).stdout)[0]  # fmt: skip
+    read = json.loads(
+        subprocess.run(
+            [
+                "exiftool",
+                "-json",
+                "-RegionName",
+                "-RegionType",
+                "-RegionAreaX",
+                "-RegionAreaY",
+                "-RegionAreaW",
+                "-RegionAreaH",
+                "-RegionAppliedToDimensionsW",
+                "-RegionAppliedToDimensionsH",
+                str(sidecar),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )[0]
     _, regions = _regions(sidecar)
     as_list = lambda v: v if isinstance(v, list) else [v]  # noqa: E731 - exiftool gives a scalar for one region
     assert as_list(read["RegionAreaX"]) == pytest.approx([r["x"] for r in regions], abs=1e-6)
     assert set(as_list(read["RegionType"])) == {"Face"}
-    assert names[next(f["person_id"] for f in db_faces.values() if f["photo_id"] == named_photo
-                      and f["person_id"] in names)] in as_list(read["RegionName"])  # fmt: skip
+    assert names[
+        next(f["person_id"] for f in db_faces.values() if f["photo_id"] == named_photo and f["person_id"] in names)
+    ] in as_list(read["RegionName"])
     assert read["RegionAppliedToDimensionsW"] == photos[named_photo]["width"]
 
     # the consent ledger and the audit log, with this export recorded (counts only)
@@ -165,12 +200,20 @@ def test_names_come_back_from_the_sidecars_and_a_users_name_stays(library_copy: 
 def test_regions_other_apps_wrote_into_photos_name_people(library_copy: Path) -> None:
     """A region embedded in the photo (read at scan time into photos.regions) over a face names it."""
     ctx = _ctx(library_copy)
-    face = ctx.db.query("SELECT fa.photo_id, fa.x, fa.y, fa.w, fa.h, fa.person_id, p.width, p.height FROM faces fa"
-                        " JOIN photos p ON p.id = fa.photo_id WHERE fa.person_id IS NOT NULL ORDER BY fa.w DESC LIMIT 1")[0]  # fmt: skip
+    face = ctx.db.query(
+        "SELECT fa.photo_id, fa.x, fa.y, fa.w, fa.h, fa.person_id, p.width, p.height FROM faces fa"
+        " JOIN photos p ON p.id = fa.photo_id WHERE fa.person_id IS NOT NULL ORDER BY fa.w DESC LIMIT 1"
+    )[0]
     # another app's box: 20% larger than camroll's, same centre
     w, h = face["w"] * 1.2 / face["width"], face["h"] * 1.2 / face["height"]
-    region = {"name": "Marie Curie", "type": "Face", "x": (face["x"] + face["w"] / 2) / face["width"],
-              "y": (face["y"] + face["h"] / 2) / face["height"], "w": w, "h": h}  # fmt: skip
+    region = {
+        "name": "Marie Curie",
+        "type": "Face",
+        "x": (face["x"] + face["w"] / 2) / face["width"],
+        "y": (face["y"] + face["h"] / 2) / face["height"],
+        "w": w,
+        "h": h,
+    }
     with ctx.db.transaction() as conn:
         conn.execute("UPDATE photos SET regions = ? WHERE id = ?", (json.dumps([region]), face["photo_id"]))
     ctx.close()
@@ -197,17 +240,31 @@ def test_a_sidecar_round_trips_odd_names_and_is_found_by_file_name(library_copy:
     rows = ctx.db.query(
         "SELECT fa.x, fa.y, fa.w, fa.h, fa.person_id, p.width, p.height, f.path FROM faces fa JOIN photos p"
         " ON p.id = fa.photo_id JOIN files f ON f.photo_id = p.id WHERE fa.person_id IS NOT NULL ORDER BY fa.id"
-    )  # fmt: skip
+    )
     names = [Path(r[0]).name for r in ctx.db.query("SELECT path FROM files")]
-    face = next(r for r in rows if names.count(Path(r["path"]).name) == 1
-                and ctx.db.scalar("SELECT count(*) FROM faces WHERE photo_id = (SELECT photo_id FROM files WHERE path = ?)",
-                                  (r["path"],)) == 1)  # fmt: skip
+    face = next(
+        r
+        for r in rows
+        if names.count(Path(r["path"]).name) == 1
+        and ctx.db.scalar(
+            "SELECT count(*) FROM faces WHERE photo_id = (SELECT photo_id FROM files WHERE path = ?)", (r["path"],)
+        )
+        == 1
+    )
     ctx.close()
     odd = 'Zoë "Z" <O\'Brien> & co'
     sidecar = tmp_path / (Path(face["path"]).name + ".xmp")
-    sidecar.write_text(to_xmp(Sidecar(face["width"], face["height"], [FaceRegion(face["x"], face["y"], face["w"],
-                                                                                  face["h"], odd)],
-                                      keywords=["a & b"])), encoding="utf-8")  # fmt: skip
+    sidecar.write_text(
+        to_xmp(
+            Sidecar(
+                face["width"],
+                face["height"],
+                [FaceRegion(face["x"], face["y"], face["w"], face["h"], odd)],
+                keywords=["a & b"],
+            )
+        ),
+        encoding="utf-8",
+    )
     read = read_sidecar(sidecar)
     assert [r.name for r in read.regions] == [odd] and read.content_hash is None and not read.problems
     result = run_cli(library_copy, "import-names", str(sidecar), "--json")

@@ -126,7 +126,9 @@ def test_filtered_copies_never_touch_originals_and_are_recorded(library_copy: Pa
     finally:
         ctx.close()
     before = tree_hashes(photos_dir)
-    made = run_cli(library_copy, "make", "filtered", str(couple), str(scene), "999999", "--filter", "portrait", "--json")
+    made = run_cli(
+        library_copy, "make", "filtered", str(couple), str(scene), "999999", "--filter", "portrait", "--json"
+    )
     mono = run_cli(library_copy, "make", "filtered", str(scene), "--filter", "mono", "--max-side", "200", "--json")
     assert tree_hashes(photos_dir) == before
     assert len(made["made"]) == 2 and len(made["problems"]) == 1
@@ -170,6 +172,8 @@ def test_filtered_refuses_unknown_looks_and_originals_folders(library_copy: Path
     assert result.exit_code == 2 and "choose one of" in result.output
     folder = photos_dir / "scenes" / "dog"
     before = tree_hashes(folder)
-    result = runner.invoke(app, ["make", "filtered", "1", "--filter", "warm", "--out", str(folder), "--home", str(library_copy)])
+    result = runner.invoke(
+        app, ["make", "filtered", "1", "--filter", "warm", "--out", str(folder), "--home", str(library_copy)]
+    )
     assert result.exit_code == 1 and "holds original photos" in result.output
     assert tree_hashes(folder) == before

@@ -40,7 +40,9 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, obj
 
 
 @pytest.mark.parametrize(("name", "pillow_format", "expected"), FORMATS)
-def test_format_is_read(scanned: dict[str, dict[str, object]], name: str, pillow_format: str, expected: str | None) -> None:
+def test_format_is_read(
+    scanned: dict[str, dict[str, object]], name: str, pillow_format: str, expected: str | None
+) -> None:
     i = [f[0] for f in FORMATS].index(name)
     rec = scanned[name]
     assert rec["errors"] == [], rec["errors"]

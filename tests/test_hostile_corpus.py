@@ -45,8 +45,14 @@ def test_scan_and_analysis_of_the_hostile_corpus(tmp_path: Path, photos_dir: Pat
     expected = build_corpus(lib, photos_dir, movie)
     assert len(expected) >= 250, len(expected)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-c", _RUN, str(tmp_path / "home"), str(lib)], capture_output=True,
-                          text=True, cwd=REPO, env=env, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, str(tmp_path / "home"), str(lib)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     scan, grant, analyze, photos, usage = json.loads(done.stdout.strip().splitlines()[-1])
     for step in (scan, grant, analyze, photos):

@@ -49,7 +49,9 @@ def test_a_rating_beyond_64_bits_costs_that_value_alone(tmp_path: Path) -> None:
     _scan_json(home, lib)  # a rescan goes through too
 
 
-def test_a_value_the_catalog_refuses_costs_one_file_and_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_value_the_catalog_refuses_costs_one_file_and_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Even a value no validation foresaw fails that file alone (its savepoint), named with why."""
     lib, home = tmp_path / "lib", tmp_path / "home"
     lib.mkdir()
@@ -249,8 +251,9 @@ def test_a_fifo_swapped_in_after_the_walk_is_not_read(tmp_path: Path) -> None:
     path = tmp_path / "race.jpg"
     os.mkfifo(path)
     results: list[Any] = []
-    reader = threading.Thread(target=lambda: results.append(
-        scan_module.read_file(scan_module.Found(os.fsencode(path), 0, 0, 1))), daemon=True)  # fmt: skip
+    reader = threading.Thread(
+        target=lambda: results.append(scan_module.read_file(scan_module.Found(os.fsencode(path), 0, 0, 1))), daemon=True
+    )
     reader.start()
     reader.join(60)
     assert results, "read_file blocked opening a FIFO"
@@ -337,8 +340,15 @@ def test_gps_references_that_are_right_still_work() -> None:
     assert (m.gps_lat, m.gps_lon) == (-10.0, -20.0) and not m.errors
 
 
-@pytest.mark.parametrize("packet", [b"<x:xmpmeta><rdf:RDF>", b"garbage without a root",
-                                    b"<rdf:RDF><dc:title></b></rdf:RDF>", b"<x:xmpmeta>Rating=&bad;</x:xmpmeta>"])
+@pytest.mark.parametrize(
+    "packet",
+    [
+        b"<x:xmpmeta><rdf:RDF>",
+        b"garbage without a root",
+        b"<rdf:RDF><dc:title></b></rdf:RDF>",
+        b"<x:xmpmeta>Rating=&bad;</x:xmpmeta>",
+    ],
+)
 def test_malformed_xmp_is_reported(packet: bytes) -> None:
     """(A packet with a root element but nothing camroll reads is not parsed, for speed, so its
     inner errors go unreported: it costs nothing either way.)"""
@@ -355,8 +365,12 @@ def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
     lib, home = tmp_path / "lib", tmp_path / "home"
     lib.mkdir()
     evil = b"EOS\n5D\x1b[2J\x1b]0;pwned\x07\x9b31m\xe2\x80\xae"
-    (lib / "evil.jpg").write_bytes(jpeg({"0th": {271: b"Can\non", 272: evil, 270: b"line1\r\nline2\x00"}},
-                                        xmp=xmp_packet(dc_title="a&#10;b&#133;c&#8238;d")))  # fmt: skip
+    (lib / "evil.jpg").write_bytes(
+        jpeg(
+            {"0th": {271: b"Can\non", 272: evil, 270: b"line1\r\nline2\x00"}},
+            xmp=xmp_packet(dc_title="a&#10;b&#133;c&#8238;d"),
+        )
+    )
     _scan_json(home, lib)
     rec = _records(home)["evil.jpg"]
     for text in (rec["camera"]["make"], rec["camera"]["model"], rec["description"], rec["title"]):

@@ -519,8 +519,14 @@ def test_cr3_built() -> None:
 
     meta = extract(c, "IMG_0001.CR3", 0.0)
     assert (meta.make, meta.model, meta.taken_at, meta.taken_at_source) == (
-        "Canon", "Canon EOS R5", "2021-06-01T12:00:00", "exif:DateTimeOriginal")  # fmt: skip
-    assert meta.gps_lat == pytest.approx(38 + 43 / 60 + 20 / 3600) and meta.gps_lon == pytest.approx(-(9 + 8 / 60 + 21 / 3600))
+        "Canon",
+        "Canon EOS R5",
+        "2021-06-01T12:00:00",
+        "exif:DateTimeOriginal",
+    )
+    assert meta.gps_lat == pytest.approx(38 + 43 / 60 + 20 / 3600) and meta.gps_lon == pytest.approx(
+        -(9 + 8 / 60 + 21 / 3600)
+    )
 
 
 # --- real HEIC files against exiftool -------------------------------------------------------

@@ -77,8 +77,10 @@ def test_a_second_job_waits_for_the_first_and_the_queue_keeps_its_order(tmp_path
     ctx = AppContext(config)
     while not any(j.state == "queued" for j in jobs.listing(ctx.db)):
         pass
-    assert [(j.title, j.state) for j in jobs.listing(ctx.db)] == [("Analysing photos", "queued"),
-                                                                   ("Scanning ~/Pictures", "running")]  # fmt: skip
+    assert [(j.title, j.state) for j in jobs.listing(ctx.db)] == [
+        ("Analysing photos", "queued"),
+        ("Scanning ~/Pictures", "running"),
+    ]
     release.set()
     a.join()
     b.join()
@@ -211,8 +213,9 @@ def test_web_scan_and_analyse_are_jobs_listed_with_failures_and_cancellable(tmp_
         assert c.post("/jobs/999/cancel", data={"csrf": csrf}).status_code == 404
 
 
-def test_a_failing_web_job_is_logged_not_printed(tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_a_failing_web_job_is_logged_not_printed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     web = create_app(Config(home=tmp_path / "home", workers=1))
     lib = web.state.web.library("local")
 

@@ -125,7 +125,9 @@ def test_a_ledger_from_before_sealing_is_converted_once(ctx: AppContext) -> None
         [("grant", f"path:{folder}"), ("revoke", f"path:{folder}/x")],
     )
     with ctx.db.transaction():  # read first inside a writer's transaction: no conversion, still right
-        assert consent.allows(ctx, "places", f"{folder}/a.jpg") and not consent.allows(ctx, "places", f"{folder}/x/a.jpg")
+        assert consent.allows(ctx, "places", f"{folder}/a.jpg") and not consent.allows(
+            ctx, "places", f"{folder}/x/a.jpg"
+        )
     assert [e.scope for e in consent.events(ctx)] == [f"path:{folder}", f"path:{folder}/x"]
     stored = [r[0] for r in ctx.db.query("SELECT scope FROM consent_events")]
     assert all(s.startswith("path:#") for s in stored)
@@ -146,7 +148,9 @@ def test_forget_takes_folder_names_out_of_audit_records_from_before_keys(ctx: Ap
         at = f"2025-01-0{i}T00:00:00+00:00"
         body = json.dumps([i, at, "local-user", "scan", text], ensure_ascii=False, separators=(",", ":"))
         digest = hashlib.sha256((prev + body).encode()).hexdigest()
-        ctx.db.conn.execute("INSERT INTO audit_events VALUES (?, ?, 'local-user', 'scan', ?, ?, ?)", (i, at, text, prev, digest))
+        ctx.db.conn.execute(
+            "INSERT INTO audit_events VALUES (?, ?, 'local-user', 'scan', ?, ?, ?)", (i, at, text, prev, digest)
+        )
         prev = digest
     assert audit.check(ctx).legacy == 2 and audit.verify(ctx) == []
     consent.forget(ctx)

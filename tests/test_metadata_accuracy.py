@@ -77,7 +77,9 @@ def compare(ours: dict[str, Any], truth: dict[str, Any]) -> list[tuple[str, Any,
         out.append(("gps", None, ours["gps"], ours["gps"] is None))
     for key, name in (("EXIF:Make", "make"), ("EXIF:Model", "model")):
         if key in truth:
-            out.append((name, str(truth[key]).strip(), ours["camera"][name], str(truth[key]).strip() == ours["camera"][name]))
+            out.append(
+                (name, str(truth[key]).strip(), ours["camera"][name], str(truth[key]).strip() == ours["camera"][name])
+            )
     orientation = truth.get("EXIF:Orientation")
     if isinstance(orientation, int) and 1 <= orientation <= 8:
         out.append(("orientation", orientation, ours["orientation"], orientation == ours["orientation"]))

@@ -24,8 +24,12 @@ from camroll.library.metadata import PhotoMeta, extract
 from camroll.library.xmp import read_user_fields
 from camroll.store.db import Database
 
-PROPERTY = settings(max_examples=300, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+PROPERTY = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # --- building blocks -----------------------------------------------------------------------------
 
@@ -38,8 +42,12 @@ def tiff_blocks(draw: Any) -> bytes:
     """A TIFF structure with IFD entries of wanted tags, any types and counts, values and
     offsets that may point anywhere (the tail holds data they may point into)."""
     endian = draw(st.sampled_from(["<", ">"]))
-    entries = draw(st.lists(st.tuples(st.sampled_from(_TAGS), st.integers(0, 14), _NUMBERS, st.binary(min_size=4, max_size=4)),
-                            max_size=24))  # fmt: skip
+    entries = draw(
+        st.lists(
+            st.tuples(st.sampled_from(_TAGS), st.integers(0, 14), _NUMBERS, st.binary(min_size=4, max_size=4)),
+            max_size=24,
+        )
+    )
     tail = draw(st.binary(max_size=200))
     ifd_at = draw(st.sampled_from([8, 8, 8, 0, 4, 7, 9, 1 << 31]))
     head = (b"II*\x00" if endian == "<" else b"MM\x00*") + struct.pack(endian + "I", ifd_at)
@@ -48,17 +56,51 @@ def tiff_blocks(draw: Any) -> bytes:
     )
     nested = tail
     if draw(st.booleans()):  # point the Exif/GPS IFDs into the tail, where another IFD may sit
-        nested = struct.pack(endian + "H", 2) + struct.pack(endian + "HHI", 0x9003, 2, 20) + struct.pack(endian + "I", 8) \
-            + struct.pack(endian + "HHI", 0x0002, 5, 3) + struct.pack(endian + "I", 0) + tail  # fmt: skip
+        nested = (
+            struct.pack(endian + "H", 2)
+            + struct.pack(endian + "HHI", 0x9003, 2, 20)
+            + struct.pack(endian + "I", 8)
+            + struct.pack(endian + "HHI", 0x0002, 5, 3)
+            + struct.pack(endian + "I", 0)
+            + tail
+        )
     return head + ifd + b"\x00" * 4 + nested
 
 
-_XMP_NAMES = ["xmp:Rating", "exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate", "exif:GPSLatitude",
-              "exif:GPSLongitude", "dc:title", "photoshop:City", "exif:GPSTimeStamp"]  # fmt: skip
+_XMP_NAMES = [
+    "xmp:Rating",
+    "exif:DateTimeOriginal",
+    "photoshop:DateCreated",
+    "xmp:CreateDate",
+    "exif:GPSLatitude",
+    "exif:GPSLongitude",
+    "dc:title",
+    "photoshop:City",
+    "exif:GPSTimeStamp",
+]
 _XML_TEXT = st.text(st.characters(codec="utf-8", exclude_characters='<&"'), max_size=30)
-_TRICKY = st.sampled_from(["9223372036854775808", "-9223372036854775809", "1e999", "nan", "inf", "-1", "5.5",
-                           "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "10,30.5N", "91,0,0N",
-                           "999,99,99W", ",,N", "N", "", "1e308,0,0S", "2019:05:12 16:04:33", "1" * 400])  # fmt: skip
+_TRICKY = st.sampled_from(
+    [
+        "9223372036854775808",
+        "-9223372036854775809",
+        "1e999",
+        "nan",
+        "inf",
+        "-1",
+        "5.5",
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-12:00",
+        "10,30.5N",
+        "91,0,0N",
+        "999,99,99W",
+        ",,N",
+        "N",
+        "",
+        "1e308,0,0S",
+        "2019:05:12 16:04:33",
+        "1" * 400,
+    ]
+)
 
 
 @st.composite
@@ -86,8 +128,17 @@ def xmp_packets(draw: Any) -> bytes:
 
 @st.composite
 def iptc_blocks(draw: Any) -> bytes:
-    records = draw(st.lists(st.tuples(st.sampled_from([1, 2, 2, 2]), st.sampled_from([5, 25, 55, 60, 90, 101, 120]),
-                                      st.binary(max_size=20), st.booleans()), max_size=8))  # fmt: skip
+    records = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from([1, 2, 2, 2]),
+                st.sampled_from([5, 25, 55, 60, 90, 101, 120]),
+                st.binary(max_size=20),
+                st.booleans(),
+            ),
+            max_size=8,
+        )
+    )
     out = b""
     for record, dataset, value, lie in records:
         length = (0x8000 | 4) if lie else len(value)
@@ -95,16 +146,51 @@ def iptc_blocks(draw: Any) -> bytes:
     return out + draw(st.binary(max_size=8))
 
 
-_BOX_TYPES = [b"ftyp", b"meta", b"moov", b"trak", b"mdia", b"hdlr", b"minf", b"stbl", b"stsd", b"tkhd", b"mvhd",
-              b"udta", b"keys", b"ilst", b"data", b"iinf", b"infe", b"iloc", b"iref", b"cdsc", b"pitm", b"iprp",
-              b"ipco", b"ipma", b"ispe", b"irot", b"imir", b"clap", b"idat", b"uuid", b"mdat", b"\xa9xyz", b"\xa9mod",
-              b"XMP_", b"CMT1", b"free"]  # fmt: skip
+_BOX_TYPES = [
+    b"ftyp",
+    b"meta",
+    b"moov",
+    b"trak",
+    b"mdia",
+    b"hdlr",
+    b"minf",
+    b"stbl",
+    b"stsd",
+    b"tkhd",
+    b"mvhd",
+    b"udta",
+    b"keys",
+    b"ilst",
+    b"data",
+    b"iinf",
+    b"infe",
+    b"iloc",
+    b"iref",
+    b"cdsc",
+    b"pitm",
+    b"iprp",
+    b"ipco",
+    b"ipma",
+    b"ispe",
+    b"irot",
+    b"imir",
+    b"clap",
+    b"idat",
+    b"uuid",
+    b"mdat",
+    b"\xa9xyz",
+    b"\xa9mod",
+    b"XMP_",
+    b"CMT1",
+    b"free",
+]
 
 
 def boxes(depth: int = 3) -> Any:
     """A box tree: known types, payloads that are children or bytes, sizes that sometimes lie."""
-    leaf = st.tuples(st.sampled_from(_BOX_TYPES), st.binary(max_size=48), st.sampled_from([None, None, None, 0, 1, 7,
-                                                                                          0xFFFFFFFF]))  # fmt: skip
+    leaf = st.tuples(
+        st.sampled_from(_BOX_TYPES), st.binary(max_size=48), st.sampled_from([None, None, None, 0, 1, 7, 0xFFFFFFFF])
+    )
 
     def encode(node: tuple[bytes, Any, int | None]) -> bytes:
         typ, payload, lie = node
@@ -115,17 +201,33 @@ def boxes(depth: int = 3) -> Any:
             return struct.pack(">I4sQ", 1, typ, 16 + len(body) + 1000) + body
         return struct.pack(">I4s", 8 + len(body) if lie is None else lie, typ) + body
 
-    tree = st.recursive(leaf, lambda kids: st.tuples(st.sampled_from(_BOX_TYPES), st.lists(kids, max_size=4),
-                                                     st.sampled_from([None, None, 0])), max_leaves=12)  # fmt: skip
+    tree = st.recursive(
+        leaf,
+        lambda kids: st.tuples(
+            st.sampled_from(_BOX_TYPES), st.lists(kids, max_size=4), st.sampled_from([None, None, 0])
+        ),
+        max_leaves=12,
+    )
     brand = st.sampled_from([b"heic", b"mif1", b"avif", b"isom", b"qt  ", b"crx "])
-    return st.builds(lambda b, kids: struct.pack(">I4s4s4s4s", 20, b"ftyp", b, b"\0\0\0\0", b"mif1")
-                     + b"".join(encode(k) for k in kids), brand, st.lists(tree, max_size=4))  # fmt: skip
+    return st.builds(
+        lambda b, kids: (
+            struct.pack(">I4s4s4s4s", 20, b"ftyp", b, b"\0\0\0\0", b"mif1") + b"".join(encode(k) for k in kids)
+        ),
+        brand,
+        st.lists(tree, max_size=4),
+    )
 
 
 # --- what the catalog accepts --------------------------------------------------------------------
 
-_INT_COLUMNS = {"width": (1, 1 << 31), "height": (1, 1 << 31), "orientation": (1, 8), "display_orientation": (1, 8),
-                "offset_minutes": (-840, 840), "rating": (-1, 5)}  # fmt: skip
+_INT_COLUMNS = {
+    "width": (1, 1 << 31),
+    "height": (1, 1 << 31),
+    "orientation": (1, 8),
+    "display_orientation": (1, 8),
+    "offset_minutes": (-840, 840),
+    "rating": (-1, 5),
+}
 _FLOAT_COLUMNS = ("gps_lat", "gps_lon", "gps_alt", "duration")
 _TEXT_COLUMNS = ("make", "model", "lens", "serial", "title", "description", "taken_local")
 
@@ -161,8 +263,11 @@ def _extract(c: Container) -> PhotoMeta:
 
 
 @PROPERTY
-@given(tiff_blocks(), st.one_of(st.none(), tiff_blocks(), st.binary(max_size=12)),
-       st.one_of(st.none(), tiff_blocks(), st.binary(max_size=12)))  # fmt: skip
+@given(
+    tiff_blocks(),
+    st.one_of(st.none(), tiff_blocks(), st.binary(max_size=12)),
+    st.one_of(st.none(), tiff_blocks(), st.binary(max_size=12)),
+)
 def test_exif_reader_never_raises_and_its_facts_fit(tiff: bytes, exif_ifd: bytes | None, gps_ifd: bytes | None) -> None:
     tags = read_exif(tiff, exif_ifd, gps_ifd)
     assert all(isinstance(p, str) for p in tags.problems)
@@ -204,9 +309,23 @@ def test_isobmff_reader_returns_or_says_not_an_image(data: bytes) -> None:
 
 
 @PROPERTY
-@given(st.sampled_from([b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF\x00\x00\x00\x00WEBP", b"GIF89a", b"II*\x00",
-                        b"MM\x00*", b"IIRO", b"FUJIFILMCCD-RAW ", b"\x00\x00\x00\x14ftypheic"]),
-       st.binary(max_size=300), st.sampled_from([".jpg", ".png", ".heic", ".tif", ".mp4", ""]))  # fmt: skip
+@given(
+    st.sampled_from(
+        [
+            b"\xff\xd8\xff",
+            b"\x89PNG\r\n\x1a\n",
+            b"RIFF\x00\x00\x00\x00WEBP",
+            b"GIF89a",
+            b"II*\x00",
+            b"MM\x00*",
+            b"IIRO",
+            b"FUJIFILMCCD-RAW ",
+            b"\x00\x00\x00\x14ftypheic",
+        ]
+    ),
+    st.binary(max_size=300),
+    st.sampled_from([".jpg", ".png", ".heic", ".tif", ".mp4", ""]),
+)
 def test_every_container_reader_returns_or_says_not_an_image(magic: bytes, rest: bytes, ext: str) -> None:
     try:
         c = read_container(magic + rest, ext)
@@ -218,14 +337,27 @@ def test_every_container_reader_returns_or_says_not_an_image(magic: bytes, rest:
 def test_what_extract_returns_can_be_written(tmp_path: Any) -> None:
     """The column checks above are the catalog's: a PhotoMeta that passes them is written."""
     db = Database.open(tmp_path / "c.db")
-    m = _extract(Container(format="jpeg", width=1 << 31, height=1, xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">'
-                           b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description'
-                           b' xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="9223372036854775808"/></rdf:RDF>'
-                           b"</x:xmpmeta>"))  # fmt: skip
+    m = _extract(
+        Container(
+            format="jpeg",
+            width=1 << 31,
+            height=1,
+            xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description'
+            b' xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="9223372036854775808"/></rdf:RDF>'
+            b"</x:xmpmeta>",
+        )
+    )
     assert m.rating is None
-    db.conn.execute("INSERT INTO photos (hash, format, kind, size, width, height, rating, metadata_version, created_at)"
-                    " VALUES ('h', 'jpeg', 'photo', 1, ?, ?, ?, 1, 'now')", (m.width, m.height, m.rating))  # fmt: skip
+    db.conn.execute(
+        "INSERT INTO photos (hash, format, kind, size, width, height, rating, metadata_version, created_at)"
+        " VALUES ('h', 'jpeg', 'photo', 1, ?, ?, ?, 1, 'now')",
+        (m.width, m.height, m.rating),
+    )
     with pytest.raises(OverflowError):  # what the scan met before values were validated
-        db.conn.execute("INSERT INTO photos (hash, format, kind, size, rating, metadata_version, created_at)"
-                        " VALUES ('h2', 'jpeg', 'photo', 1, ?, 1, 'now')", (1 << 63,))  # fmt: skip
+        db.conn.execute(
+            "INSERT INTO photos (hash, format, kind, size, rating, metadata_version, created_at)"
+            " VALUES ('h2', 'jpeg', 'photo', 1, ?, 1, 'now')",
+            (1 << 63,),
+        )
     db.close()

@@ -38,8 +38,22 @@ TOWN = (38.7253, -9.1500)  # Lisbon, 1.9 km from home
 SETUBAL = (38.5244, -8.8882)  # 34 km from TOWN
 PORTO = (41.1456, -8.6110)  # 275 km from home
 
-SCENES = ["beach", "building", "cat", "clock", "dog", "eagle", "elephant", "ferriswheel", "giraffe", "horses",
-          "jellyfish", "lime", "peacock", "turtle"]  # fmt: skip
+SCENES = [
+    "beach",
+    "building",
+    "cat",
+    "clock",
+    "dog",
+    "eagle",
+    "elephant",
+    "ferriswheel",
+    "giraffe",
+    "horses",
+    "jellyfish",
+    "lime",
+    "peacock",
+    "turtle",
+]
 ANA = ["img1.jpg", "img2.jpg", "img4.jpg", "img5.jpg", "img6.jpg", "img7.jpg"]  # deepface_p01: one person
 
 STORY: list[tuple[str, tuple[float, float] | None, str]] = [
@@ -98,10 +112,12 @@ def write_photo(path: Path, pixels: Path, taken: str | None, gps: tuple[float, f
             exif["Exif"][piexif.ExifIFD.DateTimeOriginal] = stamp
         if gps:
             lat, lon = gps[0] + jitter * 0.0002, gps[1] - jitter * 0.0002  # a few tens of metres apart
-            exif["GPS"] = {piexif.GPSIFD.GPSLatitudeRef: b"N" if lat >= 0 else b"S",
-                           piexif.GPSIFD.GPSLatitude: _rational(lat),
-                           piexif.GPSIFD.GPSLongitudeRef: b"E" if lon >= 0 else b"W",
-                           piexif.GPSIFD.GPSLongitude: _rational(lon)}  # fmt: skip
+            exif["GPS"] = {
+                piexif.GPSIFD.GPSLatitudeRef: b"N" if lat >= 0 else b"S",
+                piexif.GPSIFD.GPSLatitude: _rational(lat),
+                piexif.GPSIFD.GPSLongitudeRef: b"E" if lon >= 0 else b"W",
+                piexif.GPSIFD.GPSLongitude: _rational(lon),
+            }
         buf = io.BytesIO()
         im.save(buf, "JPEG", quality=88, exif=piexif.dump(exif))
     path.write_bytes(buf.getvalue())
@@ -116,8 +132,11 @@ def story(tmp_path_factory: pytest.TempPathFactory, photos_dir: Path) -> dict[st
     files: dict[str, Path] = {}
     scenes = [next((photos_dir / "scenes" / s).glob("*.jpg")) for s in SCENES]
     for i, (taken, gps, pixels) in enumerate(STORY):
-        source = photos_dir / "faces" / "deepface_p01" / ANA[int(pixels[4:])] if pixels.startswith("ana:") \
-            else scenes[i % len(scenes)]  # fmt: skip
+        source = (
+            photos_dir / "faces" / "deepface_p01" / ANA[int(pixels[4:])]
+            if pixels.startswith("ana:")
+            else scenes[i % len(scenes)]
+        )
         path = folder / f"{taken[:10]}_{i:02d}.jpg"
         write_photo(path, source, taken, gps, jitter=i % 3)
         files[taken] = path
@@ -127,8 +146,10 @@ def story(tmp_path_factory: pytest.TempPathFactory, photos_dir: Path) -> dict[st
     run_cli(home, "consent", "grant", "places", "faces", "people", "quality")
     run_cli(home, "analyze", "--quiet", "--workers", "2")
     ctx = AppContext(Config(home=home, workers=2))
-    ana_photo = ctx.db.scalar("SELECT p.id FROM photos p JOIN files f ON f.photo_id = p.id WHERE f.path = ?",
-                              (str(files["2024-03-08T18:00:00"]),))  # fmt: skip
+    ana_photo = ctx.db.scalar(
+        "SELECT p.id FROM photos p JOIN files f ON f.photo_id = p.id WHERE f.path = ?",
+        (str(files["2024-03-08T18:00:00"]),),
+    )
     ana = ctx.db.scalar("SELECT person_id FROM faces WHERE photo_id = ? AND person_id IS NOT NULL", (ana_photo,))
     assert ana is not None, "Ana's face was not recognised: the story cannot be told"
     edit.name(ctx, ana, "Ana")
@@ -338,16 +359,21 @@ def test_best_photo_prefers_quality_and_smiles_and_skips_duplicate_losers(ctx: A
     db = ctx.db
     with db.transaction() as conn:
         for pid in range(1, 7):
-            conn.execute("INSERT INTO photos (id, hash, format, kind, size, metadata_version, created_at)"
-                         " VALUES (?, ?, 'jpeg', 'photo', 1, 1, '')", (pid, f"{pid:064x}"))  # fmt: skip
+            conn.execute(
+                "INSERT INTO photos (id, hash, format, kind, size, metadata_version, created_at)"
+                " VALUES (?, ?, 'jpeg', 'photo', 1, 1, '')",
+                (pid, f"{pid:064x}"),
+            )
         for pid, score in ((1, 0.9), (2, 0.95), (3, 0.7), (4, 0.72), (5, 0.99), (6, 0.6)):
             conn.execute("INSERT INTO quality VALUES (?, 1, 0.5, 0, NULL, ?, 't')", (pid, score))
         # 2 is the near-duplicate loser of 1 (the duplicates job kept 1); 5 is explicit.
         conn.execute("INSERT INTO near_duplicates VALUES (1, 1, 1, 0), (2, 1, 1, 3)")
         conn.execute("INSERT INTO sensitive VALUES (5, 1, 0.9, '[]', 't')")
         for fid, pid, smiling in ((1, 3, 1), (2, 4, 0)):
-            conn.execute("INSERT INTO faces (id, photo_id, x, y, w, h, score, landmarks, model) VALUES (?, ?, 0, 0, 9, 9, 1, '[]', 't')",
-                         (fid, pid))  # fmt: skip
+            conn.execute(
+                "INSERT INTO faces (id, photo_id, x, y, w, h, score, landmarks, model) VALUES (?, ?, 0, 0, 9, 9, 1, '[]', 't')",
+                (fid, pid),
+            )
             conn.execute("INSERT INTO expressions VALUES (?, ?, 'happy', 0.9, ?, '{}', 't')", (fid, pid, smiling))
     assert best_photo_ids(ctx, [1, 2, 3, 4, 5, 6, 99], 6) == [3, 1, 4, 6, 5]
     assert best_photo_ids(ctx, [2, 4], 1) == [2], "a loser whose best copy is not among them is fine"

@@ -37,10 +37,15 @@ def _add_faces(ctx: AppContext, vectors: list[np.ndarray]) -> list[int]:
                 "INSERT INTO photos (hash, format, kind, size, metadata_version, created_at) VALUES (?, 'jpeg', 'photo', 1, 1, ?)",
                 (RNG.bytes(16).hex(), now_iso()),
             ).lastrowid
-            ids.append(int(conn.execute(
-                "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model) VALUES (?, 0, 0, 10, 10, 0.9, '[]', ?, 't')",
-                (photo, ctx.sealer("biometric").seal(v.tobytes())),
-            ).lastrowid or 0))  # fmt: skip
+            ids.append(
+                int(
+                    conn.execute(
+                        "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model) VALUES (?, 0, 0, 10, 10, 0.9, '[]', ?, 't')",
+                        (photo, ctx.sealer("biometric").seal(v.tobytes())),
+                    ).lastrowid
+                    or 0
+                )
+            )
     return ids
 
 
@@ -152,9 +157,11 @@ def test_one_photo_never_holds_one_person_twice(ctx: AppContext) -> None:
             (now_iso(),),
         ).lastrowid
         for _ in range(2):
-            conn.execute("INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model)"
-                         " VALUES (?, 0, 0, 10, 10, 0.9, '[]', ?, 't')",
-                         (photo, ctx.sealer("biometric").seal(_near(ana, 0.2).tobytes())))  # fmt: skip
+            conn.execute(
+                "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model)"
+                " VALUES (?, 0, 0, 10, 10, 0.9, '[]', ?, 't')",
+                (photo, ctx.sealer("biometric").seal(_near(ana, 0.2).tobytes())),
+            )
     update_people(ctx)
     persons = [r[0] for r in ctx.db.query("SELECT person_id FROM faces WHERE photo_id = ?", (photo,))]
     assert len(set(persons)) == 2

@@ -32,16 +32,28 @@ def _dms(value: float) -> tuple[tuple[int, int], ...]:
     return (deg, 1), (minutes, 1), (sec.numerator, sec.denominator)
 
 
-def _photo(folder: Path, name: str, pixels: Image.Image, when: datetime, where: tuple[float, float] | None,
-           serial: str | None = None) -> None:  # fmt: skip
-    exif: dict[str, Any] = {"0th": {piexif.ImageIFD.Make: b"Testcam", piexif.ImageIFD.Model: b"Testcam One"},
-                            "Exif": {piexif.ExifIFD.DateTimeOriginal: when.strftime("%Y:%m:%d %H:%M:%S").encode()},
-                            "GPS": {}}  # fmt: skip
+def _photo(
+    folder: Path,
+    name: str,
+    pixels: Image.Image,
+    when: datetime,
+    where: tuple[float, float] | None,
+    serial: str | None = None,
+) -> None:
+    exif: dict[str, Any] = {
+        "0th": {piexif.ImageIFD.Make: b"Testcam", piexif.ImageIFD.Model: b"Testcam One"},
+        "Exif": {piexif.ExifIFD.DateTimeOriginal: when.strftime("%Y:%m:%d %H:%M:%S").encode()},
+        "GPS": {},
+    }
     if serial:
         exif["Exif"][piexif.ExifIFD.BodySerialNumber] = serial.encode()
     if where:
-        exif["GPS"] = {piexif.GPSIFD.GPSLatitudeRef: b"N" if where[0] >= 0 else b"S", piexif.GPSIFD.GPSLatitude: _dms(where[0]),
-                       piexif.GPSIFD.GPSLongitudeRef: b"E" if where[1] >= 0 else b"W", piexif.GPSIFD.GPSLongitude: _dms(where[1])}  # fmt: skip
+        exif["GPS"] = {
+            piexif.GPSIFD.GPSLatitudeRef: b"N" if where[0] >= 0 else b"S",
+            piexif.GPSIFD.GPSLatitude: _dms(where[0]),
+            piexif.GPSIFD.GPSLongitudeRef: b"E" if where[1] >= 0 else b"W",
+            piexif.GPSIFD.GPSLongitude: _dms(where[1]),
+        }
     img = pixels.copy()
     img.putpixel((0, 0), (len(name) * 7 % 256, when.day * 8 % 256, when.hour * 10 % 256))  # a distinct file each
     buf = io.BytesIO()
@@ -72,7 +84,8 @@ def test_home_and_work_come_from_night_and_weekday_clusters(tmp_path: Path, phot
     [work_place] = by_id["work"]["items"]
     assert km(work_place["lat"], work_place["lon"], *WORK) < 0.05 and work_place["days"] == 3
     assert {paths[p] for p in by_id["places"]["photos"]} == {f"home{d}.jpg" for d in range(4)} | {
-        f"work{d}.jpg" for d in range(3)} | {"trip.jpg"}  # fmt: skip
+        f"work{d}.jpg" for d in range(3)
+    } | {"trip.jpg"}
     assert len(by_id["places"]["items"]) == 3
     assert by_id["routine"]["items"][0]["hours"][21] == 4 and by_id["routine"]["count"] == 9
     assert by_id["serials"]["count"] == 3 and by_id["serials"]["items"][0]["serial"] == "…5678"
@@ -89,11 +102,16 @@ def test_text_flags_become_findings(ctx: AppContext, tmp_path: Path, photos_dir:
         _photo(lib, f"p{n}.jpg", pixels, datetime(2024, 1, 1 + n, 12), None)
     run_cli(ctx.config.home, "scan", str(lib), "--no-analyze")
     ids = [r[0] for r in ctx.db.query("SELECT id FROM photos ORDER BY id")]
-    flags = [[{"kind": "payment_card", "evidence": "card number ending 1111"}],
-             [{"kind": "mrz", "evidence": "TD3 passport MRZ, issuer D, 4/5 check digits valid"}], []]  # fmt: skip
+    flags = [
+        [{"kind": "payment_card", "evidence": "card number ending 1111"}],
+        [{"kind": "mrz", "evidence": "TD3 passport MRZ, issuer D, 4/5 check digits valid"}],
+        [],
+    ]
     with ctx.db.transaction() as conn:  # as the text capability would have stored them
-        conn.executemany("INSERT INTO texts (photo_id, text, lines, flags, model) VALUES (?, ?, '[]', ?, 'test')",
-                         [(i, f"words {i}", json.dumps(f)) for i, f in zip(ids, flags, strict=True)])  # fmt: skip
+        conn.executemany(
+            "INSERT INTO texts (photo_id, text, lines, flags, model) VALUES (?, ?, '[]', ?, 'test')",
+            [(i, f"words {i}", json.dumps(f)) for i, f in zip(ids, flags, strict=True)],
+        )
     report = exposure.build(ctx)
     by_id = {f.id: f for f in report.findings}
     assert by_id["payment_cards"].photos == [ids[0]] and by_id["payment_cards"].severity == "high"
@@ -147,8 +165,12 @@ def test_report_on_the_real_photos(library_copy: Path, tmp_path: Path) -> None:
     assert {i["name"] for i in by_id["regular_places"]["items"]} == {"Steglitz, Germany"}
     assert set(by_id["regular_places"]["photos"]) == berlin
     assert with_text and set(by_id["readable_text"]["photos"]) == with_text
-    text_flagged = {p for f in report["findings"] if f["id"] in ("id_documents", "payment_cards", "contact_details")
-                    for p in f["photos"]}  # fmt: skip
+    text_flagged = {
+        p
+        for f in report["findings"]
+        if f["id"] in ("id_documents", "payment_cards", "contact_details")
+        for p in f["photos"]
+    }
     assert text_flagged == flagged
     assert by_id["people"]["count"] > 0 and by_id["devices"]["count"] > 0 and by_id["serials"]["count"] > 0
 

@@ -89,10 +89,14 @@ def test_a_limit_deletes_only_what_is_older(library_copy: Path) -> None:
         tagged = [r[0] for r in ctx.db.query("SELECT DISTINCT photo_id FROM tags ORDER BY photo_id LIMIT 2")]
         old = "2020-01-01T00:00:00+00:00"
         with ctx.db.transaction() as conn:
-            conn.executemany("UPDATE analysis_state SET at = ? WHERE photo_id = ? AND capability = 'faces'",
-                             [(old, p) for p in faced])  # fmt: skip
-            conn.executemany("UPDATE analysis_state SET at = ? WHERE photo_id = ? AND capability = 'tags'",
-                             [(old, p) for p in tagged])  # fmt: skip
+            conn.executemany(
+                "UPDATE analysis_state SET at = ? WHERE photo_id = ? AND capability = 'faces'",
+                [(old, p) for p in faced],
+            )
+            conn.executemany(
+                "UPDATE analysis_state SET at = ? WHERE photo_id = ? AND capability = 'tags'",
+                [(old, p) for p in tagged],
+            )
         faces_before = int(ctx.db.scalar("SELECT count(*) FROM faces"))
         tags_before = int(ctx.db.scalar("SELECT count(*) FROM tags"))
         mine = int(ctx.db.scalar(f"SELECT count(*) FROM faces WHERE photo_id IN ({','.join(map(str, faced))})"))
@@ -112,7 +116,9 @@ def test_a_limit_deletes_only_what_is_older(library_copy: Path) -> None:
         assert report.expired["faces"]["files"] == len(crops)
         # the photos themselves and their other data stay
         assert ctx.db.scalar(f"SELECT count(*) FROM photos WHERE id IN ({','.join(map(str, faced))})") == len(faced)
-        assert ctx.db.scalar(f"SELECT count(*) FROM quality WHERE photo_id IN ({','.join(map(str, faced))})") == len(faced)
+        assert ctx.db.scalar(f"SELECT count(*) FROM quality WHERE photo_id IN ({','.join(map(str, faced))})") == len(
+            faced
+        )
         # a second sweep finds nothing more to do
         assert sweep(ctx, force=True).expired == {}
         held = {c["id"]: c for c in status(ctx)["capabilities"]}
@@ -128,7 +134,10 @@ def test_retention_commands(home: Path) -> None:
     assert held["ceiling_days"] == 30 and {h["what"] for h in held["held"]} == {"trash", "backups"}
     assert {c["id"] for c in held["capabilities"]} >= {"faces", "text", "metadata"}
     run_cli(home, "retention", "set", "tags", "90d")
-    assert next(c for c in run_cli(home, "retention", "status", "--json")["capabilities"] if c["id"] == "tags")["max_days"] == 90
+    assert (
+        next(c for c in run_cli(home, "retention", "status", "--json")["capabilities"] if c["id"] == "tags")["max_days"]
+        == 90
+    )
     run_cli(home, "retention", "set", "tags", "keep")
     db = sqlite3.connect(home / "camroll.db")
     assert db.execute("SELECT count(*) FROM retention_policies").fetchone()[0] == 0

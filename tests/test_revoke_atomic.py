@@ -59,8 +59,11 @@ def _library(tmp_path: Path) -> Library:
                 crop = home / "cache" / "faces" / f"{digest}-0.jpg"
                 crop.write_bytes(b"sealed crop")
                 crops.append(crop)
-                conn.execute("INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model, thumb)"
-                             " VALUES (?, 1, 1, 10, 10, 0.9, '[]', 'test', ?)", (pid, crop.name))  # fmt: skip
+                conn.execute(
+                    "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model, thumb)"
+                    " VALUES (?, 1, 1, 10, 10, 0.9, '[]', 'test', ?)",
+                    (pid, crop.name),
+                )
         key = home / "keys" / "biometric.key"
         key.parent.mkdir(mode=0o700, exist_ok=True)
         key.write_bytes(os.urandom(32))
@@ -188,7 +191,7 @@ def test_cli_revoke_lists_and_keeps_files_in_folders_the_person_chose(tmp_path: 
     assert all(c.exists() for c in lib.crops) and _count(lib.home, "SELECT count(*) FROM faces") == 3, "a dry run"
     done = runner.invoke(app, ["consent", "revoke", "faces", "--home", str(lib.home)])
     assert done.exit_code == 0, done.output
-    kept = done.output[done.output.index("in folders you chose"):]
+    kept = done.output[done.output.index("in folders you chose") :]
     assert all(str(p) in kept for p in lib.mine) and "kept" in kept
     assert all(p.exists() for p in lib.mine) and not lib.own.exists() and not any(c.exists() for c in lib.crops)
     assert _count(lib.home, "SELECT count(*) FROM creations") == 0
@@ -261,12 +264,26 @@ def test_privacy_reaches_creations_only_through_the_registry() -> None:
         tree = ast.parse((REPO / "camroll" / "privacy" / name).read_text(encoding="utf-8"))
         imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-        upward = [m for m in imported if m.split(".")[:2] not in (["camroll", "privacy"], ["camroll", "store"])
-                  and m.startswith("camroll.") and m not in ("camroll.capabilities", "camroll.config", "camroll.thresholds", "camroll.errors")]  # fmt: skip
+        upward = [
+            m
+            for m in imported
+            if m.split(".")[:2] not in (["camroll", "privacy"], ["camroll", "store"])
+            and m.startswith("camroll.")
+            and m not in ("camroll.capabilities", "camroll.config", "camroll.thresholds", "camroll.errors")
+        ]
         assert not upward, f"privacy/{name} imports {upward}"
-    loaded = subprocess.run([sys.executable, "-c", "import sys, camroll.privacy.consent, camroll.privacy.removal,"
-                             " camroll.privacy.retention; print(sorted(m for m in sys.modules if m.startswith('camroll.')))"],
-                            cwd=REPO, capture_output=True, text=True, check=True)  # fmt: skip
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, camroll.privacy.consent, camroll.privacy.removal,"
+            " camroll.privacy.retention; print(sorted(m for m in sys.modules if m.startswith('camroll.')))",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "camroll.creations" not in loaded.stdout, loaded.stdout
     for store in capabilities.DERIVED_STORES:
         module, attr = store.purge_step.split(":")

@@ -25,8 +25,13 @@ def _copy_some(dst: Path, photos_dir: Path, names: list[str]) -> list[Path]:
     return out
 
 
-SOME = ["exif/photoprism/IMG_4120.JPG", "exif/exifr/IMG_5910.jpg", "exif/photoprism/iphone_7.heic",
-        "exif/ianare/camera/Canon_40D.jpg", "exif/exifr/png_with_exif_and_gps.png"]  # fmt: skip
+SOME = [
+    "exif/photoprism/IMG_4120.JPG",
+    "exif/exifr/IMG_5910.jpg",
+    "exif/photoprism/iphone_7.heic",
+    "exif/ianare/camera/Canon_40D.jpg",
+    "exif/exifr/png_with_exif_and_gps.png",
+]
 
 
 def test_originals_are_never_written(tmp_path: Path, photos_dir: Path) -> None:
@@ -37,8 +42,9 @@ def test_originals_are_never_written(tmp_path: Path, photos_dir: Path) -> None:
     assert tree_hashes(photos_dir) == before
 
 
-def test_rescan_of_unchanged_files_opens_none(ctx: AppContext, tmp_path: Path, photos_dir: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_rescan_of_unchanged_files_opens_none(
+    ctx: AppContext, tmp_path: Path, photos_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     lib = tmp_path / "lib"
     _copy_some(lib, photos_dir, SOME)
     first = scan(ctx, [str(lib)], workers=1)
@@ -49,7 +55,9 @@ def test_rescan_of_unchanged_files_opens_none(ctx: AppContext, tmp_path: Path, p
     assert opened == [] and second.unchanged == len(SOME) and second.read == 0
 
 
-def test_moved_file_is_the_same_photo_and_a_copy_is_a_duplicate(ctx: AppContext, tmp_path: Path, photos_dir: Path) -> None:
+def test_moved_file_is_the_same_photo_and_a_copy_is_a_duplicate(
+    ctx: AppContext, tmp_path: Path, photos_dir: Path
+) -> None:
     lib = tmp_path / "lib"
     a, *_ = _copy_some(lib, photos_dir, SOME[:2])
     scan(ctx, [str(lib)], workers=1)
@@ -85,8 +93,9 @@ def test_changed_file_is_read_again(ctx: AppContext, tmp_path: Path, photos_dir:
     assert record["camera"]["model"] == "Canon EOS 600D"
 
 
-def test_interrupted_scan_is_consistent_and_resumes(ctx: AppContext, tmp_path: Path, photos_dir: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_interrupted_scan_is_consistent_and_resumes(
+    ctx: AppContext, tmp_path: Path, photos_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Ctrl-C in the middle: committed batches stay, the open one rolls back, a rerun finishes."""
     lib = tmp_path / "lib"
     shutil.copytree(photos_dir / "faces", lib)

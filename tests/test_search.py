@@ -81,14 +81,28 @@ def test_words_without_a_year_mean_every_year() -> None:
 
 
 def test_sql_and_python_date_checks_agree(ctx: AppContext) -> None:
-    days = ["2019-12-31T23:59:59", "2020-01-01T00:00:00", "2020-06-30T12:00:00", "2020-07-01T00:00:00",
-            "2023-12-25T08:00:00", "2024-02-29T10:00:00"]  # fmt: skip
-    ranges = [r for text in ("2020", "june 2020", "christmas", "winter", "june", "winter 2023")
-              for r in dates.parse_dates(text, TODAY)]  # fmt: skip
+    days = [
+        "2019-12-31T23:59:59",
+        "2020-01-01T00:00:00",
+        "2020-06-30T12:00:00",
+        "2020-07-01T00:00:00",
+        "2023-12-25T08:00:00",
+        "2024-02-29T10:00:00",
+    ]
+    ranges = [
+        r
+        for text in ("2020", "june 2020", "christmas", "winter", "june", "winter 2023")
+        for r in dates.parse_dates(text, TODAY)
+    ]
     for dr in ranges:
         sql, params = dates.sql_condition(dr, "t")
         values = ",".join(["(?)"] * len(days))
-        in_sql = {r[0] for r in ctx.db.query(f"SELECT t FROM (SELECT column1 AS t FROM (VALUES {values})) WHERE {sql}", [*days, *params])}
+        in_sql = {
+            r[0]
+            for r in ctx.db.query(
+                f"SELECT t FROM (SELECT column1 AS t FROM (VALUES {values})) WHERE {sql}", [*days, *params]
+            )
+        }
         assert in_sql == {d for d in days if dates.contains(dr, d)}, dr
 
 
@@ -166,36 +180,54 @@ def add_photos(ctx: AppContext, photos: list[dict[str, Any]]) -> list[int]:
     db, now = ctx.db, "2026-11-26T00:00:00+00:00"
     ids = []
     with db.transaction() as conn:
-        root = conn.execute("INSERT INTO roots (path, path_bytes, added_at) VALUES ('/p', ?, ?)",
-                            (os.urandom(8), now)).lastrowid  # fmt: skip
+        root = conn.execute(
+            "INSERT INTO roots (path, path_bytes, added_at) VALUES ('/p', ?, ?)", (os.urandom(8), now)
+        ).lastrowid
         for n, ph in enumerate(photos):
             cur = conn.execute(
                 "INSERT INTO photos (hash, format, kind, size, taken_local, make, model, title, metadata_version,"
                 " created_at) VALUES (?, 'jpeg', 'photo', 1, ?, ?, ?, ?, 1, ?)",
-                (os.urandom(16).hex(), ph.get("taken"), ph.get("make"), ph.get("model"), ph.get("title"), now))
+                (os.urandom(16).hex(), ph.get("taken"), ph.get("make"), ph.get("model"), ph.get("title"), now),
+            )
             pid = int(cur.lastrowid or 0)
             ids.append(pid)
             path = ph.get("path", f"/p/{root}-{n}.jpg")
-            conn.execute("INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, first_seen,"
-                         " scanned_at) VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?)",
-                         (root, path.encode(), path, pid, ph.get("state", "ok"), now, now))  # fmt: skip
+            conn.execute(
+                "INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, first_seen,"
+                " scanned_at) VALUES (?, ?, ?, 1, 0, ?, ?, ?, ?)",
+                (root, path.encode(), path, pid, ph.get("state", "ok"), now, now),
+            )
             if "city" in ph or "country" in ph:
-                conn.execute("INSERT INTO photo_places (photo_id, city, country, source, updated_at) VALUES (?, ?, ?, 'auto', ?)",
-                             (pid, ph.get("city"), ph.get("country"), now))  # fmt: skip
-            conn.executemany("INSERT INTO tags (photo_id, tag, score, evidence, model) VALUES (?, ?, ?, '', 't')",
-                             [(pid, t, s) for t, s in ph.get("tags", {}).items()])  # fmt: skip
+                conn.execute(
+                    "INSERT INTO photo_places (photo_id, city, country, source, updated_at) VALUES (?, ?, ?, 'auto', ?)",
+                    (pid, ph.get("city"), ph.get("country"), now),
+                )
+            conn.executemany(
+                "INSERT INTO tags (photo_id, tag, score, evidence, model) VALUES (?, ?, ?, '', 't')",
+                [(pid, t, s) for t, s in ph.get("tags", {}).items()],
+            )
             if "text" in ph or "flags" in ph:
                 flags = json.dumps([{"kind": k, "evidence": "x"} for k in ph.get("flags", [])])
-                conn.execute("INSERT INTO texts (photo_id, text, lines, flags, model) VALUES (?, ?, '[]', ?, 't')",
-                             (pid, ph.get("text", ""), flags))  # fmt: skip
+                conn.execute(
+                    "INSERT INTO texts (photo_id, text, lines, flags, model) VALUES (?, ?, '[]', ?, 't')",
+                    (pid, ph.get("text", ""), flags),
+                )
             for person_id, name, *birthday in ph.get("people", []):
-                conn.execute("INSERT OR IGNORE INTO people (id, name, birthday, created_at) VALUES (?, ?, ?, ?)",
-                             (person_id, name, birthday[0] if birthday else None, now))  # fmt: skip
-                face = conn.execute("INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model, person_id)"
-                                    " VALUES (?, 0, 0, 1, 1, 1, '[]', 't', ?)", (pid, person_id)).lastrowid  # fmt: skip
+                conn.execute(
+                    "INSERT OR IGNORE INTO people (id, name, birthday, created_at) VALUES (?, ?, ?, ?)",
+                    (person_id, name, birthday[0] if birthday else None, now),
+                )
+                face = conn.execute(
+                    "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model, person_id)"
+                    " VALUES (?, 0, 0, 1, 1, 1, '[]', 't', ?)",
+                    (pid, person_id),
+                ).lastrowid
                 if ph.get("smiling"):
-                    conn.execute("INSERT INTO expressions (face_id, photo_id, label, score, smiling, scores, model)"
-                                 " VALUES (?, ?, 'happy', 0.9, 1, '{}', 't')", (face, pid))  # fmt: skip
+                    conn.execute(
+                        "INSERT INTO expressions (face_id, photo_id, label, score, smiling, scores, model)"
+                        " VALUES (?, ?, 'happy', 0.9, 1, '{}', 't')",
+                        (face, pid),
+                    )
     return ids
 
 
@@ -205,20 +237,59 @@ BEN = (2, "Ben")
 
 @pytest.fixture
 def small(ctx: AppContext) -> list[int]:
-    return add_photos(ctx, [
-        {"taken": "2026-07-14T15:00:00", "city": "Lisbon", "country": "Portugal", "tags": {"beach": 0.9, "sea": 0.6},
-         "people": [ANA], "make": "Apple", "model": "iPhone 7", "smiling": True},                       # 0
-        {"taken": "2026-07-15T10:00:00", "city": "Lisbon", "country": "Portugal", "tags": {"beach": 0.5},
-         "people": [BEN]},                                                                                # 1
-        {"taken": "2025-07-14T15:00:00", "tags": {"beach": 0.95}, "people": [ANA]},                       # 2
-        {"taken": "2023-05-17T18:00:00", "city": "Porto", "country": "Portugal", "people": [ANA],
-         "text": "HAPPY BIRTHDAY ANA", "tags": {"dessert": 0.4}},                                         # 3
-        {"taken": "2023-03-02T09:00:00", "text": "P<PRTSILVA<<ANA", "flags": ["mrz"], "tags": {"document": 0.7}},  # 4
-        {"taken": "2023-08-01T09:00:00", "city": "Lisbon", "country": "Portugal", "tags": {"dog": 0.8},
-         "make": "Canon", "model": "Canon EOS 6D", "title": "Rex at the park"},                             # 5
-        {"taken": "2023-08-02T09:00:00", "city": "Lisbon", "country": "Portugal", "tags": {"dog": 0.9},
-         "state": "missing"},                                                                             # 6: file gone
-    ])  # fmt: skip
+    return add_photos(
+        ctx,
+        [
+            {
+                "taken": "2026-07-14T15:00:00",
+                "city": "Lisbon",
+                "country": "Portugal",
+                "tags": {"beach": 0.9, "sea": 0.6},
+                "people": [ANA],
+                "make": "Apple",
+                "model": "iPhone 7",
+                "smiling": True,
+            },  # 0
+            {
+                "taken": "2026-07-15T10:00:00",
+                "city": "Lisbon",
+                "country": "Portugal",
+                "tags": {"beach": 0.5},
+                "people": [BEN],
+            },  # 1
+            {"taken": "2025-07-14T15:00:00", "tags": {"beach": 0.95}, "people": [ANA]},  # 2
+            {
+                "taken": "2023-05-17T18:00:00",
+                "city": "Porto",
+                "country": "Portugal",
+                "people": [ANA],
+                "text": "HAPPY BIRTHDAY ANA",
+                "tags": {"dessert": 0.4},
+            },  # 3
+            {
+                "taken": "2023-03-02T09:00:00",
+                "text": "P<PRTSILVA<<ANA",
+                "flags": ["mrz"],
+                "tags": {"document": 0.7},
+            },  # 4
+            {
+                "taken": "2023-08-01T09:00:00",
+                "city": "Lisbon",
+                "country": "Portugal",
+                "tags": {"dog": 0.8},
+                "make": "Canon",
+                "model": "Canon EOS 6D",
+                "title": "Rex at the park",
+            },  # 5
+            {
+                "taken": "2023-08-02T09:00:00",
+                "city": "Lisbon",
+                "country": "Portugal",
+                "tags": {"dog": 0.9},
+                "state": "missing",
+            },  # 6: file gone
+        ],
+    )
 
 
 def _ids(result: Any, small: list[int]) -> list[int]:
@@ -271,18 +342,48 @@ def test_search_reads_only_what_consent_left(library_copy: Path) -> None:
 
 def synthetic_library(ctx: AppContext, n: int = 10_000) -> None:
     """A library of ``n`` photos over 10 years, 40 cities, 8 cameras, 30 people, 3 tags each, text on 1 in 10."""
-    words = ["dog", "cat", "beach", "sea", "car", "food", "pizza", "mountain", "building", "flower", "bird",
-             "church", "boat", "bicycle", "book", "phone", "computer", "drink", "coffee", "snow"]  # fmt: skip
+    words = [
+        "dog",
+        "cat",
+        "beach",
+        "sea",
+        "car",
+        "food",
+        "pizza",
+        "mountain",
+        "building",
+        "flower",
+        "bird",
+        "church",
+        "boat",
+        "bicycle",
+        "book",
+        "phone",
+        "computer",
+        "drink",
+        "coffee",
+        "snow",
+    ]
     cities = [(f"Town{i}", ["Portugal", "Spain", "France", "Germany"][i % 4]) for i in range(40)]
-    cameras = [("Apple", "iPhone 7"), ("Apple", "iPhone SE"), ("Canon", "Canon EOS 6D"), ("NIKON", "NIKON D800E"),
-               ("samsung", "SM-G930F"), ("SONY", "ILCE-7M3"), ("Google", "Pixel 6"), ("FUJIFILM", "X-T3")]  # fmt: skip
+    cameras = [
+        ("Apple", "iPhone 7"),
+        ("Apple", "iPhone SE"),
+        ("Canon", "Canon EOS 6D"),
+        ("NIKON", "NIKON D800E"),
+        ("samsung", "SM-G930F"),
+        ("SONY", "ILCE-7M3"),
+        ("Google", "Pixel 6"),
+        ("FUJIFILM", "X-T3"),
+    ]
     people = [(i + 1, f"Person{i}", f"19{60 + i}-0{1 + i % 9}-1{i % 9}") for i in range(30)]
     rng, photos = random.Random(6), []
     for i in range(n):
         ph: dict[str, Any] = {
             "taken": f"{rng.randint(2015, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00",
             "tags": {w: round(rng.uniform(0.2, 1.0), 3) for w in rng.sample(words, 3)},
-            "make": (cam := rng.choice(cameras))[0], "model": cam[1]}  # fmt: skip
+            "make": (cam := rng.choice(cameras))[0],
+            "model": cam[1],
+        }
         if rng.random() < 0.6:
             ph["city"], ph["country"] = rng.choice(cities)
         if rng.random() < 0.1:
@@ -294,11 +395,34 @@ def synthetic_library(ctx: AppContext, n: int = 10_000) -> None:
     add_photos(ctx, photos)
 
 
-QUERIES = ["dog", "Person3 at the beach last summer", "Town7 2019", "Portugal 2021", "iphone", "canon eos 6d",
-           "dogs and cats", "receipt", "smiling Person5", "christmas", "june 2018", "beach sea", "pizza food",
-           "Person1 Person2", "2016", "coffee in Spain"]  # fmt: skip
-FREE_QUERIES = ["puppy", "seaside", "kitten 2019", "automobile in Spain", "Person4 beverage", "blossom", "receipt",
-                "ocean last summer"]  # fmt: skip
+QUERIES = [
+    "dog",
+    "Person3 at the beach last summer",
+    "Town7 2019",
+    "Portugal 2021",
+    "iphone",
+    "canon eos 6d",
+    "dogs and cats",
+    "receipt",
+    "smiling Person5",
+    "christmas",
+    "june 2018",
+    "beach sea",
+    "pizza food",
+    "Person1 Person2",
+    "2016",
+    "coffee in Spain",
+]
+FREE_QUERIES = [
+    "puppy",
+    "seaside",
+    "kitten 2019",
+    "automobile in Spain",
+    "Person4 beverage",
+    "blossom",
+    "receipt",
+    "ocean last summer",
+]
 
 
 def time_queries(ctx: AppContext, queries: list[str], rounds: int) -> dict[str, float]:
@@ -316,8 +440,13 @@ def time_queries(ctx: AppContext, queries: list[str], rounds: int) -> dict[str, 
     def p95(xs: list[float]) -> float:
         return round(sorted(xs)[max(0, int(0.95 * len(xs)) - 1)], 1)
 
-    return {"n": len(wall), "median_ms": round(statistics.median(wall), 1), "p95_ms": p95(wall),
-            "cpu_median_ms": round(statistics.median(cpu), 1), "cpu_p95_ms": p95(cpu)}  # fmt: skip
+    return {
+        "n": len(wall),
+        "median_ms": round(statistics.median(wall), 1),
+        "p95_ms": p95(wall),
+        "cpu_median_ms": round(statistics.median(cpu), 1),
+        "cpu_p95_ms": p95(cpu),
+    }
 
 
 def test_a_search_on_ten_thousand_photos_is_quick(tmp_path: Path) -> None:
@@ -337,10 +466,21 @@ def test_a_search_on_ten_thousand_photos_is_quick(tmp_path: Path) -> None:
 # --- the real photos ------------------------------------------------------------------------------
 
 SCENE_SYNONYMS = {
-    "beach": "seaside", "building": "architecture", "cat": "kitten", "clock": "timepiece", "dog": "puppy",
-    "eagle": "raptor", "elephant": "pachyderm", "ferriswheel": "fairground", "giraffe": "safari",
-    "horses": "pony", "jellyfish": "medusa", "lime": "citrus", "peacock": "peafowl", "turtle": "tortoise",
-}  # fmt: skip
+    "beach": "seaside",
+    "building": "architecture",
+    "cat": "kitten",
+    "clock": "timepiece",
+    "dog": "puppy",
+    "eagle": "raptor",
+    "elephant": "pachyderm",
+    "ferriswheel": "fairground",
+    "giraffe": "safari",
+    "horses": "pony",
+    "jellyfish": "medusa",
+    "lime": "citrus",
+    "peacock": "peafowl",
+    "turtle": "tortoise",
+}
 """One word per scene label that is not the label, written before any search was run."""
 
 
@@ -375,14 +515,23 @@ def measure_synonyms(ctx: AppContext, photos_dir: Path, queries: dict[str, str])
         result = search(ctx, word, limit=10)
         top = [str(Path(h.path).resolve()) for h in result.hits]
         right = [p for p in top if p in labels[label]]
-        per_label[label] = {"query": word, "found": len(right), "of": len(labels[label]), "returned": len(top),
-                            "mapped_to": [s["tag"] for s in result.understood.synonyms.get(word, [])]}  # fmt: skip
+        per_label[label] = {
+            "query": word,
+            "found": len(right),
+            "of": len(labels[label]),
+            "returned": len(top),
+            "mapped_to": [s["tag"] for s in result.understood.synonyms.get(word, [])],
+        }
         found += bool(right)
         relevant_shown += len(right)
         shown += len(top)
-    return {"labels": len(queries), "hit_rate_at_10": round(found / len(queries), 3),
-            "precision_of_returned": round(relevant_shown / shown, 3) if shown else None,
-            "recall_at_10": round(relevant_shown / sum(len(v) for v in labels.values()), 3), "per_label": per_label}  # fmt: skip
+    return {
+        "labels": len(queries),
+        "hit_rate_at_10": round(found / len(queries), 3),
+        "precision_of_returned": round(relevant_shown / shown, 3) if shown else None,
+        "recall_at_10": round(relevant_shown / sum(len(v) for v in labels.values()), 3),
+        "per_label": per_label,
+    }
 
 
 def test_scene_photos_are_found_by_synonyms_of_their_labels(search_home: AppContext, photos_dir: Path) -> None:
@@ -390,15 +539,20 @@ def test_scene_photos_are_found_by_synonyms_of_their_labels(search_home: AppCont
     result = measure_synonyms(search_home, photos_dir, SCENE_SYNONYMS)
     print(json.dumps(result, indent=1))
     itself = measure_synonyms(search_home, photos_dir, LABEL_WORDS)
-    print("the label words themselves:", {k: v for k, v in itself.items() if k != "per_label"},
-          {k: v["found"] for k, v in itself["per_label"].items()})  # fmt: skip
+    print(
+        "the label words themselves:",
+        {k: v for k, v in itself.items() if k != "per_label"},
+        {k: v["found"] for k, v in itself["per_label"].items()},
+    )
     per = result["per_label"]
     assert per["dog"]["found"] >= 1 and per["beach"]["found"] >= 1, "the issue's own examples: puppy, seaside"
     assert result["hit_rate_at_10"] >= 0.35, "measured 6 of 14 (docs/search.md); this floor catches a broken mapping"
 
 
 def test_photos_with_gps_are_found_by_their_city(search_home: AppContext) -> None:
-    rows = search_home.db.query("SELECT city, group_concat(photo_id) FROM photo_places WHERE city IS NOT NULL GROUP BY city")
+    rows = search_home.db.query(
+        "SELECT city, group_concat(photo_id) FROM photo_places WHERE city IS NOT NULL GROUP BY city"
+    )
     assert len(rows) >= 10
     exact = 0
     for city, ids in rows:
@@ -410,8 +564,22 @@ def test_photos_with_gps_are_found_by_their_city(search_home: AppContext) -> Non
 
 
 def test_timing_on_the_analysed_library(search_home: AppContext) -> None:
-    queries = ["dog", "Berlin", "germany 2019", "iphone", "canon eos", "smiling", "cat 2016", "suit",
-               "passport", "christmas", "seaside", "puppy", "architecture", "citrus"]  # fmt: skip
+    queries = [
+        "dog",
+        "Berlin",
+        "germany 2019",
+        "iphone",
+        "canon eos",
+        "smiling",
+        "cat 2016",
+        "suit",
+        "passport",
+        "christmas",
+        "seaside",
+        "puppy",
+        "architecture",
+        "citrus",
+    ]
     synonyms.nearest_tags(search_home, ["warm-up"])  # loads the model and the vocabulary once
     timing = time_queries(search_home, queries, rounds=15)
     print("analysed library (306 photos), with free words:", timing)
@@ -440,23 +608,47 @@ def test_search_with_the_model_makes_no_network_connection_and_imports_no_torch(
     env.pop("HF_HUB_OFFLINE", None)
     env.pop("TRANSFORMERS_OFFLINE", None)
     shutil.rmtree(library_copy / "cache" / "search", ignore_errors=True)
-    code = RUN_CLI.replace("main()\n", f"try:\n    main()\nfinally:\n    open({str(imported)!r}, 'w').write("
-                           f"' '.join(m for m in {HEAVY!r} if m in sys.modules))\n")  # fmt: skip
-    run = subprocess.run([sys.executable, "-c", code, "search", "puppy", "--json"], env=env, capture_output=True,
-                         text=True, timeout=600)  # fmt: skip
+    code = RUN_CLI.replace(
+        "main()\n",
+        f"try:\n    main()\nfinally:\n    open({str(imported)!r}, 'w').write("
+        f"' '.join(m for m in {HEAVY!r} if m in sys.modules))\n",
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, "search", "puppy", "--json"], env=env, capture_output=True, text=True, timeout=600
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     out = json.loads(run.stdout)
     assert [s["tag"] for s in out["understood"]["synonyms"]["puppy"]][:1] == ["dog"]
     assert not log.exists(), log.read_text()
     assert imported.read_text() == "", f"camroll search imported {imported.read_text()}"
     cached = [p.name for p in (library_copy / "cache" / "search").glob("tag-vectors-*.npy")]
-    assert len(cached) == 1 and cached[0].startswith(f"tag-vectors-{synonyms.ONNX_NAME}-"), "named by the converted model"
+    assert len(cached) == 1 and cached[0].startswith(f"tag-vectors-{synonyms.ONNX_NAME}-"), (
+        "named by the converted model"
+    )
 
 
-EMBEDDED = ["puppy", "seaside", "kitten", "a dog running on the beach", "Golden Retriever", "café au lait",
-            "naïve résumé", "tortoise", "mud puppy", "ferris wheel", "", "x", "Ana at the beach last summer",
-            "timepiece", "citrus", "  spaced   words ", "日本語の写真", "UPPER CASE", "hot-dog!!",
-            "a very long sentence " * 100]  # fmt: skip
+EMBEDDED = [
+    "puppy",
+    "seaside",
+    "kitten",
+    "a dog running on the beach",
+    "Golden Retriever",
+    "café au lait",
+    "naïve résumé",
+    "tortoise",
+    "mud puppy",
+    "ferris wheel",
+    "",
+    "x",
+    "Ana at the beach last summer",
+    "timepiece",
+    "citrus",
+    "  spaced   words ",
+    "日本語の写真",
+    "UPPER CASE",
+    "hot-dog!!",
+    "a very long sentence " * 100,
+]
 """Words and phrases for the ONNX-vs-sentence-transformers check: short, long (past the 256
 tokens where both truncate), empty, accented, not Latin, punctuated."""
 

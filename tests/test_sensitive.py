@@ -68,8 +68,9 @@ def test_port_reproduces_nudenet_on_files(analyser: SensitiveAnalyser, nudenet_d
     assert compared >= 3  # faces, covered breasts, armpits: real detections were compared
 
 
-def test_port_reproduces_nudenet_on_analysis_pixels(analyser: SensitiveAnalyser, nudenet_detector: Any,
-                                                    photos_dir: Path) -> None:  # fmt: skip
+def test_port_reproduces_nudenet_on_analysis_pixels(
+    analyser: SensitiveAnalyser, nudenet_detector: Any, photos_dir: Path
+) -> None:
     """On the RGB pixels camroll analyses, nudenet's detector (which feeds an RGB array as RGB)
     and the port agree exactly, on every face photo."""
     for path in sorted((photos_dir / "faces").rglob("*.jpg"))[::4]:
@@ -86,8 +87,10 @@ def test_boxes_in_displayed_pixels(analyser: SensitiveAnalyser, nudenet_detector
     strong = [d for d in full if d["score"] > 0.5]
     assert strong
     for d in strong:  # every strong detection at full size is found at analysis size, same place
-        best = min((x for x in result.labels if x.label == d["class"]),
-                   key=lambda x: sum(abs(a - b) for a, b in zip(x.box, d["box"], strict=True)))  # fmt: skip
+        best = min(
+            (x for x in result.labels if x.label == d["class"]),
+            key=lambda x: sum(abs(a - b) for a, b in zip(x.box, d["box"], strict=True)),
+        )
         assert all(abs(a - b) < 0.03 * 2400 for a, b in zip(best.box, d["box"], strict=True)), (best, d)
 
 
@@ -106,7 +109,9 @@ def test_nothing_explicit_on_real_photos(analyser: SensitiveAnalyser, photos_dir
             assert min(x, y) >= 0 and x + w <= photo.width + 1 and y + h <= photo.height + 1
 
 
-def test_explicit_follows_the_threshold(analyser: SensitiveAnalyser, monkeypatch: pytest.MonkeyPatch, photos_dir: Path) -> None:
+def test_explicit_follows_the_threshold(
+    analyser: SensitiveAnalyser, monkeypatch: pytest.MonkeyPatch, photos_dir: Path
+) -> None:
     """The rule itself, shown on a photo where the model wrongly sees an exposed class (0.50)."""
     photo = decode(1, "h", str(photos_dir / "faces" / "lfw_Ariel_Sharon" / "Ariel_Sharon_0007.jpg"), 1, None)
     result = analyser.analyse(photo, {})

@@ -123,14 +123,19 @@ def test_copies_carry_nothing_identifying_and_remove_at_least_what_exiftool_and_
     assert tree_hashes(photos_dir) == before
 
 
-def test_the_time_and_a_coarse_place_are_kept_only_when_asked(library_copy: Path, photos_dir: Path, tmp_path: Path) -> None:
+def test_the_time_and_a_coarse_place_are_kept_only_when_asked(
+    library_copy: Path, photos_dir: Path, tmp_path: Path
+) -> None:
     photo = photos_dir / "exif" / "exifr" / "IMG_5910.jpg"
     ctx = _ctx(library_copy)
-    place = ctx.db.query("SELECT pp.city, pp.country FROM photo_places pp JOIN files f ON f.photo_id = pp.photo_id"
-                         " WHERE f.path = ?", (str(photo),))[0]  # fmt: skip
+    place = ctx.db.query(
+        "SELECT pp.city, pp.country FROM photo_places pp JOIN files f ON f.photo_id = pp.photo_id WHERE f.path = ?",
+        (str(photo),),
+    )[0]
     ctx.close()
-    result = run_cli(library_copy, "share", str(photo), "--out", str(tmp_path), "--keep-time", "--keep-place", "city",
-                     "--json")  # fmt: skip
+    result = run_cli(
+        library_copy, "share", str(photo), "--out", str(tmp_path), "--keep-time", "--keep-place", "city", "--json"
+    )
     [copy] = result["copies"]
     tags = exiftool(Path(copy["path"]))
     assert tags["EXIF:ExifIFD:DateTimeOriginal"] == "2015:06:11 10:29:26"
@@ -156,12 +161,17 @@ def _prints(ctx: AppContext, person: int) -> np.ndarray:
     return np.stack([np.frombuffer(sealer.open(r[0]), np.float32) for r in rows])
 
 
-def _closest(model: FaceAnalyser, path: Path, box: tuple[float, float, float, float], prints: np.ndarray) -> float | None:
+def _closest(
+    model: FaceAnalyser, path: Path, box: tuple[float, float, float, float], prints: np.ndarray
+) -> float | None:
     """Distance from the face found on ``path`` where ``box`` was to the nearest of ``prints``
     (None: no face with a print is found there)."""
     found = model.analyse(decode(0, "copy", str(path), 1, None), {}).faces
-    distances = [float(np.linalg.norm(prints - np.frombuffer(f.embedding, np.float32), axis=1).min())
-                 for f in found if f.embedding is not None and iou(f.box, box) > 0]  # fmt: skip
+    distances = [
+        float(np.linalg.norm(prints - np.frombuffer(f.embedding, np.float32), axis=1).min())
+        for f in found
+        if f.embedding is not None and iou(f.box, box) > 0
+    ]
     return min(distances) if distances else None
 
 
@@ -172,12 +182,15 @@ def test_masked_faces_are_no_longer_recognised_by_camrolls_face_model(
     ctx = _ctx(library_copy)
     # the person with the most faces, and one photo of them (a single-face photo, the hardest case:
     # the face is large and sharp)
-    person = ctx.db.scalar("SELECT person_id FROM faces WHERE person_id IS NOT NULL GROUP BY person_id"
-                           " ORDER BY count(*) DESC, person_id LIMIT 1")  # fmt: skip
+    person = ctx.db.scalar(
+        "SELECT person_id FROM faces WHERE person_id IS NOT NULL GROUP BY person_id"
+        " ORDER BY count(*) DESC, person_id LIMIT 1"
+    )
     face = ctx.db.query(
         "SELECT fa.photo_id, fa.x, fa.y, fa.w, fa.h FROM faces fa WHERE fa.person_id = ? AND fa.embedding IS NOT NULL"
-        " AND (SELECT count(*) FROM faces o WHERE o.photo_id = fa.photo_id) = 1 ORDER BY fa.w DESC LIMIT 1", (person,)
-    )[0]  # fmt: skip
+        " AND (SELECT count(*) FROM faces o WHERE o.photo_id = fa.photo_id) = 1 ORDER BY fa.w DESC LIMIT 1",
+        (person,),
+    )[0]
     prints = _prints(ctx, person)
     box = (face["x"], face["y"], face["w"], face["h"])
 
@@ -194,18 +207,23 @@ def test_masked_faces_are_no_longer_recognised_by_camrolls_face_model(
     assert hidden is None or hidden > thresholds.PEOPLE_ATTACH_DISTANCE, hidden
 
 
-def test_every_face_in_a_group_photo_is_masked_by_default(library_copy: Path, photos_dir: Path, tmp_path: Path,
-                                                          face_model: FaceAnalyser) -> None:  # fmt: skip
+def test_every_face_in_a_group_photo_is_masked_by_default(
+    library_copy: Path, photos_dir: Path, tmp_path: Path, face_model: FaceAnalyser
+) -> None:
     photo = photos_dir / "faces" / "_groups" / "deepface_couple.jpg"
     ctx = _ctx(library_copy)
-    faces = ctx.db.query("SELECT fa.x, fa.y, fa.w, fa.h, fa.person_id FROM faces fa JOIN files f ON f.photo_id = fa.photo_id"
-                         " WHERE f.path = ? AND fa.embedding IS NOT NULL", (str(photo),))  # fmt: skip
+    faces = ctx.db.query(
+        "SELECT fa.x, fa.y, fa.w, fa.h, fa.person_id FROM faces fa JOIN files f ON f.photo_id = fa.photo_id"
+        " WHERE f.path = ? AND fa.embedding IS NOT NULL",
+        (str(photo),),
+    )
     assert len(faces) == 2
     result = share(ctx, [str(photo)], tmp_path, ShareOptions())
     assert result.copies[0].faces_masked == 2
     for f in faces:
-        hidden = _closest(face_model, Path(result.copies[0].path), (f["x"], f["y"], f["w"], f["h"]),
-                          _prints(ctx, f["person_id"]))  # fmt: skip
+        hidden = _closest(
+            face_model, Path(result.copies[0].path), (f["x"], f["y"], f["w"], f["h"]), _prints(ctx, f["person_id"])
+        )
         assert hidden is None or hidden > thresholds.PEOPLE_ATTACH_DISTANCE
     events = [e for e in audit.events(ctx) if e.kind == "share"]
     ctx.close()
@@ -216,22 +234,30 @@ def test_every_face_in_a_group_photo_is_masked_by_default(library_copy: Path, ph
 def _identifying_jpeg(source: Path, target: Path) -> None:
     """Real pixels with GPS, a serial number, a time, a thumbnail, XMP and a comment written in."""
     exif = {
-        "0th": {piexif.ImageIFD.Make: b"Canon", piexif.ImageIFD.Model: b"Canon EOS 6D",
-                piexif.ImageIFD.Orientation: 6},
-        "Exif": {piexif.ExifIFD.DateTimeOriginal: b"2021:07:14 18:30:00", piexif.ExifIFD.BodySerialNumber: b"083024001234",
-                 piexif.ExifIFD.MakerNote: b"Canon secret maker note"},
-        "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: ((48, 1), (51, 1), (2400, 100)),
-                piexif.GPSIFD.GPSLongitudeRef: b"E", piexif.GPSIFD.GPSLongitude: ((2, 1), (17, 1), (4000, 100))},
+        "0th": {piexif.ImageIFD.Make: b"Canon", piexif.ImageIFD.Model: b"Canon EOS 6D", piexif.ImageIFD.Orientation: 6},
+        "Exif": {
+            piexif.ExifIFD.DateTimeOriginal: b"2021:07:14 18:30:00",
+            piexif.ExifIFD.BodySerialNumber: b"083024001234",
+            piexif.ExifIFD.MakerNote: b"Canon secret maker note",
+        },
+        "GPS": {
+            piexif.GPSIFD.GPSLatitudeRef: b"N",
+            piexif.GPSIFD.GPSLatitude: ((48, 1), (51, 1), (2400, 100)),
+            piexif.GPSIFD.GPSLongitudeRef: b"E",
+            piexif.GPSIFD.GPSLongitude: ((2, 1), (17, 1), (4000, 100)),
+        },
         "1st": {piexif.ImageIFD.Compression: 6},
         "thumbnail": _thumbnail(source),
-    }  # fmt: skip
+    }
     buf = io.BytesIO()
     with Image.open(source) as img:
         img.convert("RGB").save(buf, "JPEG", exif=piexif.dump(exif), comment=b"taken at home")
     data = buf.getvalue()
-    xmp = (b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf="
-           b"'http://www.w3.org/1999/02/22-rdf-syntax-ns#'><rdf:Description xmlns:xmpMM='http://ns.adobe.com/xap/1.0/mm/'"
-           b" xmpMM:DocumentID='xmp.did:1234'/></rdf:RDF></x:xmpmeta>")  # fmt: skip
+    xmp = (
+        b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf="
+        b"'http://www.w3.org/1999/02/22-rdf-syntax-ns#'><rdf:Description xmlns:xmpMM='http://ns.adobe.com/xap/1.0/mm/'"
+        b" xmpMM:DocumentID='xmp.did:1234'/></rdf:RDF></x:xmpmeta>"
+    )
     segment = b"\xff\xe1" + (len(xmp) + 2).to_bytes(2, "big") + xmp
     target.write_bytes(data[:2] + segment + data[2:])
 
@@ -250,8 +276,9 @@ def test_a_photo_whose_faces_were_never_looked_for_is_refused_unless_faces_may_s
 ) -> None:
     folder = tmp_path / "photos"
     folder.mkdir()
-    _identifying_jpeg(photos_dir / "scenes" / "dog" / sorted((photos_dir / "scenes" / "dog").iterdir())[0].name,
-                      folder / "dog.jpg")  # fmt: skip
+    _identifying_jpeg(
+        photos_dir / "scenes" / "dog" / sorted((photos_dir / "scenes" / "dog").iterdir())[0].name, folder / "dog.jpg"
+    )
     assert {"gps", "serial", "time", "xmp", "thumbnail", "comment"} <= categories(exiftool(folder / "dog.jpg"))
     run_cli(home, "scan", str(folder), "--no-analyze", "--quiet")
     before = tree_hashes(folder)
@@ -272,8 +299,9 @@ def test_a_photo_whose_faces_were_never_looked_for_is_refused_unless_faces_may_s
 
 def test_bad_items_are_reported_and_the_rest_is_shared(library_copy: Path, photos_dir: Path, tmp_path: Path) -> None:
     photo = photos_dir / "scenes" / "beach" / next((photos_dir / "scenes" / "beach").iterdir()).name
-    result = run_cli(library_copy, "share", "999999", str(tmp_path / "nope.jpg"), str(photo), "--out", str(tmp_path / "o"),
-                     "--json")  # fmt: skip
+    result = run_cli(
+        library_copy, "share", "999999", str(tmp_path / "nope.jpg"), str(photo), "--out", str(tmp_path / "o"), "--json"
+    )
     assert len(result["copies"]) == 1 and len(result["failed"]) == 2
 
 
@@ -301,7 +329,10 @@ def test_a_mask_destroys_detail_inside_and_leaves_the_rest_alone() -> None:
         out = mask_faces(img, [box], style)  # type: ignore[arg-type]
         face = out[100:200, 150:230].astype(np.float32)
         # inside the face box, neighbouring pixels no longer differ like the original's do
-        assert np.abs(np.diff(face, axis=1)).mean() < 0.3 * np.abs(np.diff(img[100:200, 150:230].astype(np.float32), axis=1)).mean()
+        assert (
+            np.abs(np.diff(face, axis=1)).mean()
+            < 0.3 * np.abs(np.diff(img[100:200, 150:230].astype(np.float32), axis=1)).mean()
+        )
         outside = np.ones(img.shape[:2], bool)
         outside[y0:y1, x0:x1] = False
         assert (out[outside] == img[outside]).all()
@@ -309,14 +340,17 @@ def test_a_mask_destroys_detail_inside_and_leaves_the_rest_alone() -> None:
     assert not (a == b).all()  # fresh noise every time: two copies cannot be averaged back
 
 
-def test_an_unknown_person_is_a_clear_error_and_nothing_is_written(library_copy: Path, photos_dir: Path,
-                                                                  tmp_path: Path) -> None:  # fmt: skip
+def test_an_unknown_person_is_a_clear_error_and_nothing_is_written(
+    library_copy: Path, photos_dir: Path, tmp_path: Path
+) -> None:
     from typer.testing import CliRunner
 
     from camroll.cli import app
 
     photo = photos_dir / "faces" / "_groups" / "deepface_couple.jpg"
-    result = CliRunner().invoke(app, ["share", str(photo), "--person", "Nobody Atall", "--out", str(tmp_path / "o"),
-                                      "--home", str(library_copy)])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        ["share", str(photo), "--person", "Nobody Atall", "--out", str(tmp_path / "o"), "--home", str(library_copy)],
+    )
     assert result.exit_code == 2 and "no person 'Nobody Atall'" in result.output
     assert not list((tmp_path / "o").glob("*.jpg"))

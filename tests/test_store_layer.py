@@ -41,8 +41,11 @@ so a new module starts clean; a line here is a debt, removed when its SQL moves.
 
 
 def _outside_store() -> list[str]:
-    return [str(path.relative_to(REPO)) for path in sorted((REPO / "camroll").rglob("*.py"))
-            if path.parent.name != "store" and "migrations" not in path.parts]  # fmt: skip
+    return [
+        str(path.relative_to(REPO))
+        for path in sorted((REPO / "camroll").rglob("*.py"))
+        if path.parent.name != "store" and "migrations" not in path.parts
+    ]
 
 
 CLEANED = [m for m in _outside_store() if m not in NOT_YET]
@@ -54,9 +57,12 @@ def test_the_not_yet_list_holds_no_clean_module() -> None:
     clean = [m for m in NOT_YET if not _sql_in(REPO / m)]
     assert not clean, f"no SQL left in {clean}: take them off NOT_YET"
 
-SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|"
-                 r"CREATE\s+(TABLE|INDEX|TRIGGER)|DROP\s+TABLE|WHERE\s+\w+(\.\w+)?\s*(=|!=|<>|IN\b|IS\b))",
-                 re.DOTALL)  # fmt: skip
+
+SQL = re.compile(
+    r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|"
+    r"CREATE\s+(TABLE|INDEX|TRIGGER)|DROP\s+TABLE|WHERE\s+\w+(\.\w+)?\s*(=|!=|<>|IN\b|IS\b))",
+    re.DOTALL,
+)
 """A statement or a WHERE fragment, as written in a string."""
 
 DB_CALLS = {"execute", "executemany", "executescript", "query", "scalar"}
@@ -80,8 +86,11 @@ def _strings(tree: ast.AST) -> list[tuple[int, str]]:
 def _sql_in(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = [f"{path.name}:{line}: SQL text {text.strip()[:60]!r}" for line, text in _strings(tree) if SQL.search(text)]
-    found += [f"{path.name}:{line}: hand-written file state {text.strip()[:60]!r}" for line, text in _strings(tree)
-              if LIVE_SPELLINGS.search(text)]  # fmt: skip
+    found += [
+        f"{path.name}:{line}: hand-written file state {text.strip()[:60]!r}"
+        for line, text in _strings(tree)
+        if LIVE_SPELLINGS.search(text)
+    ]
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DB_CALLS:
             found.append(f"{path.name}:{node.lineno}: .{node.func.attr}() runs SQL outside store/")
@@ -96,13 +105,23 @@ def test_cleaned_modules_hold_no_sql() -> None:
 def test_the_sql_detector_sees_what_it_must() -> None:
     """The detector itself: it finds each way SQL was written in these modules before, and passes
     the prose those modules really hold."""
-    for text in ("SELECT id FROM photos WHERE hash = ?", "INSERT OR REPLACE INTO texts (photo_id) VALUES (?)",
-                 "UPDATE people SET name = ? WHERE id = ?", "DELETE FROM faces WHERE photo_id = ?",
-                 " AND f.state != 'missing'", "EXISTS (SELECT 1 FROM files f WHERE f.photo_id = p.id)",
-                 "p.id IN (SELECT photo_id\n FROM faces WHERE person_id IN (?))"):  # fmt: skip
+    for text in (
+        "SELECT id FROM photos WHERE hash = ?",
+        "INSERT OR REPLACE INTO texts (photo_id) VALUES (?)",
+        "UPDATE people SET name = ? WHERE id = ?",
+        "DELETE FROM faces WHERE photo_id = ?",
+        " AND f.state != 'missing'",
+        "EXISTS (SELECT 1 FROM files f WHERE f.photo_id = p.id)",
+        "p.id IN (SELECT photo_id\n FROM faces WHERE person_id IN (?))",
+    ):
         assert SQL.search(text) or LIVE_SPELLINGS.search(text), text
-    for text in ("Select the best photo from each group", "Where your photos were taken", "the state of a file",
-                 "Delete the photo from camroll (`camroll remove PHOTO_ID`)", "update_people"):  # fmt: skip
+    for text in (
+        "Select the best photo from each group",
+        "Where your photos were taken",
+        "the state of a file",
+        "Delete the photo from camroll (`camroll remove PHOTO_ID`)",
+        "update_people",
+    ):
         assert not SQL.search(text) and not LIVE_SPELLINGS.search(text), text
 
 
@@ -115,8 +134,11 @@ def test_live_is_defined_once_in_store() -> None:
     for path in sorted((REPO / "camroll" / "store").glob("*.py")):
         if path.name in ("files.py", "catalog.py"):
             continue
-        spelt += [f"{path.name}:{line}" for line, text in _strings(ast.parse(path.read_text(encoding="utf-8")))
-                  if LIVE_SPELLINGS.search(text)]  # fmt: skip
+        spelt += [
+            f"{path.name}:{line}"
+            for line, text in _strings(ast.parse(path.read_text(encoding="utf-8")))
+            if LIVE_SPELLINGS.search(text)
+        ]
     assert not spelt, spelt
 
 
@@ -129,24 +151,38 @@ def _catalog(ctx: AppContext, tmp_path: Path) -> dict[str, int]:
     (no photo). Each photo has a face on one person, a date and a position."""
     db, now = ctx.db, now_iso()
     with db.transaction() as conn:
-        root = conn.execute("INSERT INTO roots (path, path_bytes, added_at) VALUES (?, ?, ?)",
-                            (str(tmp_path), bytes(tmp_path), now)).lastrowid  # fmt: skip
+        root = conn.execute(
+            "INSERT INTO roots (path, path_bytes, added_at) VALUES (?, ?, ?)", (str(tmp_path), bytes(tmp_path), now)
+        ).lastrowid
         person = conn.execute("INSERT INTO people (name, created_at) VALUES ('Ada', ?)", (now,)).lastrowid
         ids: dict[str, int] = {"person": int(person or 0)}
         for n, name in enumerate(("clean", "problem", "gone")):
-            ids[name] = int(conn.execute(
-                "INSERT INTO photos (hash, format, kind, size, width, height, taken_local, taken_at_source, gps_lat,"
-                " gps_lon, metadata_version, created_at) VALUES (?, 'jpeg', 'photo', 10, 40, 30, ?, 'exif', ?, ?, 1, ?)",
-                (f"{n:064x}", f"2021-0{n + 1}-01T12:00:00", 38.7 + n, -9.1, now)).lastrowid or 0)  # fmt: skip
-            conn.execute("INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model, person_id)"
-                         " VALUES (?, 1, 1, 10, 10, 0.9, '{}', 'test', ?)", (ids[name], ids["person"]))  # fmt: skip
-        for name, photo, state in (("b-clean.jpg", ids["clean"], "ok"), ("a-copy.jpg", ids["clean"], "missing"),
-                                   ("problem.jpg", ids["problem"], "problem"), ("gone.jpg", ids["gone"], "missing"),
-                                   ("broken.jpg", None, "failed")):  # fmt: skip
+            ids[name] = int(
+                conn.execute(
+                    "INSERT INTO photos (hash, format, kind, size, width, height, taken_local, taken_at_source, gps_lat,"
+                    " gps_lon, metadata_version, created_at) VALUES (?, 'jpeg', 'photo', 10, 40, 30, ?, 'exif', ?, ?, 1, ?)",
+                    (f"{n:064x}", f"2021-0{n + 1}-01T12:00:00", 38.7 + n, -9.1, now),
+                ).lastrowid
+                or 0
+            )
+            conn.execute(
+                "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model, person_id)"
+                " VALUES (?, 1, 1, 10, 10, 0.9, '{}', 'test', ?)",
+                (ids[name], ids["person"]),
+            )
+        for name, photo, state in (
+            ("b-clean.jpg", ids["clean"], "ok"),
+            ("a-copy.jpg", ids["clean"], "missing"),
+            ("problem.jpg", ids["problem"], "problem"),
+            ("gone.jpg", ids["gone"], "missing"),
+            ("broken.jpg", None, "failed"),
+        ):
             path = tmp_path / name
-            conn.execute("INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, first_seen,"
-                         " scanned_at) VALUES (?, ?, ?, 10, 0, ?, ?, ?, ?)",
-                         (root, bytes(path), str(path), photo, state, now, now))  # fmt: skip
+            conn.execute(
+                "INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, first_seen,"
+                " scanned_at) VALUES (?, ?, ?, 10, 0, ?, ?, ?, ?)",
+                (root, bytes(path), str(path), photo, state, now, now),
+            )
     return ids
 
 
@@ -168,9 +204,15 @@ def test_every_view_agrees_on_live_photos(ctx: AppContext, tmp_path: Path) -> No
     assert files.first_live(ctx.db, ids["clean"]) == str(tmp_path / "b-clean.jpg")
     assert files.first_live(ctx.db, ids["gone"]) is None
     assert files.a_live_path_each(ctx.db, [ids["clean"], ids["problem"], ids["gone"]]) == {
-        ids["clean"]: str(tmp_path / "b-clean.jpg"), ids["problem"]: str(tmp_path / "problem.jpg")}  # fmt: skip
+        ids["clean"]: str(tmp_path / "b-clean.jpg"),
+        ids["problem"]: str(tmp_path / "problem.jpg"),
+    }
     assert photos.existing_ids(ctx.db, [ids["gone"], 10**6]) == {ids["gone"]}, "a photo is removable while catalogued"
-    assert people.ids_by_id_or_name(ctx.db, "ADA") == people.ids_by_id_or_name(ctx.db, str(ids["person"])) == [ids["person"]]
+    assert (
+        people.ids_by_id_or_name(ctx.db, "ADA")
+        == people.ids_by_id_or_name(ctx.db, str(ids["person"]))
+        == [ids["person"]]
+    )
     assert people.ids_by_id_or_name(ctx.db, "Ad%") == []
 
     assert sum(c["count"] for c in routes_places.clusters(ctx)) == 2
@@ -180,8 +222,11 @@ def test_every_view_agrees_on_live_photos(ctx: AppContext, tmp_path: Path) -> No
     assert {h.path for h in found.hits} == {str(tmp_path / "b-clean.jpg"), str(tmp_path / "problem.jpg")}
 
     faces = {f["photo_id"]: f["path"] for p in edit.listing(ctx) for f in p["faces"]}
-    assert faces == {ids["clean"]: str(tmp_path / "b-clean.jpg"), ids["problem"]: str(tmp_path / "problem.jpg"),
-                     ids["gone"]: None}, "a face stays on its person; a photo with no live file has no path"  # fmt: skip
+    assert faces == {
+        ids["clean"]: str(tmp_path / "b-clean.jpg"),
+        ids["problem"]: str(tmp_path / "problem.jpg"),
+        ids["gone"]: None,
+    }, "a face stays on its person; a photo with no live file has no path"
 
     report = {p.id: p.path for p in exposure._photos(ctx)}
     assert report[ids["gone"]] is None and report[ids["clean"]] == str(tmp_path / "b-clean.jpg")
@@ -203,8 +248,11 @@ def test_creations_never_land_beside_an_original_even_an_unreadable_one(ctx: App
         for folder, state in (("failed-only", "failed"), ("missing-only", "missing")):
             (tmp_path / folder).mkdir()
             path = tmp_path / folder / "x.jpg"
-            conn.execute("INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, first_seen,"
-                         " scanned_at) VALUES (1, ?, ?, 10, 0, NULL, ?, '', '')", (bytes(path), str(path), state))  # fmt: skip
+            conn.execute(
+                "INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, first_seen,"
+                " scanned_at) VALUES (1, ?, ?, 10, 0, NULL, ?, '', '')",
+                (bytes(path), str(path), state),
+            )
     with pytest.raises(CreationError, match="holds original photos"):
         records.output_dir(ctx, tmp_path / "failed-only")
     assert records.output_dir(ctx, tmp_path / "missing-only") == (tmp_path / "missing-only").resolve()

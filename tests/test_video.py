@@ -31,8 +31,12 @@ from camroll.creations.motion import plan_motion
 from camroll.creations.video import Settings, Slide, fade_frames, parse_length, parse_size, render_video, timeline
 from tests.conftest import run_cli, tree_hashes
 
-LANDSCAPES = ["scenes/beach/beach_sand.jpg", "scenes/eagle/darknet_eagle.jpg", "scenes/horses/darknet_horses.jpg",
-              "scenes/ferriswheel/ferriswheel_colorful.jpg"]  # fmt: skip
+LANDSCAPES = [
+    "scenes/beach/beach_sand.jpg",
+    "scenes/eagle/darknet_eagle.jpg",
+    "scenes/horses/darknet_horses.jpg",
+    "scenes/ferriswheel/ferriswheel_colorful.jpg",
+]
 ANA = ["img1.jpg", "img2.jpg", "img4.jpg", "img6.jpg", "img7.jpg"]  # deepface_p01: one person
 
 
@@ -55,9 +59,14 @@ def _frames(path: Path, wanted: set[int]) -> tuple[dict[str, Any], dict[int, np.
     got: dict[int, np.ndarray] = {}
     with av.open(str(path)) as c:
         s = c.streams.video[0]
-        facts = {"codec": s.codec_context.name, "width": s.codec_context.width, "height": s.codec_context.height,
-                 "pix_fmt": s.codec_context.pix_fmt, "duration": float(c.duration or 0) / av.time_base,
-                 "audio": [a.codec_context.name for a in c.streams.audio]}  # fmt: skip
+        facts = {
+            "codec": s.codec_context.name,
+            "width": s.codec_context.width,
+            "height": s.codec_context.height,
+            "pix_fmt": s.codec_context.pix_fmt,
+            "duration": float(c.duration or 0) / av.time_base,
+            "audio": [a.codec_context.name for a in c.streams.audio],
+        }
         n = 0
         for frame in c.decode(s):
             if n in wanted:
@@ -105,13 +114,16 @@ def test_lengths_sizes_and_timeline() -> None:
     assert max(lengths) - min(lengths) <= 1 and min(lengths) > 2 * fade
 
 
-@pytest.mark.parametrize(("size", "faces"), [
-    ((4000, 3000), [(3000, 400, 300, 380)]),  # a face near the corner of a landscape photo
-    ((4000, 3000), [(100, 1200, 250, 300), (3600, 1300, 260, 310)]),  # faces at both edges
-    ((3000, 4000), [(1300, 900, 500, 600)]),  # portrait: shown whole
-    ((6000, 1500), [(200, 300, 400, 500), (5300, 400, 400, 500)]),  # a panorama group
-    ((4000, 3000), []),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("size", "faces"),
+    [
+        ((4000, 3000), [(3000, 400, 300, 380)]),  # a face near the corner of a landscape photo
+        ((4000, 3000), [(100, 1200, 250, 300), (3600, 1300, 260, 310)]),  # faces at both edges
+        ((3000, 4000), [(1300, 900, 500, 600)]),  # portrait: shown whole
+        ((6000, 1500), [(200, 300, 400, 500), (5300, 400, 400, 500)]),  # a panorama group
+        ((4000, 3000), []),
+    ],
+)
 def test_motion_never_cuts_a_face(size: tuple[int, int], faces: list[tuple[float, float, float, float]]) -> None:
     w, h = size
     for index in (0, 1):
@@ -142,8 +154,14 @@ def test_video_shows_each_photo_in_time_with_faded_music(photos_dir: Path, tmp_p
     before = tree_hashes(folder)
     out = tmp_path / "out.mp4"
     seconds, fps = 7.0, 30
-    rendered = render_video(out, [_file_slide(p) for p in paths], Card("A day out", "12 May 2025"),
-                            Card("Happy birthday, Ana!"), seconds, Settings(size=(320, 180), fps=fps, music=music))  # fmt: skip
+    rendered = render_video(
+        out,
+        [_file_slide(p) for p in paths],
+        Card("A day out", "12 May 2025"),
+        Card("Happy birthday, Ana!"),
+        seconds,
+        Settings(size=(320, 180), fps=fps, music=music),
+    )
     assert tree_hashes(folder) == before and not rendered.problems and not rendered.faces_used
     segs = timeline(len(paths), seconds, fps)
     fade = fade_frames(seconds, fps)
@@ -167,7 +185,7 @@ def test_video_shows_each_photo_in_time_with_faded_music(photos_dir: Path, tmp_p
     assert len(samples) / rate == pytest.approx(seconds, abs=0.06)
 
     def rms(a: float, b: float) -> float:
-        return float(np.sqrt(np.mean(samples[int(a * rate):int(b * rate)] ** 2)))
+        return float(np.sqrt(np.mean(samples[int(a * rate) : int(b * rate)] ** 2)))
 
     middle = rms(3.0, 4.0)
     assert middle > 0.25
@@ -198,8 +216,13 @@ def _write_dated(path: Path, source: Path, taken: str) -> None:
 def test_birthday_and_moment_videos_from_the_library(photos_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "photos"
     folder.mkdir()
-    dates = ["2022-03-08T17:00:00", "2023-03-08T16:00:00", "2023-03-08T16:30:00", "2024-03-08T18:00:00",
-             "2024-03-08T18:20:00"]  # fmt: skip
+    dates = [
+        "2022-03-08T17:00:00",
+        "2023-03-08T16:00:00",
+        "2023-03-08T16:30:00",
+        "2024-03-08T18:00:00",
+        "2024-03-08T18:20:00",
+    ]
     for name, taken in zip(ANA, dates, strict=True):
         _write_dated(folder / f"{taken[:10]}-{name}", photos_dir / "faces" / "deepface_p01" / name, taken)
     home = tmp_path / "home"
@@ -222,8 +245,21 @@ def test_birthday_and_moment_videos_from_the_library(photos_dir: Path, tmp_path:
     moments = {m["id"]: m for m in run_cli(home, "moments", "--json")}
     assert f"birthday-{ana}-2023" in moments  # two photos of her 2023 birthday
     out = tmp_path / "videos"
-    other = run_cli(home, "make", "video", f"birthday-{ana}-2023", "--size", "320x180", "--length", "9s",
-                    "--out", str(out), "--filter", "warm", "--json")  # fmt: skip
+    other = run_cli(
+        home,
+        "make",
+        "video",
+        f"birthday-{ana}-2023",
+        "--size",
+        "320x180",
+        "--length",
+        "9s",
+        "--out",
+        str(out),
+        "--filter",
+        "warm",
+        "--json",
+    )
     assert Path(other["path"]).parent == out.resolve() and Path(other["path"]).exists()
     assert len(other["photo_ids"]) == 2 and "people" in other["capabilities"]
     assert tree_hashes(folder) == before  # originals untouched, nothing written beside them

@@ -12,11 +12,16 @@ from tests.test_isobmff import APPLE_TAGS, movie, udta_text
 def test_videos_in_a_scan(tmp_path: Path) -> None:
     lib, home = tmp_path / "lib", tmp_path / "home"
     lib.mkdir()
-    (lib / "IMG_0001.MOV").write_bytes(movie(b"qt  ", 1, datetime(2019, 5, 12, 14, 4, 33, tzinfo=UTC), 90, tags=APPLE_TAGS))
+    (lib / "IMG_0001.MOV").write_bytes(
+        movie(b"qt  ", 1, datetime(2019, 5, 12, 14, 4, 33, tzinfo=UTC), 90, tags=APPLE_TAGS)
+    )
     (lib / "clip.mp4").write_bytes(
-        movie(created=datetime(2021, 6, 1, 12, 0, 0, tzinfo=UTC), rotation=0,
-              udta=(udta_text(b"\xa9xyz", "+38.7223-009.1393+012.500/"),))
-    )  # fmt: skip
+        movie(
+            created=datetime(2021, 6, 1, 12, 0, 0, tzinfo=UTC),
+            rotation=0,
+            udta=(udta_text(b"\xa9xyz", "+38.7223-009.1393+012.500/"),),
+        )
+    )
     run_cli(home, "scan", str(lib))
     recs = {Path(r["path"]).name: r for r in run_cli(home, "photos", "--json")}
 

@@ -67,8 +67,9 @@ def test_revoking_faces_deletes_faces_prints_crops_and_people(tmp_path: Path, fe
     ctx.close()
 
 
-def test_a_model_failing_on_one_photo_costs_only_that_photo(ctx: AppContext, few_faces: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_a_model_failing_on_one_photo_costs_only_that_photo(
+    ctx: AppContext, few_faces: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scan(ctx, [str(few_faces)], workers=1)
     consent.grant(ctx, "quality")
     real = QualityAnalyser.analyse

@@ -81,13 +81,31 @@ def client(web_home: Path) -> Iterator[TestClient]:
 def test_every_page_renders(client: TestClient, web_home: Path) -> None:
     con = db(web_home)
     face_photo, face_id, person_id = con.execute(
-        "SELECT photo_id, id, person_id FROM faces WHERE person_id IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+        "SELECT photo_id, id, person_id FROM faces WHERE person_id IS NOT NULL ORDER BY id LIMIT 1"
+    ).fetchone()
     placed = con.execute("SELECT photo_id, city, country FROM photo_places WHERE city IS NOT NULL LIMIT 1").fetchone()
     tagged = con.execute("SELECT photo_id, tag FROM tags ORDER BY score DESC LIMIT 1").fetchone()
-    for url in ["/", "/consent", "/people", "/people?all=1", f"/people/{person_id}", "/places", "/moments",
-                "/creations", "/search", "/search?q=beach", "/search?q=" + placed[1], "/report", "/report/page",
-                "/report?metadata=1", "/jobs", f"/photo/{face_photo}", f"/photo/{placed[0]}", f"/photo/{tagged[0]}",
-                f"/places/show?city={placed[1]}&country={placed[2]}"]:
+    for url in [
+        "/",
+        "/consent",
+        "/people",
+        "/people?all=1",
+        f"/people/{person_id}",
+        "/places",
+        "/moments",
+        "/creations",
+        "/search",
+        "/search?q=beach",
+        "/search?q=" + placed[1],
+        "/report",
+        "/report/page",
+        "/report?metadata=1",
+        "/jobs",
+        f"/photo/{face_photo}",
+        f"/photo/{placed[0]}",
+        f"/photo/{tagged[0]}",
+        f"/places/show?city={placed[1]}&country={placed[2]}",
+    ]:
         r = client.get(url)
         assert r.status_code == 200, (url, r.text[:500])
         assert "text/html" in r.headers["content-type"]
@@ -119,13 +137,19 @@ def test_thumbnails_made_once_under_the_photo_hash(client: TestClient, web_home:
     assert client.get(f"/thumb/{photo_id}.jpg").content == r.content
     assert cached.stat().st_mtime_ns == before
     view = client.get(f"/view/{photo_id}.jpg")
-    assert view.status_code == 200 and (web_home / "cache" / "thumbs" / f"{photo_hash}-{thresholds.WEB_VIEW_SIDE}.jpg").is_file()
+    assert (
+        view.status_code == 200
+        and (web_home / "cache" / "thumbs" / f"{photo_hash}-{thresholds.WEB_VIEW_SIDE}.jpg").is_file()
+    )
 
 
-def test_timeline_pages_cover_every_photo_once(client: TestClient, web_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_timeline_pages_cover_every_photo_once(
+    client: TestClient, web_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(thresholds, "WEB_TIMELINE_PAGE", 40)
-    expected = {r[0] for r in db(web_home).execute(
-        "SELECT DISTINCT photo_id FROM files WHERE state IN ('ok', 'problem')")}
+    expected = {
+        r[0] for r in db(web_home).execute("SELECT DISTINCT photo_id FROM files WHERE state IN ('ok', 'problem')")
+    }
     seen: list[int] = []
     url: str | None = "/"
     pages = 0
@@ -211,8 +235,12 @@ def test_people_edits(library_copy: Path) -> None:
     with browser(create_app(Config(home=library_copy, workers=1))) as c:
         csrf = token(c, "/people")
         con = db(library_copy)
-        people = [r[0] for r in con.execute(
-            "SELECT person_id FROM faces WHERE person_id IS NOT NULL GROUP BY person_id HAVING count(*) >= 3 ORDER BY person_id")]
+        people = [
+            r[0]
+            for r in con.execute(
+                "SELECT person_id FROM faces WHERE person_id IS NOT NULL GROUP BY person_id HAVING count(*) >= 3 ORDER BY person_id"
+            )
+        ]
         a, b = people[0], people[1]
         assert c.post(f"/people/{a}/name", data={"csrf": csrf, "name": "Ana  Lima"}).status_code == 200
         assert c.post(f"/people/{a}/birthday", data={"csrf": csrf, "birthday": "1990-05-17"}).status_code == 200
@@ -255,14 +283,34 @@ def test_csrf_is_required(client: TestClient, web_home: Path) -> None:
     assert db(web_home).execute("SELECT count(*) FROM consent_events").fetchone()[0] == before
 
 
-@pytest.mark.parametrize("url", [
-    "/photo/../../etc/passwd", "/photo/%2e%2e/%2e%2e/etc/passwd", "/photo/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-    "/thumb/..%2F..%2F..%2Fetc%2Fpasswd", "/view/%2Fetc%2Fpasswd", "/original/%2Fetc%2Fpasswd", "/original//etc/passwd",
-    "/original/999999", "/photo/999999", "/thumb/999999.jpg", "/thumb/-1.jpg", "/face/1e3.jpg", "/face/999999.jpg",
-    "/photo/1.0", "/photo/%EF%BC%91", "/static/../camroll.db", "/static/%2e%2e/%2e%2e/%2e%2e/keys/biometric.key",
-    "/creations/999999/file", "/creations/..%2F..%2Fcamroll.db/file", "/jobs/../../etc/passwd", "/moments/..%2F..",
-    "/people/%2e%2e", "/places/show?cell=..,/etc",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/photo/../../etc/passwd",
+        "/photo/%2e%2e/%2e%2e/etc/passwd",
+        "/photo/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/thumb/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/view/%2Fetc%2Fpasswd",
+        "/original/%2Fetc%2Fpasswd",
+        "/original//etc/passwd",
+        "/original/999999",
+        "/photo/999999",
+        "/thumb/999999.jpg",
+        "/thumb/-1.jpg",
+        "/face/1e3.jpg",
+        "/face/999999.jpg",
+        "/photo/1.0",
+        "/photo/%EF%BC%91",
+        "/static/../camroll.db",
+        "/static/%2e%2e/%2e%2e/%2e%2e/keys/biometric.key",
+        "/creations/999999/file",
+        "/creations/..%2F..%2Fcamroll.db/file",
+        "/jobs/../../etc/passwd",
+        "/moments/..%2F..",
+        "/people/%2e%2e",
+        "/places/show?cell=..,/etc",
+    ],
+)
 def test_no_path_from_a_request_reaches_the_file_system(client: TestClient, web_home: Path, url: str) -> None:
     OPENED.clear()
     LISTENING.append(True)
@@ -277,8 +325,9 @@ def test_no_path_from_a_request_reaches_the_file_system(client: TestClient, web_
 
 
 def test_original_download_is_the_catalogued_file(client: TestClient, web_home: Path) -> None:
-    photo_id, path = db(web_home).execute(
-        "SELECT photo_id, path FROM files WHERE state = 'ok' ORDER BY id LIMIT 1").fetchone()
+    photo_id, path = (
+        db(web_home).execute("SELECT photo_id, path FROM files WHERE state = 'ok' ORDER BY id LIMIT 1").fetchone()
+    )
     r = client.get(f"/original/{photo_id}")
     assert r.status_code == 200 and r.content == Path(path).read_bytes()
     assert "attachment" in r.headers["content-disposition"]
@@ -341,8 +390,13 @@ def test_two_users_see_only_their_own_library(tmp_path: Path, analysed_library: 
         assert ana.get(f"/photo/{photo_id}").status_code == 200
         assert ana.get(f"/thumb/{photo_id}.jpg").status_code == 200
         assert ana.get(f"/face/{face_id}.jpg").status_code == 200
-        for url in (f"/photo/{photo_id}", f"/thumb/{photo_id}.jpg", f"/original/{photo_id}", f"/face/{face_id}.jpg",
-                    f"/people/{person_id}"):
+        for url in (
+            f"/photo/{photo_id}",
+            f"/thumb/{photo_id}.jpg",
+            f"/original/{photo_id}",
+            f"/face/{face_id}.jpg",
+            f"/people/{person_id}",
+        ):
             assert ben.get(url).status_code == 404, url
         assert "No photos yet" in ben.get("/").text
         assert 'href="/photo/' not in ben.get("/search?q=beach").text
@@ -359,8 +413,9 @@ def test_two_users_see_only_their_own_library(tmp_path: Path, analysed_library: 
 def test_serve_refuses_a_remote_address_without_the_flag(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--home", str(tmp_path / "h")])
     assert result.exit_code == 2 and "--allow-remote" in result.output
-    added = CliRunner().invoke(cli_app, ["serve", "--add-user", "ana", "--home", str(tmp_path / "h")],
-                               input="ana-password\nana-password\n")
+    added = CliRunner().invoke(
+        cli_app, ["serve", "--add-user", "ana", "--home", str(tmp_path / "h")], input="ana-password\nana-password\n"
+    )
     assert added.exit_code == 0, added.output
     assert Users(tmp_path / "h").authenticate("ana", "ana-password")
 
@@ -381,8 +436,11 @@ def test_make_a_video_of_a_moment_and_download_it(library_copy: Path, monkeypatc
         page = c.get("/moments").text
         moment = re.search(r'href="/moments/(event-[^"]+)"', page)
         assert moment
-        r = c.post(f"/moments/{moment.group(1)}/make", data={"csrf": token(c, "/moments"), "kind": "video"},
-                   follow_redirects=False)
+        r = c.post(
+            f"/moments/{moment.group(1)}/make",
+            data={"csrf": token(c, "/moments"), "kind": "video"},
+            follow_redirects=False,
+        )
         assert r.status_code == 303  # to /jobs?started=ID (the library's scan was job 1)
         job = web.state.web.library("local").jobs.wait(int(r.headers["location"].rsplit("=", 1)[1]), 300)
         assert job is not None and job.state == "done" and job.link, job
@@ -391,4 +449,7 @@ def test_make_a_video_of_a_moment_and_download_it(library_copy: Path, monkeypatc
         played = c.get(job.link + "/file")
         assert played.headers["content-type"] == "video/mp4" and played.content[4:8] == b"ftyp"
         assert "attachment" in c.get(job.link + "/file?download=1").headers["content-disposition"]
-        assert c.post(f"/moments/{moment.group(1)}/make", data={"csrf": token(c, "/moments"), "kind": "gif"}).status_code == 404
+        assert (
+            c.post(f"/moments/{moment.group(1)}/make", data={"csrf": token(c, "/moments"), "kind": "gif"}).status_code
+            == 404
+        )

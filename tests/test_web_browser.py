@@ -105,7 +105,9 @@ def test_browser_end_to_end(tmp_path: Path, library_copy: Path, photos_dir: Path
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 820})
         outside: list[str] = []
-        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
+        page.on(
+            "request", lambda r: outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None
+        )
 
         # 1. A new library: grant a consent, scan a folder through the page, watch the job.
         with serving(tmp_path / "fresh", scan_roots=(tmp_path,)) as base:
@@ -214,8 +216,10 @@ def test_the_default_server_refuses_a_foreign_host(tmp_path: Path) -> None:
     with serving(home, scan_roots=(folder,)) as base:
         port = base.rsplit(":", 1)[1]
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                         args=["--no-sandbox", "--host-resolver-rules=MAP evil.example 127.0.0.1"])  # fmt: skip
+            browser = pw.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--host-resolver-rules=MAP evil.example 127.0.0.1"],
+            )
             page = browser.new_page()
             # The person's own tab works: its POSTs carry camroll's own Origin and go through.
             page.goto(base + "/consent")

@@ -67,8 +67,18 @@ def one_photo(tmp_path: Path) -> tuple[Path, Path, int]:
     return home, photos, photo_id
 
 
-FOREIGN_HOSTS = ["evil.example", "evil.example:8765", "127.0.0.1.evil.example", "localhost.evil.example:8765",
-                 "testserver", "[::2]:8765", "192.168.1.5", "evil.example/", "loc@lhost", ""]  # fmt: skip
+FOREIGN_HOSTS = [
+    "evil.example",
+    "evil.example:8765",
+    "127.0.0.1.evil.example",
+    "localhost.evil.example:8765",
+    "testserver",
+    "[::2]:8765",
+    "192.168.1.5",
+    "evil.example/",
+    "loc@lhost",
+    "",
+]
 
 
 def test_a_foreign_host_is_refused_on_every_kind_of_request(one_photo: tuple[Path, Path, int]) -> None:
@@ -78,9 +88,17 @@ def test_a_foreign_host_is_refused_on_every_kind_of_request(one_photo: tuple[Pat
         token = csrf_of(c)
         assert c.get(f"/original/{photo_id}").status_code == 200  # as the person's own browser sees it
         for host in FOREIGN_HOSTS:
-            for method, url in [("GET", f"/original/{photo_id}"), ("GET", "/"), ("GET", "/consent"),
-                                ("GET", f"/thumb/{photo_id}.jpg"), ("GET", "/static/camroll.css"), ("GET", "/login"),
-                                ("POST", "/consent/metadata/revoke"), ("POST", "/scan"), ("POST", "/logout")]:  # fmt: skip
+            for method, url in [
+                ("GET", f"/original/{photo_id}"),
+                ("GET", "/"),
+                ("GET", "/consent"),
+                ("GET", f"/thumb/{photo_id}.jpg"),
+                ("GET", "/static/camroll.css"),
+                ("GET", "/login"),
+                ("POST", "/consent/metadata/revoke"),
+                ("POST", "/scan"),
+                ("POST", "/logout"),
+            ]:
                 form = {"csrf": token, "confirm": "yes", "folder": "/"} if method == "POST" else None
                 r = c.request(method, url, headers={"host": host}, data=form)
                 assert r.status_code == 421, (host, method, url, r.status_code)
@@ -120,22 +138,34 @@ def test_a_post_from_a_foreign_page_is_refused(tmp_path: Path) -> None:
         def granted() -> int:
             con = sqlite3.connect(home / "camroll.db")
             try:
-                return int(con.execute("SELECT count(*) FROM consent_events WHERE capability = 'quality'").fetchone()[0])
+                return int(
+                    con.execute("SELECT count(*) FROM consent_events WHERE capability = 'quality'").fetchone()[0]
+                )
             finally:
                 con.close()
 
-        for headers in ({"origin": "http://evil.example"}, {"origin": "http://evil.example:8765"}, {"origin": "null"},
-                        {"origin": "http://127.0.0.1.evil.example"}, {"referer": "http://evil.example/page"},
-                        {"origin": "file://"}, {"origin": "http://[::1"},
-                        {"origin": "http://evil.example", "referer": "http://127.0.0.1:8765/consent"}):  # fmt: skip
+        for headers in (
+            {"origin": "http://evil.example"},
+            {"origin": "http://evil.example:8765"},
+            {"origin": "null"},
+            {"origin": "http://127.0.0.1.evil.example"},
+            {"referer": "http://evil.example/page"},
+            {"origin": "file://"},
+            {"origin": "http://[::1"},
+            {"origin": "http://evil.example", "referer": "http://127.0.0.1:8765/consent"},
+        ):
             r = c.post("/consent/quality/on", data={"csrf": token}, headers=headers, follow_redirects=False)
             assert r.status_code == 403, (headers, r.status_code)
             assert "not camroll's" in r.text
         assert granted() == 0
         # camroll's own page (Origin as a browser sends it) and a client that sends neither header
         # (curl, this test client: the CSRF token still has to match) go through.
-        own = c.post("/consent/quality/on", data={"csrf": token}, headers={"origin": "http://127.0.0.1:8765"},
-                     follow_redirects=False)  # fmt: skip
+        own = c.post(
+            "/consent/quality/on",
+            data={"csrf": token},
+            headers={"origin": "http://127.0.0.1:8765"},
+            follow_redirects=False,
+        )
         assert own.status_code == 303 and granted() == 1
         assert c.post("/consent/quality/on", data={"csrf": token}, follow_redirects=False).status_code == 303
         assert c.post("/consent/quality/on", data={"csrf": "forged"}, follow_redirects=False).status_code == 403
@@ -152,8 +182,18 @@ def test_scan_accepts_only_folders_below_a_configured_root(one_photo: tuple[Path
     web = create_app(Config(home=home, workers=1), scan_roots=(extra,))
     with browser(web) as c:
         token = csrf_of(c, "/")
-        for folder in (str(outside), str(photos / ".." / "outside"), str(photos / "escape"), str(tmp_path),
-                       str(home), str(extra) + "x", "relative/photos", "~", str(photos / "a.jpg"), "\x00"):  # fmt: skip
+        for folder in (
+            str(outside),
+            str(photos / ".." / "outside"),
+            str(photos / "escape"),
+            str(tmp_path),
+            str(home),
+            str(extra) + "x",
+            "relative/photos",
+            "~",
+            str(photos / "a.jpg"),
+            "\x00",
+        ):
             r = c.post("/scan", data={"csrf": token, "folder": folder}, follow_redirects=False)
             assert r.status_code == 400, (folder, r.status_code)
             assert "camroll scan" in r.text and "--scan-root" in r.text
@@ -222,8 +262,9 @@ def test_a_new_password_ends_the_users_sessions(tmp_path: Path) -> None:
     app, home = _server(tmp_path)
     with browser(app) as c:
         assert _login(c, "ana", "ana-password").status_code == 303
-        result = CliRunner().invoke(cli_app, ["serve", "--add-user", "ana", "--home", str(home)],
-                                    input="new-password\nnew-password\n")  # fmt: skip
+        result = CliRunner().invoke(
+            cli_app, ["serve", "--add-user", "ana", "--home", str(home)], input="new-password\nnew-password\n"
+        )
         assert result.exit_code == 0, result.output
         assert "Ended 1 open session" in result.output
         assert c.get("/", follow_redirects=False).status_code == 303
@@ -375,15 +416,22 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     now = datetime.datetime.now(datetime.UTC)
     import ipaddress
 
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))  # fmt: skip
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))  # fmt: skip
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -429,8 +477,11 @@ def test_tls_is_spoken_and_the_cookie_is_secure(tmp_path: Path, served: list[dic
             token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page.text)
             assert token
             # The Secure cookie still goes back over HTTPS: logging in works.
-            r = c.post("/login", data={"csrf": token.group(1), "name": "ana", "password": "ana-password"},
-                       follow_redirects=False)  # fmt: skip
+            r = c.post(
+                "/login",
+                data={"csrf": token.group(1), "name": "ana", "password": "ana-password"},
+                follow_redirects=False,
+            )
             assert r.status_code == 303 and "; secure" in r.headers["set-cookie"].lower()
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"http://127.0.0.1:{port}/login", timeout=5)

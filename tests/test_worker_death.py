@@ -78,8 +78,9 @@ def killer(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield victims
 
 
-def test_analysis_ends_when_a_worker_is_killed_and_a_rerun_completes(ctx: AppContext, tmp_path: Path,
-                                                                     killer: list[str]) -> None:  # fmt: skip
+def test_analysis_ends_when_a_worker_is_killed_and_a_rerun_completes(
+    ctx: AppContext, tmp_path: Path, killer: list[str]
+) -> None:
     photos = _photos(tmp_path / "lib", 6)
     scan(ctx, [str(tmp_path / "lib")], workers=1)
     consent.grant(ctx, "quality")
@@ -100,8 +101,9 @@ def test_analysis_ends_when_a_worker_is_killed_and_a_rerun_completes(ctx: AppCon
     assert ctx.db.scalar("SELECT count(*) FROM analysis_state WHERE status = 'done'") == 6
 
 
-def test_scan_ends_when_a_worker_is_killed_and_a_rescan_reads_the_file(ctx: AppContext, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_scan_ends_when_a_worker_is_killed_and_a_rescan_reads_the_file(
+    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     photos = _photos(tmp_path / "lib", 8)
     victim = os.fsencode(photos[5])
     parent, read = os.getpid(), scan_module.read_file

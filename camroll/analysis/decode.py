@@ -52,8 +52,15 @@ def _register_heif() -> None:
     pillow_heif.register_heif_opener()
 
 
-def decode(photo_id: int, photo_hash: str, path: str, orientation: int, size: tuple[int, int] | None,
-           max_side: int | None = None, kind: str = "photo") -> Decoded:  # fmt: skip
+def decode(
+    photo_id: int,
+    photo_hash: str,
+    path: str,
+    orientation: int,
+    size: tuple[int, int] | None,
+    max_side: int | None = None,
+    kind: str = "photo",
+) -> Decoded:
     """Read ``path`` (read-only) and decode it for analysis. ``size`` is the displayed size the
     catalog recorded (None: take the decoded size); for a video, ``orientation`` is the display
     orientation of its track. Raises :class:`DecodeError`."""
@@ -101,8 +108,10 @@ def _jpeg_name(path: str) -> bool:
 
 
 def _bomb(width: int, height: int) -> str:
-    return (f"image is {width}x{height} ({width * height / 1e6:.0f} megapixels), over the "
-            f"{thresholds.MAX_PIXELS / 1e6:.0f} MP limit: a decompression bomb, not decoded")  # fmt: skip
+    return (
+        f"image is {width}x{height} ({width * height / 1e6:.0f} megapixels), over the "
+        f"{thresholds.MAX_PIXELS / 1e6:.0f} MP limit: a decompression bomb, not decoded"
+    )
 
 
 def _plain(error: Exception, path: str) -> str:
@@ -144,12 +153,17 @@ def video_frame(path: str) -> Image.Image:
 
 
 def _orient(img: Image.Image, orientation: int) -> Image.Image:
-    method = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-              5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-              8: Image.Transpose.ROTATE_90}.get(orientation)  # fmt: skip
+    method = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }.get(orientation)
     return img.transpose(method) if method is not None else img
 
 
 def to_pil(decoded: Decoded) -> Image.Image:
     return Image.fromarray(decoded.pixels)
-

@@ -28,7 +28,11 @@ from camroll.analysis.faces import FaceResult
 from camroll.store import analysis_results as results
 from camroll.store import faces as face_table
 
-MODEL = ("fer", "data/emotion_model_quantized.tflite", "65e3961bb68f497bd02a8d075da8409364db90004edb80c0c6cb15647c4de559")
+MODEL = (
+    "fer",
+    "data/emotion_model_quantized.tflite",
+    "65e3961bb68f497bd02a8d075da8409364db90004edb80c0c6cb15647c4de559",
+)
 LABELS = ("angry", "disgusted", "fearful", "happy", "sad", "surprised", "neutral")
 """The model's output order (FER-2013), in camroll's words."""
 _SIDE = 64
@@ -71,17 +75,28 @@ class ExpressionAnalyser(Analyser):
             probs = self._model.get_tensor(self._output)[0].astype(float)
             probs = probs / probs.sum() if probs.sum() > 0 else probs
             best = int(np.argmax(probs))
-            out.append(Expression(
-                face_index=i, label=LABELS[best], score=float(probs[best]),
-                smiling=float(probs[LABELS.index("happy")]) >= thresholds.SMILE_MIN_HAPPY,
-                scores={label: round(float(p), 4) for label, p in zip(LABELS, probs, strict=True)},
-            ))  # fmt: skip
+            out.append(
+                Expression(
+                    face_index=i,
+                    label=LABELS[best],
+                    score=float(probs[best]),
+                    smiling=float(probs[LABELS.index("happy")]) >= thresholds.SMILE_MIN_HAPPY,
+                    scores={label: round(float(p), 4) for label, p in zip(LABELS, probs, strict=True)},
+                )
+            )
         return out
 
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
         expressions: list[Expression] = result
         face_ids = face_table.face_ids(conn, photo_id)
-        results.replace_expressions(conn, photo_id, [
-            (face_ids[e.face_index], e.label, e.score, e.smiling, json.dumps(e.scores))
-            for e in expressions if e.face_index < len(face_ids)], version)  # fmt: skip
+        results.replace_expressions(
+            conn,
+            photo_id,
+            [
+                (face_ids[e.face_index], e.label, e.score, e.smiling, json.dumps(e.scores))
+                for e in expressions
+                if e.face_index < len(face_ids)
+            ],
+            version,
+        )

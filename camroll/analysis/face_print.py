@@ -53,8 +53,16 @@ CONVERTED_SHA256 = "598bc04bd3c9dd3c3a8cbc7629e39274b803fd01c5cae5963ecc16832f0b
 """sha256 of the graph :func:`build` makes from the tested ``.dat`` file (checked equal to dlib)."""
 
 _LAYER = re.compile(rb"(con_4|affine_|fc_2|max_pool_2|avg_pool_2|input_rgb_image_sized)")
-_STAGES = ((32, 3, False), (64, 1, True), (64, 3, False), (128, 1, True), (128, 2, False),
-           (256, 1, True), (256, 2, False), (256, 1, True))  # fmt: skip
+_STAGES = (
+    (32, 3, False),
+    (64, 1, True),
+    (64, 3, False),
+    (128, 1, True),
+    (128, 2, False),
+    (256, 1, True),
+    (256, 2, False),
+    (256, 1, True),
+)
 """Residual blocks in file order: (channels, repeats, downsampling)."""
 
 
@@ -157,12 +165,24 @@ def build(layers: list[dict[str, Any]]) -> bytes:
         c, a = take("con"), take("affine")
         w, b = c["w"] * a["g"][:, None, None, None], c["b"] * a["g"] + a["beta"]
         k = (w.shape[2], w.shape[3])
-        return node("Conv", [x, const(w), const(b)], window(x, w.shape[0], k, c["stride"], c["pad"]),
-                    strides=list(c["stride"]), pads=[*c["pad"], *c["pad"]], kernel_shape=list(k))  # fmt: skip
+        return node(
+            "Conv",
+            [x, const(w), const(b)],
+            window(x, w.shape[0], k, c["stride"], c["pad"]),
+            strides=list(c["stride"]),
+            pads=[*c["pad"], *c["pad"]],
+            kernel_shape=list(k),
+        )
 
     def pool(x: str, op: str, p: dict[str, Any]) -> str:
-        return node(op, [x], window(x, shapes[x][0], p["k"], p["stride"], p["pad"]),
-                    kernel_shape=list(p["k"]), strides=list(p["stride"]), pads=[*p["pad"], *p["pad"]])  # fmt: skip
+        return node(
+            op,
+            [x],
+            window(x, shapes[x][0], p["k"], p["stride"], p["pad"]),
+            kernel_shape=list(p["k"]),
+            strides=list(p["stride"]),
+            pads=[*p["pad"], *p["pad"]],
+        )
 
     def relu(x: str) -> str:
         return node("Relu", [x], shapes[x])
@@ -195,10 +215,12 @@ def build(layers: list[dict[str, Any]]) -> bytes:
     if next(stream, None) is not None:
         raise ModelFileError("dlib face print model: more layers than the known network")
     graph = helper.make_graph(
-        nodes, "dlib_face_recognition_resnet_model_v1",
+        nodes,
+        "dlib_face_recognition_resnet_model_v1",
         [helper.make_tensor_value_info("chips", TensorProto.UINT8, ["N", CHIP_SIDE, CHIP_SIDE, 3])],
-        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", 128])], constants,
-    )  # fmt: skip
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", 128])],
+        constants,
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="camroll")
     model.ir_version = 8
     onnx.checker.check_model(model)
@@ -211,8 +233,10 @@ def convert(dat: Path) -> bytes:
     model = build(read_layers(dat.read_bytes()))
     digest = hashlib.sha256(model).hexdigest()
     if digest != CONVERTED_SHA256:
-        raise ModelFileError(f"the face print model converted from {dat.name} has sha256 {digest[:12]}..., "
-                             f"expected {CONVERTED_SHA256[:12]}... (not the graph checked equal to dlib)")  # fmt: skip
+        raise ModelFileError(
+            f"the face print model converted from {dat.name} has sha256 {digest[:12]}..., "
+            f"expected {CONVERTED_SHA256[:12]}... (not the graph checked equal to dlib)"
+        )
     return model
 
 

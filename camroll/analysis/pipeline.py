@@ -134,8 +134,16 @@ def plan(ctx: AppContext) -> list[Job]:
             if state != (versions[cap.id], "done") and allowed(ctx, cap.id, paths, histories):
                 wanted.append(cap.id)
         if wanted:
-            job = Job(row["id"], row["hash"], paths[0], row["orientation"], (row["width"] or 0, row["height"] or 0),
-                      tuple(wanted), kind=row["kind"], paths=tuple(paths))  # fmt: skip
+            job = Job(
+                row["id"],
+                row["hash"],
+                paths[0],
+                row["orientation"],
+                (row["width"] or 0, row["height"] or 0),
+                tuple(wanted),
+                kind=row["kind"],
+                paths=tuple(paths),
+            )
             _add_upstream(ctx, job)
             jobs.append(job)
     return jobs
@@ -254,16 +262,18 @@ def lost_photo(job: Job, reason: str) -> Outcome:
     return Outcome(job.photo_id, errors={c: what for c in job.caps})
 
 
-def _outcomes(jobs: Iterable[Job], count: int, workers: int, cache_dir: Path | None,
-              sealers: dict[str, Sealer]) -> Generator[Outcome, None, None]:  # fmt: skip
+def _outcomes(
+    jobs: Iterable[Job], count: int, workers: int, cache_dir: Path | None, sealers: dict[str, Sealer]
+) -> Generator[Outcome, None, None]:
     threads = max(1, (os.cpu_count() or 1) // max(1, workers))
     if workers <= 1 or count < 2:
         local = _Worker(threads, cache_dir, sealers)
         for job in jobs:
             yield local.run(job)
         return
-    yield from workers_module.stream(_run_in_worker, jobs, workers, 1, _init_worker, (threads, cache_dir, sealers),
-                                     on_lost=lost_photo)  # fmt: skip
+    yield from workers_module.stream(
+        _run_in_worker, jobs, workers, 1, _init_worker, (threads, cache_dir, sealers), on_lost=lost_photo
+    )
 
 
 def _sealers(ctx: AppContext, jobs: list[Job]) -> dict[str, Sealer]:
@@ -283,8 +293,9 @@ def describe(jobs: list[Job]) -> str:
     return f"Analysing {len(jobs)} photo{'s' if len(jobs) != 1 else ''}" + (f": {', '.join(names)}" if names else "")
 
 
-def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | None = None,
-            planned: list[Job] | None = None) -> AnalysisSummary:  # fmt: skip
+def analyse(
+    ctx: AppContext, reporter: Reporter | None = None, workers: int | None = None, planned: list[Job] | None = None
+) -> AnalysisSummary:
     """Analyse what consent allows and is not done yet. ``planned``: a plan made by the caller
     (to title a job with :func:`describe`); its consent is re-read before anything is written."""
     rep = reporter or Silent()
@@ -298,12 +309,20 @@ def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | No
     pending: list[Outcome] = []
     last = time.monotonic()
     try:
-        outcomes = _outcomes(_gated(ctx, gate, jobs, summary, rep), len(jobs), workers or ctx.config.workers,
-                             ctx.config.cache_dir, _sealers(ctx, jobs))  # fmt: skip
+        outcomes = _outcomes(
+            _gated(ctx, gate, jobs, summary, rep),
+            len(jobs),
+            workers or ctx.config.workers,
+            ctx.config.cache_dir,
+            _sealers(ctx, jobs),
+        )
         with closing(outcomes):
             for outcome in outcomes:
                 pending.append(outcome)
-                if len(pending) >= thresholds.ANALYSIS_BATCH or time.monotonic() - last > thresholds.SCAN_COMMIT_SECONDS:
+                if (
+                    len(pending) >= thresholds.ANALYSIS_BATCH
+                    or time.monotonic() - last > thresholds.SCAN_COMMIT_SECONDS
+                ):
                     batch, pending, last = pending, [], time.monotonic()
                     _write(ctx, gate, batch, summary, by_id, rep)
                 rep.advance()  # a cancelled job raises here, between photos (a KeyboardInterrupt)
@@ -319,10 +338,17 @@ def analyse(ctx: AppContext, reporter: Reporter | None = None, workers: int | No
                 job: Callable[[AppContext], object] = load(cap.job)
                 summary.jobs[cap.id] = str(job(ctx))
     summary.seconds = time.perf_counter() - started
-    audit.record(ctx, "analysis", granted=summary.granted, photos=summary.analysed,
-                 per_capability=dict(summary.per_capability), failures=len(summary.failures),
-                 jobs=summary.jobs, interrupted=summary.interrupted,
-                 dropped=dict(summary.dropped))  # fmt: skip
+    audit.record(
+        ctx,
+        "analysis",
+        granted=summary.granted,
+        photos=summary.analysed,
+        per_capability=dict(summary.per_capability),
+        failures=len(summary.failures),
+        jobs=summary.jobs,
+        interrupted=summary.interrupted,
+        dropped=dict(summary.dropped),
+    )
     return summary
 
 
@@ -340,8 +366,9 @@ def _gated(ctx: AppContext, gate: _Gate, jobs: list[Job], summary: AnalysisSumma
             rep.advance()
 
 
-def _write(ctx: AppContext, gate: _Gate, outcomes: list[Outcome], summary: AnalysisSummary, jobs: dict[int, Job],
-           rep: Reporter) -> None:  # fmt: skip
+def _write(
+    ctx: AppContext, gate: _Gate, outcomes: list[Outcome], summary: AnalysisSummary, jobs: dict[int, Job], rep: Reporter
+) -> None:
     """Store a batch in one transaction, after checking, inside it, that the consent each result
     relies on still holds; the summary counts only what was committed."""
     if not outcomes:

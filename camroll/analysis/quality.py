@@ -38,7 +38,9 @@ def measure(photo: Decoded) -> Quality:
     sharpness = float(lap.var()) if lap.size else 0.0
     lum = g / 255.0
     exposure = float(lum.mean()) if lum.size else 0.0
-    clipped = float(((lum <= thresholds.CLIPPED_LEVEL) | (lum >= 1 - thresholds.CLIPPED_LEVEL)).mean()) if lum.size else 0.0
+    clipped = (
+        float(((lum <= thresholds.CLIPPED_LEVEL) | (lum >= 1 - thresholds.CLIPPED_LEVEL)).mean()) if lum.size else 0.0
+    )
     sharp_part = min(1.0, math.log1p(sharpness) / math.log1p(thresholds.SHARP_LAPLACIAN))
     exposure_part = 1.0 - min(1.0, abs(exposure - 0.5) * 2) ** 2
     score = max(0.0, 0.6 * sharp_part + 0.3 * exposure_part + 0.1 * (1.0 - min(1.0, clipped * 4)))

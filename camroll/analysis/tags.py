@@ -124,7 +124,9 @@ def lemma_tag(index: int) -> str:
 
 def _evidence(probs: np.ndarray, indices: list[int]) -> str:
     ranked = sorted(indices, key=lambda i: -float(probs[i]))
-    named = [i for i in ranked[:thresholds.TAG_EVIDENCE_MAX_CLASSES] if probs[i] >= thresholds.TAG_EVIDENCE_MIN_PROB] or ranked[:1]
+    named = [
+        i for i in ranked[: thresholds.TAG_EVIDENCE_MAX_CLASSES] if probs[i] >= thresholds.TAG_EVIDENCE_MIN_PROB
+    ] or ranked[:1]
     names = imagenet_classes()
     return ", ".join(f"{names[i].name} {float(probs[i]):.2f}" for i in named)
 

@@ -24,9 +24,14 @@ def export(out: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model, (torch.zeros(1, 3, INPUT_SIDE, INPUT_SIDE),), out, dynamo=False,
-            input_names=["pixels"], output_names=["logits"], opset_version=ONNX_OPSET,
-        )  # fmt: skip
+            model,
+            (torch.zeros(1, 3, INPUT_SIDE, INPUT_SIDE),),
+            out,
+            dynamo=False,
+            input_names=["pixels"],
+            output_names=["logits"],
+            opset_version=ONNX_OPSET,
+        )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,11 @@ from camroll.store import analysis_results as results
 MODELS = {  # file inside the rapidocr package -> sha256
     "det": ("models/PP-OCRv6_det_small.onnx", "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"),
     "rec": ("models/PP-OCRv6_rec_small.onnx", "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"),
-    "cls": ("models/ch_ppocr_mobile_v2.0_cls_mobile.onnx", "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"),
-}  # fmt: skip
+    "cls": (
+        "models/ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+        "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
+    ),
+}
 
 
 @dataclass
@@ -112,5 +115,11 @@ class TextAnalyser(Analyser):
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
         r: TextResult = result
         lines = [{"text": x.text, "box": x.box, "score": x.score} for x in r.lines]
-        results.replace_text(conn, photo_id, r.text, json.dumps(lines, ensure_ascii=False),
-                             json.dumps(r.flags, ensure_ascii=False), version)  # fmt: skip
+        results.replace_text(
+            conn,
+            photo_id,
+            r.text,
+            json.dumps(lines, ensure_ascii=False),
+            json.dumps(r.flags, ensure_ascii=False),
+            version,
+        )

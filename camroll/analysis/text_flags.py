@@ -36,38 +36,157 @@ _NO_NUM_AFTER = r"(?!\d|[.,]\d)"
 CARD = re.compile(_NO_NUM_BEFORE + r"(?:\d{1,7}(?:[ \t]?-[ \t]?\d{1,7}|[ \t]\d{1,7})+|\d{15,19})" + _NO_NUM_AFTER)
 INTL_PHONE = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:\d|" + _SEP + r"|\(\d{1,4}\))*\d")
 NANP_PHONE = re.compile(r"(?<![\d+])(?:1[ \t.-]?)?(?:\([2-9]\d\d\)[ \t]?|[2-9]\d\d[ \t.-]?)[2-9]\d\d[ \t.-]\d{4}(?!\d)")
-NATIONAL_PHONE = re.compile(r"(?<![\w+.,])(?:\(0\d{1,5}\)[ \t]?|0\d{1,5}(?:[ \t]?/[ \t]?|[ \t-])?)\d{2,}(?:[ \t-]\d{2,})*(?![\d,])"
-                            r"|(?<![\w+.,])0[1-9](?:[ .]\d\d){4}(?![\d.,])")  # fmt: skip
-LABELLED_PHONE = re.compile(r"(?i)\b(?:tel|t[eé]l[eé]phone|telefon|tel[eé]fono|phone|mobile?|mob|cell|handy|fax|tlf|gsm)"
-                            r"\.?[ \t]*[:.]?[ \t]*(\+?[\d(][\d \t().\-/]{4,}\d)")  # fmt: skip
-DATE = re.compile(r"(?<![\d./-])(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d|[./-]\d)")
+NATIONAL_PHONE = re.compile(
+    r"(?<![\w+.,])(?:\(0\d{1,5}\)[ \t]?|0\d{1,5}(?:[ \t]?/[ \t]?|[ \t-])?)\d{2,}(?:[ \t-]\d{2,})*(?![\d,])"
+    r"|(?<![\w+.,])0[1-9](?:[ .]\d\d){4}(?![\d.,])"
+)
+LABELLED_PHONE = re.compile(
+    r"(?i)\b(?:tel|t[eé]l[eé]phone|telefon|tel[eé]fono|phone|mobile?|mob|cell|handy|fax|tlf|gsm)"
+    r"\.?[ \t]*[:.]?[ \t]*(\+?[\d(][\d \t().\-/]{4,}\d)"
+)
+DATE = re.compile(
+    r"(?<![\d./-])(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d|[./-]\d)"
+)
 TIME = re.compile(r"(?<!\d)\d{1,2}[:h]\d{2}(?::\d{2})?(?!\d)")
 IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\d{2}(?:[ \t]?[A-Z0-9]){11,32})")
 
 # Registry lengths (SWIFT IBAN registry); a country not listed is checked by mod-97 alone.
 IBAN_LENGTHS = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
-    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
-    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
-    "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
-    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21,
-    "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28,
-    "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22,
-    "RU": 33, "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25,
-    "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
-}  # fmt: skip
+    "AD": 24,
+    "AE": 23,
+    "AL": 28,
+    "AT": 20,
+    "AZ": 28,
+    "BA": 20,
+    "BE": 16,
+    "BG": 22,
+    "BH": 22,
+    "BI": 27,
+    "BR": 29,
+    "BY": 28,
+    "CH": 21,
+    "CR": 22,
+    "CY": 28,
+    "CZ": 24,
+    "DE": 22,
+    "DJ": 27,
+    "DK": 18,
+    "DO": 28,
+    "EE": 20,
+    "EG": 29,
+    "ES": 24,
+    "FI": 18,
+    "FK": 18,
+    "FO": 18,
+    "FR": 27,
+    "GB": 22,
+    "GE": 22,
+    "GI": 23,
+    "GL": 18,
+    "GR": 27,
+    "GT": 28,
+    "HN": 28,
+    "HR": 21,
+    "HU": 28,
+    "IE": 22,
+    "IL": 23,
+    "IQ": 23,
+    "IS": 26,
+    "IT": 27,
+    "JO": 30,
+    "KW": 30,
+    "KZ": 20,
+    "LB": 28,
+    "LC": 32,
+    "LI": 21,
+    "LT": 20,
+    "LU": 20,
+    "LV": 21,
+    "LY": 25,
+    "MC": 27,
+    "MD": 24,
+    "ME": 22,
+    "MK": 19,
+    "MN": 20,
+    "MR": 27,
+    "MT": 31,
+    "MU": 30,
+    "NI": 28,
+    "NL": 18,
+    "NO": 15,
+    "OM": 23,
+    "PK": 24,
+    "PL": 28,
+    "PS": 29,
+    "PT": 25,
+    "QA": 29,
+    "RO": 24,
+    "RS": 22,
+    "RU": 33,
+    "SA": 24,
+    "SC": 31,
+    "SD": 18,
+    "SE": 24,
+    "SI": 19,
+    "SK": 24,
+    "SM": 27,
+    "SO": 23,
+    "ST": 25,
+    "SV": 28,
+    "TL": 23,
+    "TN": 24,
+    "TR": 26,
+    "UA": 29,
+    "VA": 22,
+    "VG": 24,
+    "XK": 20,
+    "YE": 30,
+}
 
 # Printed on identity documents (compared without accents, case or extra spaces).
 ID_WORDS = (
-    "passport", "passeport", "reisepass", "pasaporte", "passaporto", "paspoort", "paszport", "passaporte",
-    "identity card", "id card", "national identity", "carte d'identite", "carte nationale d'identite",
-    "personalausweis", "identitatskarte", "documento nacional de identidad", "documento de identidad",
-    "carta d'identita", "carta di identita", "identiteitskaart", "identiteitsbewijs", "dowod osobisty",
-    "cartao de cidadao", "driving licence", "driving license", "driver's license", "drivers license",
-    "driver license", "fuhrerschein", "permis de conduire", "permiso de conducir", "permiso de conduccion",
-    "licencia de conducir", "patente di guida", "rijbewijs", "prawo jazdy", "residence permit",
-    "aufenthaltstitel", "titre de sejour", "permesso di soggiorno", "social security",
-)  # fmt: skip
+    "passport",
+    "passeport",
+    "reisepass",
+    "pasaporte",
+    "passaporto",
+    "paspoort",
+    "paszport",
+    "passaporte",
+    "identity card",
+    "id card",
+    "national identity",
+    "carte d'identite",
+    "carte nationale d'identite",
+    "personalausweis",
+    "identitatskarte",
+    "documento nacional de identidad",
+    "documento de identidad",
+    "carta d'identita",
+    "carta di identita",
+    "identiteitskaart",
+    "identiteitsbewijs",
+    "dowod osobisty",
+    "cartao de cidadao",
+    "driving licence",
+    "driving license",
+    "driver's license",
+    "drivers license",
+    "driver license",
+    "fuhrerschein",
+    "permis de conduire",
+    "permiso de conducir",
+    "permiso de conduccion",
+    "licencia de conducir",
+    "patente di guida",
+    "rijbewijs",
+    "prawo jazdy",
+    "residence permit",
+    "aufenthaltstitel",
+    "titre de sejour",
+    "permesso di soggiorno",
+    "social security",
+)
 _ID_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s*") for w in ID_WORDS) + r")\b")
 
 
@@ -108,8 +227,12 @@ def _card_spans(text: str) -> list[tuple[int, int, str]]:
         while i < len(groups):
             for j in range(len(groups) - 1, i - 1, -1):
                 digits = "".join(g[2] for g in groups[i : j + 1])
-                if (CARD_DIGITS[0] <= len(digits) <= CARD_DIGITS[1] and digits[0] in "23456"
-                        and all(len(g[2]) >= 3 for g in groups[i : j + 1]) and luhn_ok(digits)):  # fmt: skip
+                if (
+                    CARD_DIGITS[0] <= len(digits) <= CARD_DIGITS[1]
+                    and digits[0] in "23456"
+                    and all(len(g[2]) >= 3 for g in groups[i : j + 1])
+                    and luhn_ok(digits)
+                ):
                     out.append((groups[i][0], groups[j][1], digits))
                     i = j
                     break
@@ -180,7 +303,11 @@ def phones(text: str) -> list[Flag]:
     for m in LABELLED_PHONE.finditer(masked):
         raw = m[1].rstrip(" \t-./(")
         add(m.start(1), m.start(1) + len(raw), raw, LABELLED_PHONE_DIGITS)
-    for rx, digits_range in ((INTL_PHONE, PHONE_DIGITS), (NANP_PHONE, (10, 11)), (NATIONAL_PHONE, NATIONAL_PHONE_DIGITS)):
+    for rx, digits_range in (
+        (INTL_PHONE, PHONE_DIGITS),
+        (NANP_PHONE, (10, 11)),
+        (NATIONAL_PHONE, NATIONAL_PHONE_DIGITS),
+    ):
         for m in rx.finditer(masked):
             add(m.start(), m.end(), m[0], digits_range)
     return out
@@ -229,17 +356,23 @@ def _data_line(l2: str, n: int) -> tuple[int, int]:
 
 
 def _td1(l1: str, l2: str) -> tuple[int, int]:
-    return _verify([(l1[5:14], l1[14]), (_num(l2[0:6]), l2[6]), (_num(l2[8:14]), l2[14]),
-                    (l1[5:30] + _num(l2[0:7]) + _num(l2[8:15]) + l2[18:29], l2[29])])  # fmt: skip
+    return _verify(
+        [
+            (l1[5:14], l1[14]),
+            (_num(l2[0:6]), l2[6]),
+            (_num(l2[8:14]), l2[14]),
+            (l1[5:30] + _num(l2[0:7]) + _num(l2[8:15]) + l2[18:29], l2[29]),
+        ]
+    )
 
 
 def mrz(lines: list[str]) -> list[Flag]:
     """Passport, ID card and visa machine-readable zones (ICAO 9303 TD1, TD2, TD3).
 
-    A header line (document code, issuing state, '<<' fillers, the right length give or take
-    MRZ_LENGTH_SLACK) is an MRZ; its data line's check digits are verified where OCR read it at
-    exactly the right length. A data line alone counts only if MRZ_DATA_LINE_MIN_VERIFIED of its
-check digits verify (a random line passes one in ten)."""
+        A header line (document code, issuing state, '<<' fillers, the right length give or take
+        MRZ_LENGTH_SLACK) is an MRZ; its data line's check digits are verified where OCR read it at
+        exactly the right length. A data line alone counts only if MRZ_DATA_LINE_MIN_VERIFIED of its
+    check digits verify (a random line passes one in ten)."""
     norm = [_normalise_mrz(x) for x in lines]
     out: list[Flag] = []
     skip: set[int] = set()  # lines already read as part of an MRZ
@@ -263,7 +396,9 @@ check digits verify (a random line passes one in ten)."""
             if len(line) == n and fmt != "TD1":
                 verified, checked = _data_line(line, n)
                 if verified >= MRZ_DATA_LINE_MIN_VERIFIED:
-                    out.append({"kind": "mrz", "evidence": f"{fmt} MRZ data line, {verified}/{checked} check digits valid"})
+                    out.append(
+                        {"kind": "mrz", "evidence": f"{fmt} MRZ data line, {verified}/{checked} check digits valid"}
+                    )
                     break
     return out
 

@@ -58,8 +58,9 @@ def scan_title(paths: Sequence[str | os.PathLike[str]]) -> str:
     return f"Scanning {first}" + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
 
 
-def analyse_granted(ctx: AppContext, reporter: Reporter, workers: int | None = None,
-                    on_plan: Callable[[str], None] | None = None) -> AnalysisSummary | None:  # fmt: skip
+def analyse_granted(
+    ctx: AppContext, reporter: Reporter, workers: int | None = None, on_plan: Callable[[str], None] | None = None
+) -> AnalysisSummary | None:
     """Run what was granted (None when nothing is). ``on_plan`` hears what the run will do
     (``Analysing 120 photos: faces, tags``) before it starts: a job's title."""
     if not pipeline.granted(ctx):
@@ -70,8 +71,13 @@ def analyse_granted(ctx: AppContext, reporter: Reporter, workers: int | None = N
     return pipeline.analyse(ctx, reporter, workers, planned=planned)
 
 
-def scan_and_analyse(ctx: AppContext, paths: Sequence[str | os.PathLike[str]], reporter: Reporter,
-                     workers: int | None = None, analyse: bool = True) -> ScanResult:  # fmt: skip
+def scan_and_analyse(
+    ctx: AppContext,
+    paths: Sequence[str | os.PathLike[str]],
+    reporter: Reporter,
+    workers: int | None = None,
+    analyse: bool = True,
+) -> ScanResult:
     """Catalog ``paths``, name the places of what has GPS (if granted), then run the analyses
     granted, unless asked not to or the scan was interrupted."""
     summary = scan(ctx, [os.fspath(p) for p in paths], reporter, workers)

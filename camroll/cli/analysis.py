@@ -27,23 +27,33 @@ def run_analysis(ctx: AppContext, console: Console, workers: int | None, quiet: 
     models load only here, so other commands start fast. None when nothing is granted."""
     from camroll.analysis.workflow import analyse_granted
 
-    with cli_job(ctx, "analyse", "Analysing photos", console) as (job, outcome), progress_bar(console, "photos") as progress:
+    with (
+        cli_job(ctx, "analyse", "Analysing photos", console) as (job, outcome),
+        progress_bar(console, "photos") as progress,
+    ):
         summary = analyse_granted(ctx, job.reporter(RichReporter(progress, console, not quiet)), workers, job.retitle)
         if summary is not None:
             outcome.message = f"Analysed {summary.analysed} photos" + (
-                f", {len(summary.failures)} analyses failed" if summary.failures else "")
+                f", {len(summary.failures)} analyses failed" if summary.failures else ""
+            )
         return summary
 
 
 def summary_json(summary: AnalysisSummary) -> dict[str, Any]:
-    return {**vars(summary), "per_capability": dict(summary.per_capability), "dropped": dict(summary.dropped),
-            "cpu_seconds": {k: round(v, 3) for k, v in summary.cpu_seconds.items()}}  # fmt: skip
+    return {
+        **vars(summary),
+        "per_capability": dict(summary.per_capability),
+        "dropped": dict(summary.dropped),
+        "cpu_seconds": {k: round(v, 3) for k, v in summary.cpu_seconds.items()},
+    }
 
 
 def print_analysis(console: Console, summary: AnalysisSummary) -> None:
     rate = summary.analysed / summary.seconds if summary.seconds else 0.0
-    console.print(f"Analysed {summary.analysed} photos in {summary.seconds:.1f} s ({rate:.1f} photos/s) "
-                  f"with consent for: {', '.join(summary.granted)}.")  # fmt: skip
+    console.print(
+        f"Analysed {summary.analysed} photos in {summary.seconds:.1f} s ({rate:.1f} photos/s) "
+        f"with consent for: {', '.join(summary.granted)}."
+    )
     if summary.planned == 0:
         console.print("Everything you granted is already up to date.")
     for cap_id, n in summary.per_capability.items():
@@ -51,15 +61,19 @@ def print_analysis(console: Console, summary: AnalysisSummary) -> None:
     for cap_id, what in summary.jobs.items():
         console.print(f"  {capabilities.get(cap_id).title}: {what}")
     for cap_id, n in summary.dropped.items():
-        console.print(f"  {capabilities.get(cap_id).title}: consent was withdrawn during the run; "
-                      f"{n} photos' results were not kept.")  # fmt: skip
+        console.print(
+            f"  {capabilities.get(cap_id).title}: consent was withdrawn during the run; "
+            f"{n} photos' results were not kept."
+        )
     if summary.failures:
         console.print(f"[red]{len(summary.failures)} analyses failed[/] (retried next time):")
         for path, cap_id, error in summary.failures[:20]:
             console.print(f"  {path} ({cap_id}): {error}", highlight=False, markup=False, soft_wrap=True)
     if summary.interrupted:
-        console.print("[yellow]Stopped before the end[/] (Ctrl-C, or `camroll jobs cancel`). What was finished is "
-                      "saved; run `camroll analyze` again to resume.")  # fmt: skip
+        console.print(
+            "[yellow]Stopped before the end[/] (Ctrl-C, or `camroll jobs cancel`). What was finished is "
+            "saved; run `camroll analyze` again to resume."
+        )
 
 
 @app.command("analyze")
@@ -75,8 +89,10 @@ def analyze_cmd(
         if as_json:
             print_json({"granted": [], "analysed": 0, "reason": "no analysis is granted"})
             return
-        console.print("Nothing was analysed: you have not granted any analysis. "
-                      "See what each one does with `camroll consent status`, then `camroll consent grant ID`.")
+        console.print(
+            "Nothing was analysed: you have not granted any analysis. "
+            "See what each one does with `camroll consent status`, then `camroll consent grant ID`."
+        )
         return
     try:
         summary = run_analysis(ctx, console, workers, quiet)

@@ -11,7 +11,9 @@ from rich.table import Table
 from camroll.cli.common import HomeOption, JsonOption, ctx_for, print_json, shown
 from camroll.privacy import audit
 
-audit_app = typer.Typer(help="The audit log: every grant, revoke, purge, scan and analysis.", invoke_without_command=True)
+audit_app = typer.Typer(
+    help="The audit log: every grant, revoke, purge, scan and analysis.", invoke_without_command=True
+)
 
 
 @audit_app.callback()
@@ -44,10 +46,17 @@ def audit_verify(home: HomeOption = None, as_json: JsonOption = False) -> None:
     result = audit.check(ctx)
     head = result.head
     if as_json:
-        print_json({"intact": not result.problems, "records": result.records, "legacy_records": result.legacy,
-                    "legacy_redacted": result.legacy_redacted,
-                    "last_hash": result.last_mac, "problems": result.problems,
-                    "head": {"records": head.records, "mac": head.mac} if head else None})  # fmt: skip
+        print_json(
+            {
+                "intact": not result.problems,
+                "records": result.records,
+                "legacy_records": result.legacy,
+                "legacy_redacted": result.legacy_redacted,
+                "last_hash": result.last_mac,
+                "problems": result.problems,
+                "head": {"records": head.records, "mac": head.mac} if head else None,
+            }
+        )
     else:
         console = Console()
         if result.problems:
@@ -57,10 +66,15 @@ def audit_verify(home: HomeOption = None, as_json: JsonOption = False) -> None:
         else:
             legacy = ""
             if result.legacy:
-                legacy = (f" ({result.legacy} written before the log was keyed, "
-                          + ("their folder names since removed, so only their order is checked)" if result.legacy_redacted
-                             else "checked as a plain chain)"))  # fmt: skip
-            console.print(f"The audit log is intact: {result.records} records{legacy}, last MAC "
-                          f"{result.last_mac[:16]}..., matching keys/audit.head.", highlight=False)  # fmt: skip
+                legacy = f" ({result.legacy} written before the log was keyed, " + (
+                    "their folder names since removed, so only their order is checked)"
+                    if result.legacy_redacted
+                    else "checked as a plain chain)"
+                )
+            console.print(
+                f"The audit log is intact: {result.records} records{legacy}, last MAC "
+                f"{result.last_mac[:16]}..., matching keys/audit.head.",
+                highlight=False,
+            )
     if result.problems:
         raise typer.Exit(1)

@@ -67,7 +67,10 @@ app = typer.Typer(
     help="camroll: your photo library's intelligence, on your own machine.", no_args_is_help=True, cls=CamrollGroup
 )
 
-HomeOption = Annotated[Path | None, typer.Option("--home", help="Where camroll keeps its data (default: $CAMROLL_HOME or the XDG data dir).")]
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Where camroll keeps its data (default: $CAMROLL_HOME or the XDG data dir)."),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -115,7 +118,9 @@ class RichReporter:
 
     def problem(self, path: str, errors: list[str]) -> None:
         if self.verbose:
-            self.console.print(f"[yellow]![/] {shown(path)}: {shown('; '.join(errors))}", highlight=False, soft_wrap=True)
+            self.console.print(
+                f"[yellow]![/] {shown(path)}: {shown('; '.join(errors))}", highlight=False, soft_wrap=True
+            )
 
 
 class RateColumn(ProgressColumn):
@@ -132,9 +137,12 @@ class RateColumn(ProgressColumn):
 
 def progress_bar(console: Console, unit: str = "files") -> Progress:
     return Progress(
-        SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        RateColumn(unit), TimeRemainingColumn(), console=console,
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(unit),
+        TimeRemainingColumn(),
+        console=console,
         transient=False,
-    )  # fmt: skip
-
-
+    )

@@ -24,12 +24,20 @@ def consent_status(home: HomeOption = None, as_json: JsonOption = False) -> None
     rows: list[dict[str, Any]] = []
     for cap in capabilities.REGISTRY:
         scopes = consent.active_scopes(ctx, cap.id)
-        rows.append({
-            "id": cap.id, "title": cap.title, "reads": cap.reads, "learns": cap.learns,
-            "biometric": cap.biometric, "depends_on": list(cap.depends_on),
-            "granted": bool(scopes), "scopes": scopes, "except": consent.revoked_within(ctx, cap.id),
-            "granted_by_scan": cap.granted_by_scan,
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": cap.id,
+                "title": cap.title,
+                "reads": cap.reads,
+                "learns": cap.learns,
+                "biometric": cap.biometric,
+                "depends_on": list(cap.depends_on),
+                "granted": bool(scopes),
+                "scopes": scopes,
+                "except": consent.revoked_within(ctx, cap.id),
+                "granted_by_scan": cap.granted_by_scan,
+            }
+        )
     if as_json:
         print_json(rows)
         return
@@ -39,8 +47,9 @@ def consent_status(home: HomeOption = None, as_json: JsonOption = False) -> None
         where = ", ".join("everything" if s == "*" else s.removeprefix("path:") for s in r["scopes"])
         if r["except"]:
             where += " except " + ", ".join(s.removeprefix("path:") for s in r["except"])
-        console.print(f"[bold]{r['title']}[/] ({r['id']}): {state}" + (f" for {shown(where)}" if where else ""),
-                      highlight=False)  # fmt: skip
+        console.print(
+            f"[bold]{r['title']}[/] ({r['id']}): {state}" + (f" for {shown(where)}" if where else ""), highlight=False
+        )
         console.print(f"  Reads: {r['reads']}", highlight=False)
         console.print(f"  Learns: {r['learns']}", highlight=False)
         if r["granted_by_scan"]:
@@ -80,13 +89,21 @@ def consent_grant(
     if named:
         console.print(f"Named the place of {named} photos.")
     if pending:
-        console.print(f"Nothing was analysed yet: run `camroll analyze` to analyse your catalogued photos for "
-                      f"{', '.join(pending)} (a `camroll scan` does it too).", highlight=False)  # fmt: skip
+        console.print(
+            f"Nothing was analysed yet: run `camroll analyze` to analyse your catalogued photos for "
+            f"{', '.join(pending)} (a `camroll scan` does it too).",
+            highlight=False,
+        )
 
 
-IncludeMyFiles = Annotated[bool, typer.Option(
-    "--include-my-files", help="Also delete the files camroll wrote to folders you chose (--out: shared copies, "
-    "reports, videos). Without it they are kept, and listed.")]  # fmt: skip
+IncludeMyFiles = Annotated[
+    bool,
+    typer.Option(
+        "--include-my-files",
+        help="Also delete the files camroll wrote to folders you chose (--out: shared copies, "
+        "reports, videos). Without it they are kept, and listed.",
+    ),
+]
 
 
 @consent_app.command("revoke")
@@ -113,11 +130,17 @@ def consent_revoke(
             print_json([{**vars(r), "total": r.total} for r in planned])
             return
         for r in planned:
-            console.print(f"{capabilities.get(r.capability).title}: would delete {shown(r.describe(planned=True))}.",
-                          highlight=False)  # fmt: skip
-        _list_my_files(console, [p for r in planned for p in r.my_files_kept],
-                       "would be deleted (you asked)" if include_my_files else
-                       "would be kept (add --include-my-files to delete them too)")  # fmt: skip
+            console.print(
+                f"{capabilities.get(r.capability).title}: would delete {shown(r.describe(planned=True))}.",
+                highlight=False,
+            )
+        _list_my_files(
+            console,
+            [p for r in planned for p in r.my_files_kept],
+            "would be deleted (you asked)"
+            if include_my_files
+            else "would be kept (add --include-my-files to delete them too)",
+        )
         return
     reports = []
     for cap_id in caps:
@@ -126,10 +149,15 @@ def consent_revoke(
         print_json([{**vars(r), "total": r.total} for r in reports])
         return
     for r in reports:
-        console.print(f"{capabilities.get(r.capability).title}: revoked; deleted {shown(r.describe())}.", highlight=False)
+        console.print(
+            f"{capabilities.get(r.capability).title}: revoked; deleted {shown(r.describe())}.", highlight=False
+        )
     _list_my_files(console, [p for r in reports for p in r.my_files_deleted], "deleted (you asked)")
-    _list_my_files(console, [p for r in reports for p in r.my_files_kept],
-                   "kept; camroll no longer tracks them (delete them yourself, or revoke with --include-my-files)")
+    _list_my_files(
+        console,
+        [p for r in reports for p in r.my_files_kept],
+        "kept; camroll no longer tracks them (delete them yourself, or revoke with --include-my-files)",
+    )
 
 
 def _victims(cap_id: str) -> list[capabilities.Capability]:
@@ -165,5 +193,8 @@ def forget_cmd(
     console = Console()
     console.print(f"Forgotten: {total} rows and files deleted, database compacted. Your photos were not touched.")
     _list_my_files(console, [p for r in reports for p in r.my_files_deleted], "deleted (you asked)")
-    _list_my_files(console, [p for r in reports for p in r.my_files_kept],
-                   "kept (delete them yourself, or forget with --include-my-files)")
+    _list_my_files(
+        console,
+        [p for r in reports for p in r.my_files_kept],
+        "kept (delete them yourself, or forget with --include-my-files)",
+    )

@@ -14,8 +14,9 @@ from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for
 @app.command("export")
 def export_cmd(
     out: Annotated[Path, typer.Option("--out", help="Folder to write into (never one holding originals).")],
-    include_face_prints: Annotated[bool, typer.Option("--include-face-prints", help="Also write face prints, "
-                                                      "DECRYPTED (biometric data).")] = False,
+    include_face_prints: Annotated[
+        bool, typer.Option("--include-face-prints", help="Also write face prints, DECRYPTED (biometric data).")
+    ] = False,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -51,9 +52,15 @@ def export_cmd(
 @app.command("import-names")
 def import_names_cmd(
     sources: Annotated[list[Path] | None, typer.Argument(help="XMP sidecars, or folders holding them.")] = None,
-    from_photos: Annotated[bool, typer.Option("--from-photos", help="Also use the face regions "
-                                              "other apps wrote inside the photos (default: only when no "
-                                              "sidecars are given).")] = False,
+    from_photos: Annotated[
+        bool,
+        typer.Option(
+            "--from-photos",
+            help="Also use the face regions "
+            "other apps wrote inside the photos (default: only when no "
+            "sidecars are given).",
+        ),
+    ] = False,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -74,12 +81,19 @@ def import_names_cmd(
         print_json({**asdict(result), "summary": result.summary()})
         return
     for n in result.named:
-        console.print(f"Person {n['person_id']} is now {shown(n['name'])} (from {shown(n['source'])}).", highlight=False)
+        console.print(
+            f"Person {n['person_id']} is now {shown(n['name'])} (from {shown(n['source'])}).", highlight=False
+        )
     for k in result.kept_user_names:
-        console.print(f"Person {k['person_id']} keeps the name you gave, {shown(k['kept'])} "
-                      f"(the regions say {shown(k['name'])}).", highlight=False)  # fmt: skip
+        console.print(
+            f"Person {k['person_id']} keeps the name you gave, {shown(k['kept'])} "
+            f"(the regions say {shown(k['name'])}).",
+            highlight=False,
+        )
     for c in result.conflicts:
-        console.print(f"Person {c['person_id']} left as is: regions disagree ({shown(str(c['names']))}).", highlight=False)
+        console.print(
+            f"Person {c['person_id']} left as is: regions disagree ({shown(str(c['names']))}).", highlight=False
+        )
     for s in result.skipped[:20]:
         console.print(f"[yellow]skipped[/] {shown(s['source'])}: {shown(s['reason'])}", highlight=False)
     console.print(result.summary(), highlight=False)

@@ -15,7 +15,9 @@ from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for
 from camroll.config import AppContext
 from camroll.library import jobs
 
-jobs_app = typer.Typer(help="Long work on your library (scans, analyses): list it, cancel it.", invoke_without_command=True)
+jobs_app = typer.Typer(
+    help="Long work on your library (scans, analyses): list it, cancel it.", invoke_without_command=True
+)
 app.add_typer(jobs_app, name="jobs")
 
 
@@ -26,10 +28,13 @@ def cli_job(ctx: AppContext, kind: str, title: str, console: Console) -> Iterato
 
     def waiting(holder: jobs.JobView | None) -> None:
         which = f"job {holder.id}, “{holder.title}” (started by {holder.actor})" if holder else "another job"
-        console.print(f"[yellow]Waiting:[/] the library is busy with {shown(which)}. This starts when it ends; "
-                      f"Ctrl-C stops waiting, `camroll jobs` shows the queue"
-                      + (f", `camroll jobs cancel {holder.id}` cancels it." if holder else "."),
-                      highlight=False, soft_wrap=True)  # fmt: skip
+        console.print(
+            f"[yellow]Waiting:[/] the library is busy with {shown(which)}. This starts when it ends; "
+            f"Ctrl-C stops waiting, `camroll jobs` shows the queue"
+            + (f", `camroll jobs cancel {holder.id}` cancels it." if holder else "."),
+            highlight=False,
+            soft_wrap=True,
+        )
 
     with jobs.run(ctx.config, kind, title, "cli", on_queued=waiting) as running:
         yield running
@@ -38,8 +43,16 @@ def cli_job(ctx: AppContext, kind: str, title: str, console: Console) -> Iterato
 def _row(view: jobs.JobView) -> list[str]:
     progress = f"{view.done}/{view.total}" if view.total else (str(view.done) if view.done else "")
     state = view.state + (" (cancelling)" if view.cancelling and view.active else "")
-    return [str(view.id), state, shown(view.title), shown(view.phase), progress, str(view.problems) if view.problems else "",
-            shown(view.actor), (view.started_at or view.created_at).replace("T", " ")[:19]]  # fmt: skip
+    return [
+        str(view.id),
+        state,
+        shown(view.title),
+        shown(view.phase),
+        progress,
+        str(view.problems) if view.problems else "",
+        shown(view.actor),
+        (view.started_at or view.created_at).replace("T", " ")[:19],
+    ]
 
 
 @jobs_app.callback()
@@ -47,7 +60,9 @@ def jobs_list(
     typer_ctx: typer.Context,
     home: HomeOption = None,
     as_json: JsonOption = False,
-    failures: Annotated[bool, typer.Option("--failures", help="Also list each job's failures (files and reasons).")] = False,
+    failures: Annotated[
+        bool, typer.Option("--failures", help="Also list each job's failures (files and reasons).")
+    ] = False,
 ) -> None:
     """List running, waiting and recent jobs (the default when no subcommand is given)."""
     if typer_ctx.invoked_subcommand is not None:
@@ -83,5 +98,9 @@ def jobs_cancel(
         fail(f"There is no job {job_id} (`camroll jobs` lists them).")
     if not jobs.cancel(ctx.db, job_id):
         fail(f"Job {job_id} ({view.title}) has already ended: {view.state}.", 1)
-    console_err().print(f"Asked job {job_id} ({shown(view.title)}) to stop; it stops after the item it is on "
-                        "and keeps what it finished.", highlight=False, soft_wrap=True)  # fmt: skip
+    console_err().print(
+        f"Asked job {job_id} ({shown(view.title)}) to stop; it stops after the item it is on "
+        "and keeps what it finished.",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -34,7 +34,9 @@ def scan_cmd(
     home: HomeOption = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not list each file with a problem.")] = False,
-    analyse: Annotated[bool, typer.Option("--analyze/--no-analyze", help="Then run what you granted (default: yes).")] = True,
+    analyse: Annotated[
+        bool, typer.Option("--analyze/--no-analyze", help="Then run what you granted (default: yes).")
+    ] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Catalog photos and read their metadata, then run the analyses you have granted. Pointing
@@ -48,11 +50,15 @@ def scan_cmd(
 
     try:
         with cli_job(ctx, "scan", scan_title(paths), console) as (job, outcome), progress_bar(console) as progress:
-            done = scan_and_analyse(ctx, paths, job.reporter(RichReporter(progress, console, not quiet)), workers, analyse)
+            done = scan_and_analyse(
+                ctx, paths, job.reporter(RichReporter(progress, console, not quiet)), workers, analyse
+            )
             outcome.message = done.sentence()
     except KeyboardInterrupt:  # while waiting for the library, or while looking for files
-        console.print("[yellow]Stopped[/] (Ctrl-C, or `camroll jobs cancel`). What was finished is saved; "
-                      "run the same command to resume.")  # fmt: skip
+        console.print(
+            "[yellow]Stopped[/] (Ctrl-C, or `camroll jobs cancel`). What was finished is saved; "
+            "run the same command to resume."
+        )
         raise typer.Exit(130) from None
     summary, named, analysis = done.scan, done.places_named, done.analysis
     if as_json:
@@ -106,12 +112,20 @@ def _print_overview(console: Console, o: dict[str, Any], brief: bool = False) ->
     )
     if o["cameras"]:
         top = list(o["cameras"].items())[:5]
-        console.print(f"Cameras ({len(o['cameras'])}): " + ", ".join(f"{shown(k)} ({v})" for k, v in top)
-                      + (", ..." if len(o["cameras"]) > 5 else ""), highlight=False)  # fmt: skip
+        console.print(
+            f"Cameras ({len(o['cameras'])}): "
+            + ", ".join(f"{shown(k)} ({v})" for k, v in top)
+            + (", ..." if len(o["cameras"]) > 5 else ""),
+            highlight=False,
+        )
     if o["places"]:
         top = list(o["places"].items())[:8]
-        console.print(f"Places ({len(o['places'])}): " + ", ".join(f"{shown(k)} ({v})" for k, v in top)
-                      + (", ..." if len(o["places"]) > 8 else ""), highlight=False)  # fmt: skip
+        console.print(
+            f"Places ({len(o['places'])}): "
+            + ", ".join(f"{shown(k)} ({v})" for k, v in top)
+            + (", ..." if len(o["places"]) > 8 else ""),
+            highlight=False,
+        )
     elif o["with_gps"]:
         console.print(
             f"{o['with_gps']} photos carry GPS coordinates. camroll has not turned them into places: "
@@ -171,5 +185,3 @@ def summary_cmd(home: HomeOption = None, as_json: JsonOption = False) -> None:
 def version_cmd() -> None:
     """Print camroll's version."""
     print(__version__)
-
-

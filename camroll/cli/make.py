@@ -8,5 +8,6 @@ from __future__ import annotations
 
 import typer
 
-make_app = typer.Typer(help="Make collages, videos and filtered copies from your moments and photos.",
-                       no_args_is_help=True)  # fmt: skip
+make_app = typer.Typer(
+    help="Make collages, videos and filtered copies from your moments and photos.", no_args_is_help=True
+)

@@ -31,7 +31,9 @@ _DEFAULT_COUNT = {"grid": 9, "mosaic": 8, "hero": 6}
 """Photos a collage of a moment shows unless ``--count`` says otherwise: a 3 x 3 grid; a mosaic
 and a hero layout read best with a few less."""
 
-ItemsArgument = Annotated[list[str], typer.Argument(metavar="MOMENT|PHOTO...", help="Moment ids (from `camroll moments`) and/or photo ids.")]
+ItemsArgument = Annotated[
+    list[str], typer.Argument(metavar="MOMENT|PHOTO...", help="Moment ids (from `camroll moments`) and/or photo ids.")
+]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Folder to write to (default: CAMROLL_HOME/creations).")]
 FormatOption = Annotated[str, typer.Option("--format", help="jpeg or png.")]
 _FILTER_HELP = "A look: " + "; ".join(f"{name}: {text}" for name, text in FILTERS.items())
@@ -41,15 +43,23 @@ _FILTER_HELP = "A look: " + "; ".join(f"{name}: {text}" for name, text in FILTER
 def collage_cmd(
     items: ItemsArgument,
     layout: Annotated[str, typer.Option("--layout", help=f"How photos are arranged: {', '.join(LAYOUTS)}.")] = "mosaic",
-    size: Annotated[str, typer.Option("--size", help="Canvas size in pixels, WIDTHxHEIGHT (2048x2048 prints 17 cm square at 300 dpi).")] = "2048x2048",
+    size: Annotated[
+        str,
+        typer.Option("--size", help="Canvas size in pixels, WIDTHxHEIGHT (2048x2048 prints 17 cm square at 300 dpi)."),
+    ] = "2048x2048",
     title: Annotated[str | None, typer.Option("--title", help="A title written above the photos.")] = None,
     filter_name: Annotated[str | None, typer.Option("--filter", help=_FILTER_HELP)] = None,
-    count: Annotated[int | None, typer.Option("--count", min=1, max=60, help="How many photos of the moments to use (default: 9 grid, 8 mosaic, 6 hero).")] = None,
+    count: Annotated[
+        int | None,
+        typer.Option(
+            "--count", min=1, max=60, help="How many photos of the moments to use (default: 9 grid, 8 mosaic, 6 hero)."
+        ),
+    ] = None,
     fmt: FormatOption = "jpeg",
     out: OutOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Make a collage: photos laid out on one print, crops that never cut a face, even gutters."""
     from camroll.creations.collage import make_collage  # here, not at the top: `camroll --help` need not load it
 
@@ -77,42 +87,82 @@ def collage_cmd(
     try:
         with progress_bar(console, "photos") as progress:
             task = progress.add_task("Making the collage", total=len(chosen))
-            collage = make_collage(ctx, chosen, layout=layout, size=canvas, title=title, filter_name=filter_name, out=out,
-                                   fmt=fmt, hero_id=hero, source=source, capabilities=["people"] if people and moment_photos else [],
-                                   on_photo=lambda: progress.advance(task))  # fmt: skip
+            collage = make_collage(
+                ctx,
+                chosen,
+                layout=layout,
+                size=canvas,
+                title=title,
+                filter_name=filter_name,
+                out=out,
+                fmt=fmt,
+                hero_id=hero,
+                source=source,
+                capabilities=["people"] if people and moment_photos else [],
+                on_photo=lambda: progress.advance(task),
+            )
     except CreationError as e:
         fail(str(e), 1)
     made = records.listing(ctx, collage.creation_id)[0]
     problems += [f"photo {pid}: {why}" for pid, why in collage.skipped]
     left_out = sum(p.faces_left_out for p in collage.placements)
     if as_json:
-        print_json({"id": collage.creation_id, "kind": "collage", "path": str(collage.path), "layout": layout,
-                    "size": list(canvas), "title": title, "filter": filter_name, "moments": moment_ids,
-                    "photo_ids": [p.photo_id for p in collage.placements], "capabilities": made.capabilities,
-                    "placements": [{"photo_id": p.photo_id, "crop": [round(v, 2) for v in p.crop], "cell": list(p.cell),
-                                    "faces": len(p.faces), "faces_left_out": p.faces_left_out, "faces_cut": p.faces_cut}
-                                   for p in collage.placements],
-                    "faces_left_out": left_out, "problems": problems})  # fmt: skip
+        print_json(
+            {
+                "id": collage.creation_id,
+                "kind": "collage",
+                "path": str(collage.path),
+                "layout": layout,
+                "size": list(canvas),
+                "title": title,
+                "filter": filter_name,
+                "moments": moment_ids,
+                "photo_ids": [p.photo_id for p in collage.placements],
+                "capabilities": made.capabilities,
+                "placements": [
+                    {
+                        "photo_id": p.photo_id,
+                        "crop": [round(v, 2) for v in p.crop],
+                        "cell": list(p.cell),
+                        "faces": len(p.faces),
+                        "faces_left_out": p.faces_left_out,
+                        "faces_cut": p.faces_cut,
+                    }
+                    for p in collage.placements
+                ],
+                "faces_left_out": left_out,
+                "problems": problems,
+            }
+        )
     for problem in problems:
         console.print(f"[yellow]![/] {shown(problem)}", highlight=False, soft_wrap=True)
     faces = sum(len(p.faces) - p.faces_left_out for p in collage.placements)
     note = f", {faces} faces kept whole" if faces else ""
     if left_out:
         note += f" ({left_out} left out whole where their photo's cell was too narrow for everyone)"
-    console.print(f"Made a {layout} collage of {len(collage.placements)} photos, {canvas[0]}x{canvas[1]}{note}: "
-                  f"{shown(str(collage.path))}", highlight=False, soft_wrap=True)  # fmt: skip
+    console.print(
+        f"Made a {layout} collage of {len(collage.placements)} photos, {canvas[0]}x{canvas[1]}{note}: "
+        f"{shown(str(collage.path))}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @make_app.command("filtered")
 def filtered_cmd(
     items: ItemsArgument,
     filter_name: Annotated[str, typer.Option("--filter", help=_FILTER_HELP)],
-    max_side: Annotated[int | None, typer.Option("--max-side", min=64, help="Make copies no longer than this on their longest side (default: full size).")] = None,
+    max_side: Annotated[
+        int | None,
+        typer.Option(
+            "--max-side", min=64, help="Make copies no longer than this on their longest side (default: full size)."
+        ),
+    ] = None,
     fmt: FormatOption = "jpeg",
     out: OutOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Make filtered copies of photos: originals untouched, copies without EXIF (no place, no camera)."""
     if filter_name not in FILTERS:
         fail(f"no filter named {filter_name!r}; choose one of: {', '.join(FILTERS)}", 2)
@@ -141,14 +191,19 @@ def filtered_cmd(
     for problem in problems:
         console.print(f"[yellow]![/] {shown(problem)}", highlight=False, soft_wrap=True)
     where = shown(str(folder))
-    console.print(f"Made {len(made)} {filter_name} {'copy' if len(made) == 1 else 'copies'} in {where}"
-                  + (f"; {len(problems)} could not be made" if problems else ""), highlight=False, soft_wrap=True)  # fmt: skip
+    console.print(
+        f"Made {len(made)} {filter_name} {'copy' if len(made) == 1 else 'copies'} in {where}"
+        + (f"; {len(problems)} could not be made" if problems else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
     if not made:
         raise typer.Exit(1)
 
 
-def _filtered_copy(ctx: AppContext, photo_id: int, filter_name: str, max_side: int | None, fmt: str,
-                   folder: Path) -> dict[str, Any]:  # fmt: skip
+def _filtered_copy(
+    ctx: AppContext, photo_id: int, filter_name: str, max_side: int | None, fmt: str, folder: Path
+) -> dict[str, Any]:
     from camroll.creations.filters import apply_filter
     from camroll.creations.source import displayed_size, face_boxes, open_photo, scale_boxes
 
@@ -163,8 +218,16 @@ def _filtered_copy(ctx: AppContext, photo_id: int, filter_name: str, max_side: i
     else:
         result.save(path, "PNG", optimize=True)
     caps = ["faces"] if faces else []
-    cid = records.record(ctx, "filtered", path, [photo_id], capabilities=caps, title=None, source=str(photo_id),
-                         params={"filter": filter_name, "max_side": max_side, "format": fmt})  # fmt: skip
+    cid = records.record(
+        ctx,
+        "filtered",
+        path,
+        [photo_id],
+        capabilities=caps,
+        title=None,
+        source=str(photo_id),
+        params={"filter": filter_name, "max_side": max_side, "format": fmt},
+    )
     return {"id": cid, "photo_id": photo_id, "path": str(path), "size": list(result.size), "capabilities": caps}
 
 
@@ -173,7 +236,9 @@ def _file_stem(ctx: AppContext, photo_id: int) -> str:
     return Path(path).stem if path else f"photo-{photo_id}"
 
 
-def _resolve(ctx: AppContext, items: list[str]) -> tuple[list[str], list[int], list[int], list[int], int | None, list[str]]:
+def _resolve(
+    ctx: AppContext, items: list[str]
+) -> tuple[list[str], list[int], list[int], list[int], int | None, list[str]]:
     """Split the arguments: moments (their ids, photos in time order, people, first cover) and
     photo ids; each argument that names nothing is a problem, the others go on."""
     moment_ids: list[str] = []
@@ -212,4 +277,3 @@ def _parse_size(text: str) -> tuple[int, int]:
     if not match:
         fail(f"--size is WIDTHxHEIGHT in pixels (like 2048x2048), not {text!r}", 2)
     return int(match.group(1)), int(match.group(2))
-

@@ -25,7 +25,10 @@ from camroll.creations.records import CreationError
 from camroll.moments import Moment, MomentNotFound
 from camroll.store import people as store_people
 
-MusicOption = Annotated[Path | None, typer.Option("--music", help="A music file (MP3, AAC, WAV, FLAC...): trimmed and faded to the video's length.")]
+MusicOption = Annotated[
+    Path | None,
+    typer.Option("--music", help="A music file (MP3, AAC, WAV, FLAC...): trimmed and faded to the video's length."),
+]
 LengthOption = Annotated[str, typer.Option("--length", help="How long the video is: 30s, 1m, 1m30s or 45 (seconds).")]
 SizeOption = Annotated[str, typer.Option("--size", help="Frame size, WIDTHxHEIGHT or 1080p/720p.")]
 FpsOption = Annotated[int, typer.Option("--fps", help="Frames per second.", min=10, max=60)]
@@ -44,7 +47,7 @@ def video_cmd(
     out: OutOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Make a video of a moment: title card, its best photos with slow pan and zoom, closing card."""
     from camroll.moments.listing import find_moment
 
@@ -59,7 +62,9 @@ def video_cmd(
 @make_app.command("birthday")
 def birthday_cmd(
     person: Annotated[str, typer.Argument(metavar="PERSON", help="A person's id or name (see `camroll people`).")],
-    year: Annotated[int | None, typer.Option("--year", help="Only that year's birthday (default: the best photo of each year).")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Only that year's birthday (default: the best photo of each year).")
+    ] = None,
     music: MusicOption = None,
     length: LengthOption = "30s",
     size: SizeOption = "1920x1080",
@@ -68,7 +73,7 @@ def birthday_cmd(
     out: OutOption = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
-) -> None:  # fmt: skip
+) -> None:
     """Make a birthday video of a person: their photos over the years (or one year's), then "Happy birthday"."""
     from camroll.moments.birthdays import birthday_moment
 
@@ -80,8 +85,18 @@ def birthday_cmd(
     _make(ctx, moment, "birthday", music, length, size, fps, filter_name, out, as_json)
 
 
-def _make(ctx: AppContext, moment: Moment, kind: str, music: Path | None, length: str, size: str, fps: int,
-          filter_name: str | None, out: Path | None, as_json: bool) -> None:  # fmt: skip
+def _make(
+    ctx: AppContext,
+    moment: Moment,
+    kind: str,
+    music: Path | None,
+    length: str,
+    size: str,
+    fps: int,
+    filter_name: str | None,
+    out: Path | None,
+    as_json: bool,
+) -> None:
     from camroll.creations.memories import make_moment_video
     from camroll.creations.video import Settings, parse_length, parse_size
 
@@ -103,21 +118,46 @@ def _make(ctx: AppContext, moment: Moment, kind: str, music: Path | None, length
             def start(path: Path, frames: int) -> None:
                 task.append(progress.add_task(f"Making {shown(path.name)}", total=frames))
 
-            made = make_moment_video(ctx, moment, kind=kind, seconds=seconds, settings=settings, out=out, on_start=start,
-                                     on_frame=lambda done, _total: progress.update(task[0], completed=done))  # fmt: skip
+            made = make_moment_video(
+                ctx,
+                moment,
+                kind=kind,
+                seconds=seconds,
+                settings=settings,
+                out=out,
+                on_start=start,
+                on_frame=lambda done, _total: progress.update(task[0], completed=done),
+            )
     except CreationError as e:
         fail(str(e), 1)
     result, photo_ids, problems = made.result, made.photo_ids, made.problems
     if as_json:
-        print_json({"id": made.creation_id, "kind": kind, "path": str(made.path), "moment": moment.id,
-                    "title": made.title, "photo_ids": photo_ids, "seconds": round(result.seconds, 3),
-                    "frames": result.frames, "size": [frame_size[0], frame_size[1]], "fps": fps, "music": bool(music),
-                    "filter": filter_name, "capabilities": sorted(set(made.capabilities)),
-                    "problems": problems})  # fmt: skip
+        print_json(
+            {
+                "id": made.creation_id,
+                "kind": kind,
+                "path": str(made.path),
+                "moment": moment.id,
+                "title": made.title,
+                "photo_ids": photo_ids,
+                "seconds": round(result.seconds, 3),
+                "frames": result.frames,
+                "size": [frame_size[0], frame_size[1]],
+                "fps": fps,
+                "music": bool(music),
+                "filter": filter_name,
+                "capabilities": sorted(set(made.capabilities)),
+                "problems": problems,
+            }
+        )
     for problem in problems:
         console.print(f"[yellow]![/] {shown(problem)}", highlight=False)
-    console.print(f"Made a {result.seconds:.0f}-second video of {len(photo_ids)} photos from “{shown(moment.title)}”"
-                  f"{' with music' if music else ''}: {shown(str(made.path))}", highlight=False, soft_wrap=True)  # fmt: skip
+    console.print(
+        f"Made a {result.seconds:.0f}-second video of {len(photo_ids)} photos from “{shown(moment.title)}”"
+        f"{' with music' if music else ''}: {shown(str(made.path))}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _person(ctx: AppContext, person: str) -> int:

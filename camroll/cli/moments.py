@@ -16,15 +16,22 @@ from camroll.moments.home import clear_home, find_home, places_granted, set_home
 from camroll.moments.listing import KINDS, all_moments, find_moment
 from camroll.store import files as store_files
 
-moments_app = typer.Typer(help="Moments: events, trips, on this day and birthdays, found in your photos.",
-                          invoke_without_command=True)  # fmt: skip
-home_app = typer.Typer(help="Home: where you live, guessed from your night photos (with places consent), or set by you.",
-                       invoke_without_command=True)  # fmt: skip
+moments_app = typer.Typer(
+    help="Moments: events, trips, on this day and birthdays, found in your photos.", invoke_without_command=True
+)
+home_app = typer.Typer(
+    help="Home: where you live, guessed from your night photos (with places consent), or set by you.",
+    invoke_without_command=True,
+)
 app.add_typer(moments_app, name="moments")
 app.add_typer(home_app, name="home")
 
-_KIND_WORDS = {"event": ("event", "events"), "trip": ("trip", "trips"),
-               "on_this_day": ("on this day", "on this day"), "birthday": ("birthday", "birthdays")}  # fmt: skip
+_KIND_WORDS = {
+    "event": ("event", "events"),
+    "trip": ("trip", "trips"),
+    "on_this_day": ("on this day", "on this day"),
+    "birthday": ("birthday", "birthdays"),
+}
 
 
 def _when(moment: Moment) -> str:
@@ -60,9 +67,13 @@ def moments_list(
     typer_ctx: typer.Context,
     home: HomeOption = None,
     as_json: JsonOption = False,
-    kinds: Annotated[list[str] | None, typer.Option("--kind", help=f"Only this kind ({', '.join(KINDS)}); repeat for more.")] = None,
-    on: Annotated[str | None, typer.Option("--date", help="The day 'on this day' looks back from, YYYY-MM-DD (default: today).")] = None,
-) -> None:  # fmt: skip
+    kinds: Annotated[
+        list[str] | None, typer.Option("--kind", help=f"Only this kind ({', '.join(KINDS)}); repeat for more.")
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="The day 'on this day' looks back from, YYYY-MM-DD (default: today).")
+    ] = None,
+) -> None:
     """List moments (the default when no subcommand is given): each id works with `camroll make`."""
     if typer_ctx.invoked_subcommand is not None:
         return
@@ -85,19 +96,33 @@ def moments_list(
         for column in ("title", "when", "photos", "people", "place"):
             table.add_column(column)
         for m in found:
-            table.add_row(m.id, shown(m.title), _when(m), str(len(m.photo_ids)), shown(_people(m.people)),
-                          shown(m.place or ""))  # fmt: skip
+            table.add_row(
+                m.id, shown(m.title), _when(m), str(len(m.photo_ids)), shown(_people(m.people)), shown(m.place or "")
+            )
         console.print(table)
-    counts = [f"{n} {_KIND_WORDS[k][n != 1]}" for k in KINDS if (kinds is None or k in kinds)
-              for n in [sum(m.kind == k for m in found)]]  # fmt: skip
-    console.print(("Found " + ", ".join(counts) + "." if found else "No moments yet: an event needs a few photos "
-                   "taken close together, with the date the camera recorded."), highlight=False)  # fmt: skip
+    counts = [
+        f"{n} {_KIND_WORDS[k][n != 1]}"
+        for k in KINDS
+        if (kinds is None or k in kinds)
+        for n in [sum(m.kind == k for m in found)]
+    ]
+    console.print(
+        (
+            "Found " + ", ".join(counts) + "."
+            if found
+            else "No moments yet: an event needs a few photos taken close together, with the date the camera recorded."
+        ),
+        highlight=False,
+    )
     console.print(_home_line(ctx), highlight=False)
 
 
 @moments_app.command("show")
-def moments_show(moment_id: Annotated[str, typer.Argument(help="A moment's id (see `camroll moments`).")],
-                 home: HomeOption = None, as_json: JsonOption = False) -> None:  # fmt: skip
+def moments_show(
+    moment_id: Annotated[str, typer.Argument(help="A moment's id (see `camroll moments`).")],
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
     """Show one moment: its title, dates, people, cover and photos."""
     ctx = ctx_for(home)
     moment = find_moment(ctx, moment_id)  # MomentNotFound: the app prints it and exits 2
@@ -136,23 +161,29 @@ def home_show(typer_ctx: typer.Context, home: HomeOption = None, as_json: JsonOp
     console = Console()
     console.print(_home_line(ctx), highlight=False)
     if found is not None:
-        console.print(f"At {found.lat:.5f}, {found.lon:.5f}; photos within the home radius count as \"at home\".",
-                      highlight=False)  # fmt: skip
+        console.print(
+            f'At {found.lat:.5f}, {found.lon:.5f}; photos within the home radius count as "at home".', highlight=False
+        )
         if found.source == "auto":
-            console.print("Wrong? `camroll home set LAT LON` or `camroll home set \"Town\"` fixes it for good.")
+            console.print('Wrong? `camroll home set LAT LON` or `camroll home set "Town"` fixes it for good.')
 
 
 @home_app.command("set", context_settings={"ignore_unknown_options": True})
-def home_set(where: Annotated[list[str], typer.Argument(help="LAT LON (decimal degrees), or the name of a town where you took photos.")],
-             home: HomeOption = None) -> None:  # fmt: skip
+def home_set(
+    where: Annotated[
+        list[str], typer.Argument(help="LAT LON (decimal degrees), or the name of a town where you took photos.")
+    ],
+    home: HomeOption = None,
+) -> None:
     """Set home yourself; your setting always wins over the guess."""
     ctx = ctx_for(home)
     if len(where) == 2 and all(_is_number(w) for w in where):  # a HomeError: the app prints it, exits 2
         found = set_home(ctx, float(where[0]), float(where[1]))
     else:
         found = set_home(ctx, place=" ".join(where))
-    Console().print(f"Home is now {shown(found.name or 'there')} ({found.lat:.5f}, {found.lon:.5f}), set by you.",
-                    highlight=False)  # fmt: skip
+    Console().print(
+        f"Home is now {shown(found.name or 'there')} ({found.lat:.5f}, {found.lon:.5f}), set by you.", highlight=False
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -168,5 +199,6 @@ def home_clear(home: HomeOption = None) -> None:
     """Forget the home you set; camroll goes back to guessing it from night photos."""
     ctx = ctx_for(home)
     had = clear_home(ctx)
-    Console().print(("Your home setting is forgotten. " if had else "You had not set a home. ") + _home_line(ctx),
-                    highlight=False)  # fmt: skip
+    Console().print(
+        ("Your home setting is forgotten. " if had else "You had not set a home. ") + _home_line(ctx), highlight=False
+    )

@@ -17,8 +17,9 @@ from rich.table import Table
 from camroll.cli.common import HomeOption, JsonOption, ctx_for, fail, print_json, shown
 from camroll.people import edit
 
-people_app = typer.Typer(help="Faces grouped into people: name them, fix them, ignore strangers.",
-                         invoke_without_command=True)  # fmt: skip
+people_app = typer.Typer(
+    help="Faces grouped into people: name them, fix them, ignore strangers.", invoke_without_command=True
+)
 
 PersonId = Annotated[int, typer.Argument(help="A person's id (see `camroll people`).")]
 
@@ -39,14 +40,18 @@ def people_list(
         return
     console = Console()
     if not people:
-        console.print("No people yet. Faces are found only with your consent: "
-                      "`camroll consent grant faces people`, then `camroll analyze`.")  # fmt: skip
+        console.print(
+            "No people yet. Faces are found only with your consent: "
+            "`camroll consent grant faces people`, then `camroll analyze`."
+        )
         return
     table = Table("id", "name", "faces", "photos", "birthday", "example")
     for p in people:
         example = p["faces"][0]["path"].rsplit("/", 1)[-1] if p["faces"] else ""
         name = shown(p["name"]) if p["name"] else "[dim]unnamed[/]"
-        table.add_row(str(p["id"]), name, str(p["face_count"]), str(p["photo_count"]), p["birthday"] or "", shown(example))
+        table.add_row(
+            str(p["id"]), name, str(p["face_count"]), str(p["photo_count"]), p["birthday"] or "", shown(example)
+        )
     console.print(table)
 
 
@@ -56,67 +61,86 @@ def _do(home: Any, action: Callable[..., Any], *args: Any) -> Any:
 
 
 @people_app.command("name")
-def people_name(person: PersonId, name: Annotated[str, typer.Argument(help="The name to show.")],
-                home: HomeOption = None) -> None:  # fmt: skip
+def people_name(
+    person: PersonId, name: Annotated[str, typer.Argument(help="The name to show.")], home: HomeOption = None
+) -> None:
     """Give a person a name (and confirm the faces they hold now)."""
     _do(home, edit.name, person, name)
     Console().print(f"Person {person} is now {shown(name)}.", highlight=False)
 
 
 @people_app.command("merge")
-def people_merge(into: PersonId, others: Annotated[list[int], typer.Argument(help="People to merge into the first.")],
-                 home: HomeOption = None) -> None:  # fmt: skip
+def people_merge(
+    into: PersonId,
+    others: Annotated[list[int], typer.Argument(help="People to merge into the first.")],
+    home: HomeOption = None,
+) -> None:
     """Merge people who are one person (all their faces move to the first)."""
     moved = _do(home, edit.merge, into, others)
     Console().print(f"Merged {', '.join(map(str, others))} into {into}: {moved} faces moved.")
 
 
 @people_app.command("split")
-def people_split(person: PersonId, faces: Annotated[list[int], typer.Option("--face", help="A face id to move (repeat).")],
-                 home: HomeOption = None) -> None:  # fmt: skip
+def people_split(
+    person: PersonId,
+    faces: Annotated[list[int], typer.Option("--face", help="A face id to move (repeat).")],
+    home: HomeOption = None,
+) -> None:
     """Split faces off a person into a new person (they will not go back)."""
     new = _do(home, edit.split, person, faces)
     Console().print(f"Moved {len(faces)} faces from person {person} to new person {new}.")
 
 
 @people_app.command("remove-face")
-def people_remove_face(face: Annotated[int, typer.Argument(help="A face id (see `camroll people --json`).")],
-                       home: HomeOption = None) -> None:  # fmt: skip
+def people_remove_face(
+    face: Annotated[int, typer.Argument(help="A face id (see `camroll people --json`).")], home: HomeOption = None
+) -> None:
     """This face is not this person: detach it, for good."""
     left = _do(home, edit.remove_face, face)
-    Console().print(f"Face {face} removed from person {left}; it will not be put back there." if left
-                    else f"Face {face} had no person.")  # fmt: skip
+    Console().print(
+        f"Face {face} removed from person {left}; it will not be put back there."
+        if left
+        else f"Face {face} had no person."
+    )
 
 
 @people_app.command("assign")
-def people_assign(face: Annotated[int, typer.Argument(help="A face id.")], person: PersonId,
-                  home: HomeOption = None) -> None:  # fmt: skip
+def people_assign(
+    face: Annotated[int, typer.Argument(help="A face id.")], person: PersonId, home: HomeOption = None
+) -> None:
     """This face is this person: put it there by hand."""
     _do(home, edit.assign, face, person)
     Console().print(f"Face {face} is now person {person}.")
 
 
 @people_app.command("ignore")
-def people_ignore(person: PersonId, home: HomeOption = None,
-                  undo: Annotated[bool, typer.Option("--undo", help="Show this person again.")] = False) -> None:  # fmt: skip
+def people_ignore(
+    person: PersonId,
+    home: HomeOption = None,
+    undo: Annotated[bool, typer.Option("--undo", help="Show this person again.")] = False,
+) -> None:
     """Never show or use this person again (a stranger in the background)."""
     _do(home, edit.ignore, person, not undo)
     Console().print(f"Person {person} is {'shown again' if undo else 'ignored: never shown or used in creations'}.")
 
 
 @people_app.command("set")
-def people_set(person: PersonId, home: HomeOption = None,
-               birthday: Annotated[str | None, typer.Option(help="Birthday as YYYY-MM-DD (for birthday videos).")] = None,
-               ) -> None:  # fmt: skip
+def people_set(
+    person: PersonId,
+    home: HomeOption = None,
+    birthday: Annotated[str | None, typer.Option(help="Birthday as YYYY-MM-DD (for birthday videos).")] = None,
+) -> None:
     """Set details of a person: their birthday."""
     _do(home, edit.set_birthday, person, birthday)
     Console().print(f"Person {person}: birthday {birthday or 'cleared'}.")
 
 
 @people_app.command("birthday")
-def people_birthday(person: PersonId,
-                    birthday: Annotated[str | None, typer.Argument(help="YYYY-MM-DD; leave out to clear it.")] = None,
-                    home: HomeOption = None) -> None:  # fmt: skip
+def people_birthday(
+    person: PersonId,
+    birthday: Annotated[str | None, typer.Argument(help="YYYY-MM-DD; leave out to clear it.")] = None,
+    home: HomeOption = None,
+) -> None:
     """Set (or clear) a person's birthday: `camroll people birthday 3 1990-05-17`."""
     people_set(person, home, birthday)
 

@@ -15,8 +15,12 @@ from camroll.privacy.removal import remove_photos
 def remove_cmd(
     photo_ids: Annotated[list[int], typer.Argument(help="Photo ids (from `camroll photos --json`).")],
     home: HomeOption = None,
-    remember: Annotated[bool, typer.Option("--remember/--allow-rescan",
-                                           help="Keep them out of later scans (default) or let a rescan add them again.")] = True,
+    remember: Annotated[
+        bool,
+        typer.Option(
+            "--remember/--allow-rescan", help="Keep them out of later scans (default) or let a rescan add them again."
+        ),
+    ] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Forget these photos: their catalog rows, faces, tags, text, places, thumbnails, face crops
@@ -27,9 +31,11 @@ def remove_cmd(
     else:
         console = Console()
         if report.removed:
-            console.print(f"Removed {len(report.removed)} photo{'s' if len(report.removed) != 1 else ''} from camroll: "
-                          f"{sum(report.rows.values())} rows and {report.files} files deleted. The files on disk were "
-                          "not touched" + (", and a rescan will skip them." if remember else "."))  # fmt: skip
+            console.print(
+                f"Removed {len(report.removed)} photo{'s' if len(report.removed) != 1 else ''} from camroll: "
+                f"{sum(report.rows.values())} rows and {report.files} files deleted. The files on disk were "
+                "not touched" + (", and a rescan will skip them." if remember else ".")
+            )
     if report.unknown and not report.removed:
         fail(f"No photo {', '.join(map(str, report.unknown))} in the catalog (see `camroll photos --json`).", 2)
     for unknown in report.unknown:

@@ -21,11 +21,18 @@ COLOURS = {"high": "red", "medium": "yellow", "low": "cyan", "none": "green"}
 @app.command("report")
 def report_cmd(
     home: HomeOption = None,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the report as one self-contained HTML page.",
-                                              dir_okay=False)] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write the report as one self-contained HTML page.", dir_okay=False),
+    ] = None,
     as_json: JsonOption = False,
-    metadata_only: Annotated[bool, typer.Option("--metadata-only", help="Dry run from metadata alone: what a "
-                                                "service learns before running any model (reads no vision data).")] = False,
+    metadata_only: Annotated[
+        bool,
+        typer.Option(
+            "--metadata-only",
+            help="Dry run from metadata alone: what a service learns before running any model (reads no vision data).",
+        ),
+    ] = False,
 ) -> None:
     """What your photos reveal about you (home, places, routine, people, documents, devices), and
     what to do about it. Computed on this machine; nothing is sent anywhere."""
@@ -51,16 +58,31 @@ def report_cmd(
         used = sorted({f for finding in report.findings for f in finding.photos})
         caps = sorted({s for f in report.findings for s in f.sources if f.photos})
         creation_rows.delete_of_kind_at(ctx.db, "report", str(written))  # a report written again is one creation
-        record_creation(ctx, "report", written, used, capabilities=caps, title="What your photos reveal",
-                        params={"metadata_only": metadata_only})  # fmt: skip
-    audit.record(ctx, "report", metadata_only=metadata_only, html=written is not None,
-                 findings=sum(f.severity != "none" for f in report.findings))  # fmt: skip
+        record_creation(
+            ctx,
+            "report",
+            written,
+            used,
+            capabilities=caps,
+            title="What your photos reveal",
+            params={"metadata_only": metadata_only},
+        )
+    audit.record(
+        ctx,
+        "report",
+        metadata_only=metadata_only,
+        html=written is not None,
+        findings=sum(f.severity != "none" for f in report.findings),
+    )
     if as_json:
         print_json(report.to_json() | {"html": str(written) if written else None})
         return
     console = Console()
-    console.print(f"[bold]What your photos reveal[/] ({report.photo_count} photos, {report.located} with GPS"
-                  + (", metadata only" if metadata_only else "") + ")")  # fmt: skip
+    console.print(
+        f"[bold]What your photos reveal[/] ({report.photo_count} photos, {report.located} with GPS"
+        + (", metadata only" if metadata_only else "")
+        + ")"
+    )
     for f in report.findings:
         colour = COLOURS[f.severity]
         console.print(f"[{colour}]●[/] [bold]{shown(f.title)}[/]: {shown(f.summary)}", highlight=False)

@@ -11,8 +11,9 @@ from rich.table import Table
 from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json, shown
 from camroll.privacy import retention
 
-retention_app = typer.Typer(help="How long camroll keeps what it derived, and the sweeper that enforces it.",
-                            no_args_is_help=True)  # fmt: skip
+retention_app = typer.Typer(
+    help="How long camroll keeps what it derived, and the sweeper that enforces it.", no_args_is_help=True
+)
 app.add_typer(retention_app, name="retention")
 
 
@@ -26,8 +27,14 @@ def status_cmd(home: HomeOption = None, as_json: JsonOption = False) -> None:
     console = Console()
     table = Table("capability", "on", "rows", "files", "oldest", "kept")
     for c in s["capabilities"]:
-        table.add_row(c["id"], "yes" if c["granted"] else "no", str(c["rows"]), str(c["files"]),
-                      (c["oldest"] or "")[:10], c["until"])  # fmt: skip
+        table.add_row(
+            c["id"],
+            "yes" if c["granted"] else "no",
+            str(c["rows"]),
+            str(c["files"]),
+            (c["oldest"] or "")[:10],
+            c["until"],
+        )
     console.print(table)
     for h in s["held"]:
         line = f"{h['what']}: {h['files']} file{'s' if h['files'] != 1 else ''}"

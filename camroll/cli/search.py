@@ -14,7 +14,10 @@ from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for
 
 @app.command("search")
 def search_cmd(
-    query: Annotated[str, typer.Argument(help='What to find, in your words: "Ana at the beach last summer", "Lisbon 2023", "passport".')],
+    query: Annotated[
+        str,
+        typer.Argument(help='What to find, in your words: "Ana at the beach last summer", "Lisbon 2023", "passport".'),
+    ],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many photos.")] = 50,
     home: HomeOption = None,
     as_json: JsonOption = False,
@@ -48,9 +51,14 @@ def search_cmd(
     out = Console()
     u = result.understood
     read = [f"person {p}" for p in u.people] + [f"place {p}" for p in u.places]
-    read += [f"date {d['label']} ({d['first']} to {d['last']}{', every year' if d['every_year'] else ''})" for d in u.dates]
+    read += [
+        f"date {d['label']} ({d['first']} to {d['last']}{', every year' if d['every_year'] else ''})" for d in u.dates
+    ]
     read += [f"camera {c}" for c in u.cameras] + [f"tag {t}" for t in u.tags]
-    read += [f"'{w}' ~ " + (", ".join(f"{s['tag']} {s['similarity']:.2f}" for s in near) or "no tag") for w, near in u.synonyms.items()]
+    read += [
+        f"'{w}' ~ " + (", ".join(f"{s['tag']} {s['similarity']:.2f}" for s in near) or "no tag")
+        for w, near in u.synonyms.items()
+    ]
     read += [f"text '{w}'" for w in u.text if w not in u.synonyms and w not in u.tags]
     read += ["sensitive text " + ", ".join(u.sensitive_text)] if u.sensitive_text else []
     read += ["smiling faces"] * u.smiling + ["someone's birthday"] * u.birthday
@@ -60,9 +68,16 @@ def search_cmd(
         for column in ("photo", "taken", "place", "path", "why"):
             table.add_column(column, overflow="fold")
         for hit in result.hits:
-            table.add_row(str(hit.photo_id), (hit.taken_at or "")[:16].replace("T", " "), shown(hit.place or ""),
-                          shown(hit.path), shown("; ".join(hit.why)))  # fmt: skip
+            table.add_row(
+                str(hit.photo_id),
+                (hit.taken_at or "")[:16].replace("T", " "),
+                shown(hit.place or ""),
+                shown(hit.path),
+                shown("; ".join(hit.why)),
+            )
         out.print(table)
     listed = len(result.hits)
     more = f" (showing the first {listed}; --limit to see more)" if result.total > listed else ""
-    out.print(f"{result.total} photo{'s' * (result.total != 1)} found in {elapsed * 1000:.0f} ms{more}.", highlight=False)
+    out.print(
+        f"{result.total} photo{'s' * (result.total != 1)} found in {elapsed * 1000:.0f} ms{more}.", highlight=False
+    )

@@ -59,16 +59,37 @@ def _tls_files(cert: Path | None, key: Path | None) -> dict[str, Any]:
 @app.command("serve")
 def serve_cmd(
     home: HomeOption = None,
-    host: Annotated[str, typer.Option(help="Address to listen on. Anything but loopback needs --allow-remote.")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on. Anything but loopback needs --allow-remote.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
-    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Let other computers in (directly or through a proxy): always turns on login.")] = False,
-    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="A host name browsers may use to reach the server, besides loopback and --host (repeatable).")] = None,
-    add_user: Annotated[str | None, typer.Option("--add-user", help="Add a web user (asks for a password), then exit.")] = None,
-    scan_root: Annotated[list[Path] | None, typer.Option("--scan-root", help="A folder the web's scan form may scan below (repeatable).")] = None,
-    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="Serve HTTPS with this certificate (PEM); needs --tls-key.")] = None,
+    allow_remote: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote", help="Let other computers in (directly or through a proxy): always turns on login."
+        ),
+    ] = False,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="A host name browsers may use to reach the server, besides loopback and --host (repeatable).",
+        ),
+    ] = None,
+    add_user: Annotated[
+        str | None, typer.Option("--add-user", help="Add a web user (asks for a password), then exit.")
+    ] = None,
+    scan_root: Annotated[
+        list[Path] | None, typer.Option("--scan-root", help="A folder the web's scan form may scan below (repeatable).")
+    ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="Serve HTTPS with this certificate (PEM); needs --tls-key.")
+    ] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="The certificate's private key (PEM).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes for scans and analyses started from the web.")] = None,
-) -> None:  # fmt: skip
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes for scans and analyses started from the web.")
+    ] = None,
+) -> None:
     """Serve the web app: consent, library, people, places, moments, search, report."""
     import uvicorn
 
@@ -92,13 +113,18 @@ def serve_cmd(
             gone = ended.end_user(name)  # a new password: whoever held the old one is logged out
         finally:
             ended.close()
-        console.print(f"Added {shown(name)}. Their library is {shown(str(config.home / 'users' / name))}."
-                      + (f" Ended {gone} open session(s)." if gone else ""), highlight=False)  # fmt: skip
+        console.print(
+            f"Added {shown(name)}. Their library is {shown(str(config.home / 'users' / name))}."
+            + (f" Ended {gone} open session(s)." if gone else ""),
+            highlight=False,
+        )
         return
     remote = not is_loopback(host)
     if remote and not allow_remote:
-        fail(f"Refusing to listen on {host}: other computers could reach your photos. "
-             "Add --allow-remote to do it anyway (a login is then required).")  # fmt: skip
+        fail(
+            f"Refusing to listen on {host}: other computers could reach your photos. "
+            "Add --allow-remote to do it anyway (a login is then required)."
+        )
     login = allow_remote  # whatever --host is: a proxy on loopback carries other computers' requests
     try:
         hosts = HostPolicy.for_server(host, allow_host or ())
@@ -116,18 +142,29 @@ def serve_cmd(
             users.add(first, _ask_password(console, first))
         except SecurityError as e:
             fail(str(e))
-    web = create_app(config, login=login, scan_roots=roots, bind_host=host, allow_hosts=allow_host or (),
-                     secure_cookies=bool(tls))  # fmt: skip
+    web = create_app(
+        config, login=login, scan_roots=roots, bind_host=host, allow_hosts=allow_host or (), secure_cookies=bool(tls)
+    )
     if remote and not tls:
-        console.print(f"[yellow]Warning:[/] plain HTTP on {shown(host)}: passwords, cookies and photos cross the "
-                      "network unencrypted. Give --tls-cert and --tls-key, or put a reverse proxy with HTTPS in "
-                      "front (and serve on 127.0.0.1 with --allow-remote --allow-host NAME).", highlight=False)  # fmt: skip
+        console.print(
+            f"[yellow]Warning:[/] plain HTTP on {shown(host)}: passwords, cookies and photos cross the "
+            "network unencrypted. Give --tls-cert and --tls-key, or put a reverse proxy with HTTPS in "
+            "front (and serve on 127.0.0.1 with --allow-remote --allow-host NAME).",
+            highlight=False,
+        )
     if host in ("0.0.0.0", "::") and not allow_host:
-        console.print("[yellow]Note:[/] only the loopback names are accepted in the address bar; add --allow-host "
-                      "NAME for the name or address other computers use to reach this one.", highlight=False)  # fmt: skip
+        console.print(
+            "[yellow]Note:[/] only the loopback names are accepted in the address bar; add --allow-host "
+            "NAME for the name or address other computers use to reach this one.",
+            highlight=False,
+        )
     address = f"[{host}]" if ":" in host else host
     scheme = "https" if tls else "http"
-    console.print(f"camroll is at [bold]{scheme}://{shown(address)}:{port}/[/]" + (" (login required)" if login else "")
-                  + f"  library: {shown(str(config.home))}  names: {shown(', '.join(sorted(hosts.names)))}"
-                  + "  (Ctrl-C stops it)", highlight=False)  # fmt: skip
+    console.print(
+        f"camroll is at [bold]{scheme}://{shown(address)}:{port}/[/]"
+        + (" (login required)" if login else "")
+        + f"  library: {shown(str(config.home))}  names: {shown(', '.join(sorted(hosts.names)))}"
+        + "  (Ctrl-C stops it)",
+        highlight=False,
+    )
     uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, **tls)

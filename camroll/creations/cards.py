@@ -94,7 +94,9 @@ def _line_height(f: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> int:
     return round((box[3] - box[1]) * 1.3)
 
 
-def _fit(text: str, width: int, size: int, bold: bool) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, list[str]]:
+def _fit(
+    text: str, width: int, size: int, bold: bool
+) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, list[str]]:
     """The largest font (from ``size`` down) at which ``text`` fits the card's text width on one
     line, or on two lines split at the most even word break; never below 55 % of ``size``."""
     text = " ".join(text.split())

@@ -125,16 +125,37 @@ def make_collage(
     else:
         canvas.save(path, "PNG", dpi=(300, 300), optimize=True)
     caps = [*capabilities, "faces"] if any(p.faces for p in placements) else list(capabilities)
-    params = {"layout": layout, "size": [width, height], "filter": filter_name, "format": fmt,
-              "placements": [asdict(p) for p in placements]}  # fmt: skip
-    cid = records.record(ctx, "collage", path, [p.photo_id for p in placements], capabilities=caps,
-                         title=title, source=source, params=params)  # fmt: skip
+    params = {
+        "layout": layout,
+        "size": [width, height],
+        "filter": filter_name,
+        "format": fmt,
+        "placements": [asdict(p) for p in placements],
+    }
+    cid = records.record(
+        ctx,
+        "collage",
+        path,
+        [p.photo_id for p in placements],
+        capabilities=caps,
+        title=title,
+        source=source,
+        params=params,
+    )
     return Collage(path, cid, (width, height), layout, placements, skipped)
 
 
-def _fill(ctx: AppContext, canvas: Image.Image, shapes: list[Shape], ids: list[int], cells: list[Rect],
-          filter_name: str | None, placements: list[Placement], skipped: list[tuple[int, str]],
-          on_photo: Callable[[], None] | None) -> set[int]:  # fmt: skip
+def _fill(
+    ctx: AppContext,
+    canvas: Image.Image,
+    shapes: list[Shape],
+    ids: list[int],
+    cells: list[Rect],
+    filter_name: str | None,
+    placements: list[Placement],
+    skipped: list[tuple[int, str]],
+    on_photo: Callable[[], None] | None,
+) -> set[int]:
     """Draw each photo into its cell; return the ids that could not be decoded."""
     failed: set[int] = set()
     for index, (shape, pid, cell) in enumerate(zip(shapes, ids, cells, strict=True)):
@@ -162,7 +183,12 @@ def _fill(ctx: AppContext, canvas: Image.Image, shapes: list[Shape], ids: list[i
             focus = (sx / k, sy / k)
         framing = frame(full_w, full_h, aspect, boxes, focus=focus)
         x, y, w, h = framing.rect
-        box = (max(0.0, x * k), max(0.0, y * k), min(float(img.width), (x + w) * k), min(float(img.height), (y + h) * k))
+        box = (
+            max(0.0, x * k),
+            max(0.0, y * k),
+            min(float(img.width), (x + w) * k),
+            min(float(img.height), (y + h) * k),
+        )
         piece = img.resize((cw, ch), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
         if filter_name:
             s = cw / w
@@ -170,7 +196,9 @@ def _fill(ctx: AppContext, canvas: Image.Image, shapes: list[Shape], ids: list[i
             cell_faces = [((bx - x) * s, (by - y) * s, bw * s, bh * s) for bx, by, bw, bh in shown]
             piece = apply_filter(piece, filter_name, faces=cell_faces, seed=index)
         canvas.paste(piece, (cx, cy))
-        placements.append(Placement(pid, framing.rect, (cx, cy, cw, ch), boxes, len(framing.left_out), len(framing.cut)))
+        placements.append(
+            Placement(pid, framing.rect, (cx, cy, cw, ch), boxes, len(framing.left_out), len(framing.cut))
+        )
         if on_photo is not None:
             on_photo()
     return failed

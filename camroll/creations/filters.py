@@ -149,7 +149,9 @@ def _soften_background(img: Image.Image, faces: Sequence[Box], radius_share: flo
     else:
         draw.ellipse((w * 0.22, h * 0.12, w * 0.78, h * 0.92), fill=255)
     smallest = min((min(fw, fh) for _x, _y, fw, fh in faces), default=long_side / 3)
-    mask = ImageChops.lighter(people.filter(ImageFilter.GaussianBlur(radius * 1.5)),
-                              core.filter(ImageFilter.GaussianBlur(max(1.0, smallest * 0.04))))  # fmt: skip
+    mask = ImageChops.lighter(
+        people.filter(ImageFilter.GaussianBlur(radius * 1.5)),
+        core.filter(ImageFilter.GaussianBlur(max(1.0, smallest * 0.04))),
+    )
     blurred = img.filter(ImageFilter.GaussianBlur(radius))
     return Image.composite(img, blurred, mask)

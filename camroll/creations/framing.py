@@ -45,8 +45,14 @@ class Framing:
         return not self.left_out
 
 
-def crop_for(width: int, height: int, aspect: float, faces: Sequence[Rect], zoom: float = 1.0,
-             focus: tuple[float, float] | None = None) -> Rect:  # fmt: skip
+def crop_for(
+    width: int,
+    height: int,
+    aspect: float,
+    faces: Sequence[Rect],
+    zoom: float = 1.0,
+    focus: tuple[float, float] | None = None,
+) -> Rect:
     """The crop (x, y, w, h) of shape ``aspect`` (width / height) for a ``width`` x ``height``
     photo: the largest such rectangle, or that divided by ``zoom``, keeping every face whole
     when possible (see :func:`frame` for which faces were left out when not). ``focus`` is the
@@ -54,8 +60,14 @@ def crop_for(width: int, height: int, aspect: float, faces: Sequence[Rect], zoom
     return frame(width, height, aspect, faces, zoom, focus).rect
 
 
-def frame(width: int, height: int, aspect: float, faces: Sequence[Rect], zoom: float = 1.0,
-          focus: tuple[float, float] | None = None) -> Framing:  # fmt: skip
+def frame(
+    width: int,
+    height: int,
+    aspect: float,
+    faces: Sequence[Rect],
+    zoom: float = 1.0,
+    focus: tuple[float, float] | None = None,
+) -> Framing:
     """:func:`crop_for` with the faces it kept and left out."""
     if width <= 0 or height <= 0 or aspect <= 0:
         raise ValueError(f"cannot frame a {width} x {height} photo to aspect {aspect}")
@@ -156,8 +168,12 @@ def _union(boxes: Sequence[Rect]) -> Rect:
 
 
 def _contains(outer: Rect, inner: Rect, tol: float = 1e-6) -> bool:
-    return (inner[0] >= outer[0] - tol and inner[1] >= outer[1] - tol
-            and inner[0] + inner[2] <= outer[0] + outer[2] + tol and inner[1] + inner[3] <= outer[1] + outer[3] + tol)  # fmt: skip
+    return (
+        inner[0] >= outer[0] - tol
+        and inner[1] >= outer[1] - tol
+        and inner[0] + inner[2] <= outer[0] + outer[2] + tol
+        and inner[1] + inner[3] <= outer[1] + outer[3] + tol
+    )
 
 
 def _size_around(union: Rect, full_w: float, full_h: float, zoom: float) -> tuple[float, float]:
@@ -190,13 +206,15 @@ def _place(x: float, y: float, w: float, h: float, width: int, height: int) -> R
     return min(max(x, 0.0), max(0.0, width - w)), min(max(y, 0.0), max(0.0, height - h)), w, h
 
 
-def _best_window(boxes: Sequence[Rect], present: Sequence[int], w: float, h: float, width: int,
-                 height: int) -> tuple[Rect, list[int], bool]:  # fmt: skip
+def _best_window(
+    boxes: Sequence[Rect], present: Sequence[int], w: float, h: float, width: int, height: int
+) -> tuple[Rect, list[int], bool]:
     """The w x h window inside the photo that holds the most face area whole and cuts no face
     (a window that must cut one is taken only when every window does), its faces, and whether it
     is clean (holds a face and cuts none). Windows anchored on the
     photo's and each face's edges are tried: an optimal window can always be slid until one of its
     edges touches one of those, so no face is dropped that a better placement would have kept."""
+
     def anchors(axis: int, span: float, limit: float) -> np.ndarray:
         starts = np.array([boxes[i][axis] for i in present])
         ends = starts + np.array([boxes[i][axis + 2] for i in present])
@@ -236,8 +254,14 @@ def _refine(window: Rect, kept: Sequence[Rect], others: Sequence[Rect], width: i
     lo_y, hi_y = max(0.0, union[1] + union[3] - h), min(union[1], height - h)
     xs = {x0, ideal[0], lo_x, hi_x} | {o[0] + o[2] for o in others} | {o[0] - w for o in others}
     ys = {y0, ideal[1], lo_y, hi_y} | {o[1] + o[3] for o in others} | {o[1] - h for o in others}
-    pool = [(x, y) for x in xs if lo_x - 1e-6 <= x <= hi_x + 1e-6 for y in ys if lo_y - 1e-6 <= y <= hi_y + 1e-6
-            if not any(_cuts((x, y, w, h), o) for o in others)]  # fmt: skip
+    pool = [
+        (x, y)
+        for x in xs
+        if lo_x - 1e-6 <= x <= hi_x + 1e-6
+        for y in ys
+        if lo_y - 1e-6 <= y <= hi_y + 1e-6
+        if not any(_cuts((x, y, w, h), o) for o in others)
+    ]
     if not pool:
         return window
     x, y = min(pool, key=lambda p: (p[0] - ideal[0]) ** 2 + (p[1] - ideal[1]) ** 2)

@@ -43,36 +43,51 @@ _S_CURVE: Curve = ((0.0, 0.0), (0.25, 0.21), (0.5, 0.5), (0.75, 0.80), (1.0, 1.0
 LOOKS: dict[str, Look] = {
     "warm": Look(
         "Golden-hour warmth: red up 7 %, blue down 12 %, mid-tones lifted a touch.",
-        gains=(1.07, 1.0, 0.88), curve=((0.0, 0.0), (0.25, 0.265), (0.5, 0.53), (0.75, 0.78), (1.0, 1.0)),
+        gains=(1.07, 1.0, 0.88),
+        curve=((0.0, 0.0), (0.25, 0.265), (0.5, 0.53), (0.75, 0.78), (1.0, 1.0)),
     ),
     "cool": Look(
         "Crisp and cool: red down 8 %, blue up 8 %, a gentle contrast curve.",
-        gains=(0.92, 1.0, 1.08), curve=((0.0, 0.0), (0.25, 0.23), (0.5, 0.5), (0.75, 0.78), (1.0, 1.0)),
+        gains=(0.92, 1.0, 1.08),
+        curve=((0.0, 0.0), (0.25, 0.23), (0.5, 0.5), (0.75, 0.78), (1.0, 1.0)),
     ),
     "mono": Look(
         "Black and white: a red-leaning grey mix (kind to skin), with an S-curve for punch.",
-        mono_mix=(0.35, 0.55, 0.10), curve=_S_CURVE,
+        mono_mix=(0.35, 0.55, 0.10),
+        curve=_S_CURVE,
     ),
     "vintage": Look(
         "Faded print: muted colour (70 %), lifted blacks and dimmed whites, yellow-green shadows and "
         "warm highlights, a soft vignette and a little grain.",
-        saturation=0.7, shadows_tint=(0.02, 0.03, -0.02), highlights_tint=(0.04, 0.01, -0.05),
-        curve=((0.0, 0.09), (0.25, 0.30), (0.5, 0.52), (0.75, 0.74), (1.0, 0.92)), grain=0.02, vignette=0.35,
+        saturation=0.7,
+        shadows_tint=(0.02, 0.03, -0.02),
+        highlights_tint=(0.04, 0.01, -0.05),
+        curve=((0.0, 0.09), (0.25, 0.30), (0.5, 0.52), (0.75, 0.74), (1.0, 0.92)),
+        grain=0.02,
+        vignette=0.35,
     ),
     "vivid": Look(
         "Vivid: dull colours saturated up to 45 % more (vivid ones and skin less), with an S-curve.",
-        vibrance=0.45, saturation=1.1, curve=_S_CURVE,
+        vibrance=0.45,
+        saturation=1.1,
+        curve=_S_CURVE,
     ),
     "film": Look(
         "Colour negative film: soft blacks, gentle highlight roll-off, teal shadows and warm "
         "highlights, slightly muted colour, visible grain and a light vignette.",
-        saturation=0.9, shadows_tint=(-0.02, 0.01, 0.03), highlights_tint=(0.03, 0.01, -0.03),
-        curve=((0.0, 0.04), (0.25, 0.24), (0.5, 0.51), (0.75, 0.77), (1.0, 0.96)), grain=0.045, vignette=0.2,
+        saturation=0.9,
+        shadows_tint=(-0.02, 0.01, 0.03),
+        highlights_tint=(0.03, 0.01, -0.03),
+        curve=((0.0, 0.04), (0.25, 0.24), (0.5, 0.51), (0.75, 0.77), (1.0, 0.96)),
+        grain=0.045,
+        vignette=0.2,
     ),
     "portrait": Look(
         "Portrait: the background around the faces softly blurred (as a wide-open lens does), skin "
         "warmed a touch and a light vignette; without known faces, the middle stays sharp.",
-        gains=(1.03, 1.0, 0.97), curve=((0.0, 0.0), (0.5, 0.52), (1.0, 1.0)), vignette=0.15,
+        gains=(1.03, 1.0, 0.97),
+        curve=((0.0, 0.0), (0.5, 0.52), (1.0, 1.0)),
+        vignette=0.15,
         soften_background=0.018,
     ),
 }

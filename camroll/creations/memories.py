@@ -163,13 +163,18 @@ def make_moment_video(
     or the music is refused.
     """
     cards = moment_cards(moment)
-    capabilities = [*moment.capabilities, *cards.capabilities]  # what shaped the moment (and the cards) shaped the video
-    chosen = choose_photos(ctx, moment.photo_ids, photos if photos is not None else most_photos(seconds),
-                           moment.person_ids)  # fmt: skip
+    capabilities = [
+        *moment.capabilities,
+        *cards.capabilities,
+    ]  # what shaped the moment (and the cards) shaped the video
+    chosen = choose_photos(
+        ctx, moment.photo_ids, photos if photos is not None else most_photos(seconds), moment.person_ids
+    )
     slides, problems = slides_for(ctx, chosen)
     if not slides:
-        raise CreationError(f"{moment.title}: none of its photos can be read"
-                            + (f" ({'; '.join(problems)})" if problems else ""))  # fmt: skip
+        raise CreationError(
+            f"{moment.title}: none of its photos can be read" + (f" ({'; '.join(problems)})" if problems else "")
+        )
     seconds = length_for(len(slides), seconds)
     path = unique_path(output_dir(ctx, out), moment.id, ".mp4")
     if on_start is not None:
@@ -180,11 +185,17 @@ def make_moment_video(
         capabilities.append("faces")
     photo_ids = [s.photo_id for s in slides if s.photo_id is not None]
     params: dict[str, Any] = {
-        "length": round(result.seconds, 3), "size": f"{settings.size[0]}x{settings.size[1]}", "fps": settings.fps,
-        "filter": settings.filter, "music": str(settings.music) if settings.music else None, "moment": moment.id,
-    }  # fmt: skip
+        "length": round(result.seconds, 3),
+        "size": f"{settings.size[0]}x{settings.size[1]}",
+        "fps": settings.fps,
+        "filter": settings.filter,
+        "music": str(settings.music) if settings.music else None,
+        "moment": moment.id,
+    }
     title = cards.opening.title
-    creation_id = record(ctx, kind, path, photo_ids, capabilities=capabilities, title=title, source=moment.id, params=params)
+    creation_id = record(
+        ctx, kind, path, photo_ids, capabilities=capabilities, title=title, source=moment.id, params=params
+    )
     return MadeVideo(creation_id, path, photo_ids, result, title, problems, capabilities)
 
 

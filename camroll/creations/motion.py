@@ -37,8 +37,7 @@ class Motion:
         """The window at ``progress`` (0: first frame, 1: last frame of the photo)."""
         p = min(max(progress, 0.0), 1.0)
         a, b = self.start, self.end
-        return (a[0] + (b[0] - a[0]) * p, a[1] + (b[1] - a[1]) * p,
-                a[2] + (b[2] - a[2]) * p, a[3] + (b[3] - a[3]) * p)  # fmt: skip
+        return (a[0] + (b[0] - a[0]) * p, a[1] + (b[1] - a[1]) * p, a[2] + (b[2] - a[2]) * p, a[3] + (b[3] - a[3]) * p)
 
     @property
     def tightest_width(self) -> float:
@@ -52,8 +51,15 @@ def zoom_for(seconds: float) -> float:
     return min(thresholds.VIDEO_MAX_ZOOM, 1.0 + thresholds.VIDEO_ZOOM_PER_SECOND * max(seconds, 0.0))
 
 
-def plan_motion(width: int, height: int, aspect: float, faces: Sequence[Rect], seconds: float, index: int = 0,
-                focus: tuple[float, float] | None = None) -> Motion:  # fmt: skip
+def plan_motion(
+    width: int,
+    height: int,
+    aspect: float,
+    faces: Sequence[Rect],
+    seconds: float,
+    index: int = 0,
+    focus: tuple[float, float] | None = None,
+) -> Motion:
     """The motion for a ``width`` x ``height`` photo shown ``seconds`` in a video of shape ``aspect``.
 
     With faces: from the widest window to a closer one, both holding every face (framing's rule:
@@ -74,8 +80,15 @@ def plan_motion(width: int, height: int, aspect: float, faces: Sequence[Rect], s
     return _fit_motion(width, height, aspect, boxes, zoom, index, focus)
 
 
-def _fit_motion(width: int, height: int, aspect: float, faces: Sequence[Rect], zoom: float, index: int,
-                focus: tuple[float, float] | None) -> Motion:  # fmt: skip
+def _fit_motion(
+    width: int,
+    height: int,
+    aspect: float,
+    faces: Sequence[Rect],
+    zoom: float,
+    index: int,
+    focus: tuple[float, float] | None,
+) -> Motion:
     """The whole photo in the frame (centred, bands of backdrop on two sides), closing in on the
     faces or ``focus``; the close window stays inside the whole-photo window and holds every face."""
     if width / height < aspect:

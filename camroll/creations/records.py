@@ -66,8 +66,17 @@ def record(
     params: dict[str, Any] | None = None,
 ) -> int:
     """Record a finished creation; return its id."""
-    return creations.insert(ctx.db, kind, str(path), title, source, json.dumps(params or {}, sort_keys=True),
-                            json.dumps(sorted(set(capabilities))), now_iso(), photo_ids)  # fmt: skip
+    return creations.insert(
+        ctx.db,
+        kind,
+        str(path),
+        title,
+        source,
+        json.dumps(params or {}, sort_keys=True),
+        json.dumps(sorted(set(capabilities))),
+        now_iso(),
+        photo_ids,
+    )
 
 
 @dataclass
@@ -87,9 +96,15 @@ class Creation:
 def listing(ctx: AppContext, creation_id: int | None = None) -> list[Creation]:
     return [
         Creation(
-            id=r["id"], kind=r["kind"], path=r["path"], title=r["title"], source=r["source"],
-            params=json.loads(r["params"]), capabilities=json.loads(r["capabilities"]),
-            created_at=r["created_at"], photo_ids=[int(p) for p in (r["pids"] or "").split(",") if p],
+            id=r["id"],
+            kind=r["kind"],
+            path=r["path"],
+            title=r["title"],
+            source=r["source"],
+            params=json.loads(r["params"]),
+            capabilities=json.loads(r["capabilities"]),
+            created_at=r["created_at"],
+            photo_ids=[int(p) for p in (r["pids"] or "").split(",") if p],
             exists=os.path.exists(r["path"]),
         )
         for r in creations.rows(ctx.db, creation_id)
@@ -113,8 +128,11 @@ def purge_step(conn: sqlite3.Connection, capability: str, photos_gone: bool) -> 
     ``purge_scope`` that used ``capability`` (any creation at all when ``photos_gone``), and
     return their file paths. The files are left to the purge, which deletes those under
     CAMROLL_HOME and keeps those in a folder the person chose unless they say otherwise."""
-    doomed = [(cid, path) for cid, path, used in creations.in_purge_scope(conn)
-              if photos_gone or capability in json.loads(used)]  # fmt: skip
+    doomed = [
+        (cid, path)
+        for cid, path, used in creations.in_purge_scope(conn)
+        if photos_gone or capability in json.loads(used)
+    ]
     creations.delete_in(conn, [cid for cid, _path in doomed])
     return [path for _id, path in doomed]
 

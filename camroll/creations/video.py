@@ -40,11 +40,14 @@ from camroll.creations.soundtrack import Soundtrack, check_music
 
 Box = tuple[float, float, float, float]
 
-_BT709 = np.array([
-    [0.18259, 0.61423, 0.06201, 16.0],
-    [-0.10064, -0.33848, 0.43922, 128.0],
-    [0.43922, -0.39894, -0.04027, 128.0],
-], dtype=np.float32)  # fmt: skip
+_BT709 = np.array(
+    [
+        [0.18259, 0.61423, 0.06201, 16.0],
+        [-0.10064, -0.33848, 0.43922, 128.0],
+        [0.43922, -0.39894, -0.04027, 128.0],
+    ],
+    dtype=np.float32,
+)
 """RGB (0-255) to limited-range Y, Cb, Cr with BT.709 weights: the matrix HD video is tagged with
 and players assume for HD."""
 
@@ -191,9 +194,15 @@ class _Picture:
     """The I420 frame under a photo shown whole."""
 
 
-def render_video(path: Path, slides: Sequence[Slide], opening: Card, closing: Card, seconds: float,
-                 settings: Settings | None = None,
-                 on_frame: Callable[[int, int], None] | None = None) -> Rendered:  # fmt: skip
+def render_video(
+    path: Path,
+    slides: Sequence[Slide],
+    opening: Card,
+    closing: Card,
+    seconds: float,
+    settings: Settings | None = None,
+    on_frame: Callable[[int, int], None] | None = None,
+) -> Rendered:
     """Render the video to ``path`` (written under a temporary name, then renamed: a failed or
     interrupted render leaves nothing). ``on_frame(done, total)`` reports progress."""
     cfg = settings or Settings()
@@ -288,8 +297,8 @@ def _draw(pic: _Picture, seg: Segment, f: int, buf: np.ndarray) -> np.ndarray:
     w = buf.shape[1]
     ys, us, vs = pic.planes
     y_out = buf[:h]
-    u_out = buf[h:h + h // 4].reshape(h // 2, w // 2)
-    v_out = buf[h + h // 4:].reshape(h // 2, w // 2)
+    u_out = buf[h : h + h // 4].reshape(h // 2, w // 2)
+    v_out = buf[h + h // 4 :].reshape(h // 2, w // 2)
     if pic.backdrop is not None:
         np.copyto(buf, pic.backdrop)
         border = cv2.BORDER_TRANSPARENT

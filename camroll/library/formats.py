@@ -17,10 +17,31 @@ from camroll.library.container import Container, NotAnImage
 from camroll.library.isobmff import is_isobmff, read_isobmff
 
 PHOTO_EXTENSIONS = {
-    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".tif", ".tiff", ".heic",
-    ".heif", ".hif", ".avif", ".dng", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srw", ".orf",
-    ".rw2", ".raf", ".pef",
-}  # fmt: skip
+    ".jpg",
+    ".jpeg",
+    ".jpe",
+    ".jfif",
+    ".png",
+    ".webp",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".heic",
+    ".heif",
+    ".hif",
+    ".avif",
+    ".dng",
+    ".cr2",
+    ".cr3",
+    ".nef",
+    ".nrw",
+    ".arw",
+    ".srw",
+    ".orf",
+    ".rw2",
+    ".raf",
+    ".pef",
+}
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".3gp", ".qt"}
 MEDIA_EXTENSIONS = PHOTO_EXTENSIONS | VIDEO_EXTENSIONS
 
@@ -40,8 +61,15 @@ _COMPATIBLE = {
     "mp4": {".mp4", ".m4v", ".3gp", ".mov"},
     "mov": {".mov", ".qt", ".mp4"},
 }
-_RAW_BY_EXTENSION = {".dng": "dng", ".cr2": "cr2", ".nef": "nef", ".nrw": "nef", ".arw": "arw",
-                     ".srw": "srw", ".pef": "pef"}  # fmt: skip
+_RAW_BY_EXTENSION = {
+    ".dng": "dng",
+    ".cr2": "cr2",
+    ".nef": "nef",
+    ".nrw": "nef",
+    ".arw": "arw",
+    ".srw": "srw",
+    ".pef": "pef",
+}
 
 
 def read_container(data: bytes, extension: str = "") -> Container:
@@ -60,8 +88,7 @@ def read_container(data: bytes, extension: str = "") -> Container:
         family = "tiff" if c.format in ("dng", "cr2", "nef", "arw", "srw", "pef") else c.format
         if extension.lower() not in _COMPATIBLE.get(family, set()):
             c.problems.append(
-                f"extension {extension} does not match the content ({c.format.upper()}); "
-                f"read as {c.format.upper()}"
+                f"extension {extension} does not match the content ({c.format.upper()}); read as {c.format.upper()}"
             )
     return c
 
@@ -89,10 +116,15 @@ def _read_by_content(data: bytes, head: bytes, extension: str) -> Container:
 def describe(head: bytes) -> str:
     """A short guess at what a non-media file is, for the error a person reads."""
     known = [
-        (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive"), (b"\x1f\x8b", "gzip data"),
-        (b"<!DOCTYPE html", "an HTML page"), (b"<html", "an HTML page"), (b"BM", "a BMP image"),
-        (b"8BPS", "a Photoshop document"), (b"\x00\x00\x01\x00", "an icon file"),
-    ]  # fmt: skip
+        (b"%PDF", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"\x1f\x8b", "gzip data"),
+        (b"<!DOCTYPE html", "an HTML page"),
+        (b"<html", "an HTML page"),
+        (b"BM", "a BMP image"),
+        (b"8BPS", "a Photoshop document"),
+        (b"\x00\x00\x01\x00", "an icon file"),
+    ]
     for magic, what in known:
         if head.startswith(magic):
             return f"content is {what}"

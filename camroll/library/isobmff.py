@@ -387,7 +387,9 @@ class _Reader:
             parts.append(self.view[min(start, stop) : stop])
             total += len(parts[-1])
             if total > thresholds.MAX_METADATA_INFLATE_BYTES:  # extents can name the same bytes again and again
-                self.note(f"item {item} is larger than {thresholds.MAX_METADATA_INFLATE_BYTES >> 20} MB; it was not read")
+                self.note(
+                    f"item {item} is larger than {thresholds.MAX_METADATA_INFLATE_BYTES >> 20} MB; it was not read"
+                )
                 return None
         return parts[0] if len(parts) == 1 else b"".join(parts)
 

@@ -81,12 +81,26 @@ class JobView:
             percent = round(100 * min(self.done, self.total) / self.total, 1)
         elif not self.active:
             percent = 100.0
-        return {"id": self.id, "kind": self.kind, "title": self.title, "actor": self.actor, "state": self.state,
-                "phase": self.phase, "done": self.done, "total": self.total, "percent": percent,
-                "problems": self.problems, "message": self.message, "link": self.link, "cancelling": self.cancelling,
-                "created_at": self.created_at, "started_at": self.started_at, "finished_at": self.finished_at,
-                "seconds": _seconds(self.started_at, self.finished_at),
-                "failures": [{"path": p, "reason": r} for p, r in self.failures]}  # fmt: skip
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "actor": self.actor,
+            "state": self.state,
+            "phase": self.phase,
+            "done": self.done,
+            "total": self.total,
+            "percent": percent,
+            "problems": self.problems,
+            "message": self.message,
+            "link": self.link,
+            "cancelling": self.cancelling,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "seconds": _seconds(self.started_at, self.finished_at),
+            "failures": [{"path": p, "reason": r} for p, r in self.failures],
+        }
 
 
 def _seconds(start: str | None, end: str | None) -> float | None:
@@ -97,10 +111,24 @@ def _seconds(start: str | None, end: str | None) -> float | None:
 
 
 def _view(row: Any, failures: list[tuple[str, str]] | None = None) -> JobView:
-    return JobView(int(row["id"]), row["kind"], row["title"], row["actor"], row["state"], row["phase"],
-                   int(row["done"]), row["total"], int(row["problems"]), row["message"], row["link"],
-                   bool(row["cancel_requested"]), row["created_at"], row["started_at"], row["finished_at"],
-                   failures or [])  # fmt: skip
+    return JobView(
+        int(row["id"]),
+        row["kind"],
+        row["title"],
+        row["actor"],
+        row["state"],
+        row["phase"],
+        int(row["done"]),
+        row["total"],
+        int(row["problems"]),
+        row["message"],
+        row["link"],
+        bool(row["cancel_requested"]),
+        row["created_at"],
+        row["started_at"],
+        row["finished_at"],
+        failures or [],
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -243,8 +271,11 @@ def _acquire(config: Config, db: Database, job_id: int, on_queued: Callable[[Job
                     pass
                 else:
                     # Holding the lock: any other exclusive job still marked running is a leftover.
-                    stale = [int(r["id"]) for r in store.active(db)
-                             if int(r["id"]) != job_id and r["state"] == "running" and r["exclusive"]]  # fmt: skip
+                    stale = [
+                        int(r["id"])
+                        for r in store.active(db)
+                        if int(r["id"]) != job_id and r["state"] == "running" and r["exclusive"]
+                    ]
                     if stale:
                         store.ended_elsewhere(db, stale, "stopped: the process running it ended", now_iso())
                     return fd
@@ -280,9 +311,15 @@ def submit(config: Config, kind: str, title: str, actor: str, exclusive: bool = 
 
 
 @contextmanager
-def run(config: Config, kind: str, title: str, actor: str, exclusive: bool = True,
-        on_queued: Callable[[JobView | None], None] | None = None,
-        job_id: int | None = None) -> Iterator[tuple[Job, Outcome]]:  # fmt: skip
+def run(
+    config: Config,
+    kind: str,
+    title: str,
+    actor: str,
+    exclusive: bool = True,
+    on_queued: Callable[[JobView | None], None] | None = None,
+    job_id: int | None = None,
+) -> Iterator[tuple[Job, Outcome]]:
     """Run the body as a job: queued until the library is free (``exclusive``), then running,
     then done, cancelled or failed. The body fills in the :class:`Outcome`. ``on_queued`` is
     told, once, which job it waits for. Exceptions propagate, after the job records them.

@@ -30,8 +30,16 @@ from camroll.timefmt import format_offset as format_offset  # moved down for sto
 # Orientation -> does it swap width and height on display?
 _SWAPS = {5, 6, 7, 8}
 # Clockwise rotation + mirror -> EXIF orientation value (for HEIF containers).
-_ORIENTATION_OF = {(0, False): 1, (90, False): 6, (180, False): 3, (270, False): 8,
-                   (0, True): 2, (90, True): 7, (180, True): 4, (270, True): 5}  # fmt: skip
+_ORIENTATION_OF = {
+    (0, False): 1,
+    (90, False): 6,
+    (180, False): 3,
+    (270, False): 8,
+    (0, True): 2,
+    (90, True): 7,
+    (180, True): 4,
+    (270, True): 5,
+}
 
 
 @dataclass
@@ -80,8 +88,11 @@ def extract(container: Container, filename: str, mtime: float) -> PhotoMeta:
     """Interpret a container's blocks. Never raises on bad metadata: it notes it in ``errors``."""
     m = PhotoMeta(format=container.format, kind=container.kind, duration=container.duration)
     m.errors.extend(container.problems)
-    tags = (read_exif(container.exif or b"", container.exif_ifd, container.gps_ifd)
-            if container.exif or container.exif_ifd or container.gps_ifd else ExifTags())  # fmt: skip
+    tags = (
+        read_exif(container.exif or b"", container.exif_ifd, container.gps_ifd)
+        if container.exif or container.exif_ifd or container.gps_ifd
+        else ExifTags()
+    )
     m.errors.extend(f"EXIF: {p}" for p in tags.problems)
     user = read_user_fields(container.xmp, container.iptc)
     m.errors.extend(user.problems)
@@ -148,10 +159,15 @@ def _gps(m: PhotoMeta, c: Container, tags: ExifTags, xmp_gps: tuple[float, float
     lat = _dms(tags.get("GPSLatitude"), tags.get("GPSLatitudeRef"), "S")
     lon = _dms(tags.get("GPSLongitude"), tags.get("GPSLongitudeRef"), "W")
     has_tags = tags.get("GPSLatitude") is not None or tags.get("GPSLongitude") is not None
-    bad_refs = [f"{name} {_ref_text(tags.get(name))!r}" for name, allowed in (("GPSLatitudeRef", "NS"), ("GPSLongitudeRef", "EW"))
-                if not _ref_ok(tags.get(name), allowed)]  # fmt: skip
+    bad_refs = [
+        f"{name} {_ref_text(tags.get(name))!r}"
+        for name, allowed in (("GPSLatitudeRef", "NS"), ("GPSLongitudeRef", "EW"))
+        if not _ref_ok(tags.get(name), allowed)
+    ]
     if bad_refs and has_tags:
-        m.errors.append(f"EXIF {' and '.join(bad_refs)} is not N/S/E/W: the hemisphere is unknown, GPS position ignored")
+        m.errors.append(
+            f"EXIF {' and '.join(bad_refs)} is not N/S/E/W: the hemisphere is unknown, GPS position ignored"
+        )
         lat = lon = None
         has_tags = False
     if lat is None or lon is None:
@@ -227,8 +243,10 @@ def _taken_at(
     m: PhotoMeta, c: Container, tags: ExifTags, xmp_dates: dict[str, str], filename: str, mtime: float
 ) -> None:
     gps_utc = _gps_time(tags)
-    for tag, subsec, off in (("DateTimeOriginal", "SubSecTimeOriginal", "OffsetTimeOriginal"),
-                             ("CreateDate", "SubSecTimeDigitized", "OffsetTimeDigitized")):  # fmt: skip
+    for tag, subsec, off in (
+        ("DateTimeOriginal", "SubSecTimeOriginal", "OffsetTimeOriginal"),
+        ("CreateDate", "SubSecTimeDigitized", "OffsetTimeDigitized"),
+    ):
         local = _exif_datetime(tags.get(tag), tags.get(subsec))
         if local is None:
             if tags.get(tag) not in (None, ""):

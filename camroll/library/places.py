@@ -114,9 +114,20 @@ def update_places(ctx: AppContext) -> int:
         place = geo.place(lat, lon)
         zone = geo.time_zone(lat, lon)
         offset = offset_at(zone, taken_local) if zone and taken_local else None
-        values.append((photo_id, place.city if place else None, place.region if place else None,
-                       place.country if place else None, place.country_code if place else None,
-                       place.distance_km if place else None, zone, offset, f"auto:{DATASET}", now))  # fmt: skip
+        values.append(
+            (
+                photo_id,
+                place.city if place else None,
+                place.region if place else None,
+                place.country if place else None,
+                place.country_code if place else None,
+                place.distance_km if place else None,
+                zone,
+                offset,
+                f"auto:{DATASET}",
+                now,
+            )
+        )
     with ctx.db.transaction() as conn:
         conn.executemany(
             "INSERT INTO photo_places (photo_id, city, region, country, country_code, distance_km,"

@@ -49,7 +49,9 @@ def clean_text(value: object, limit: int | None = None) -> str | None:
 def printable(text: str) -> str:
     """``text`` (a file name, say) with each control character shown as ``\\xNN``: for front ends
     printing names they must keep recognisable (a name cannot be trimmed the way a caption is)."""
-    return _CONTROL.sub(lambda m: "".join(f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in m.group()), text)
+    return _CONTROL.sub(
+        lambda m: "".join(f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in m.group()), text
+    )
 
 
 def clean_message(message: str) -> str:
@@ -63,8 +65,9 @@ def _int_in(value: Any, low: int, high: int) -> bool:
 
 
 def _finite(value: Any, bound: float) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
-        and abs(value) <= bound  # fmt: skip
+    return (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and abs(value) <= bound
+    )
 
 
 def validate(m: PhotoMeta) -> None:

@@ -133,9 +133,17 @@ def walk(root: bytes, on_error: Callable[[bytes, str], None]) -> Iterator[tuple[
 def refusal(mode: int) -> str:
     """Why a path that is not a regular file is refused. Opening a FIFO for reading blocks until
     someone writes to it, and reading a device can block or never end, so neither is opened."""
-    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a character device" if stat.S_ISCHR(mode) else "a block device" if stat.S_ISBLK(mode)
-            else "not a regular file")  # fmt: skip
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a character device"
+        if stat.S_ISCHR(mode)
+        else "a block device"
+        if stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
     return f"refused: {kind}, not a photo file; it was not opened"
 
 
@@ -272,7 +280,9 @@ def _isobmff_without_media(fd: int, size: int, notes: list[str]) -> bytes:
     return b"".join(out)
 
 
-def scan(ctx: AppContext, paths: list[str], reporter: Reporter | None = None, workers: int | None = None) -> ScanSummary:
+def scan(
+    ctx: AppContext, paths: list[str], reporter: Reporter | None = None, workers: int | None = None
+) -> ScanSummary:
     """Scan ``paths`` into the catalog; pointing camroll at a folder is consent to catalog it."""
     rep = reporter or Silent()
     started = time.perf_counter()
@@ -321,11 +331,22 @@ def scan(ctx: AppContext, paths: list[str], reporter: Reporter | None = None, wo
     if not summary.interrupted:
         summary.removed = _mark_missing(ctx, [os.path.abspath(os.fsencode(p)) for p in paths], seen_paths, known)
         with db.transaction() as conn:
-            conn.executemany("UPDATE roots SET last_scan_at = ? WHERE path_bytes = ?",
-                             [(now_iso(), os.path.abspath(os.fsencode(p))) for p in paths])  # fmt: skip
+            conn.executemany(
+                "UPDATE roots SET last_scan_at = ? WHERE path_bytes = ?",
+                [(now_iso(), os.path.abspath(os.fsencode(p))) for p in paths],
+            )
     summary.seconds = time.perf_counter() - started
-    audit.record(ctx, "scan", roots=summary.roots, files=summary.seen, read=summary.read, new_photos=summary.new_photos,
-                 failed=summary.failed, removed=summary.removed, interrupted=summary.interrupted)  # fmt: skip
+    audit.record(
+        ctx,
+        "scan",
+        roots=summary.roots,
+        files=summary.seen,
+        read=summary.read,
+        new_photos=summary.new_photos,
+        failed=summary.failed,
+        removed=summary.removed,
+        interrupted=summary.interrupted,
+    )
     return summary
 
 
@@ -364,7 +385,9 @@ def _root_id(ctx: AppContext, root: bytes) -> int:
         return int(conn.execute("SELECT id FROM roots WHERE path_bytes = ?", (root,)).fetchone()[0])
 
 
-def _write(ctx: AppContext, results: list[ReadResult], summary: ScanSummary, rep: Reporter, excluded: Exclusions) -> None:
+def _write(
+    ctx: AppContext, results: list[ReadResult], summary: ScanSummary, rep: Reporter, excluded: Exclusions
+) -> None:
     """Write one batch in one transaction, each file in a savepoint of its own: a value the
     catalog refuses costs that file alone (recorded as failed with the reason, so a rescan
     retries it), never the batch or the scan."""
@@ -376,13 +399,32 @@ def _write(ctx: AppContext, results: list[ReadResult], summary: ScanSummary, rep
             conn.execute("SAVEPOINT one_file")
             try:
                 state, errors = _write_one(conn, r, now, summary, excluded)
-            except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.DataError, OverflowError, ValueError,
-                    TypeError) as e:  # fmt: skip
+            except (
+                sqlite3.IntegrityError,
+                sqlite3.InterfaceError,
+                sqlite3.DataError,
+                OverflowError,
+                ValueError,
+                TypeError,
+            ) as e:
                 conn.execute("ROLLBACK TO one_file")
                 errors = [f"could not be catalogued: {type(e).__name__}: {e}"]
                 state = "failed"
-                conn.execute(_FILE_UPSERT, (r.found.root_id, r.found.path_bytes, display_path(r.found.path_bytes),
-                                            r.found.size, r.found.mtime_ns, None, state, _json(errors), now, now))  # fmt: skip
+                conn.execute(
+                    _FILE_UPSERT,
+                    (
+                        r.found.root_id,
+                        r.found.path_bytes,
+                        display_path(r.found.path_bytes),
+                        r.found.size,
+                        r.found.mtime_ns,
+                        None,
+                        state,
+                        _json(errors),
+                        now,
+                        now,
+                    ),
+                )
             conn.execute("RELEASE one_file")
             if state == "excluded":
                 continue
@@ -405,8 +447,9 @@ _FILE_UPSERT = (
 )
 
 
-def _write_one(conn: sqlite3.Connection, r: ReadResult, now: str, summary: ScanSummary,
-               excluded: Exclusions) -> tuple[str, list[str]]:  # fmt: skip
+def _write_one(
+    conn: sqlite3.Connection, r: ReadResult, now: str, summary: ScanSummary, excluded: Exclusions
+) -> tuple[str, list[str]]:
     """Catalogue one file; returns its state and every error a person sees for it.
 
     The photo row holds the errors of its content (shared by exact copies); the file row holds
@@ -425,8 +468,21 @@ def _write_one(conn: sqlite3.Connection, r: ReadResult, now: str, summary: ScanS
     file_errors = r.errors + own
     all_errors = file_errors + photo_errors
     state = "failed" if photo_id is None else ("problem" if all_errors else "ok")
-    conn.execute(_FILE_UPSERT, (r.found.root_id, r.found.path_bytes, display_path(r.found.path_bytes),
-                                r.found.size, r.found.mtime_ns, photo_id, state, _json(file_errors), now, now))  # fmt: skip
+    conn.execute(
+        _FILE_UPSERT,
+        (
+            r.found.root_id,
+            r.found.path_bytes,
+            display_path(r.found.path_bytes),
+            r.found.size,
+            r.found.mtime_ns,
+            photo_id,
+            state,
+            _json(file_errors),
+            now,
+            now,
+        ),
+    )
     return state, all_errors
 
 
@@ -435,15 +491,40 @@ def _upsert_photo(conn: sqlite3.Connection, r: ReadResult, now: str) -> tuple[in
     assert r.meta is not None and r.hash is not None
     m = r.meta
     row = conn.execute("SELECT id, metadata_version, errors FROM photos WHERE hash = ?", (r.hash,)).fetchone()
-    values = (m.format, m.kind, r.found.size, m.width, m.height, m.orientation, m.display_orientation,
-              m.taken_local, m.offset_minutes, m.taken_at_source, m.offset_source, m.gps_lat, m.gps_lon,
-              m.gps_alt, m.make, m.model, m.lens, m.serial, m.title, m.description,
-              _json(m.keywords), m.rating, _json([vars(x) for x in m.regions]), m.duration,
-              _json(m.errors), METADATA_VERSION)  # fmt: skip
-    columns = ("format, kind, size, width, height, orientation, display_orientation, taken_local,"
-               " offset_minutes, taken_at_source, offset_source, gps_lat, gps_lon, gps_alt, make, model,"
-               " lens, serial, title, description, keywords, rating, regions, duration, errors,"
-               " metadata_version")  # fmt: skip
+    values = (
+        m.format,
+        m.kind,
+        r.found.size,
+        m.width,
+        m.height,
+        m.orientation,
+        m.display_orientation,
+        m.taken_local,
+        m.offset_minutes,
+        m.taken_at_source,
+        m.offset_source,
+        m.gps_lat,
+        m.gps_lon,
+        m.gps_alt,
+        m.make,
+        m.model,
+        m.lens,
+        m.serial,
+        m.title,
+        m.description,
+        _json(m.keywords),
+        m.rating,
+        _json([vars(x) for x in m.regions]),
+        m.duration,
+        _json(m.errors),
+        METADATA_VERSION,
+    )
+    columns = (
+        "format, kind, size, width, height, orientation, display_orientation, taken_local,"
+        " offset_minutes, taken_at_source, offset_source, gps_lat, gps_lon, gps_alt, make, model,"
+        " lens, serial, title, description, keywords, rating, regions, duration, errors,"
+        " metadata_version"
+    )
     if row is None:
         cur = conn.execute(
             f"INSERT INTO photos (hash, {columns}, created_at) VALUES (?, {', '.join('?' * len(values))}, ?)",
@@ -464,20 +545,26 @@ def _json(items: Sequence[object]) -> str:
 
 
 def _has_other_copy(conn: sqlite3.Connection, photo_id: int, path: bytes) -> bool:
-    return conn.execute(
-        "SELECT 1 FROM files WHERE photo_id = ? AND path_bytes != ? AND state != 'missing' LIMIT 1",
-        (photo_id, path),
-    ).fetchone() is not None
+    return (
+        conn.execute(
+            "SELECT 1 FROM files WHERE photo_id = ? AND path_bytes != ? AND state != 'missing' LIMIT 1",
+            (photo_id, path),
+        ).fetchone()
+        is not None
+    )
 
 
-def _mark_missing(ctx: AppContext, roots: list[bytes], seen: set[bytes],
-                  known: dict[bytes, tuple[int, int, bool, bool]]) -> int:  # fmt: skip
+def _mark_missing(
+    ctx: AppContext, roots: list[bytes], seen: set[bytes], known: dict[bytes, tuple[int, int, bool, bool]]
+) -> int:
     """Files under the scanned roots, present before this scan, not found now: mark them missing.
     (Files new in this scan were all seen, so the catalog as it was before the scan suffices.)"""
     prefixes = tuple(root.rstrip(b"/") + b"/" for root in roots)
     gone = [p for p, v in known.items() if v[3] and p not in seen and (p in roots or p.startswith(prefixes))]
     if gone:
         with ctx.db.transaction() as conn:
-            conn.executemany("UPDATE files SET state = 'missing', missing_since = ? WHERE path_bytes = ?",
-                             [(now_iso(), p) for p in gone])  # fmt: skip
+            conn.executemany(
+                "UPDATE files SET state = 'missing', missing_since = ? WHERE path_bytes = ?",
+                [(now_iso(), p) for p in gone],
+            )
     return len(gone)

@@ -67,17 +67,24 @@ def _fraction(value: float) -> str:
 
 def to_xmp(s: Sidecar) -> str:
     """The sidecar's XMP packet, as text (UTF-8 when written)."""
-    attrs = [f"xmlns:{p}={quoteattr(u)}" for p, u in (
-        ("dc", "http://purl.org/dc/elements/1.1/"),
-        ("photoshop", "http://ns.adobe.com/photoshop/1.0/"),
-        ("mwg-rs", "http://www.metadataworkinggroup.com/schemas/regions/"),
-        ("stArea", "http://ns.adobe.com/xmp/sType/Area#"),
-        ("stDim", "http://ns.adobe.com/xap/1.0/sType/Dimensions#"),
-        ("camroll", CAMROLL_NS),
-    )]  # fmt: skip
-    for prefix, value in (("photoshop:City", s.city), ("photoshop:State", s.region),
-                          ("photoshop:Country", s.country), ("camroll:ContentHash", s.content_hash),
-                          ("camroll:FileName", s.file_name)):  # fmt: skip
+    attrs = [
+        f"xmlns:{p}={quoteattr(u)}"
+        for p, u in (
+            ("dc", "http://purl.org/dc/elements/1.1/"),
+            ("photoshop", "http://ns.adobe.com/photoshop/1.0/"),
+            ("mwg-rs", "http://www.metadataworkinggroup.com/schemas/regions/"),
+            ("stArea", "http://ns.adobe.com/xmp/sType/Area#"),
+            ("stDim", "http://ns.adobe.com/xap/1.0/sType/Dimensions#"),
+            ("camroll", CAMROLL_NS),
+        )
+    ]
+    for prefix, value in (
+        ("photoshop:City", s.city),
+        ("photoshop:State", s.region),
+        ("photoshop:Country", s.country),
+        ("camroll:ContentHash", s.content_hash),
+        ("camroll:FileName", s.file_name),
+    ):
         if value:
             attrs.append(f"{prefix}={quoteattr(value)}")
     body: list[str] = []
@@ -85,28 +92,32 @@ def to_xmp(s: Sidecar) -> str:
         items = "".join(f"<rdf:li>{_text(k)}</rdf:li>" for k in s.keywords)
         body.append(f"   <dc:subject><rdf:Bag>{items}</rdf:Bag></dc:subject>")
     if s.faces and s.width and s.height:
-        body.append("   <mwg-rs:Regions rdf:parseType=\"Resource\">")
-        body.append(f"    <mwg-rs:AppliedToDimensions stDim:w=\"{s.width}\" stDim:h=\"{s.height}\" stDim:unit=\"pixel\"/>")
+        body.append('   <mwg-rs:Regions rdf:parseType="Resource">')
+        body.append(f'    <mwg-rs:AppliedToDimensions stDim:w="{s.width}" stDim:h="{s.height}" stDim:unit="pixel"/>')
         body.append("    <mwg-rs:RegionList><rdf:Bag>")
         for f in s.faces:
             name = f" mwg-rs:Name={quoteattr(f.name)}" if f.name else ""
-            area = (f"stArea:x=\"{_fraction((f.x + f.w / 2) / s.width)}\" stArea:y=\"{_fraction((f.y + f.h / 2) / s.height)}\""
-                    f" stArea:w=\"{_fraction(f.w / s.width)}\" stArea:h=\"{_fraction(f.h / s.height)}\""
-                    " stArea:unit=\"normalized\"")  # fmt: skip
-            body.append(f"     <rdf:li><rdf:Description mwg-rs:Type=\"Face\"{name}>"
-                        f"<mwg-rs:Area {area}/></rdf:Description></rdf:li>")  # fmt: skip
+            area = (
+                f'stArea:x="{_fraction((f.x + f.w / 2) / s.width)}" stArea:y="{_fraction((f.y + f.h / 2) / s.height)}"'
+                f' stArea:w="{_fraction(f.w / s.width)}" stArea:h="{_fraction(f.h / s.height)}"'
+                ' stArea:unit="normalized"'
+            )
+            body.append(
+                f'     <rdf:li><rdf:Description mwg-rs:Type="Face"{name}>'
+                f"<mwg-rs:Area {area}/></rdf:Description></rdf:li>"
+            )
         body.append("    </rdf:Bag></mwg-rs:RegionList>")
         body.append("   </mwg-rs:Regions>")
-    description = "  <rdf:Description rdf:about=\"\"\n    " + "\n    ".join(attrs)
+    description = '  <rdf:Description rdf:about=""\n    ' + "\n    ".join(attrs)
     description += (">\n" + "\n".join(body) + "\n  </rdf:Description>") if body else "/>"
     return (
-        "<?xpacket begin=\"\ufeff\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
-        "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\" x:xmptk=\"camroll\">\n"
-        " <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="camroll">\n'
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
         f"{description}\n"
         " </rdf:RDF>\n"
         "</x:xmpmeta>\n"
-        "<?xpacket end=\"w\"?>\n"
+        '<?xpacket end="w"?>\n'
     )
 
 

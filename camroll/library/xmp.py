@@ -109,8 +109,18 @@ class Xmp:
         return None
 
 
-_INTERESTING = (b"title", b"description", b"subject", b"Subject", b"Rating", b"Date", b"GPSL", b"City",
-                b"Country", b"Regions")  # fmt: skip
+_INTERESTING = (
+    b"title",
+    b"description",
+    b"subject",
+    b"Subject",
+    b"Rating",
+    b"Date",
+    b"GPSL",
+    b"City",
+    b"Country",
+    b"Regions",
+)
 """A packet without any of these words holds nothing camroll reads: it is not parsed at all
 (parsing is a tenth of a scan's time on libraries where most photos carry editor XMP)."""
 
@@ -120,8 +130,9 @@ def read_user_fields(xmp: bytes | None, iptc: bytes | None) -> UserFields:
     is noted in ``problems``, and a packet over ``thresholds.MAX_XMP_BYTES`` is not parsed."""
     out = UserFields()
     if xmp and len(xmp) > thresholds.MAX_XMP_BYTES:
-        out.problems.append(f"XMP packet is {len(xmp) >> 20} MB, over the {thresholds.MAX_XMP_BYTES >> 20} MB limit;"
-                            " it was not read")  # fmt: skip
+        out.problems.append(
+            f"XMP packet is {len(xmp) >> 20} MB, over the {thresholds.MAX_XMP_BYTES >> 20} MB limit; it was not read"
+        )
     elif xmp and not _has_root(xmp):
         out.problems.append("XMP is malformed and was skipped (no complete x:xmpmeta or rdf:RDF element)")
     elif xmp and any(word in xmp for word in _INTERESTING):
@@ -159,8 +170,13 @@ def _from_xmp(x: Xmp, out: UserFields) -> None:
             out.rating = round(float(rating))
         except (ValueError, OverflowError):
             out.problems.append(f"XMP rating {rating[:40]!r} is not a number")
-    for name in ("exif:DateTimeOriginal", "photoshop:DateCreated", "xmp:CreateDate",
-                 "exifEX:DateTimeOriginal", "exif:GPSTimeStamp"):  # fmt: skip
+    for name in (
+        "exif:DateTimeOriginal",
+        "photoshop:DateCreated",
+        "xmp:CreateDate",
+        "exifEX:DateTimeOriginal",
+        "exif:GPSTimeStamp",
+    ):
         value = x.get(name)
         if value:
             out.dates[f"xmp:{name}"] = value
@@ -182,12 +198,16 @@ def _from_xmp(x: Xmp, out: UserFields) -> None:
             for child in area:
                 a[child.tag] = child.text or ""
             try:
-                out.regions.append(Region(
-                    name=desc.attrib.get(_q("mwg-rs:Name")) or _text(desc, "mwg-rs:Name"),
-                    type=desc.attrib.get(_q("mwg-rs:Type")) or _text(desc, "mwg-rs:Type"),
-                    x=float(a[_q("stArea:x")]), y=float(a[_q("stArea:y")]),
-                    w=float(a[_q("stArea:w")]), h=float(a[_q("stArea:h")]),
-                ))  # fmt: skip
+                out.regions.append(
+                    Region(
+                        name=desc.attrib.get(_q("mwg-rs:Name")) or _text(desc, "mwg-rs:Name"),
+                        type=desc.attrib.get(_q("mwg-rs:Type")) or _text(desc, "mwg-rs:Type"),
+                        x=float(a[_q("stArea:x")]),
+                        y=float(a[_q("stArea:y")]),
+                        w=float(a[_q("stArea:w")]),
+                        h=float(a[_q("stArea:h")]),
+                    )
+                )
             except (KeyError, ValueError):
                 out.problems.append("XMP face region without a usable area was skipped")
 
@@ -236,8 +256,9 @@ def _from_iptc(iptc: bytes, out: UserFields) -> None:
     if date and len(date) == 8 and date.isdigit():
         out.dates["iptc:DateCreated"] = f"{date[:4]}-{date[4:6]}-{date[6:]}" + (
             f"T{time[:2]}:{time[2:4]}:{time[4:6]}{time[6:9] + ':' + time[9:11] if len(time) >= 11 else ''}"
-            if time and len(time) >= 6 and time[:6].isdigit() else ""
-        )  # fmt: skip
+            if time and len(time) >= 6 and time[:6].isdigit()
+            else ""
+        )
 
 
 def _iptc_text(raw: bytes) -> str | None:

@@ -39,10 +39,21 @@ class Moment:
 
     def as_dict(self) -> dict[str, object]:
         """The ``camroll moments --json`` form of a moment."""
-        return {"id": self.id, "kind": self.kind, "title": self.title, "start": self.start, "end": self.end,
-                "photo_count": len(self.photo_ids), "photo_ids": self.photo_ids, "people": self.people,
-                "person_ids": self.person_ids, "cover_id": self.cover_id, "place": self.place,
-                "details": self.details, "capabilities": self.capabilities}  # fmt: skip
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "start": self.start,
+            "end": self.end,
+            "photo_count": len(self.photo_ids),
+            "photo_ids": self.photo_ids,
+            "people": self.people,
+            "person_ids": self.person_ids,
+            "cover_id": self.cover_id,
+            "place": self.place,
+            "details": self.details,
+            "capabilities": self.capabilities,
+        }
 
 
 class MomentNotFound(NotFoundError, KeyError):

@@ -68,8 +68,9 @@ def load_candidates(ctx: AppContext, photo_ids: Iterable[int]) -> list[Candidate
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         for r in store.merits(ctx.db, chunk):
-            out[r["id"]] = Candidate(r["id"], r["taken"], r["kind"] == "video", r["score"], bool(r["explicit"]),
-                                     r["group_id"], r["best_id"])  # fmt: skip
+            out[r["id"]] = Candidate(
+                r["id"], r["taken"], r["kind"] == "video", r["score"], bool(r["explicit"]), r["group_id"], r["best_id"]
+            )
         for r in store.faces_not_ignored(ctx.db, chunk):
             c = out.get(r["photo_id"])
             if c is None:

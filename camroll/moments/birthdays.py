@@ -31,8 +31,13 @@ def _window_year(day: date, born: date) -> int:
     return min((day.year - 1, day.year, day.year + 1), key=lambda y: abs((day - birthday_in(born, y)).days))
 
 
-def birthday_moment(ctx: AppContext, person_id: int, year: int | None = None, snap: Snapshot | None = None,
-                    events: list[Moment] | None = None) -> Moment:  # fmt: skip
+def birthday_moment(
+    ctx: AppContext,
+    person_id: int,
+    year: int | None = None,
+    snap: Snapshot | None = None,
+    events: list[Moment] | None = None,
+) -> Moment:
     """The birthday moment of a person: across all years (``year`` None) or of one year.
 
     Raises :class:`MomentNotFound` when the person is unknown or ignored, has no birthday, has no
@@ -54,24 +59,37 @@ def birthday_moment(ctx: AppContext, person_id: int, year: int | None = None, sn
     if not theirs:
         raise MomentNotFound(f"there are no dated photos of {name}")
     best_per_year = _best_per_year(ctx, theirs)
-    details: dict[str, object] = {"person_id": person_id, "birthday": born.isoformat(),
-                                  "best_per_year": {str(y): pid for y, pid in best_per_year.items()}}  # fmt: skip
+    details: dict[str, object] = {
+        "person_id": person_id,
+        "birthday": born.isoformat(),
+        "best_per_year": {str(y): pid for y, pid in best_per_year.items()},
+    }
     if year is None:
         ids = list(best_per_year.values())
         chosen = [s for s in theirs if s.id in set(ids)]
         near = [e.id for e in events if _event_near(e, born)]
-        details.update(years=sorted(best_per_year), event_ids=near,
-                       ages={str(y): y - born.year for y in best_per_year if y >= born.year})  # fmt: skip
+        details.update(
+            years=sorted(best_per_year),
+            event_ids=near,
+            ages={str(y): y - born.year for y in best_per_year if y >= born.year},
+        )
         return _moment(ctx, snap, f"birthday-{person_id}", f"{name} over the years", chosen, details, person_id)
     around = [s for s in theirs if _near(s.day, born) and _window_year(s.day, born) == year]
     if not around:
-        raise MomentNotFound(f"there are no photos of {name} within {thresholds.BIRTHDAY_WINDOW_DAYS} days "
-                             f"of {'their' if not row['name'] else possessive(name)} birthday in {year}")  # fmt: skip
+        raise MomentNotFound(
+            f"there are no photos of {name} within {thresholds.BIRTHDAY_WINDOW_DAYS} days "
+            f"of {'their' if not row['name'] else possessive(name)} birthday in {year}"
+        )
     day = birthday_in(born, year)
-    details.update(year=year, date=day.isoformat(), age=year - born.year,
-                   event_ids=[e.id for e in events if _event_near(e, born, year)])  # fmt: skip
-    return _moment(ctx, snap, f"birthday-{person_id}-{year}", f"{possessive(name)} birthday {year}", around,
-                   details, person_id)  # fmt: skip
+    details.update(
+        year=year,
+        date=day.isoformat(),
+        age=year - born.year,
+        event_ids=[e.id for e in events if _event_near(e, born, year)],
+    )
+    return _moment(
+        ctx, snap, f"birthday-{person_id}-{year}", f"{possessive(name)} birthday {year}", around, details, person_id
+    )
 
 
 def birthday_moments(ctx: AppContext, snap: Snapshot, events: list[Moment]) -> list[Moment]:
@@ -107,13 +125,29 @@ def _event_near(event: Moment, born: date, year: int | None = None) -> bool:
     return any(first - window <= birthday_in(born, y) <= last + window and birthday_in(born, y) > born for y in years)
 
 
-def _moment(ctx: AppContext, snap: Snapshot, moment_id: str, title: str, shots: list[Shot],
-            details: dict[str, object], person_id: int) -> Moment:  # fmt: skip
+def _moment(
+    ctx: AppContext,
+    snap: Snapshot,
+    moment_id: str,
+    title: str,
+    shots: list[Shot],
+    details: dict[str, object],
+    person_id: int,
+) -> Moment:
     ordered = sorted(shots, key=lambda s: (s.local, s.id))
     ids = [s.id for s in ordered]
     person_ids = people_of(shots)
     cover = best_photo_ids(ctx, ids, 1)
-    return Moment(id=moment_id, kind="birthday", title=title, start=ordered[0].local.isoformat(),
-                  end=ordered[-1].local.isoformat(), photo_ids=ids, people=snap.names_of(person_ids),
-                  person_ids=person_ids, cover_id=cover[0] if cover else None, details=details,
-                  capabilities=["people"])  # fmt: skip
+    return Moment(
+        id=moment_id,
+        kind="birthday",
+        title=title,
+        start=ordered[0].local.isoformat(),
+        end=ordered[-1].local.isoformat(),
+        photo_ids=ids,
+        people=snap.names_of(person_ids),
+        person_ids=person_ids,
+        cover_id=cover[0] if cover else None,
+        details=details,
+        capabilities=["people"],
+    )

@@ -29,9 +29,12 @@ def split_into_runs(shots: list[Shot]) -> list[list[Shot]]:
         if runs:
             prev = runs[-1][-1]
             idle = (shot.utc - prev.utc).total_seconds() / 3600 > thresholds.EVENT_GAP_HOURS
-            jump = shot.located and last_located is not None and distance_km(
-                last_located.lat or 0.0, last_located.lon or 0.0, shot.lat or 0.0, shot.lon or 0.0
-            ) > thresholds.EVENT_JUMP_KM
+            jump = (
+                shot.located
+                and last_located is not None
+                and distance_km(last_located.lat or 0.0, last_located.lon or 0.0, shot.lat or 0.0, shot.lon or 0.0)
+                > thresholds.EVENT_JUMP_KM
+            )
             if not idle and not jump:
                 runs[-1].append(shot)
                 if shot.located:
@@ -44,8 +47,9 @@ def split_into_runs(shots: list[Shot]) -> list[list[Shot]]:
 
 def find_events(ctx: AppContext, snap: Snapshot) -> list[Moment]:
     """Every event of the library, oldest first."""
-    return [event_moment(ctx, snap, run) for run in split_into_runs(snap.shots)
-            if len(run) >= thresholds.EVENT_MIN_PHOTOS]  # fmt: skip
+    return [
+        event_moment(ctx, snap, run) for run in split_into_runs(snap.shots) if len(run) >= thresholds.EVENT_MIN_PHOTOS
+    ]
 
 
 def event_moment(ctx: AppContext, snap: Snapshot, run: list[Shot]) -> Moment:
@@ -55,8 +59,13 @@ def event_moment(ctx: AppContext, snap: Snapshot, run: list[Shot]) -> Moment:
     named = main_place(run)
     person_ids = people_of(run)
     birthday = _birthday_of(snap, person_ids, first_day, last_day)
-    title = event_title(first_day, last_day, named.city if named else None, at_home,
-                        (snap.names.get(birthday[0], f"person {birthday[0]}"), birthday[1]) if birthday else None)  # fmt: skip
+    title = event_title(
+        first_day,
+        last_day,
+        named.city if named else None,
+        at_home,
+        (snap.names.get(birthday[0], f"person {birthday[0]}"), birthday[1]) if birthday else None,
+    )
     ids = [s.id for s in sorted(run, key=lambda s: (s.local, s.id))]
     details: dict[str, object] = {
         "days": (last_day - first_day).days + 1,
@@ -72,17 +81,25 @@ def event_moment(ctx: AppContext, snap: Snapshot, run: list[Shot]) -> Moment:
     if birthday:
         details["birthday_person_id"] = birthday[0]
     if snap.home and located:
-        details["km_from_home"] = round(min(
-            distance_km(snap.home.lat, snap.home.lon, s.lat or 0.0, s.lon or 0.0) for s in located), 1)  # fmt: skip
+        details["km_from_home"] = round(
+            min(distance_km(snap.home.lat, snap.home.lon, s.lat or 0.0, s.lon or 0.0) for s in located), 1
+        )
     first = min(run, key=lambda s: (s.local, s.id))
     cover = best_photo_ids(ctx, ids, 1)
     return Moment(
-        id=f"event-{first.local:%Y%m%d}-{first.hash[:8]}", kind="event", title=title,
-        start=min(s.local for s in run).isoformat(), end=max(s.local for s in run).isoformat(),
-        photo_ids=ids, people=snap.names_of(person_ids), person_ids=person_ids,
-        cover_id=cover[0] if cover else None, place=_place_label(named, at_home), details=details,
+        id=f"event-{first.local:%Y%m%d}-{first.hash[:8]}",
+        kind="event",
+        title=title,
+        start=min(s.local for s in run).isoformat(),
+        end=max(s.local for s in run).isoformat(),
+        photo_ids=ids,
+        people=snap.names_of(person_ids),
+        person_ids=person_ids,
+        cover_id=cover[0] if cover else None,
+        place=_place_label(named, at_home),
+        details=details,
         capabilities=capabilities_of(run),
-    )  # fmt: skip
+    )
 
 
 def _place_label(named: Shot | None, at_home: bool) -> str | None:

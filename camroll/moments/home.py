@@ -43,12 +43,22 @@ class Home:
     """Night photos the guess rests on (empty for a home the person set)."""
 
     def contains(self, shot: Shot) -> bool:
-        return shot.lat is not None and shot.lon is not None and \
-            distance_km(self.lat, self.lon, shot.lat, shot.lon) <= thresholds.HOME_RADIUS_KM  # fmt: skip
+        return (
+            shot.lat is not None
+            and shot.lon is not None
+            and distance_km(self.lat, self.lon, shot.lat, shot.lon) <= thresholds.HOME_RADIUS_KM
+        )
 
     def as_dict(self) -> dict[str, object]:
-        return {"lat": round(self.lat, 5), "lon": round(self.lon, 5), "name": self.name, "source": self.source,
-                "nights": self.nights, "night_share": round(self.night_share, 3), "photo_ids": self.photo_ids}  # fmt: skip
+        return {
+            "lat": round(self.lat, 5),
+            "lon": round(self.lon, 5),
+            "name": self.name,
+            "source": self.source,
+            "nights": self.nights,
+            "night_share": round(self.night_share, 3),
+            "photo_ids": self.photo_ids,
+        }
 
 
 def places_granted(ctx: AppContext) -> bool:
@@ -91,13 +101,18 @@ def guess_home(shots: list[Shot]) -> Home | None:
     near = around(best)
     lat = statistics.median(s.lat for s in near if s.lat is not None)
     lon = statistics.median(s.lon for s in near if s.lon is not None)
-    there = [s for s in night if s.lat is not None and s.lon is not None and distance_km(lat, lon, s.lat, s.lon) <= radius]
+    there = [
+        s for s in night if s.lat is not None and s.lon is not None and distance_km(lat, lon, s.lat, s.lon) <= radius
+    ]
     nights = {s.day for s in there}
     share = len(nights) / len(all_nights)
     if len(nights) < thresholds.HOME_MIN_NIGHTS or share < thresholds.HOME_MIN_SHARE:
         return None
-    named = [s for s in shots if s.city and s.lat is not None and s.lon is not None
-             and distance_km(lat, lon, s.lat, s.lon) <= radius]  # fmt: skip
+    named = [
+        s
+        for s in shots
+        if s.city and s.lat is not None and s.lon is not None and distance_km(lat, lon, s.lat, s.lon) <= radius
+    ]
     return Home(lat, lon, _place_name(named), "auto", len(nights), share, sorted(s.id for s in there))
 
 
@@ -131,8 +146,11 @@ def set_home(ctx: AppContext, lat: float | None = None, lon: float | None = None
         if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise HomeError("give a latitude (-90..90) and a longitude (-180..180), or the name of a town")
         found = ctx.geocoder.place(lat, lon)
-        name = None if found is None or not found.city else (
-            f"{found.city}, {found.country}" if found.country else found.city)  # fmt: skip
+        name = (
+            None
+            if found is None or not found.city
+            else (f"{found.city}, {found.country}" if found.country else found.city)
+        )
     with ctx.db.transaction() as conn:
         conn.execute(
             "INSERT INTO home_place (id, lat, lon, name, source, updated_at) VALUES (1, ?, ?, ?, 'user', ?)"
@@ -154,12 +172,15 @@ def _locate_town(ctx: AppContext, place: str) -> tuple[float, float, str]:
         (city, country, country, country),
     )
     if not rows:
-        raise HomeError(f"no photo of yours was taken in {place!r}; set home by coordinates instead "
-                        "(`camroll home set LAT LON`)")  # fmt: skip
+        raise HomeError(
+            f"no photo of yours was taken in {place!r}; set home by coordinates instead (`camroll home set LAT LON`)"
+        )
     countries = {r["country"] for r in rows}
     if len(countries) > 1:
-        raise HomeError(f"{city!r} is a town in several countries ({', '.join(sorted(c or '?' for c in countries))}); "
-                        f"say which: `camroll home set \"{city}, <country>\"`")  # fmt: skip
+        raise HomeError(
+            f"{city!r} is a town in several countries ({', '.join(sorted(c or '?' for c in countries))}); "
+            f'say which: `camroll home set "{city}, <country>"`'
+        )
     lat = statistics.median(r["gps_lat"] for r in rows)
     lon = statistics.median(r["gps_lon"] for r in rows)
     return lat, lon, f"{rows[0]['city']}, {rows[0]['country']}" if rows[0]["country"] else rows[0]["city"]

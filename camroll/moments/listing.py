@@ -50,8 +50,10 @@ def all_moments(ctx: AppContext, kinds: Iterable[str] | None = None, today: date
 def find_moment(ctx: AppContext, moment_id: str, today: date | None = None) -> Moment:
     """The moment with this id, as it is now; :class:`MomentNotFound` with a sentence otherwise."""
     moment_id = moment_id.strip()
-    gone = (f"no moment {moment_id!r} now (moments change when photos are added or removed, and with "
-            "consent): `camroll moments` lists them")  # fmt: skip
+    gone = (
+        f"no moment {moment_id!r} now (moments change when photos are added or removed, and with "
+        "consent): `camroll moments` lists them"
+    )
     if m := re.fullmatch(r"birthday-(\d+)(?:-(\d{4}))?", moment_id):
         return birthday_moment(ctx, int(m[1]), int(m[2]) if m[2] else None)
     if m := re.fullmatch(r"onthisday-(\d\d)(\d\d)(?:-(\d{4}))?", moment_id):

@@ -45,27 +45,56 @@ def on_this_day(ctx: AppContext, snap: Snapshot, today: date, events: list[Momen
             title = f"{_ago(today.year - year)}: {main.title}"
         else:
             title = f"{_ago(today.year - year)} today" + (f", in {place.city}" if place else "")
-        out.append(_moment(ctx, snap, f"onthisday-{mmdd}-{year}", title, shots,
-                           {"date": shots[0].day.isoformat(), "year": year, "years_ago": today.year - year,
-                            "event_ids": [e.id for e in on_day]}))  # fmt: skip
+        out.append(
+            _moment(
+                ctx,
+                snap,
+                f"onthisday-{mmdd}-{year}",
+                title,
+                shots,
+                {
+                    "date": shots[0].day.isoformat(),
+                    "year": year,
+                    "years_ago": today.year - year,
+                    "event_ids": [e.id for e in on_day],
+                },
+            )
+        )
     if len(by_year) > 1:
         shots = [s for year in sorted(by_year) for s in by_year[year]]
         ids = {s.id for s in shots}
-        out.append(_moment(ctx, snap, f"onthisday-{mmdd}", f"{today.day} {today:%B} over the years", shots,
-                           {"years": sorted(by_year),
-                            "event_ids": [e.id for e in events if ids & set(e.photo_ids)]}))  # fmt: skip
+        out.append(
+            _moment(
+                ctx,
+                snap,
+                f"onthisday-{mmdd}",
+                f"{today.day} {today:%B} over the years",
+                shots,
+                {"years": sorted(by_year), "event_ids": [e.id for e in events if ids & set(e.photo_ids)]},
+            )
+        )
     return out
 
 
-def _moment(ctx: AppContext, snap: Snapshot, moment_id: str, title: str, shots: list[Shot],
-            details: dict[str, object]) -> Moment:  # fmt: skip
+def _moment(
+    ctx: AppContext, snap: Snapshot, moment_id: str, title: str, shots: list[Shot], details: dict[str, object]
+) -> Moment:
     ordered = sorted(shots, key=lambda s: (s.local, s.id))
     ids = [s.id for s in ordered]
     person_ids = people_of(shots)
     place = main_place(shots)
     cover = best_photo_ids(ctx, ids, 1)
-    return Moment(id=moment_id, kind="on_this_day", title=title, start=ordered[0].local.isoformat(),
-                  end=ordered[-1].local.isoformat(), photo_ids=ids, people=snap.names_of(person_ids),
-                  person_ids=person_ids, cover_id=cover[0] if cover else None,
-                  place=", ".join(p for p in (place.city, place.country) if p) if place else None,
-                  details=details, capabilities=capabilities_of(shots))  # fmt: skip
+    return Moment(
+        id=moment_id,
+        kind="on_this_day",
+        title=title,
+        start=ordered[0].local.isoformat(),
+        end=ordered[-1].local.isoformat(),
+        photo_ids=ids,
+        people=snap.names_of(person_ids),
+        person_ids=person_ids,
+        cover_id=cover[0] if cover else None,
+        place=", ".join(p for p in (place.city, place.country) if p) if place else None,
+        details=details,
+        capabilities=capabilities_of(shots),
+    )

@@ -107,8 +107,9 @@ def load_shots(ctx: AppContext) -> list[Shot]:
             moment_day(utc)
         except OverflowError:  # at the very ends of the calendar: no moment can hold it
             continue
-        shots[r["id"]] = Shot(r["id"], r["hash"], local, utc, r["kind"], r["lat"], r["lon"],
-                              r["city"], r["region"], r["country"])  # fmt: skip
+        shots[r["id"]] = Shot(
+            r["id"], r["hash"], local, utc, r["kind"], r["lat"], r["lon"], r["city"], r["region"], r["country"]
+        )
     for r in ctx.db.query(
         "SELECT f.photo_id, f.person_id, COUNT(*) AS n FROM faces f JOIN people pe ON pe.id = f.person_id"
         " WHERE pe.ignored = 0 GROUP BY f.photo_id, f.person_id ORDER BY f.photo_id, n DESC, f.person_id"
@@ -121,8 +122,10 @@ def load_shots(ctx: AppContext) -> list[Shot]:
 
 def person_names(ctx: AppContext) -> dict[int, str]:
     """Shown names of the people not ignored (``person <id>`` until named)."""
-    return {int(r["id"]): r["name"] or f"person {r['id']}"
-            for r in ctx.db.query("SELECT id, name FROM people WHERE ignored = 0")}  # fmt: skip
+    return {
+        int(r["id"]): r["name"] or f"person {r['id']}"
+        for r in ctx.db.query("SELECT id, name FROM people WHERE ignored = 0")
+    }
 
 
 def people_of(shots: Iterable[Shot]) -> list[int]:

@@ -80,8 +80,9 @@ def where(place: str | None, at_home: bool) -> str:
     return f" in {place}" if place else ""
 
 
-def event_title(first: date, last: date, place: str | None, at_home: bool,
-                birthday_of: tuple[str, date] | None = None) -> str:  # fmt: skip
+def event_title(
+    first: date, last: date, place: str | None, at_home: bool, birthday_of: tuple[str, date] | None = None
+) -> str:
     """The title of an event spanning the days ``first``..``last``; ``birthday_of`` is the name
     and day of a person whose birthday it is (and who is in the photos)."""
     if birthday_of:

@@ -64,19 +64,33 @@ def find_trips(ctx: AppContext, snap: Snapshot) -> list[Moment]:
         cities = Counter(s.city for s in away if s.city)
         countries = Counter(s.country for s in away if s.country)
         where = _destination(cities, countries)
-        title = f"Trip to {where}, {month_span(first_day, last_day)}" if where else f"Trip, {day_span(first_day, last_day)}"
+        title = (
+            f"Trip to {where}, {month_span(first_day, last_day)}" if where else f"Trip, {day_span(first_day, last_day)}"
+        )
         cover = best_photo_ids(ctx, [s.id for s in away] or ids, 1)
-        trips.append(Moment(
-            id=f"trip-{first.local:%Y%m%d}-{first.hash[:8]}", kind="trip", title=title,
-            start=min(s.local for s in run).isoformat(), end=max(s.local for s in run).isoformat(),
-            photo_ids=ids, people=snap.names_of(person_ids), person_ids=person_ids,
-            cover_id=cover[0] if cover else None, place=where or None,
-            details={"days": (last_day - first_day).days + 1, "first_day": first_day.isoformat(),
-                     "last_day": last_day.isoformat(), "farthest_km": round(max(_km(home, s) for s in away), 1),
-                     "cities": [c for c, _ in cities.most_common()],
-                     "countries": [c for c, _ in countries.most_common()]},
-            capabilities=capabilities_of(run, place_used=True),
-        ))  # fmt: skip
+        trips.append(
+            Moment(
+                id=f"trip-{first.local:%Y%m%d}-{first.hash[:8]}",
+                kind="trip",
+                title=title,
+                start=min(s.local for s in run).isoformat(),
+                end=max(s.local for s in run).isoformat(),
+                photo_ids=ids,
+                people=snap.names_of(person_ids),
+                person_ids=person_ids,
+                cover_id=cover[0] if cover else None,
+                place=where or None,
+                details={
+                    "days": (last_day - first_day).days + 1,
+                    "first_day": first_day.isoformat(),
+                    "last_day": last_day.isoformat(),
+                    "farthest_km": round(max(_km(home, s) for s in away), 1),
+                    "cities": [c for c, _ in cities.most_common()],
+                    "countries": [c for c, _ in countries.most_common()],
+                },
+                capabilities=capabilities_of(run, place_used=True),
+            )
+        )
     return trips
 
 

@@ -48,8 +48,15 @@ def _embeddings(blobs: list[bytes]) -> np.ndarray:
 def _opened(ctx: AppContext, rows: list[Any]) -> list[dict[str, Any]]:
     """Face rows with their prints decrypted (they rest sealed under the ``biometric`` key)."""
     sealer = ctx.sealer("biometric")
-    return [{"id": r["id"], "photo_id": r["photo_id"], "person_id": r["person_id"],
-             "embedding": sealer.open(r["embedding"])} for r in rows]  # fmt: skip
+    return [
+        {
+            "id": r["id"],
+            "photo_id": r["photo_id"],
+            "person_id": r["person_id"],
+            "embedding": sealer.open(r["embedding"]),
+        }
+        for r in rows
+    ]
 
 
 def update_people(ctx: AppContext) -> str:
@@ -85,12 +92,15 @@ def update_people(ctx: AppContext) -> str:
     clusters = _cluster(_embeddings([r["embedding"] for r in rest]), [r["photo_id"] for r in rest]) if rest else []
 
     new_people = store.save_assignments(
-        ctx.db, attached,
-        [([rest[i]["id"] for i in members], max(0.0, 1.0 - spread / thresholds.PEOPLE_CLUSTER_DISTANCE))
-         for members, spread in clusters],
-        f"auto:{VERSION}")  # fmt: skip
-    return (f"{len(attached)} faces joined people already known, {len(rest)} formed "
-            f"{new_people} new people")  # fmt: skip
+        ctx.db,
+        attached,
+        [
+            ([rest[i]["id"] for i in members], max(0.0, 1.0 - spread / thresholds.PEOPLE_CLUSTER_DISTANCE))
+            for members, spread in clusters
+        ],
+        f"auto:{VERSION}",
+    )
+    return f"{len(attached)} faces joined people already known, {len(rest)} formed {new_people} new people"
 
 
 def _attach(
@@ -119,8 +129,11 @@ def _cluster(vectors: np.ndarray, photos: list[int]) -> list[tuple[list[int], fl
     closest to the rest; the others become people of their own, which a person can merge."""
     if len(vectors) == 1:
         return [([0], 0.0)]
-    labels = fcluster(linkage(vectors, method="average", metric="euclidean"),
-                      t=thresholds.PEOPLE_CLUSTER_DISTANCE, criterion="distance")  # fmt: skip
+    labels = fcluster(
+        linkage(vectors, method="average", metric="euclidean"),
+        t=thresholds.PEOPLE_CLUSTER_DISTANCE,
+        criterion="distance",
+    )
     out: list[tuple[list[int], float]] = []
     for label in np.unique(labels):
         members = [int(i) for i in np.nonzero(labels == label)[0]]

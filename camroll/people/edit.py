@@ -55,7 +55,7 @@ def split(ctx: AppContext, person_id: int, face_ids: list[int]) -> int:
 
 
 def remove_face(ctx: AppContext, face_id: int) -> int | None:
-    """"This is not them": detach a face from its person for good. Returns the person it left."""
+    """ "This is not them": detach a face from its person for good. Returns the person it left."""
     found, person = store.face_owner(ctx.db, face_id)
     if not found:
         raise PeopleError(f"there is no face {face_id}")
@@ -64,7 +64,7 @@ def remove_face(ctx: AppContext, face_id: int) -> int | None:
 
 
 def assign(ctx: AppContext, face_id: int, person_id: int) -> None:
-    """"This is them": put a face on a person by hand."""
+    """ "This is them": put a face on a person by hand."""
     _person(ctx, person_id)
     if not store.assign_face(ctx.db, face_id, person_id):
         raise PeopleError(f"there is no face {face_id}")
@@ -93,19 +93,32 @@ def listing(ctx: AppContext, include_ignored: bool = False) -> list[dict[str, An
     people = store.all_people(ctx.db, include_ignored)
     faces: dict[int, list[dict[str, Any]]] = {}
     for r in store.assigned_faces(ctx.db):
-        faces.setdefault(r["person_id"], []).append({
-            "face_id": r["id"], "photo_id": r["photo_id"], "path": r["path"],
-            "box": [round(r["x"], 1), round(r["y"], 1), round(r["w"], 1), round(r["h"], 1)],
-            "score": round(r["score"], 4), "confidence": None if r["confidence"] is None else round(r["confidence"], 3),
-            "assigned_by": r["assigned_by"],
-        })  # fmt: skip
+        faces.setdefault(r["person_id"], []).append(
+            {
+                "face_id": r["id"],
+                "photo_id": r["photo_id"],
+                "path": r["path"],
+                "box": [round(r["x"], 1), round(r["y"], 1), round(r["w"], 1), round(r["h"], 1)],
+                "score": round(r["score"], 4),
+                "confidence": None if r["confidence"] is None else round(r["confidence"], 3),
+                "assigned_by": r["assigned_by"],
+            }
+        )
     out = []
     for p in people:
         mine = faces.get(p["id"], [])
-        out.append({"id": p["id"], "name": p["name"], "birthday": p["birthday"], "ignored": bool(p["ignored"]),
-                    "face_count": len(mine), "photo_count": len({f["photo_id"] for f in mine}), "faces": mine})  # fmt: skip
+        out.append(
+            {
+                "id": p["id"],
+                "name": p["name"],
+                "birthday": p["birthday"],
+                "ignored": bool(p["ignored"]),
+                "face_count": len(mine),
+                "photo_count": len({f["photo_id"] for f in mine}),
+                "faces": mine,
+            }
+        )
     return sorted(out, key=lambda p: (p["name"] is None, -p["face_count"], p["id"]))
-
 
 
 def face_crop(ctx: AppContext, face_id: int) -> bytes | None:

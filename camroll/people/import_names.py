@@ -66,9 +66,11 @@ class ImportResult:
     skipped: list[dict[str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
-        words = [f"Read {self.sources} sources: {self.regions} named face regions on {self.photos_matched} photos, "
-                 f"{self.faces_matched} matched to faces camroll found",
-                 f"{len(self.named)} people named"]  # fmt: skip
+        words = [
+            f"Read {self.sources} sources: {self.regions} named face regions on {self.photos_matched} photos, "
+            f"{self.faces_matched} matched to faces camroll found",
+            f"{len(self.named)} people named",
+        ]
         if self.kept_user_names:
             words.append(f"{len(self.kept_user_names)} names you gave were kept")
         if self.conflicts:
@@ -118,8 +120,11 @@ def _photo_for(ctx: AppContext, sidecar: Path, content_hash: str | None, file_na
             candidates.add(photo_id)
     if len(candidates) == 1:
         return candidates.pop()
-    return "no photo in your library has this name" if not candidates else (
-        f"{len(candidates)} photos have this name and the sidecar does not say which")
+    return (
+        "no photo in your library has this name"
+        if not candidates
+        else (f"{len(candidates)} photos have this name and the sidecar does not say which")
+    )
 
 
 def _regions_of(items: Iterable[Any]) -> list[NamedRegion]:
@@ -131,7 +136,9 @@ def _regions_of(items: Iterable[Any]) -> list[NamedRegion]:
         if not name or not str(name).strip() or (kind and str(kind).lower() != "face"):
             continue
         try:
-            out.append(NamedRegion(" ".join(str(name).split()), float(r["x"]), float(r["y"]), float(r["w"]), float(r["h"])))
+            out.append(
+                NamedRegion(" ".join(str(name).split()), float(r["x"]), float(r["y"]), float(r["w"]), float(r["h"]))
+            )
         except (KeyError, TypeError, ValueError):
             continue
     return out
@@ -205,8 +212,9 @@ def import_names(ctx: AppContext, paths: Iterable[Path], from_photos: bool = Fal
     return result
 
 
-def _apply(ctx: AppContext, votes: dict[int, Counter[str]], first_source: dict[tuple[int, str], str],
-           result: ImportResult) -> None:  # fmt: skip
+def _apply(
+    ctx: AppContext, votes: dict[int, Counter[str]], first_source: dict[tuple[int, str], str], result: ImportResult
+) -> None:
     with ctx.db.transaction() as conn:
         for person, counter in sorted(votes.items()):
             ranked = counter.most_common()

@@ -53,8 +53,22 @@ from camroll.store.ledger import database_file
 GENESIS = "0" * 64
 MARK = "audit.keyed"
 REDACTED = "audit.redacted"
-KINDS = ("consent.grant", "consent.revoke", "purge", "scan", "analysis", "report", "remove", "retention.set",
-         "retention.sweep", "share", "export", "web.login", MARK, REDACTED)
+KINDS = (
+    "consent.grant",
+    "consent.revoke",
+    "purge",
+    "scan",
+    "analysis",
+    "report",
+    "remove",
+    "retention.set",
+    "retention.sweep",
+    "share",
+    "export",
+    "web.login",
+    MARK,
+    REDACTED,
+)
 """Every kind of event, declared once: recording an unknown kind is a programming error."""
 
 
@@ -110,7 +124,9 @@ def _legacy_digest(prev_hash: str, event_id: int, at: str, actor: str, kind: str
 
 
 def _mac(key: bytes, prev_hash: str, event_id: int, at: str, actor: str, kind: str, details: str) -> str:
-    return hmac.new(key, prev_hash.encode("ascii") + _body(event_id, at, actor, kind, details), hashlib.sha256).hexdigest()
+    return hmac.new(
+        key, prev_hash.encode("ascii") + _body(event_id, at, actor, kind, details), hashlib.sha256
+    ).hexdigest()
 
 
 # --- the head -----------------------------------------------------------------------------------
@@ -120,8 +136,12 @@ def read_head(home: Path) -> Head | None:
     try:
         data = json.loads(head_file(home).read_text(encoding="utf-8"))
         pending = data.get("pending")
-        return Head(int(data["records"]), str(data["mac"]), (int(pending[0]), str(pending[1])) if pending else None,
-                    [str(a) for a in data.get("alarms", [])])  # fmt: skip
+        return Head(
+            int(data["records"]),
+            str(data["mac"]),
+            (int(pending[0]), str(pending[1])) if pending else None,
+            [str(a) for a in data.get("alarms", [])],
+        )
     except FileNotFoundError:
         return None
     except (ValueError, KeyError, TypeError, IndexError):
@@ -129,8 +149,13 @@ def read_head(home: Path) -> Head | None:
 
 
 def _write_head(home: Path, head: Head) -> None:
-    data = {"format": 1, "records": head.records, "mac": head.mac,
-            "pending": list(head.pending) if head.pending else None, "alarms": head.alarms}  # fmt: skip
+    data = {
+        "format": 1,
+        "records": head.records,
+        "mac": head.mac,
+        "pending": list(head.pending) if head.pending else None,
+        "alarms": head.alarms,
+    }
     write_private(head_file(home), json.dumps(data, indent=1).encode("utf-8"), durable=True)
 
 
@@ -150,10 +175,14 @@ def _head_lock(home: Path) -> Iterator[None]:
 def _describe_gap(head: Head, last: tuple[int, str] | None) -> str:
     found = last[0] if last else 0
     if found < head.records:
-        return (f"the log ended at record {found} although record {head.records} had been written: records were "
-                "cut off, or the database was put back to an older copy")  # fmt: skip
-    return (f"the log's last record ({found}) is not one camroll wrote last (it knew record {head.records}): "
-            "the database was replaced, or keys/audit.head is from another copy")  # fmt: skip
+        return (
+            f"the log ended at record {found} although record {head.records} had been written: records were "
+            "cut off, or the database was put back to an older copy"
+        )
+    return (
+        f"the log's last record ({found}) is not one camroll wrote last (it knew record {head.records}): "
+        "the database was replaced, or keys/audit.head is from another copy"
+    )
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -224,8 +253,10 @@ def record(ctx: AppContext, kind: str, **details: Any) -> None:
 def events(ctx: AppContext) -> list[AuditEvent]:
     """Every record, with the paths its details name readable again while their names exist."""
     names = ledger_keys.view(ctx)
-    return [AuditEvent(r[0], r[1], r[2], r[3], names.details(json.loads(r[4])), r[5], r[6])
-            for r in audit_log.all_records(ctx.db)]  # fmt: skip
+    return [
+        AuditEvent(r[0], r[1], r[2], r[3], names.details(json.loads(r[4])), r[5], r[6])
+        for r in audit_log.all_records(ctx.db)
+    ]
 
 
 def check(ctx: AppContext) -> Verification:
@@ -254,12 +285,18 @@ def check(ctx: AppContext) -> Verification:
         if i < out.legacy:
             good = out.legacy_redacted or _legacy_digest(prev_hash, event_id, at, actor, kind, details) == stored
         else:
-            good = key is not None and hmac.compare_digest(_mac(key, prev_hash, event_id, at, actor, kind, details), stored)
+            good = key is not None and hmac.compare_digest(
+                _mac(key, prev_hash, event_id, at, actor, kind, details), stored
+            )
         if not good and (key is not None or i < out.legacy):
-            out.problems.append(f"record {event_id} ({kind} at {at}) was changed after it was written, or not by camroll")
+            out.problems.append(
+                f"record {event_id} ({kind} at {at}) was changed after it was written, or not by camroll"
+            )
         if i == mark_at and good and json.loads(details).get("legacy_records") != i:
-            out.problems.append(f"record {event_id} marks {json.loads(details).get('legacy_records')} legacy records, "
-                                f"but {i} come before it")  # fmt: skip
+            out.problems.append(
+                f"record {event_id} marks {json.loads(details).get('legacy_records')} legacy records, "
+                f"but {i} come before it"
+            )
         prev, expected_id = stored, event_id + 1
     out.records, out.last_mac = len(rows), prev
     _check_head(out, rows, key is not None)
@@ -280,8 +317,10 @@ def _check_head(out: Verification, rows: list[sqlite3.Row], keyed: bool) -> None
     newest = max(head.records, head.pending[0] if head.pending else 0)
     on_chain = any(int(r[0]) == head.records and str(r[6]) == head.mac for r in rows) or head.records == 0
     if found > newest and on_chain:
-        out.problems.append(f"keys/audit.head names record {head.records} but the log goes on to record {found}: the "
-                            "head is older than the log (put back from a copy?), so a cut-off end cannot be ruled out")  # fmt: skip
+        out.problems.append(
+            f"keys/audit.head names record {head.records} but the log goes on to record {found}: the "
+            "head is older than the log (put back from a copy?), so a cut-off end cannot be ruled out"
+        )
     else:
         out.problems.append(_describe_gap(head, last))
 

@@ -145,8 +145,10 @@ def revoked_within(ctx: AppContext, capability: str) -> list[str]:
     out: list[str] = []
     for i, event in enumerate(history):
         later = history[i + 1 :]
-        if event.action == "revoke" and event.scope != EVERYTHING and not any(
-            e.action == "grant" and _event_within(ctx, e, event) for e in later
+        if (
+            event.action == "revoke"
+            and event.scope != EVERYTHING
+            and not any(e.action == "grant" and _event_within(ctx, e, event) for e in later)
         ):
             out.append(event.scope)
     return out
@@ -177,8 +179,10 @@ def _within(inner: str, outer: str) -> bool:
 def grant(ctx: AppContext, capability: str, scope: str = EVERYTHING, note: str | None = None) -> bool:
     """Record a grant. Returns False (and records nothing) if it is already in force there."""
     cap = capabilities.get(capability)
-    if scope != EVERYTHING and allows(ctx, cap.id, scope.removeprefix("path:")) and not any(
-        _within(r, scope) for r in revoked_within(ctx, cap.id)
+    if (
+        scope != EVERYTHING
+        and allows(ctx, cap.id, scope.removeprefix("path:"))
+        and not any(_within(r, scope) for r in revoked_within(ctx, cap.id))
     ):
         return False
     if scope == EVERYTHING and active_scopes(ctx, cap.id) == [EVERYTHING] and not revoked_within(ctx, cap.id):
@@ -187,8 +191,9 @@ def grant(ctx: AppContext, capability: str, scope: str = EVERYTHING, note: str |
     return True
 
 
-def revoke(ctx: AppContext, capability: str, scope: str = EVERYTHING, note: str | None = None,
-           include_my_files: bool = False) -> list[PurgeReport]:  # fmt: skip
+def revoke(
+    ctx: AppContext, capability: str, scope: str = EVERYTHING, note: str | None = None, include_my_files: bool = False
+) -> list[PurgeReport]:
     """Record the revocation of ``capability`` and of everything that depends on it, and delete
     what each derived in that scope, dependents first. Returns what was deleted.
 
@@ -217,13 +222,26 @@ def _append(ctx: AppContext, action: str, capability: str, scope: str, note: str
     audit.confirm(ctx)
 
 
-def _append_in(conn: sqlite3.Connection, ctx: AppContext, action: str, capability: str, scope: str,
-               note: str | None) -> None:  # fmt: skip
+def _append_in(
+    conn: sqlite3.Connection, ctx: AppContext, action: str, capability: str, scope: str, note: str | None
+) -> None:
     """Inside the caller's transaction: one ledger event and its audit record."""
-    ledger_store.append_event(conn, now_iso(), ctx.actor, action, capability,
-                              ledger_keys.store_scope(conn, ctx.config.home, scope), POLICY_VERSION, note)  # fmt: skip
-    audit.record_in(conn, ctx.actor, f"consent.{action}",
-                    {"capability": capability, "scope": scope, "policy_version": POLICY_VERSION, "note": note})  # fmt: skip
+    ledger_store.append_event(
+        conn,
+        now_iso(),
+        ctx.actor,
+        action,
+        capability,
+        ledger_keys.store_scope(conn, ctx.config.home, scope),
+        POLICY_VERSION,
+        note,
+    )
+    audit.record_in(
+        conn,
+        ctx.actor,
+        f"consent.{action}",
+        {"capability": capability, "scope": scope, "policy_version": POLICY_VERSION, "note": note},
+    )
 
 
 def forget(ctx: AppContext, include_my_files: bool = False) -> list[PurgeReport]:
@@ -236,7 +254,11 @@ def forget(ctx: AppContext, include_my_files: bool = False) -> list[PurgeReport]
     reports: list[PurgeReport] = []
     for cap in reversed(capabilities.REGISTRY):  # dependents are declared after what they need
         if active_scopes(ctx, cap.id) or cap.granted_by_scan:
-            reports.extend(r for r in revoke(ctx, cap.id, EVERYTHING, "camroll forget", include_my_files) if r.total or r.capability == cap.id)
+            reports.extend(
+                r
+                for r in revoke(ctx, cap.id, EVERYTHING, "camroll forget", include_my_files)
+                if r.total or r.capability == cap.id
+            )
     from camroll.privacy.removal import clear_exclusions  # removal builds on this module
 
     clear_exclusions(ctx)

@@ -50,6 +50,8 @@ def private_folder(folder: Path, ours: bool) -> str | None:
             folder.chmod(FOLDER_MODE)
         return None
     if mode & 0o077:
-        return (f"{folder} can be listed by other users of this computer (mode {mode:04o}); the files "
-                "camroll wrote in it are readable by you alone, but their names show")  # fmt: skip
+        return (
+            f"{folder} can be listed by other users of this computer (mode {mode:04o}); the files "
+            "camroll wrote in it are readable by you alone, but their names show"
+        )
     return None

@@ -66,8 +66,9 @@ class PurgeReport:
 
     def describe(self, planned: bool = False) -> str:
         """What went (or, ``planned``, what would go: a dry run's words)."""
-        parts = [f"{n} {table} row{'s' if n != 1 else ''}" for table, n in self.rows.items()
-                 if n and table != KEY_DESTROYED]  # fmt: skip
+        parts = [
+            f"{n} {table} row{'s' if n != 1 else ''}" for table, n in self.rows.items() if n and table != KEY_DESTROYED
+        ]
         if self.rows.get(KEY_DESTROYED):
             parts.append("its encryption key")
         if self.files:
@@ -75,7 +76,9 @@ class PurgeReport:
         text = ", ".join(parts) if parts else ("nothing: nothing is stored" if planned else "nothing was stored")
         if self.my_files_kept:
             n = len(self.my_files_kept)
-            text += f"; {'would keep' if planned else 'kept'} {n} file{'s' if n != 1 else ''} of yours in folders you chose"
+            text += (
+                f"; {'would keep' if planned else 'kept'} {n} file{'s' if n != 1 else ''} of yours in folders you chose"
+            )
         return text
 
 
@@ -88,8 +91,9 @@ def purge(ctx: AppContext, cap: Capability, scope: str, include_my_files: bool =
     return report
 
 
-def purge_in(ctx: AppContext, conn: sqlite3.Connection, cap: Capability, scope: str,
-             include_my_files: bool = False) -> tuple[PurgeReport, int]:  # fmt: skip
+def purge_in(
+    ctx: AppContext, conn: sqlite3.Connection, cap: Capability, scope: str, include_my_files: bool = False
+) -> tuple[PurgeReport, int]:
     """Inside the caller's transaction: delete the rows ``cap`` derived in ``scope`` and journal
     its files (and key). Return the report and the journal entry for :func:`finish_pending`."""
     report = PurgeReport(cap.id, scope)
@@ -119,8 +123,14 @@ def purge_in(ctx: AppContext, conn: sqlite3.Connection, cap: Capability, scope: 
     key = cap.key if cap.key and scope == "*" and _key_file(ctx, cap.key).exists() else None
     if key:
         report.rows[KEY_DESTROYED] = 1
-    details = {"capability": cap.id, "scope": scope, "rows": report.rows, "files": report.files,
-               "my_files_kept": report.my_files_kept, "my_files_deleted": report.my_files_deleted}  # fmt: skip
+    details = {
+        "capability": cap.id,
+        "scope": scope,
+        "rows": report.rows,
+        "files": report.files,
+        "my_files_kept": report.my_files_kept,
+        "my_files_deleted": report.my_files_deleted,
+    }
     return report, pending_purges.add(conn, "purge", details, key, doomed)
 
 
@@ -170,8 +180,13 @@ def finish_pending(ctx: AppContext, only: Iterable[int] | None = None) -> list[s
     return problems
 
 
-def journal(conn: sqlite3.Connection, kind: str | None, details: dict[str, Any], files: Iterable[str],
-            shred_key: str | None = None) -> int:  # fmt: skip
+def journal(
+    conn: sqlite3.Connection,
+    kind: str | None,
+    details: dict[str, Any],
+    files: Iterable[str],
+    shred_key: str | None = None,
+) -> int:
     """Inside the caller's transaction: list files (and a key) to destroy once it commits, and the
     audit record to write then (removal and retention use this; :func:`purge_in` does it itself)."""
     return pending_purges.add(conn, kind, details, shred_key, files)

@@ -116,8 +116,12 @@ def remove_photos(ctx: AppContext, photo_ids: Sequence[int], remember: bool = Tr
         doomed = hashed_files(ctx, everything, hashes) + [p for p in dict.fromkeys(made) if os.path.lexists(p)]
         report.files = len(doomed)
         # Counts only: the audit log is kept forever, so it names no photo, path or hash.
-        entry = journal(conn, "remove", {"photos": len(report.removed), "rows": report.rows, "files": report.files,
-                                         "remembered": remember}, doomed)  # fmt: skip
+        entry = journal(
+            conn,
+            "remove",
+            {"photos": len(report.removed), "rows": report.rows, "files": report.files, "remembered": remember},
+            doomed,
+        )
     finish_pending(ctx, [entry])
     return report
 
@@ -128,7 +132,6 @@ def clear_exclusions(ctx: AppContext) -> int:
     shred(_key_file(ctx))
     store_purge.checkpoint_wal(ctx.db)
     return n
-
 
 
 def forget_person(ctx: AppContext, person_id: int) -> RemovalReport:

@@ -102,8 +102,10 @@ def parse_duration(text: str) -> int | None:
 def set_policy(ctx: AppContext, capability: str, days: int | None) -> None:
     cap = capabilities.get(capability)
     if cap.granted_by_scan:
-        raise RetentionError("the catalog itself has no age limit: remove photos (`camroll remove`) or forget "
-                             "everything (`camroll forget`) instead")  # fmt: skip
+        raise RetentionError(
+            "the catalog itself has no age limit: remove photos (`camroll remove`) or forget "
+            "everything (`camroll forget`) instead"
+        )
     with ctx.db.transaction() as conn:
         if days is None:
             store_retention.clear_in(conn, cap.id)
@@ -193,8 +195,11 @@ def _is_staging(p: Path) -> bool:
 
 def _staging_roots(home: Path) -> list[str]:
     """Every folder under home where camroll writes, except keys (never staged) and trash (swept above)."""
-    return [e.name for e in os.scandir(home) if e.is_dir() and e.name not in ("keys", "trash", "backups")] \
-        if home.is_dir() else []  # fmt: skip
+    return (
+        [e.name for e in os.scandir(home) if e.is_dir() and e.name not in ("keys", "trash", "backups")]
+        if home.is_dir()
+        else []
+    )
 
 
 def _age_source(cap: capabilities.Capability) -> str | None:
@@ -256,11 +261,20 @@ def status(ctx: AppContext) -> dict[str, Any]:
             until = f"{days} days: the oldest goes by {_plus_days(oldest, days)[:10]}"
         if cap.granted_by_scan:
             until = "until you remove the photos or forget everything"
-        caps.append({
-            "id": cap.id, "title": cap.title, "granted": bool(consent.active_scopes(ctx, cap.id)),
-            "rows": rows, "files": files, "oldest": oldest, "max_days": days, "until": until,
-            "key": cap.key, "key_present": bool(cap.key and (home / "keys" / f"{cap.key}.key").exists()),
-        })  # fmt: skip
+        caps.append(
+            {
+                "id": cap.id,
+                "title": cap.title,
+                "granted": bool(consent.active_scopes(ctx, cap.id)),
+                "rows": rows,
+                "files": files,
+                "oldest": oldest,
+                "max_days": days,
+                "until": until,
+                "key": cap.key,
+                "key_present": bool(cap.key and (home / "keys" / f"{cap.key}.key").exists()),
+            }
+        )
     held = []
     for what, paths, limit_days in (
         ("trash", [home / "trash"], thresholds.RETENTION_CEILING_DAYS),
@@ -271,9 +285,16 @@ def status(ctx: AppContext) -> dict[str, Any]:
             c = _count(p)
             n, size = n + c[0], size + c[1]
             oldest_ts = c[2] if oldest_ts is None or (c[2] is not None and c[2] < oldest_ts) else oldest_ts
-        held.append({"what": what, "files": n, "bytes": size, "oldest": _iso(oldest_ts),
-                     "destroyed_by": _iso(oldest_ts + limit_days * 86400) if oldest_ts else None,
-                     "limit_days": limit_days})  # fmt: skip
+        held.append(
+            {
+                "what": what,
+                "files": n,
+                "bytes": size,
+                "oldest": _iso(oldest_ts),
+                "destroyed_by": _iso(oldest_ts + limit_days * 86400) if oldest_ts else None,
+                "limit_days": limit_days,
+            }
+        )
     stamp = home / STAMP
     return {
         "capabilities": caps,
@@ -281,9 +302,11 @@ def status(ctx: AppContext) -> dict[str, Any]:
         "ceiling_days": thresholds.RETENTION_CEILING_DAYS,
         "last_sweep": _iso(stamp.stat().st_mtime) if stamp.exists() else None,
         "removed_photos": removed_photos.count(ctx.db),
-        "kept_forever": ["The consent ledger and the audit log (append-only: they record grants, revokes, purges and "
-                         "counts, and name the folders you scanned, never a photo, hash or face)."],
-    }  # fmt: skip
+        "kept_forever": [
+            "The consent ledger and the audit log (append-only: they record grants, revokes, purges and "
+            "counts, and name the folders you scanned, never a photo, hash or face)."
+        ],
+    }
 
 
 def _count(root: Path) -> tuple[int, int, float | None]:

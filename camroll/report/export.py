@@ -60,9 +60,12 @@ class ExportResult:
 
     def summary(self) -> str:
         c = self.counts
-        return (f"Exported {c.get('photos', 0)} photos, {c.get('faces', 0)} faces, {c.get('people', 0)} people, "
-                f"{c.get('tags', 0)} tags and {self.sidecars} XMP sidecars to {self.out}"
-                + (" (face prints included, decrypted)" if self.face_prints else "") + ".")  # fmt: skip
+        return (
+            f"Exported {c.get('photos', 0)} photos, {c.get('faces', 0)} faces, {c.get('people', 0)} people, "
+            f"{c.get('tags', 0)} tags and {self.sidecars} XMP sidecars to {self.out}"
+            + (" (face prints included, decrypted)" if self.face_prints else "")
+            + "."
+        )
 
 
 def _rows(rows: list[sqlite3.Row], json_cols: tuple[str, ...] = ()) -> list[dict[str, Any]]:
@@ -84,18 +87,34 @@ def _photos(ctx: AppContext) -> list[dict[str, Any]]:
     out = []
     for r in rows_of.photos(ctx.db):
         offset = r["offset_minutes"]
-        out.append({
-            "id": r["id"], "hash": r["hash"], "format": r["format"], "kind": r["kind"], "size": r["size"],
-            "width": r["width"], "height": r["height"], "orientation": r["orientation"],
-            "taken_at": (r["taken_local"] + (format_offset(offset) if offset is not None else ""))
-            if r["taken_local"] else None,
-            "taken_at_source": r["taken_at_source"],
-            "gps": {"lat": r["gps_lat"], "lon": r["gps_lon"], "alt": r["gps_alt"]} if r["gps_lat"] is not None else None,
-            "camera": {"make": r["make"], "model": r["model"], "lens": r["lens"], "serial": r["serial"]},
-            "title": r["title"], "description": r["description"], "keywords": json.loads(r["keywords"]),
-            "rating": r["rating"], "people_regions": json.loads(r["regions"]), "duration": r["duration"],
-            "errors": json.loads(r["errors"]), "files": files.get(r["id"], []),
-        })  # fmt: skip
+        out.append(
+            {
+                "id": r["id"],
+                "hash": r["hash"],
+                "format": r["format"],
+                "kind": r["kind"],
+                "size": r["size"],
+                "width": r["width"],
+                "height": r["height"],
+                "orientation": r["orientation"],
+                "taken_at": (r["taken_local"] + (format_offset(offset) if offset is not None else ""))
+                if r["taken_local"]
+                else None,
+                "taken_at_source": r["taken_at_source"],
+                "gps": {"lat": r["gps_lat"], "lon": r["gps_lon"], "alt": r["gps_alt"]}
+                if r["gps_lat"] is not None
+                else None,
+                "camera": {"make": r["make"], "model": r["model"], "lens": r["lens"], "serial": r["serial"]},
+                "title": r["title"],
+                "description": r["description"],
+                "keywords": json.loads(r["keywords"]),
+                "rating": r["rating"],
+                "people_regions": json.loads(r["regions"]),
+                "duration": r["duration"],
+                "errors": json.loads(r["errors"]),
+                "files": files.get(r["id"], []),
+            }
+        )
     return out
 
 
@@ -104,9 +123,17 @@ def _faces(ctx: AppContext, include_prints: bool, result: ExportResult) -> list[
     sealer = ctx.sealer("biometric") if include_prints else None
     out = []
     for r in rows:
-        face = {"id": r["id"], "photo_id": r["photo_id"], "box": [r["x"], r["y"], r["w"], r["h"]],
-                "score": r["score"], "points": json.loads(r["landmarks"]), "model": r["model"],
-                "person_id": r["person_id"], "confidence": r["confidence"], "assigned_by": r["assigned_by"]}  # fmt: skip
+        face = {
+            "id": r["id"],
+            "photo_id": r["photo_id"],
+            "box": [r["x"], r["y"], r["w"], r["h"]],
+            "score": r["score"],
+            "points": json.loads(r["landmarks"]),
+            "model": r["model"],
+            "person_id": r["person_id"],
+            "confidence": r["confidence"],
+            "assigned_by": r["assigned_by"],
+        }
         if sealer is not None and r["embedding"] is not None:
             try:
                 vector = np.frombuffer(sealer.open(r["embedding"]), np.float32)
@@ -140,8 +167,12 @@ def library(ctx: AppContext, include_prints: bool, result: ExportResult) -> dict
     for p in people:
         p["ignored"] = bool(p["ignored"])
     data: dict[str, Any] = {
-        "camroll": {"version": __version__, "format": FORMAT_VERSION, "exported_at": now_iso(),
-                    "schema_version": ctx.db.schema_version},
+        "camroll": {
+            "version": __version__,
+            "format": FORMAT_VERSION,
+            "exported_at": now_iso(),
+            "schema_version": ctx.db.schema_version,
+        },
         "photos": _photos(ctx),
         "places": _rows(rows_of.places(ctx.db)),
         "faces": _faces(ctx, include_prints, result),
@@ -177,8 +208,12 @@ def sidecars(ctx: AppContext, data: dict[str, Any]) -> dict[int, Sidecar]:
             return None
         if photo_id not in out:
             first = photo["files"][0]["path"] if photo["files"] else None
-            out[photo_id] = Sidecar(width=photo["width"] or 0, height=photo["height"] or 0, content_hash=photo["hash"],
-                                    file_name=os.path.basename(first) if first else None)  # fmt: skip
+            out[photo_id] = Sidecar(
+                width=photo["width"] or 0,
+                height=photo["height"] or 0,
+                content_hash=photo["hash"],
+                file_name=os.path.basename(first) if first else None,
+            )
         return out[photo_id]
 
     for f in data["faces"]:
@@ -206,12 +241,18 @@ def sidecar_names(data: dict[str, Any], photo_ids: list[int]) -> dict[int, str]:
     counts: dict[str, int] = {}
     for stem in stems.values():
         counts[stem.lower()] = counts.get(stem.lower(), 0) + 1
-    return {pid: (stem if counts[stem.lower()] == 1 else f"{stem}-{by_id[pid]['hash'][:12]}") + ".xmp"
-            for pid, stem in stems.items()}  # fmt: skip
+    return {
+        pid: (stem if counts[stem.lower()] == 1 else f"{stem}-{by_id[pid]['hash'][:12]}") + ".xmp"
+        for pid, stem in stems.items()
+    }
 
 
-def export(ctx: AppContext, out: Path, include_prints: bool = False,
-           advance: Callable[[str, int | None], None] = lambda step, total: None) -> ExportResult:  # fmt: skip
+def export(
+    ctx: AppContext,
+    out: Path,
+    include_prints: bool = False,
+    advance: Callable[[str, int | None], None] = lambda step, total: None,
+) -> ExportResult:
     """Write the export into ``out``; return what was written.
 
     Every file is written 0600, in folders made 0700: the export holds names, GPS, text and
@@ -243,13 +284,24 @@ def export(ctx: AppContext, out: Path, include_prints: bool = False,
         advance("", 1)
     result.sidecars = len(side)
     _write_json(folder / "library.json", data)
-    _write_json(folder / "consent.json", [{k: v for k, v in vars(e).items() if k != "token"} for e in consent.events(ctx)])
+    _write_json(
+        folder / "consent.json", [{k: v for k, v in vars(e).items() if k != "token"} for e in consent.events(ctx)]
+    )
     result.counts = {k: len(v) for k, v in data.items() if isinstance(v, list)}
     if include_prints:
-        result.warnings.append("library.json holds face prints in clear: biometric data that can recognise these "
-                               "people; keep it as safe as the photos themselves, or export again without them")  # fmt: skip
-    audit.record(ctx, "export", photos=result.counts["photos"], faces=result.counts["faces"],
-                 people=result.counts["people"], sidecars=result.sidecars, face_prints=include_prints)  # fmt: skip
+        result.warnings.append(
+            "library.json holds face prints in clear: biometric data that can recognise these "
+            "people; keep it as safe as the photos themselves, or export again without them"
+        )
+    audit.record(
+        ctx,
+        "export",
+        photos=result.counts["photos"],
+        faces=result.counts["faces"],
+        people=result.counts["people"],
+        sidecars=result.sidecars,
+        face_prints=include_prints,
+    )
     problems, events = audit.verify(ctx), [vars(e) for e in audit.events(ctx)]
     _write_json(folder / "audit.json", {"intact": not problems, "problems": problems, "events": events})
     return result

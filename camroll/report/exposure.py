@@ -33,8 +33,18 @@ from camroll.store import analysis_results, faces, people
 from camroll.store import photos as catalog_photos
 from camroll.store.db import now_iso
 
-VISION_TABLES = ("faces", "people", "face_rejections", "expressions", "tags", "texts", "sensitive", "fingerprints",
-                 "quality", "near_duplicates")  # fmt: skip
+VISION_TABLES = (
+    "faces",
+    "people",
+    "face_rejections",
+    "expressions",
+    "tags",
+    "texts",
+    "sensitive",
+    "fingerprints",
+    "quality",
+    "near_duplicates",
+)
 """Tables written by analysing pixels: a metadata-only report reads none of them."""
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -139,17 +149,29 @@ def build(ctx: AppContext, metadata_only: bool = False) -> Report:
     findings = [*_place_findings(places, photos), _routine(photos, hours, weekdays), *_devices(photos)]
     not_checked: list[str] = []
     if metadata_only:
-        not_checked.append("This is a dry run from metadata alone: no face, object, text or nudity data was read. "
-                           "A cloud service that also runs models on the pixels would learn far more (people, "
-                           "children, documents, explicit photos).")  # fmt: skip
+        not_checked.append(
+            "This is a dry run from metadata alone: no face, object, text or nudity data was read. "
+            "A cloud service that also runs models on the pixels would learn far more (people, "
+            "children, documents, explicit photos)."
+        )
         findings.append(_screenshots(ctx, photos, vision=False))
     else:
         findings += [*_people(ctx), _children(ctx), *_text(ctx), _screenshots(ctx, photos, vision=True), _explicit(ctx)]
         not_checked += _missing_capabilities(ctx)
     order = {"high": 0, "medium": 1, "low": 2, "none": 3}
     findings.sort(key=lambda f: order[f.severity])
-    return Report(now_iso(), metadata_only, len(photos), sum(p.lat is not None for p in photos), findings, places,
-                  hours, weekdays, not_checked, {p.id: p.path for p in photos})  # fmt: skip
+    return Report(
+        now_iso(),
+        metadata_only,
+        len(photos),
+        sum(p.lat is not None for p in photos),
+        findings,
+        places,
+        hours,
+        weekdays,
+        not_checked,
+        {p.id: p.path for p in photos},
+    )
 
 
 def _photos(ctx: AppContext) -> list[Photo]:
@@ -157,10 +179,20 @@ def _photos(ctx: AppContext) -> list[Photo]:
     says when the file was copied, not when the photo was taken, and is not what a service reads."""
     rows = catalog_photos.for_exposure(ctx.db)
     return [
-        Photo(r["id"], r["path"], r["taken_local"], r["gps_lat"], r["gps_lon"], r["make"], r["model"], r["serial"],
-              r["format"], ", ".join(x for x in (r["city"], r["country"]) if x) or None)
+        Photo(
+            r["id"],
+            r["path"],
+            r["taken_local"],
+            r["gps_lat"],
+            r["gps_lon"],
+            r["make"],
+            r["model"],
+            r["serial"],
+            r["format"],
+            ", ".join(x for x in (r["city"], r["country"]) if x) or None,
+        )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def cluster_places(photos: list[Photo]) -> list[Place]:
@@ -193,54 +225,109 @@ def cluster_places(photos: list[Photo]) -> list[Place]:
         names = Counter(m.place for m in members if m.place)
         name = names.most_common(1)[0][0] if names else f"{lat:.3f}, {lon:.3f}"
         taken = sorted(m.taken for m in members if m.taken)
-        places.append(Place(lat, lon, name, [m.id for m in members], sorted(days),
-                            sum(h for h, _w in days.values()), sum(w for _h, w in days.values()), spread,
-                            taken[0] if taken else None, taken[-1] if taken else None))  # fmt: skip
+        places.append(
+            Place(
+                lat,
+                lon,
+                name,
+                [m.id for m in members],
+                sorted(days),
+                sum(h for h, _w in days.values()),
+                sum(w for _h, w in days.values()),
+                spread,
+                taken[0] if taken else None,
+                taken[-1] if taken else None,
+            )
+        )
     return places
 
 
 def _place_findings(places: list[Place], photos: list[Photo]) -> list[Finding]:
     located = [pid for pl in places for pid in pl.photos]
     if not located:
-        return [Finding("places", "Places you have been", "None of your photos has GPS coordinates.", "none", 0, [],
-                        [], ["metadata"])]  # fmt: skip
+        return [
+            Finding(
+                "places",
+                "Places you have been",
+                "None of your photos has GPS coordinates.",
+                "none",
+                0,
+                [],
+                [],
+                ["metadata"],
+            )
+        ]
     out = []
     regular = [pl for pl in places if len(pl.days) >= thresholds.REPORT_MIN_DAYS_FOR_ROUTINE]
     home = max((pl for pl in regular if pl.home_days > pl.work_days), key=lambda pl: pl.home_days, default=None)
-    work = max((pl for pl in regular if pl.work_days > pl.home_days and pl is not home), key=lambda pl: pl.work_days,
-               default=None)  # fmt: skip
+    work = max(
+        (pl for pl in regular if pl.work_days > pl.home_days and pl is not home),
+        key=lambda pl: pl.work_days,
+        default=None,
+    )
     for role, pl, when in (("home", home, "evenings, nights and weekends"), ("work", work, "weekday working hours")):
         if pl is not None:
-            out.append(Finding(
-                role, f"Your likely {role}",
-                f"Photos taken on {len(pl.days)} different days, mostly in {when}, place you near {pl.name} "
-                f"to within about {_metres(pl.precision_m)}.",
-                "high", len(pl.photos), pl.photos,
-                [SHARE_ADVICE, "Turn off location in your camera app for photos taken at " + role + "."],
-                ["metadata", "places"], [_place_item(pl)]))  # fmt: skip
+            out.append(
+                Finding(
+                    role,
+                    f"Your likely {role}",
+                    f"Photos taken on {len(pl.days)} different days, mostly in {when}, place you near {pl.name} "
+                    f"to within about {_metres(pl.precision_m)}.",
+                    "high",
+                    len(pl.photos),
+                    pl.photos,
+                    [SHARE_ADVICE, "Turn off location in your camera app for photos taken at " + role + "."],
+                    ["metadata", "places"],
+                    [_place_item(pl)],
+                )
+            )
     others = [pl for pl in regular if pl is not home and pl is not work]
     if others:
-        out.append(Finding(
-            "regular_places", "Places you return to",
-            f"{_n(others, 'place')} {'appear' if len(others) != 1 else 'appears'} on several different days; "
-            f"not enough to tell home from work here, but enough to know you keep coming back.",
-            "high", sum(len(pl.photos) for pl in others), [p for pl in others for p in pl.photos],
-            [SHARE_ADVICE], ["metadata", "places"], [_place_item(pl) for pl in others]))  # fmt: skip
+        out.append(
+            Finding(
+                "regular_places",
+                "Places you return to",
+                f"{_n(others, 'place')} {'appear' if len(others) != 1 else 'appears'} on several different days; "
+                f"not enough to tell home from work here, but enough to know you keep coming back.",
+                "high",
+                sum(len(pl.photos) for pl in others),
+                [p for pl in others for p in pl.photos],
+                [SHARE_ADVICE],
+                ["metadata", "places"],
+                [_place_item(pl) for pl in others],
+            )
+        )
     countries = {pl.name.rsplit(", ", 1)[-1] for pl in places if "," in pl.name and not pl.name[0].isdigit()}
-    out.append(Finding(
-        "places", "Places you have been",
-        f"{len(located)} of {len(photos)} photos carry GPS coordinates, in {len(places)} distinct place"
-        f"{'s' if len(places) != 1 else ''}" + (f" in {len(countries)} countries" if len(countries) > 1 else "")
-        + ", each with the date you were there.",
-        "high", len(located), located,
-        [SHARE_ADVICE, "Remove photos from camroll's catalog with `camroll remove PHOTO_ID` (the files stay)."],
-        ["metadata", "places"], [_place_item(pl) for pl in places]))  # fmt: skip
+    out.append(
+        Finding(
+            "places",
+            "Places you have been",
+            f"{len(located)} of {len(photos)} photos carry GPS coordinates, in {len(places)} distinct place"
+            f"{'s' if len(places) != 1 else ''}"
+            + (f" in {len(countries)} countries" if len(countries) > 1 else "")
+            + ", each with the date you were there.",
+            "high",
+            len(located),
+            located,
+            [SHARE_ADVICE, "Remove photos from camroll's catalog with `camroll remove PHOTO_ID` (the files stay)."],
+            ["metadata", "places"],
+            [_place_item(pl) for pl in places],
+        )
+    )
     return out
 
 
 def _place_item(pl: Place) -> dict[str, Any]:
-    return {"name": pl.name, "lat": round(pl.lat, 5), "lon": round(pl.lon, 5), "photos": pl.photos,
-            "days": len(pl.days), "first": pl.first, "last": pl.last, "precision_m": round(pl.precision_m)}  # fmt: skip
+    return {
+        "name": pl.name,
+        "lat": round(pl.lat, 5),
+        "lon": round(pl.lon, 5),
+        "photos": pl.photos,
+        "days": len(pl.days),
+        "first": pl.first,
+        "last": pl.last,
+        "precision_m": round(pl.precision_m),
+    }
 
 
 def _metres(m: float) -> str:
@@ -250,18 +337,32 @@ def _metres(m: float) -> str:
 def _routine(photos: list[Photo], hours: list[int], weekdays: list[int]) -> Finding:
     timed = [p.id for p in photos if p.when is not None]
     if not timed:
-        return Finding("routine", "Your daily routine", "None of your photos says when it was taken.", "none", 0, [],
-                       [], ["metadata"])  # fmt: skip
+        return Finding(
+            "routine",
+            "Your daily routine",
+            "None of your photos says when it was taken.",
+            "none",
+            0,
+            [],
+            [],
+            ["metadata"],
+        )
     peak_hour = max(range(24), key=lambda h: hours[h])
     peak_day = max(range(7), key=lambda d: weekdays[d])
     weekend = weekdays[5] + weekdays[6]
     return Finding(
-        "routine", "Your daily routine",
+        "routine",
+        "Your daily routine",
         f"{len(timed)} photos record when they were taken: most around {peak_hour:02d}:00 and on "
         f"{WEEKDAYS[peak_day]}s ({weekend} at weekends). Over years this shows when you are awake, at work "
         "or away.",
-        "medium", len(timed), timed, [SHARE_ADVICE.replace("GPS, serial numbers and time", "the time (unless you keep it)")],
-        ["metadata"], [{"hours": hours, "weekdays": weekdays, "photos": timed}])  # fmt: skip
+        "medium",
+        len(timed),
+        timed,
+        [SHARE_ADVICE.replace("GPS, serial numbers and time", "the time (unless you keep it)")],
+        ["metadata"],
+        [{"hours": hours, "weekdays": weekdays, "photos": timed}],
+    )
 
 
 def _devices(photos: list[Photo]) -> list[Finding]:
@@ -277,20 +378,36 @@ def _devices(photos: list[Photo]) -> list[Finding]:
     out = []
     if serials:
         ids = [i for v in serials.values() for i in v]
-        out.append(Finding(
-            "serials", "Camera serial numbers",
-            f"{_n(ids, 'photo')} carry the serial number of the camera or lens that took them ({len(serials)} serial "
-            "numbers): any photo you post with it can be tied to all the others, and to you.",
-            "medium", len(ids), ids, [SHARE_ADVICE],
-            ["metadata"], [{"serial": _mask_serial(s), "camera": c, "photos": v} for (s, c), v in serials.items()]))  # fmt: skip
+        out.append(
+            Finding(
+                "serials",
+                "Camera serial numbers",
+                f"{_n(ids, 'photo')} carry the serial number of the camera or lens that took them ({len(serials)} serial "
+                "numbers): any photo you post with it can be tied to all the others, and to you.",
+                "medium",
+                len(ids),
+                ids,
+                [SHARE_ADVICE],
+                ["metadata"],
+                [{"serial": _mask_serial(s), "camera": c, "photos": v} for (s, c), v in serials.items()],
+            )
+        )
     ids = [i for v in cams.values() for i in v]
-    out.append(Finding(
-        "devices", "Your devices",
-        f"{_n(ids, 'photo')} name the device that took them: {len(cams)} different cameras and phones."
-        if ids else "No photo names the device that took it.",
-        "low" if ids else "none", len(ids), ids, [SHARE_ADVICE.replace("GPS, serial numbers and time", "camera details")]
-        if ids else [], ["metadata"],
-        [{"camera": c, "photos": v} for c, v in sorted(cams.items(), key=lambda kv: -len(kv[1]))]))  # fmt: skip
+    out.append(
+        Finding(
+            "devices",
+            "Your devices",
+            f"{_n(ids, 'photo')} name the device that took them: {len(cams)} different cameras and phones."
+            if ids
+            else "No photo names the device that took it.",
+            "low" if ids else "none",
+            len(ids),
+            ids,
+            [SHARE_ADVICE.replace("GPS, serial numbers and time", "camera details")] if ids else [],
+            ["metadata"],
+            [{"camera": c, "photos": v} for c, v in sorted(cams.items(), key=lambda kv: -len(kv[1]))],
+        )
+    )
     return out
 
 
@@ -303,31 +420,55 @@ def _people(ctx: AppContext) -> list[Finding]:
     n_faces = faces.count(ctx.db)
     if not n_faces:
         return []
-    known: list[dict[str, Any]] = sorted(({"id": pid, "name": name or f"Unnamed person {pid}", "photos": ids}
-                                          for pid, name, ids in people.photos_per_person(ctx.db)),
-                                         key=lambda p: -len(p["photos"]))  # fmt: skip
+    known: list[dict[str, Any]] = sorted(
+        (
+            {"id": pid, "name": name or f"Unnamed person {pid}", "photos": ids}
+            for pid, name, ids in people.photos_per_person(ctx.db)
+        ),
+        key=lambda p: -len(p["photos"]),
+    )
     face_photos = faces.photos_with_faces(ctx.db)
-    out = [Finding(
-        "people", "People in your photos",
-        f"{n_faces} faces in {len(face_photos)} photos; {len(known)} people recognised across photos"
-        + (f", most often {known[0]['name']} ({len(known[0]['photos'])} photos)." if known else "."),
-        "high", len(face_photos), face_photos,
-        ["Revoke face recognition with `camroll consent revoke faces`: faces, people and face prints are deleted "
-         "and their key destroyed.", "Share with faces of others blurred: `camroll share PHOTO... --out DIR`."],
-        ["faces", "people"], known)]  # fmt: skip
+    out = [
+        Finding(
+            "people",
+            "People in your photos",
+            f"{n_faces} faces in {len(face_photos)} photos; {len(known)} people recognised across photos"
+            + (f", most often {known[0]['name']} ({len(known[0]['photos'])} photos)." if known else "."),
+            "high",
+            len(face_photos),
+            face_photos,
+            [
+                "Revoke face recognition with `camroll consent revoke faces`: faces, people and face prints are deleted "
+                "and their key destroyed.",
+                "Share with faces of others blurred: `camroll share PHOTO... --out DIR`.",
+            ],
+            ["faces", "people"],
+            known,
+        )
+    ]
     pairs: dict[tuple[int, int], set[int]] = defaultdict(set)
     for a, b, pid in people.pairs_together(ctx.db):
         pairs[(a, b)].add(pid)
     if pairs:
         names = {p["id"]: p["name"] for p in known}
-        items = [{"people": [names.get(a, a), names.get(b, b)], "photos": sorted(v)}
-                 for (a, b), v in sorted(pairs.items(), key=lambda kv: -len(kv[1]))]  # fmt: skip
+        items = [
+            {"people": [names.get(a, a), names.get(b, b)], "photos": sorted(v)}
+            for (a, b), v in sorted(pairs.items(), key=lambda kv: -len(kv[1]))
+        ]
         ids = sorted({p for v in pairs.values() for p in v})
-        out.append(Finding(
-            "together", "Who is with whom",
-            f"{len(pairs)} pairs of people appear in the same photos: a map of your family and friends.",
-            "high", len(ids), ids, ["Revoke `people` to forget who is who: `camroll consent revoke people`."],
-            ["faces", "people"], items))  # fmt: skip
+        out.append(
+            Finding(
+                "together",
+                "Who is with whom",
+                f"{len(pairs)} pairs of people appear in the same photos: a map of your family and friends.",
+                "high",
+                len(ids),
+                ids,
+                ["Revoke `people` to forget who is who: `camroll consent revoke people`."],
+                ["faces", "people"],
+                items,
+            )
+        )
     return out
 
 
@@ -346,23 +487,43 @@ def _children(ctx: AppContext) -> Finding:
         parts.append(f"{len(kids)} of the people you gave a birthday are under 18")
     if baby:
         parts.append(f"{len(baby)} photos show things that come with a baby (crib, bib, diaper...)")
-    honest = ("camroll has no age model, so it cannot tell which faces are children's; a cloud service with one "
-              "would.")  # fmt: skip
+    honest = "camroll has no age model, so it cannot tell which faces are children's; a cloud service with one would."
     return Finding(
-        "children", "Children", ("; ".join(parts) + ". " if parts else "") + honest,
-        "high" if ids else "none", len(ids), ids,
+        "children",
+        "Children",
+        ("; ".join(parts) + ". " if parts else "") + honest,
+        "high" if ids else "none",
+        len(ids),
+        ids,
         ["Children's photos are best shared with their faces blurred: `camroll share PHOTO... --out DIR`."],
-        ["people", "tags"], kids + ([{"tag": "baby", "photos": baby}] if baby else []))  # fmt: skip
+        ["people", "tags"],
+        kids + ([{"tag": "baby", "photos": baby}] if baby else []),
+    )
 
 
 TEXT_GROUPS = (
-    ("id_documents", "Identity documents", ("mrz", "id_document"), "high",
-     "an identity document (passport or ID card lines, or the words printed on one)"),
-    ("payment_cards", "Payment cards and bank accounts", ("payment_card", "iban"), "high",
-     "a card number (Luhn-checked) or an IBAN"),
-    ("contact_details", "E-mail addresses and phone numbers", ("email", "phone"), "medium",
-     "an e-mail address or a phone number"),
-)  # fmt: skip
+    (
+        "id_documents",
+        "Identity documents",
+        ("mrz", "id_document"),
+        "high",
+        "an identity document (passport or ID card lines, or the words printed on one)",
+    ),
+    (
+        "payment_cards",
+        "Payment cards and bank accounts",
+        ("payment_card", "iban"),
+        "high",
+        "a card number (Luhn-checked) or an IBAN",
+    ),
+    (
+        "contact_details",
+        "E-mail addresses and phone numbers",
+        ("email", "phone"),
+        "medium",
+        "an e-mail address or a phone number",
+    ),
+)
 
 
 def _text(ctx: AppContext) -> list[Finding]:
@@ -371,27 +532,57 @@ def _text(ctx: AppContext) -> list[Finding]:
         for flag in json.loads(flags):
             flagged[flag["kind"]].append((photo_id, flag["evidence"]))
     out = []
-    advice = ["Delete the photo from camroll (`camroll remove PHOTO_ID`) and from your phone, or keep it out of "
-              "anything you share.", "Revoke text reading with `camroll consent revoke text`."]  # fmt: skip
+    advice = [
+        "Delete the photo from camroll (`camroll remove PHOTO_ID`) and from your phone, or keep it out of "
+        "anything you share.",
+        "Revoke text reading with `camroll consent revoke text`.",
+    ]
     for fid, title, kinds, severity, words in TEXT_GROUPS:
         hits = [(pid, ev) for k in kinds for pid, ev in flagged.get(k, [])]
         ids = sorted({pid for pid, _ev in hits})
-        out.append(Finding(
-            fid, title, f"{_n(ids, 'photo')}: {words}." if ids else f"No photo read by camroll shows {title.lower()}.",
-            severity if ids else "none", len(ids), ids, advice if ids else [], ["text"],
-            [{"evidence": ev, "photos": [pid]} for pid, ev in hits]))  # fmt: skip
+        out.append(
+            Finding(
+                fid,
+                title,
+                f"{_n(ids, 'photo')}: {words}." if ids else f"No photo read by camroll shows {title.lower()}.",
+                severity if ids else "none",
+                len(ids),
+                ids,
+                advice if ids else [],
+                ["text"],
+                [{"evidence": ev, "photos": [pid]} for pid, ev in hits],
+            )
+        )
     read = analysis_results.texts_read(ctx.db)
     if read:
-        out.append(Finding(
-            "readable_text", "Words in your photos",
-            f"camroll read words in {len(read)} photo{'s' if len(read) != 1 else ''} (signs, labels, screens, "
-            "papers): a service indexes them with the photo, and with its place and time.",
-            "medium", len(read), [r[0] for r in read], advice[1:], ["text"],
-            [{"evidence": _excerpt(r[1]), "photos": [r[0]]} for r in read]))  # fmt: skip
+        out.append(
+            Finding(
+                "readable_text",
+                "Words in your photos",
+                f"camroll read words in {len(read)} photo{'s' if len(read) != 1 else ''} (signs, labels, screens, "
+                "papers): a service indexes them with the photo, and with its place and time.",
+                "medium",
+                len(read),
+                [r[0] for r in read],
+                advice[1:],
+                ["text"],
+                [{"evidence": _excerpt(r[1]), "photos": [r[0]]} for r in read],
+            )
+        )
     docs = analysis_results.photos_tagged(ctx.db, "document")
     if docs:
-        out.append(Finding("documents", "Documents", f"{_n(docs, 'photo')} look like documents (letters, forms, menus).",
-                           "medium", len(docs), docs, advice[:1], ["tags"]))  # fmt: skip
+        out.append(
+            Finding(
+                "documents",
+                "Documents",
+                f"{_n(docs, 'photo')} look like documents (letters, forms, menus).",
+                "medium",
+                len(docs),
+                docs,
+                advice[:1],
+                ["tags"],
+            )
+        )
     return out
 
 
@@ -407,27 +598,43 @@ def _excerpt(text: str) -> str:
 
 def _screenshots(ctx: AppContext, photos: list[Photo], vision: bool) -> Finding:
     """Screenshots by name or by shape (a PNG that no camera wrote), and, with ``tags``, by look."""
-    by_meta = [p.id for p in photos if (p.path and SCREENSHOT_NAME.search(p.path.rsplit("/", 1)[-1]))
-               or (p.format == "png" and not p.make and not p.model and p.lat is None)]  # fmt: skip
+    by_meta = [
+        p.id
+        for p in photos
+        if (p.path and SCREENSHOT_NAME.search(p.path.rsplit("/", 1)[-1]))
+        or (p.format == "png" and not p.make and not p.model and p.lat is None)
+    ]
     by_look = analysis_results.photos_tagged(ctx.db, "screenshot") if vision else []
     ids = sorted(set(by_meta) | set(by_look))
     return Finding(
-        "screenshots", "Screenshots",
+        "screenshots",
+        "Screenshots",
         f"{_n(ids, 'image')} that look like screenshots or saved images: they often hold chats, bookings, bank and "
-        "health screens." if ids else "No image looks like a screenshot.",
-        "medium" if ids else "none", len(ids), ids,
+        "health screens."
+        if ids
+        else "No image looks like a screenshot.",
+        "medium" if ids else "none",
+        len(ids),
+        ids,
         ["Screenshots are rarely worth keeping: delete them once used (`camroll remove PHOTO_ID` forgets them here)."]
-        if ids else [], ["metadata", "tags"] if vision else ["metadata"])  # fmt: skip
+        if ids
+        else [],
+        ["metadata", "tags"] if vision else ["metadata"],
+    )
 
 
 def _explicit(ctx: AppContext) -> Finding:
     ids = analysis_results.explicit_photos(ctx.db)
     return Finding(
-        "explicit", "Explicit photos",
+        "explicit",
+        "Explicit photos",
         f"{_n(ids, 'photo')} with exposed bodies." if ids else "No photo was found to show nudity.",
-        "high" if ids else "none", len(ids), ids,
+        "high" if ids else "none",
+        len(ids),
+        ids,
         ["Keep them out of shared albums; `camroll remove PHOTO_ID` forgets them in camroll."] if ids else [],
-        ["sensitive"])  # fmt: skip
+        ["sensitive"],
+    )
 
 
 def _missing_capabilities(ctx: AppContext) -> list[str]:

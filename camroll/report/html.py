@@ -55,8 +55,11 @@ footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
 
 
 def render(report: Report) -> str:
-    mode = ("from metadata alone (a dry run: no face, object, text or nudity data was read)" if report.metadata_only
-            else "from everything camroll has derived with your consent")  # fmt: skip
+    mode = (
+        "from metadata alone (a dry run: no face, object, text or nudity data was read)"
+        if report.metadata_only
+        else "from everything camroll has derived with your consent"
+    )
     found = [f for f in report.findings if f.severity != "none"]
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
@@ -67,19 +70,26 @@ def render(report: Report) -> str:
         f'<p class=lead>What a service with "cloud processing" access to your gallery would learn about you, '
         f"computed on this machine {escape(mode)}. Generated {escape(report.generated_at)}; nothing was sent "
         "anywhere, and this page loads nothing from the network.</p>",
-        '<div class=stats>',
-        _stat(report.photo_count, "photos"), _stat(report.located, "with GPS"),
-        _stat(sum(f.severity == "high" for f in found), "serious findings"), _stat(len(found), "findings in all"),
+        "<div class=stats>",
+        _stat(report.photo_count, "photos"),
+        _stat(report.located, "with GPS"),
+        _stat(sum(f.severity == "high" for f in found), "serious findings"),
+        _stat(len(found), "findings in all"),
         "</div>",
         _overview(report),
-    ]  # fmt: skip
+    ]
     parts += [_finding(f, report) for f in report.findings]
     if report.not_checked:
-        parts.append('<section class=panel><h2>Not in this report</h2><ul class=items>'
-                     + "".join(f"<li class=note>{escape(n)}</li>" for n in report.not_checked) + "</ul></section>")  # fmt: skip
-    parts.append("<footer>Made by <code>camroll report</code>. It is itself a summary of your photos: keep it "
-                 "private. camroll deletes it with the photos it names when you remove them or revoke consent."
-                 "</footer></main></body></html>")  # fmt: skip
+        parts.append(
+            "<section class=panel><h2>Not in this report</h2><ul class=items>"
+            + "".join(f"<li class=note>{escape(n)}</li>" for n in report.not_checked)
+            + "</ul></section>"
+        )
+    parts.append(
+        "<footer>Made by <code>camroll report</code>. It is itself a summary of your photos: keep it "
+        "private. camroll deletes it with the photos it names when you remove them or revoke consent."
+        "</footer></main></body></html>"
+    )
     return "\n".join(parts)
 
 
@@ -89,21 +99,29 @@ def _stat(n: int, label: str) -> str:
 
 def _overview(report: Report) -> str:
     roles = {pid: f.id for f in report.findings if f.id in ("home", "work") for pid in f.photos}
-    markers = [Marker(pl.lat, pl.lon, pl.name, len(pl.photos), roles.get(pl.photos[0], "place")) for pl in report.places]
-    map_svg = svg_map(markers) if markers else "<p class=note>No photo has GPS coordinates: there is nothing to map.</p>"
+    markers = [
+        Marker(pl.lat, pl.lon, pl.name, len(pl.photos), roles.get(pl.photos[0], "place")) for pl in report.places
+    ]
+    map_svg = (
+        svg_map(markers) if markers else "<p class=note>No photo has GPS coordinates: there is nothing to map.</p>"
+    )
     hours = bar_chart([str(h) if h % 3 == 0 else "" for h in range(24)], report.hours, "Photos by hour of the day")
     days = bar_chart([d[:3] for d in WEEKDAYS], report.weekdays, "Photos by day of the week")
-    return (f"<section class=panel><h2>Where your photos were taken</h2>{map_svg}</section>"
-            f"<section class='panel grid'><div><h2>Hours of the day</h2>{hours}</div>"
-            f"<div><h2>Days of the week</h2>{days}</div></section>")  # fmt: skip
+    return (
+        f"<section class=panel><h2>Where your photos were taken</h2>{map_svg}</section>"
+        f"<section class='panel grid'><div><h2>Hours of the day</h2>{hours}</div>"
+        f"<div><h2>Days of the week</h2>{days}</div></section>"
+    )
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[int], title: str, width: int = 440, height: int = 160) -> str:
     """Vertical SVG bars with a label under each and the count above the tallest ones."""
     top, bottom, n = max(values, default=0) or 1, 18, len(values)
     slot = width / n
-    out = [f'<svg class=chart viewBox="0 0 {width} {height}" role=img aria-label="{escape(title)}">'
-           f"<title>{escape(title)}</title>"]  # fmt: skip
+    out = [
+        f'<svg class=chart viewBox="0 0 {width} {height}" role=img aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>"
+    ]
     for i, (label, v) in enumerate(zip(labels, values, strict=True)):
         h = (height - bottom - 14) * v / top
         x, y = i * slot + slot * 0.15, height - bottom - h
@@ -130,14 +148,24 @@ def _finding(f: Finding, report: Report) -> str:
     examples = ""
     if f.photos:
         shown = f.photos[: thresholds.REPORT_EXAMPLES]
-        examples = ("<p class=note>From " + (f"these {len(f.photos)} photos" if len(f.photos) <= len(shown)
-                    else f"{len(f.photos)} photos, for example") + ":</p><ul class=photos>"
-                    + "".join(_photo_line(report, p) for p in shown) + "</ul>")  # fmt: skip
+        examples = (
+            "<p class=note>From "
+            + (
+                f"these {len(f.photos)} photos"
+                if len(f.photos) <= len(shown)
+                else f"{len(f.photos)} photos, for example"
+            )
+            + ":</p><ul class=photos>"
+            + "".join(_photo_line(report, p) for p in shown)
+            + "</ul>"
+        )
     advice = ("<div class=advice>" + "".join(f"<p>{_code(a)}</p>" for a in f.advice) + "</div>") if f.advice else ""
-    return (f"<section class='panel finding {f.severity}'><h2>{escape(f.title)}<span class='badge {f.severity}'>"
-            f"{'nothing found' if f.severity == 'none' else f.severity}</span></h2>"
-            f"<p>{escape(f.summary)}</p>{items}{examples}{advice}"
-            f"<p class=src>From: {escape(', '.join(f.sources))}</p></section>")  # fmt: skip
+    return (
+        f"<section class='panel finding {f.severity}'><h2>{escape(f.title)}<span class='badge {f.severity}'>"
+        f"{'nothing found' if f.severity == 'none' else f.severity}</span></h2>"
+        f"<p>{escape(f.summary)}</p>{items}{examples}{advice}"
+        f"<p class=src>From: {escape(', '.join(f.sources))}</p></section>"
+    )
 
 
 def _item(i: dict[str, object]) -> str:

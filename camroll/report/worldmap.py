@@ -76,8 +76,13 @@ def fit(markers: Sequence[Marker], aspect: float = 2.0) -> View:
     return View(lon0 - half_w, max(-90.0, lat0 - half_h), lon0 + half_w, min(90.0, lat0 + half_h))
 
 
-def svg_map(markers: Sequence[Marker], width: int = 720, height: int | None = None, view: View | None = None,
-            title: str = "Where your photos were taken") -> str:  # fmt: skip
+def svg_map(
+    markers: Sequence[Marker],
+    width: int = 720,
+    height: int | None = None,
+    view: View | None = None,
+    title: str = "Where your photos were taken",
+) -> str:
     """An inline ``<svg>``: land in grey, one circle per marker with a tooltip, and a label where
     it does not cover another (biggest places first); ``height`` follows the view when not given."""
     view = view or fit(markers, 2.0)
@@ -103,8 +108,10 @@ def svg_map(markers: Sequence[Marker], width: int = 720, height: int | None = No
     for m in sorted(markers, key=lambda m: -m.weight):
         x, y = view.project(m.lat, m.lon, width, height)
         r = 4 + 3 * m.weight**0.5
-        marker = (f'<g class="marker marker-{escape(m.kind)}"><title>{escape(m.label)}</title>'
-                  f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/></g>')  # fmt: skip
+        marker = (
+            f'<g class="marker marker-{escape(m.kind)}"><title>{escape(m.label)}</title>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/></g>'
+        )
         out.append(f'<a href="{escape(m.href)}">{marker}</a>' if m.href else marker)
         taken.append((x - r, y - r, x + r, y + r))
     for m in sorted(markers, key=lambda m: -m.weight):
@@ -113,12 +120,20 @@ def svg_map(markers: Sequence[Marker], width: int = 720, height: int | None = No
         w = LABEL_CHAR_PX * len(m.label)
         for x0, anchor in ((x + r + 3, "start"), (x - r - 3 - w, "end")):
             box = (x0, y - 8, x0 + w, y + 6)
-            if box[0] >= 0 and box[2] <= width and not any(_overlap(box, t) for t in taken[len(markers) + 1 :] + taken[:1]):
+            if (
+                box[0] >= 0
+                and box[2] <= width
+                and not any(_overlap(box, t) for t in taken[len(markers) + 1 :] + taken[:1])
+            ):
                 tx = x0 if anchor == "start" else x0 + w
-                out.append(f'<text class="label" x="{tx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}">{escape(m.label)}</text>')
+                out.append(
+                    f'<text class="label" x="{tx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}">{escape(m.label)}</text>'
+                )
                 taken.append(box)
                 break
-    out.append(f'<text class="attribution" x="{width - 4}" y="{height - 4}" text-anchor="end">{escape(attribution)}</text>')
+    out.append(
+        f'<text class="attribution" x="{width - 4}" y="{height - 4}" text-anchor="end">{escape(attribution)}</text>'
+    )
     out.append("</svg>")
     return "".join(out)
 

@@ -124,8 +124,9 @@ def _one_word(word: str, today: date) -> DateRange | None:
         return _span(word, date(start, 1, 1), date(start + 9, 12, 31))
     if (word in MONTHS and len(word) > 3) or word in ("jan", "feb", "aug", "sept", "oct", "nov", "dec"):
         mo = MONTHS[word]
-        return DateRange(word, f"{mo:02d}-01", f"{mo:02d}-{29 if mo == 2 else calendar.monthrange(2001, mo)[1]:02d}",
-                         every_year=True)  # fmt: skip
+        return DateRange(
+            word, f"{mo:02d}-01", f"{mo:02d}-{29 if mo == 2 else calendar.monthrange(2001, mo)[1]:02d}", every_year=True
+        )
     if word in SEASONS:
         return _season(word, word, None)
     if word in HOLIDAYS:
@@ -141,7 +142,11 @@ def _relative(which: str, unit: str, today: date) -> DateRange | None:
         y = today.year - back
         return _span(label, date(y, 1, 1), date(y, 12, 31))
     if unit == "month":
-        y, mo = (today.year, today.month) if not back else ((today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1))
+        y, mo = (
+            (today.year, today.month)
+            if not back
+            else ((today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1))
+        )
         return _span(label, date(y, mo, 1), _month_end(y, mo))
     if unit == "week":  # weeks start on Monday (ISO 8601)
         monday = today - timedelta(days=today.weekday() + 7 * back)
@@ -168,7 +173,7 @@ def _relative(which: str, unit: str, today: date) -> DateRange | None:
 def _holiday_at(words: list[str], i: int) -> tuple[str, int] | None:
     """The longest holiday name starting at words[i]: (name, words used)."""
     for n in (3, 2, 1):
-        name = " ".join(words[i:i + n])
+        name = " ".join(words[i : i + n])
         if len(words) - i >= n and name in HOLIDAYS:
             return name, n
     return None
@@ -193,13 +198,15 @@ def parse_date_at(words: list[str], i: int, today: date) -> tuple[DateRange, int
         unit, used = (hol[0], 1 + hol[1]) if hol else (nxt, 2)
         found = _relative(which, unit, today)
         if found is not None:
-            return DateRange(f"{w} {' '.join(words[i + 1:i + used])}", found.first, found.last, found.every_year), used
+            return DateRange(
+                f"{w} {' '.join(words[i + 1 : i + used])}", found.first, found.last, found.every_year
+            ), used
     hol = _holiday_at(words, i)
     if hol is not None:
         name, used = hol
         y = _year(words[i + used]) if i + used < len(words) else None
         if y is not None:
-            return _holiday(" ".join(words[i:i + used + 1]), name, y), used + 1
+            return _holiday(" ".join(words[i : i + used + 1]), name, y), used + 1
         return _holiday(name, name, None), used
     if nxt is not None and (y := _year(nxt)) is not None:
         if w in MONTHS:

@@ -82,8 +82,12 @@ class SearchResult:
     """Photos that matched, before ``limit``."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"query": self.query, "understood": asdict(self.understood), "hits": [asdict(h) for h in self.hits],
-                "total": self.total}  # fmt: skip
+        return {
+            "query": self.query,
+            "understood": asdict(self.understood),
+            "hits": [asdict(h) for h in self.hits],
+            "total": self.total,
+        }
 
 
 @functools.cache
@@ -128,11 +132,15 @@ def search(ctx: AppContext, query: str, limit: int = 50, today: date | None = No
         for term in free:
             term.tags = {s.tag: s.similarity for s in near.get(term.word, [])}
             term.via = {s.tag: s.via for s in near.get(term.word, [])}
-            synonyms[term.word] = [{"tag": s.tag, "similarity": s.similarity, "via": s.via} for s in near.get(term.word, [])]
+            synonyms[term.word] = [
+                {"tag": s.tag, "similarity": s.similarity, "via": s.via} for s in near.get(term.word, [])
+            ]
     understood = _understood(parsed, synonyms)
     where = _filters(parsed)
     if not parsed.terms:
-        scores: dict[int, tuple[float, list[str]]] = {pid: (1.0, []) for pid in store.filtered_newest_first(ctx.db, where)}
+        scores: dict[int, tuple[float, list[str]]] = {
+            pid: (1.0, []) for pid in store.filtered_newest_first(ctx.db, where)
+        }
         ranked = list(scores)
     else:
         taken: dict[int, str] = {}
@@ -163,10 +171,12 @@ def _filters(q: Query) -> Where:
     places, one of the dates and one of the cameras."""
     said_places = sorted({p for alts in q.places for p in alts}, key=lambda p: (p.column, p.value))
     said_cameras = sorted({c for alts in q.cameras for c in alts}, key=lambda c: c.name)
-    return store.filters(people=[[p.id for p in alts] for alts in q.people],
-                         places=[(p.column, p.value) for p in said_places],
-                         dates=[date_words.sql_condition(dr, "p.taken_local") for dr in q.dates],
-                         cameras=[(c.make, c.model) for c in said_cameras])  # fmt: skip
+    return store.filters(
+        people=[[p.id for p in alts] for alts in q.people],
+        places=[(p.column, p.value) for p in said_places],
+        dates=[date_words.sql_condition(dr, "p.taken_local") for dr in q.dates],
+        cameras=[(c.make, c.model) for c in said_cameras],
+    )
 
 
 class Matches(dict[int, tuple[float, str]]):
@@ -210,8 +220,11 @@ def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: di
                 why = f"tag {tag} ({score:.2f}): '{term.word}' is close to {near}, similarity {weight:.2f}"
             _keep_best(out, pid, score * weight, why)
     for words in term.text:
-        for pid, why in _text_matches(words, lambda like: rows(store.text_like_rows(ctx.db, like, where)),
-                                      lambda like: rows(store.caption_like_rows(ctx.db, like, where))).items():  # fmt: skip
+        for pid, why in _text_matches(
+            words,
+            lambda like: rows(store.text_like_rows(ctx.db, like, where)),
+            lambda like: rows(store.caption_like_rows(ctx.db, like, where)),
+        ).items():
             _keep_best(out, pid, thresholds.SEARCH_TEXT_MATCH_SCORE, why)
     if term.flags:
         for pid, flags, _t in rows(store.flagged_text_rows(ctx.db, where)):
@@ -241,16 +254,15 @@ def _all_birthdays(ctx: AppContext) -> list[Person]:
     return [Person(r["id"], r["name"], r["birthday"]) for r in store.named_people(ctx.db, with_birthday=True)]
 
 
-def _text_matches(words: str, texts: Callable[[str], list[Any]], captions: Callable[[str], list[Any]]) -> dict[int, str]:
+def _text_matches(
+    words: str, texts: Callable[[str], list[Any]], captions: Callable[[str], list[Any]]
+) -> dict[int, str]:
     """Photos whose OCR text, title, caption or keywords hold the words (at a word's start, any case
     or accent): photo id -> why. SQL's LIKE narrows, a regular expression on the folded text decides."""
     pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words.split()))
     like = f"%{words.split()[0][:24]}%" if words.split() else "%"
     found: dict[int, str] = {}
-    said: list[tuple[int, str, str]] = [
-        (r[0], r[1], "text in the photo")
-        for r in texts(like)
-    ]
+    said: list[tuple[int, str, str]] = [(r[0], r[1], "text in the photo") for r in texts(like)]
     for pid, title, description, keywords, _t in captions(like):
         parts = [title or "", description or "", *(str(k) for k in json.loads(keywords or "[]"))]
         said.append((pid, " · ".join(x for x in parts if x), "title, caption or keywords"))

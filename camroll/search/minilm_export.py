@@ -48,11 +48,15 @@ def export(out: str) -> None:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), out, dynamo=False,
-            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["token_embeddings"],
+            model,
+            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+            out,
+            dynamo=False,
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["token_embeddings"],
             dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes, "token_embeddings": axes},
             opset_version=ONNX_OPSET,
-        )  # fmt: skip
+        )
 
 
 if __name__ == "__main__":

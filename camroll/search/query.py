@@ -26,13 +26,80 @@ from datetime import date
 
 from camroll.search.dates import DateRange, parse_date_at
 
-STOP_WORDS = frozenset((
-    "a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "with", "without", "from", "for", "by", "near",
-    "into", "onto", "over", "under", "me", "my", "our", "us", "we", "i", "you", "your", "his", "her", "their", "its",
-    "it", "is", "are", "was", "were", "be", "been", "being", "this", "that", "these", "those", "some", "any", "all",
-    "photo", "photos", "picture", "pictures", "pic", "pics", "image", "images", "shot", "shots", "taken", "show",
-    "find", "search", "during", "around", "about", "while", "when", "where", "who", "what", "which",
-))  # fmt: skip
+STOP_WORDS = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "with",
+        "without",
+        "from",
+        "for",
+        "by",
+        "near",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "me",
+        "my",
+        "our",
+        "us",
+        "we",
+        "i",
+        "you",
+        "your",
+        "his",
+        "her",
+        "their",
+        "its",
+        "it",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "this",
+        "that",
+        "these",
+        "those",
+        "some",
+        "any",
+        "all",
+        "photo",
+        "photos",
+        "picture",
+        "pictures",
+        "pic",
+        "pics",
+        "image",
+        "images",
+        "shot",
+        "shots",
+        "taken",
+        "show",
+        "find",
+        "search",
+        "during",
+        "around",
+        "about",
+        "while",
+        "when",
+        "where",
+        "who",
+        "what",
+        "which",
+    )
+)
 """Words that say nothing about which photos: dropped, and never sent to the model."""
 
 TEXT_FLAG_PHRASES: dict[str, tuple[str, ...]] = {
@@ -64,10 +131,29 @@ TEXT_FLAG_PHRASES: dict[str, tuple[str, ...]] = {
 SMILE_WORDS = frozenset({"smiling", "smile", "smiles", "smiley", "happy", "laughing"})
 BIRTHDAY_WORDS = frozenset({"birthday", "birthdays", "bday"})
 
-CAMERA_COMMON_WORDS = frozenset((
-    "apple", "digital", "camera", "corporation", "corp", "company", "co", "ltd", "inc", "imaging", "optical",
-    "electronics", "mobile", "phone", "zoom", "global", "mark", "pro", "max",
-))  # fmt: skip
+CAMERA_COMMON_WORDS = frozenset(
+    (
+        "apple",
+        "digital",
+        "camera",
+        "corporation",
+        "corp",
+        "company",
+        "co",
+        "ltd",
+        "inc",
+        "imaging",
+        "optical",
+        "electronics",
+        "mobile",
+        "phone",
+        "zoom",
+        "global",
+        "mark",
+        "pro",
+        "max",
+    )
+)
 """Words of camera makes and models too common to mean a camera on their own ("apple" is a fruit)."""
 
 
@@ -199,7 +285,7 @@ class Query:
 
 
 def _singular(word: str, known: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
-    """"dogs" -> ("dog",), "ponies" -> ("pony",), "boxes" -> ("box",) when that singular is known."""
+    """ "dogs" -> ("dog",), "ponies" -> ("pony",), "boxes" -> ("box",) when that singular is known."""
     keys = set(known)
     for cut, add in (("ies", "y"), ("es", ""), ("s", "")):
         if word.endswith(cut) and len(word) > len(cut) + 2 and (word[: -len(cut)] + add,) in keys:
@@ -209,7 +295,7 @@ def _singular(word: str, known: Iterable[tuple[str, ...]]) -> tuple[str, ...] | 
 
 def _longest(table: Mapping[tuple[str, ...], object], words: list[str], i: int, longest: int = 5) -> int:
     for n in range(min(longest, len(words) - i), 0, -1):
-        if tuple(words[i:i + n]) in table:
+        if tuple(words[i : i + n]) in table:
             return n
     return 0
 
@@ -244,7 +330,7 @@ def parse(text: str, lexicon: Lexicon, today: date) -> Query:
             _single(query, words[i], lexicon)
             i += 1
             continue
-        key = tuple(plain[i:i + n]) if kind in ("person", "place") else tuple(words[i:i + n])
+        key = tuple(plain[i : i + n]) if kind in ("person", "place") else tuple(words[i : i + n])
         if kind == "person":
             query.people.append(lexicon.people[key])
         elif kind == "date" and date_found:
@@ -255,7 +341,9 @@ def parse(text: str, lexicon: Lexicon, today: date) -> Query:
             query.cameras.append(lexicon.cameras[key])
         elif kind == "flag":
             phrase = " ".join(key)
-            query.terms.append(Term(word=phrase, text=[phrase] if n > 1 or phrase != "id" else [], flags=flag_table[key]))
+            query.terms.append(
+                Term(word=phrase, text=[phrase] if n > 1 or phrase != "id" else [], flags=flag_table[key])
+            )
         else:
             tag = lexicon.tags[key]
             query.terms.append(Term(word=" ".join(key), tags={tag: 1.0}, text=[" ".join(key)]))

@@ -168,8 +168,9 @@ def encode(texts: list[str], batch_size: int = 128) -> np.ndarray:
         width = max(sum(encoded[i].attention_mask) for i in rows)
         ids = np.array([encoded[i].ids[:width] for i in rows], dtype=np.int64)
         mask = np.array([encoded[i].attention_mask[:width] for i in rows], dtype=np.int64)
-        tokens = model.session.run(["token_embeddings"], {"input_ids": ids, "attention_mask": mask,
-                                                          "token_type_ids": np.zeros_like(ids)})[0]  # fmt: skip
+        tokens = model.session.run(
+            ["token_embeddings"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
         weights = mask[:, :, None].astype(np.float32)
         mean = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         out[rows] = mean / np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
@@ -227,7 +228,11 @@ def nearest_tags(ctx: AppContext, words: list[str]) -> dict[str, list[Synonym]]:
                 break
             name, tags = entries[i]
             for n, tag in enumerate(tags):
-                if n and tag in index and float(table[i] @ table[index[tag]]) < thresholds.SEARCH_SYNONYM_MIN_SIMILARITY:
+                if (
+                    n
+                    and tag in index
+                    and float(table[i] @ table[index[tag]]) < thresholds.SEARCH_SYNONYM_MIN_SIMILARITY
+                ):
                     continue  # a class name stands for its table word only where the two are close
                 if tag not in found and len(found) < thresholds.SEARCH_SYNONYM_MAX_TAGS:
                     found[tag] = Synonym(tag, round(sim, 3), name)

@@ -28,8 +28,9 @@ Box = tuple[float, float, float, float]
 """x, y, w, h in the pixels of the image being masked."""
 
 
-def mask_faces(img: np.ndarray, boxes: Sequence[Box], style: MaskStyle = "blur",
-               rng: np.random.Generator | None = None) -> np.ndarray:  # fmt: skip
+def mask_faces(
+    img: np.ndarray, boxes: Sequence[Box], style: MaskStyle = "blur", rng: np.random.Generator | None = None
+) -> np.ndarray:
     """A copy of ``img`` (H x W x 3 uint8) with every box masked."""
     out = img.copy()
     rng = rng or np.random.default_rng()  # seeded from OS entropy: a new noise for every copy

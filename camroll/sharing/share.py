@@ -99,14 +99,17 @@ class _Photo:
 
 def resolve_photo(ctx: AppContext, arg: str) -> _Photo:
     """A photo from an id, a path of a catalogued file, or a content hash (at least 8 characters)."""
-    sql = ("SELECT p.id, f.path, p.orientation, p.width, p.height, p.kind, p.serial FROM photos p"
-           " JOIN files f ON f.photo_id = p.id AND f.state IN ('ok', 'problem') WHERE {} ORDER BY f.id LIMIT 1")  # fmt: skip
+    sql = (
+        "SELECT p.id, f.path, p.orientation, p.width, p.height, p.kind, p.serial FROM photos p"
+        " JOIN files f ON f.photo_id = p.id AND f.state IN ('ok', 'problem') WHERE {} ORDER BY f.id LIMIT 1"
+    )
     rows: list[Any] = []
     if arg.isdigit():
         rows = ctx.db.query(sql.format("p.id = ?"), (int(arg),))
     if not rows and os.path.exists(arg):
-        rows = ctx.db.query(sql.format("p.id = (SELECT photo_id FROM files WHERE path_bytes = ?)"),
-                            (os.fsencode(os.path.abspath(arg)),))  # fmt: skip
+        rows = ctx.db.query(
+            sql.format("p.id = (SELECT photo_id FROM files WHERE path_bytes = ?)"), (os.fsencode(os.path.abspath(arg)),)
+        )
         if not rows:
             raise strip.ShareError("this file is not in your library (`camroll scan` its folder first)")
     if not rows and len(arg) >= 8 and all(c in "0123456789abcdef" for c in arg.lower()):
@@ -128,16 +131,19 @@ def resolve_people(ctx: AppContext, persons: Sequence[str]) -> set[int]:
             continue
         ids = [r[0] for r in ctx.db.query("SELECT id FROM people WHERE lower(name) = lower(?)", (value.strip(),))]
         if len(ids) != 1:
-            raise ShareRequestError(f"there is {'no' if not ids else 'more than one'} person {value!r} "
-                                    "(see `camroll people`; give their id)")  # fmt: skip
+            raise ShareRequestError(
+                f"there is {'no' if not ids else 'more than one'} person {value!r} "
+                "(see `camroll people`; give their id)"
+            )
         out.add(ids[0])
     return out
 
 
 def _faces(ctx: AppContext, photo_id: int) -> list[tuple[tuple[float, float, float, float], int | None]] | None:
     """The photo's face boxes and people, or None where faces were never looked for."""
-    done = ctx.db.scalar("SELECT 1 FROM analysis_state WHERE photo_id = ? AND capability = 'faces' AND status = 'done'",
-                         (photo_id,))  # fmt: skip
+    done = ctx.db.scalar(
+        "SELECT 1 FROM analysis_state WHERE photo_id = ? AND capability = 'faces' AND status = 'done'", (photo_id,)
+    )
     if not done:
         return None
     rows = ctx.db.query("SELECT x, y, w, h, person_id FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,))
@@ -148,7 +154,9 @@ def kept_fields(ctx: AppContext, photo_id: int, options: ShareOptions, notes: li
     kept = strip.Kept()
     row = ctx.db.query(
         "SELECT p.taken_local, p.taken_at_source, p.offset_minutes, pp.city, pp.country, pp.tz_offset_minutes FROM photos p"
-        " LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.id = ?", (photo_id,))[0]  # fmt: skip
+        " LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.id = ?",
+        (photo_id,),
+    )[0]
     if options.keep_time:
         if row["taken_local"] and row["taken_at_source"] == "file-mtime":
             notes.append("only the file's modification date is known, not when it was taken: no time kept")
@@ -168,8 +176,13 @@ def kept_fields(ctx: AppContext, photo_id: int, options: ShareOptions, notes: li
     return kept
 
 
-def share(ctx: AppContext, photos: Sequence[str], out: Path | None, options: ShareOptions,
-          advance: Callable[[], None] = lambda: None) -> ShareResult:  # fmt: skip
+def share(
+    ctx: AppContext,
+    photos: Sequence[str],
+    out: Path | None,
+    options: ShareOptions,
+    advance: Callable[[], None] = lambda: None,
+) -> ShareResult:
     """Write a safe copy of each photo into ``out``; bad items are reported, the rest goes on."""
     try:
         folder = records.output_dir(ctx, out)
@@ -184,12 +197,18 @@ def share(ctx: AppContext, photos: Sequence[str], out: Path | None, options: Sha
             result.failed.append({"photo": arg, "error": str(e)})
         advance()
     audit.record(
-        ctx, "share", photos=len(photos), copies=len(result.copies), failed=len(result.failed),
+        ctx,
+        "share",
+        photos=len(photos),
+        copies=len(result.copies),
+        failed=len(result.failed),
         faces_masked=sum(c.faces_masked for c in result.copies),
         faces_visible=sum(c.faces_visible for c in result.copies),
-        people_visible=len(visible_people), mask="none" if options.keep_faces else options.mask,
-        keep_time=options.keep_time, keep_place=options.keep_place,
-    )  # fmt: skip
+        people_visible=len(visible_people),
+        mask="none" if options.keep_faces else options.mask,
+        keep_time=options.keep_time,
+        keep_place=options.keep_place,
+    )
     return result
 
 
@@ -201,7 +220,8 @@ def _share_one(ctx: AppContext, arg: str, folder: Path, options: ShareOptions, v
         raise strip.ShareError(
             "camroll never looked for faces in this photo (the faces consent is missing or it was not analysed "
             "yet), so it cannot mask them: `camroll consent grant faces` and `camroll analyze`, or share it "
-            "with --keep-faces if every face in it may be seen")  # fmt: skip
+            "with --keep-faces if every face in it may be seen"
+        )
     pixels = strip.load_pixels(photo.path, photo.orientation, (photo.width, photo.height) if photo.width else None)
     height, width = pixels.shape[:2]
     to_mask, kept_visible = [], 0
@@ -226,13 +246,29 @@ def _share_one(ctx: AppContext, arg: str, folder: Path, options: ShareOptions, v
     capabilities = [] if options.keep_faces else ["faces", "people"]
     if kept.caption:
         capabilities.append("places")
-    records.record(ctx, "share", target, [photo.id], capabilities=capabilities, source=f"photo {photo.id}",
-                   params={"mask": "none" if options.keep_faces else options.mask, "keep_time": options.keep_time,
-                           "keep_place": options.keep_place, "people_visible": sorted(visible_people)})  # fmt: skip
+    records.record(
+        ctx,
+        "share",
+        target,
+        [photo.id],
+        capabilities=capabilities,
+        source=f"photo {photo.id}",
+        params={
+            "mask": "none" if options.keep_faces else options.mask,
+            "keep_time": options.keep_time,
+            "keep_place": options.keep_place,
+            "people_visible": sorted(visible_people),
+        },
+    )
     return SharedCopy(
-        photo=arg, photo_id=photo.id, path=str(target), faces_masked=len(to_mask), faces_visible=kept_visible,
-        kept={"time": kept.taken and (kept.taken + (kept.offset or "")), "place": kept.caption}, notes=notes,
-    )  # fmt: skip
+        photo=arg,
+        photo_id=photo.id,
+        path=str(target),
+        faces_masked=len(to_mask),
+        faces_visible=kept_visible,
+        kept={"time": kept.taken and (kept.taken + (kept.offset or "")), "place": kept.caption},
+        notes=notes,
+    )
 
 
 def _next_name(folder: Path) -> Path:

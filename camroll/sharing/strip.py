@@ -62,8 +62,9 @@ def load_pixels(path: str, orientation: int, size: tuple[int, int] | None) -> np
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             if source.profile.xcolor_space.strip() == "RGB":
-                img = ImageCms.profileToProfile(Image.fromarray(pixels), source, ImageCms.createProfile("sRGB"),
-                                                outputMode="RGB")  # fmt: skip
+                img = ImageCms.profileToProfile(
+                    Image.fromarray(pixels), source, ImageCms.createProfile("sRGB"), outputMode="RGB"
+                )
                 if img is not None:
                     pixels = np.asarray(img)
         except (OSError, ImageCms.PyCMSError, ValueError):

@@ -19,43 +19,60 @@ from camroll.store.db import Database
 def replace_tags(conn: sqlite3.Connection, photo_id: int, tags: list[tuple[str, float, str]], model: str) -> None:
     """A photo's tags as (tag, score, evidence)."""
     conn.execute("DELETE FROM tags WHERE photo_id = ?", (photo_id,))
-    conn.executemany("INSERT INTO tags (photo_id, tag, score, evidence, model) VALUES (?, ?, ?, ?, ?)",
-                     [(photo_id, tag, score, evidence, model) for tag, score, evidence in tags])  # fmt: skip
+    conn.executemany(
+        "INSERT INTO tags (photo_id, tag, score, evidence, model) VALUES (?, ?, ?, ?, ?)",
+        [(photo_id, tag, score, evidence, model) for tag, score, evidence in tags],
+    )
 
 
 def replace_text(conn: sqlite3.Connection, photo_id: int, text: str, lines: str, flags: str, model: str) -> None:
     """A photo's text (``lines`` and ``flags`` as JSON)."""
-    conn.execute("INSERT OR REPLACE INTO texts (photo_id, text, lines, flags, model) VALUES (?, ?, ?, ?, ?)",
-                 (photo_id, text, lines, flags, model))  # fmt: skip
+    conn.execute(
+        "INSERT OR REPLACE INTO texts (photo_id, text, lines, flags, model) VALUES (?, ?, ?, ?, ?)",
+        (photo_id, text, lines, flags, model),
+    )
 
 
-def replace_sensitive(conn: sqlite3.Connection, photo_id: int, explicit: bool, score: float, labels: str,
-                      model: str) -> None:  # fmt: skip
+def replace_sensitive(
+    conn: sqlite3.Connection, photo_id: int, explicit: bool, score: float, labels: str, model: str
+) -> None:
     """A photo's nudity verdict (``labels`` as JSON)."""
-    conn.execute("INSERT OR REPLACE INTO sensitive (photo_id, explicit, score, labels, model) VALUES (?, ?, ?, ?, ?)",
-                 (photo_id, int(explicit), score, labels, model))  # fmt: skip
+    conn.execute(
+        "INSERT OR REPLACE INTO sensitive (photo_id, explicit, score, labels, model) VALUES (?, ?, ?, ?, ?)",
+        (photo_id, int(explicit), score, labels, model),
+    )
 
 
-def replace_quality(conn: sqlite3.Connection, photo_id: int, sharpness: float, exposure: float, clipped: float,
-                    score: float, model: str) -> None:  # fmt: skip
+def replace_quality(
+    conn: sqlite3.Connection, photo_id: int, sharpness: float, exposure: float, clipped: float, score: float, model: str
+) -> None:
     """A photo's quality measures (eyes_open is not measured: NULL)."""
-    conn.execute("INSERT OR REPLACE INTO quality (photo_id, sharpness, exposure, clipped, eyes_open, score, model)"
-                 " VALUES (?, ?, ?, ?, NULL, ?, ?)", (photo_id, sharpness, exposure, clipped, score, model))  # fmt: skip
+    conn.execute(
+        "INSERT OR REPLACE INTO quality (photo_id, sharpness, exposure, clipped, eyes_open, score, model)"
+        " VALUES (?, ?, ?, ?, NULL, ?, ?)",
+        (photo_id, sharpness, exposure, clipped, score, model),
+    )
 
 
-def replace_expressions(conn: sqlite3.Connection, photo_id: int,
-                        rows: list[tuple[int, str, float, bool, str]], model: str) -> None:  # fmt: skip
+def replace_expressions(
+    conn: sqlite3.Connection, photo_id: int, rows: list[tuple[int, str, float, bool, str]], model: str
+) -> None:
     """A photo's expressions as (face id, label, score, smiling, scores JSON)."""
     conn.execute("DELETE FROM expressions WHERE photo_id = ?", (photo_id,))
     conn.executemany(
         "INSERT INTO expressions (face_id, photo_id, label, score, smiling, scores, model) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(face_id, photo_id, label, score, int(smiling), scores, model) for face_id, label, score, smiling, scores in rows],
+        [
+            (face_id, photo_id, label, score, int(smiling), scores, model)
+            for face_id, label, score, smiling, scores in rows
+        ],
     )
 
 
 def replace_fingerprint(conn: sqlite3.Connection, photo_id: int, phash: str, model: str) -> None:
     """A photo's visual fingerprint (hex)."""
-    conn.execute("INSERT OR REPLACE INTO fingerprints (photo_id, phash, model) VALUES (?, ?, ?)", (photo_id, phash, model))
+    conn.execute(
+        "INSERT OR REPLACE INTO fingerprints (photo_id, phash, model) VALUES (?, ?, ?)", (photo_id, phash, model)
+    )
 
 
 # --- near duplicates ---------------------------------------------------------------------------
@@ -89,21 +106,25 @@ def photo_tags(db: Database, photo_id: int) -> list[sqlite3.Row]:
 
 def photo_text(db: Database, photo_id: int) -> sqlite3.Row | None:
     """text, flags (JSON), model; None if the photo's text was not read."""
-    row: sqlite3.Row | None = db.conn.execute("SELECT text, flags, model FROM texts WHERE photo_id = ?", (photo_id,)).fetchone()
+    row: sqlite3.Row | None = db.conn.execute(
+        "SELECT text, flags, model FROM texts WHERE photo_id = ?", (photo_id,)
+    ).fetchone()
     return row
 
 
 def photo_sensitive(db: Database, photo_id: int) -> sqlite3.Row | None:
     """explicit, score, model; None if not analysed."""
-    row: sqlite3.Row | None = db.conn.execute("SELECT explicit, score, model FROM sensitive WHERE photo_id = ?",
-                                              (photo_id,)).fetchone()  # fmt: skip
+    row: sqlite3.Row | None = db.conn.execute(
+        "SELECT explicit, score, model FROM sensitive WHERE photo_id = ?", (photo_id,)
+    ).fetchone()
     return row
 
 
 def photo_quality(db: Database, photo_id: int) -> sqlite3.Row | None:
     """sharpness, exposure, score, model; None if not measured."""
-    row: sqlite3.Row | None = db.conn.execute("SELECT sharpness, exposure, score, model FROM quality WHERE photo_id = ?",
-                                              (photo_id,)).fetchone()  # fmt: skip
+    row: sqlite3.Row | None = db.conn.execute(
+        "SELECT sharpness, exposure, score, model FROM quality WHERE photo_id = ?", (photo_id,)
+    ).fetchone()
     return row
 
 
@@ -112,8 +133,11 @@ def photo_near_duplicate(db: Database, photo_id: int) -> tuple[int, int, int] | 
     d = db.conn.execute("SELECT best_id, distance FROM near_duplicates WHERE photo_id = ?", (photo_id,)).fetchone()
     if d is None:
         return None
-    n = db.scalar("SELECT count(*) FROM near_duplicates WHERE group_id = (SELECT group_id FROM near_duplicates"
-                  " WHERE photo_id = ?)", (photo_id,))  # fmt: skip
+    n = db.scalar(
+        "SELECT count(*) FROM near_duplicates WHERE group_id = (SELECT group_id FROM near_duplicates"
+        " WHERE photo_id = ?)",
+        (photo_id,),
+    )
     return int(d["best_id"]), int(d["distance"]), int(n)
 
 
@@ -132,7 +156,9 @@ def text_flags(db: Database) -> list[tuple[int, str]]:
 
 def texts_read(db: Database) -> list[tuple[int, str]]:
     """(photo id, text) of every photo with words read, by photo."""
-    return [(int(r[0]), str(r[1])) for r in db.query("SELECT photo_id, text FROM texts WHERE text != '' ORDER BY photo_id")]
+    return [
+        (int(r[0]), str(r[1])) for r in db.query("SELECT photo_id, text FROM texts WHERE text != '' ORDER BY photo_id")
+    ]
 
 
 def explicit_photos(db: Database) -> list[int]:

@@ -28,8 +28,9 @@ def by_photo(db: Database) -> dict[int, dict[str, tuple[str, str]]]:
     return done
 
 
-def record(conn: sqlite3.Connection, photo_id: int, capability: str, version: str, status: str, error: str | None,
-           at: str) -> None:  # fmt: skip
+def record(
+    conn: sqlite3.Connection, photo_id: int, capability: str, version: str, status: str, error: str | None, at: str
+) -> None:
     """Inside the writer's transaction: the outcome of one capability on one photo (``done`` or
     ``failed`` with its reason), replacing any earlier one."""
     conn.execute(
@@ -51,8 +52,9 @@ def delete_in_purge_scope(conn: sqlite3.Connection, capability: str) -> int:
 def done_before(db: Database, capability: str, cutoff: str) -> list[int]:
     """Photos whose ``capability`` analysis succeeded before ``cutoff`` (ISO time): their derived
     data is older than that."""
-    rows = db.query("SELECT photo_id FROM analysis_state WHERE capability = ? AND status = 'done' AND at < ?",
-                    (capability, cutoff))  # fmt: skip
+    rows = db.query(
+        "SELECT photo_id FROM analysis_state WHERE capability = ? AND status = 'done' AND at < ?", (capability, cutoff)
+    )
     return [int(r[0]) for r in rows]
 
 

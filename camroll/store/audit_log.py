@@ -19,10 +19,13 @@ def last_record(conn: sqlite3.Connection) -> tuple[int, str] | None:
     return (int(row[0]), str(row[1])) if row else None
 
 
-def insert_record(conn: sqlite3.Connection, event_id: int, at: str, actor: str, kind: str, details: str,
-                  prev: str, digest: str) -> None:  # fmt: skip
-    conn.execute(f"INSERT INTO audit_events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 (event_id, at, actor, kind, details, prev, digest))  # fmt: skip
+def insert_record(
+    conn: sqlite3.Connection, event_id: int, at: str, actor: str, kind: str, details: str, prev: str, digest: str
+) -> None:
+    conn.execute(
+        f"INSERT INTO audit_events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (event_id, at, actor, kind, details, prev, digest),
+    )
 
 
 def committed_hash(db_file: Path, event_id: int) -> str | None:
@@ -48,5 +51,7 @@ def redact(conn: sqlite3.Connection, changed: list[tuple[str, int]]) -> None:
     the transaction can commit."""
     conn.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
     conn.executemany("UPDATE audit_events SET details = ? WHERE id = ?", changed)
-    conn.execute("CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events\n"
-                 "BEGIN\n    SELECT RAISE(ABORT, 'the audit log is append-only');\nEND")  # fmt: skip
+    conn.execute(
+        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events\n"
+        "BEGIN\n    SELECT RAISE(ABORT, 'the audit log is append-only');\nEND"
+    )

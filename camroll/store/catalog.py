@@ -60,8 +60,9 @@ def _vision(ctx: AppContext) -> dict[int, dict[str, Any]]:
     for photo_id, face_id, label, score, smiling in ctx.db.query(
         "SELECT photo_id, face_id, label, score, smiling FROM expressions ORDER BY face_id"
     ):
-        entry(photo_id)["expressions"].append({"face_id": face_id, "label": label, "score": round(score, 3),
-                                               "smiling": bool(smiling)})  # fmt: skip
+        entry(photo_id)["expressions"].append(
+            {"face_id": face_id, "label": label, "score": round(score, 3), "smiling": bool(smiling)}
+        )
     for photo_id, tag, score in ctx.db.query("SELECT photo_id, tag, score FROM tags ORDER BY photo_id, score DESC"):
         entry(photo_id)["tags"].append({"tag": tag, "score": round(score, 3)})
     for photo_id, text, flags in ctx.db.query("SELECT photo_id, text, flags FROM texts"):
@@ -100,7 +101,8 @@ def _record(r: dict[str, Any]) -> dict[str, Any]:
         "width": r["width"],
         "height": r["height"],
         "place": {"city": r["city"], "region": r["region"], "country": r["country"]}
-        if r["city"] or r["country"] else None,
+        if r["city"] or r["country"]
+        else None,
         "title": r["title"],
         "description": r["description"],
         "keywords": json.loads(r["keywords"]) if has_photo else [],
@@ -137,17 +139,24 @@ def overview(ctx: AppContext) -> dict[str, Any]:
         " WHERE taken_at_source != 'file-mtime' AND taken_local >= ? AND taken_local <= ?",
         plausible_range(),  # a clock set to year 1 or 9999 says nothing about the library's span
     )[0]
-    sources = {(r[0] or "unknown").split(":")[0]: r[1] for r in db.query(
-        f"SELECT taken_at_source, count(*) FROM ({live}) GROUP BY taken_at_source ORDER BY 2 DESC")}  # fmt: skip
+    sources = {
+        (r[0] or "unknown").split(":")[0]: r[1]
+        for r in db.query(f"SELECT taken_at_source, count(*) FROM ({live}) GROUP BY taken_at_source ORDER BY 2 DESC")
+    }
     cameras: Counter[str] = Counter()
-    for make, model, n in db.query(f"SELECT make, model, count(*) FROM ({live}) WHERE make IS NOT NULL OR model IS NOT NULL GROUP BY make, model"):
+    for make, model, n in db.query(
+        f"SELECT make, model, count(*) FROM ({live}) WHERE make IS NOT NULL OR model IS NOT NULL GROUP BY make, model"
+    ):
         cameras[camera_name(make, model)] += n
-    places = Counter({
-        ", ".join(x for x in (city, country) if x): n
-        for city, country, n in db.query(
-            f"SELECT city, country, count(*) FROM photo_places WHERE photo_id IN ({_LIVE}) AND (city IS NOT NULL OR country IS NOT NULL)"
-            " GROUP BY city, country")
-    })  # fmt: skip
+    places = Counter(
+        {
+            ", ".join(x for x in (city, country) if x): n
+            for city, country, n in db.query(
+                f"SELECT city, country, count(*) FROM photo_places WHERE photo_id IN ({_LIVE}) AND (city IS NOT NULL OR country IS NOT NULL)"
+                " GROUP BY city, country"
+            )
+        }
+    )
     problems = db.query(
         "SELECT f.path, f.state, f.errors, p.errors FROM files f LEFT JOIN photos p ON p.id = f.photo_id"
         " WHERE f.state IN ('problem', 'failed') ORDER BY f.path"
@@ -169,5 +178,7 @@ def overview(ctx: AppContext) -> dict[str, Any]:
         "places_named": bool(places),
         "with_problems": [{"path": r[0], "errors": errors(r)} for r in problems if r[1] == "problem"],
         "failed": [{"path": r[0], "errors": errors(r)} for r in problems if r[1] == "failed"],
-        "formats": {r[0]: r[1] for r in db.query(f"SELECT format, count(*) FROM ({live}) GROUP BY format ORDER BY 2 DESC")},
+        "formats": {
+            r[0]: r[1] for r in db.query(f"SELECT format, count(*) FROM ({live}) GROUP BY format ORDER BY 2 DESC")
+        },
     }

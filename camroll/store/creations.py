@@ -16,8 +16,17 @@ from collections.abc import Iterable
 from camroll.store.db import Database
 
 
-def insert(db: Database, kind: str, path: str, title: str | None, source: str | None, params: str,
-           capabilities: str, created_at: str, photo_ids: Iterable[int]) -> int:  # fmt: skip
+def insert(
+    db: Database,
+    kind: str,
+    path: str,
+    title: str | None,
+    source: str | None,
+    params: str,
+    capabilities: str,
+    created_at: str,
+    photo_ids: Iterable[int],
+) -> int:
     """Record a finished creation and the photos it was made from, in one transaction
     (``params`` and ``capabilities`` as JSON); return its id."""
     with db.transaction() as conn:
@@ -27,8 +36,10 @@ def insert(db: Database, kind: str, path: str, title: str | None, source: str | 
             (kind, path, title, source, params, capabilities, created_at),
         )
         creation_id = int(cur.lastrowid or 0)
-        conn.executemany("INSERT OR IGNORE INTO creation_photos (creation_id, photo_id) VALUES (?, ?)",
-                         [(creation_id, pid) for pid in photo_ids])  # fmt: skip
+        conn.executemany(
+            "INSERT OR IGNORE INTO creation_photos (creation_id, photo_id) VALUES (?, ?)",
+            [(creation_id, pid) for pid in photo_ids],
+        )
     return creation_id
 
 

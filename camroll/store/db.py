@@ -43,8 +43,13 @@ class Database:
     def open(cls, path: Path) -> Database:
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                       "secure_delete=ON", "busy_timeout=30000"):  # fmt: skip
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            "secure_delete=ON",
+            "busy_timeout=30000",
+        ):
             conn.execute(f"PRAGMA {pragma}")
         path.chmod(0o600)
         db = cls(conn, path)

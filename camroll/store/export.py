@@ -35,14 +35,18 @@ def photo_files(db: Database) -> list[sqlite3.Row]:
 def faces(db: Database) -> list[sqlite3.Row]:
     """Every face with its box, points, sealed print (``embedding``, None when not kept), person
     and how it was assigned, by id."""
-    return db.query("SELECT id, photo_id, x, y, w, h, score, landmarks, embedding, model, person_id, confidence,"
-                    " assigned_by FROM faces ORDER BY id")  # fmt: skip
+    return db.query(
+        "SELECT id, photo_id, x, y, w, h, score, landmarks, embedding, model, person_id, confidence,"
+        " assigned_by FROM faces ORDER BY id"
+    )
 
 
 def people(db: Database) -> list[sqlite3.Row]:
     """Every person (ignored ones too) with ``face_count``: how many faces are theirs, by id."""
-    return db.query("SELECT p.id, p.name, p.name_source, p.birthday, p.ignored, p.created_at,"
-                    " (SELECT count(*) FROM faces f WHERE f.person_id = p.id) AS face_count FROM people p ORDER BY p.id")  # fmt: skip
+    return db.query(
+        "SELECT p.id, p.name, p.name_source, p.birthday, p.ignored, p.created_at,"
+        " (SELECT count(*) FROM faces f WHERE f.person_id = p.id) AS face_count FROM people p ORDER BY p.id"
+    )
 
 
 def places(db: Database) -> list[sqlite3.Row]:
@@ -83,9 +87,11 @@ def quality(db: Database) -> list[sqlite3.Row]:
 def near_duplicates(db: Database) -> list[sqlite3.Row]:
     """photo_id, group_id, best_id, distance of each photo in a near-duplicate group, with its
     fingerprint (``phash``, None if it has none), by group then photo."""
-    return db.query("SELECT nd.photo_id, nd.group_id, nd.best_id, nd.distance, fp.phash"
-                    " FROM near_duplicates nd LEFT JOIN fingerprints fp ON fp.photo_id = nd.photo_id"
-                    " ORDER BY nd.group_id, nd.photo_id")  # fmt: skip
+    return db.query(
+        "SELECT nd.photo_id, nd.group_id, nd.best_id, nd.distance, fp.phash"
+        " FROM near_duplicates nd LEFT JOIN fingerprints fp ON fp.photo_id = nd.photo_id"
+        " ORDER BY nd.group_id, nd.photo_id"
+    )
 
 
 def fingerprints(db: Database) -> list[sqlite3.Row]:

@@ -41,8 +41,9 @@ def user_edits(conn: sqlite3.Connection, photo_id: int) -> list[tuple[Box, int |
     ).fetchall()
     return [
         ((r[1], r[2], r[3], r[4]), r[5], [int(p) for p in (r[6] or "").split(",") if p])
-        for r in rows if r[5] is not None or r[6]
-    ]  # fmt: skip
+        for r in rows
+        if r[5] is not None or r[6]
+    ]
 
 
 def delete_for_photo(conn: sqlite3.Connection, photo_id: int) -> None:
@@ -50,8 +51,16 @@ def delete_for_photo(conn: sqlite3.Connection, photo_id: int) -> None:
     conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
 
 
-def insert_face(conn: sqlite3.Connection, photo_id: int, box: Box, score: float, landmarks: str,
-                embedding: bytes | None, model: str, thumb: str | None) -> int:  # fmt: skip
+def insert_face(
+    conn: sqlite3.Connection,
+    photo_id: int,
+    box: Box,
+    score: float,
+    landmarks: str,
+    embedding: bytes | None,
+    model: str,
+    thumb: str | None,
+) -> int:
     """Store one detected face (its print already sealed); return its id."""
     cur = conn.execute(
         "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model, thumb)"
@@ -65,7 +74,9 @@ def restore_user_edit(conn: sqlite3.Connection, face_id: int, person_id: int | N
     """Give a re-detected face a person's hand edits: the person they put it on, the people they
     said it is not."""
     if person_id is not None:
-        conn.execute("UPDATE faces SET person_id = ?, confidence = 1.0, assigned_by = 'user' WHERE id = ?", (person_id, face_id))
+        conn.execute(
+            "UPDATE faces SET person_id = ?, confidence = 1.0, assigned_by = 'user' WHERE id = ?", (person_id, face_id)
+        )
     conn.executemany(
         "INSERT OR IGNORE INTO face_rejections (face_id, person_id, at) VALUES (?, ?, datetime('now'))",
         [(face_id, p) for p in rejected],
@@ -81,11 +92,16 @@ def boxes(db: Database, photo_id: int) -> list[Box]:
 def with_people(db: Database, photo_id: int) -> list[dict[str, Any]]:
     """A photo's faces left to right, each with its person (name, ignored), how it got there, and
     its expression: what the photo page explains."""
-    return [dict(r) for r in db.query(
-        "SELECT fa.id, fa.x, fa.y, fa.w, fa.h, fa.score, fa.model, fa.person_id, fa.confidence, fa.assigned_by,"
-        " pe.name, pe.ignored, e.label AS expression, e.score AS expression_score, e.smiling, e.model AS expression_model"
-        " FROM faces fa LEFT JOIN people pe ON pe.id = fa.person_id LEFT JOIN expressions e ON e.face_id = fa.id"
-        " WHERE fa.photo_id = ? ORDER BY fa.x", (photo_id,))]  # fmt: skip
+    return [
+        dict(r)
+        for r in db.query(
+            "SELECT fa.id, fa.x, fa.y, fa.w, fa.h, fa.score, fa.model, fa.person_id, fa.confidence, fa.assigned_by,"
+            " pe.name, pe.ignored, e.label AS expression, e.score AS expression_score, e.smiling, e.model AS expression_model"
+            " FROM faces fa LEFT JOIN people pe ON pe.id = fa.person_id LEFT JOIN expressions e ON e.face_id = fa.id"
+            " WHERE fa.photo_id = ? ORDER BY fa.x",
+            (photo_id,),
+        )
+    ]
 
 
 def boxes_and_people(db: Database, photo_id: int) -> list[sqlite3.Row]:
@@ -96,8 +112,9 @@ def boxes_and_people(db: Database, photo_id: int) -> list[sqlite3.Row]:
 def people_in_photo(db: Database, photo_id: int, person_ids: list[int]) -> set[int]:
     """Which of ``person_ids`` have a face in the photo."""
     marks = ",".join("?" * len(person_ids))
-    rows = db.query(f"SELECT DISTINCT person_id FROM faces WHERE photo_id = ? AND person_id IN ({marks})",
-                    [photo_id, *person_ids])  # fmt: skip
+    rows = db.query(
+        f"SELECT DISTINCT person_id FROM faces WHERE photo_id = ? AND person_id IN ({marks})", [photo_id, *person_ids]
+    )
     return {int(r[0]) for r in rows}
 
 
@@ -129,7 +146,9 @@ def photos_with_faces(db: Database) -> list[int]:
 
 def thumbs_of_person(db: Database, person_id: int) -> list[str]:
     """The file names (under the faces cache) of the crops of a person's faces."""
-    return [str(r[0]) for r in db.query("SELECT thumb FROM faces WHERE person_id = ? AND thumb IS NOT NULL", (person_id,))]
+    return [
+        str(r[0]) for r in db.query("SELECT thumb FROM faces WHERE person_id = ? AND thumb IS NOT NULL", (person_id,))
+    ]
 
 
 def photos_of_person(db: Database, person_id: int) -> list[int]:

@@ -54,8 +54,10 @@ def live_photo(photo: str = "p") -> str:
 def first_live_path(photo_id_column: str) -> str:
     """A scalar subquery: the path of the first live file (lowest id) of the photo whose id is in
     ``photo_id_column``; NULL when it has none."""
-    return (f"(SELECT lf.path FROM files lf WHERE lf.photo_id = {photo_id_column} AND {live_file('lf')}"
-            " ORDER BY lf.id LIMIT 1)")  # fmt: skip
+    return (
+        f"(SELECT lf.path FROM files lf WHERE lf.photo_id = {photo_id_column} AND {live_file('lf')}"
+        " ORDER BY lf.id LIMIT 1)"
+    )
 
 
 def first_path_any_state(photo_id_column: str) -> str:
@@ -66,15 +68,19 @@ def first_path_any_state(photo_id_column: str) -> str:
 
 def live_files(db: Database, photo_id: int) -> list[sqlite3.Row]:
     """The photo's live files (path, state, errors), first catalogued first."""
-    return db.query(f"SELECT f.path, f.state, f.errors FROM files f WHERE f.photo_id = ? AND {live_file()} ORDER BY f.id",
-                    (photo_id,))  # fmt: skip
+    return db.query(
+        f"SELECT f.path, f.state, f.errors FROM files f WHERE f.photo_id = ? AND {live_file()} ORDER BY f.id",
+        (photo_id,),
+    )
 
 
 def readable_paths(db: Database, photo_id: int) -> list[str]:
     """The paths of the photo's live files, cleanly read ones first: the order to try them in
     when decoding the photo (one may have become unreadable since the scan)."""
-    rows = db.query(f"SELECT f.path FROM files f WHERE f.photo_id = ? AND {live_file()}"
-                    " ORDER BY f.state = 'ok' DESC, f.id", (photo_id,))  # fmt: skip
+    rows = db.query(
+        f"SELECT f.path FROM files f WHERE f.photo_id = ? AND {live_file()} ORDER BY f.state = 'ok' DESC, f.id",
+        (photo_id,),
+    )
     return [str(r[0]) for r in rows]
 
 
@@ -82,8 +88,9 @@ def live_files_named_like(db: Database, patterns: tuple[str, ...]) -> list[tuple
     """(photo id, path) of live files whose path matches one of the LIKE ``patterns`` (escaped
     with a backslash)."""
     ors = " OR ".join("f.path LIKE ? ESCAPE '\\'" for _ in patterns)
-    rows = db.query(f"SELECT f.photo_id, f.path FROM files f WHERE f.photo_id IS NOT NULL AND {live_file()}"
-                    f" AND ({ors})", patterns)  # fmt: skip
+    rows = db.query(
+        f"SELECT f.photo_id, f.path FROM files f WHERE f.photo_id IS NOT NULL AND {live_file()} AND ({ors})", patterns
+    )
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
@@ -112,7 +119,10 @@ def a_live_path_each(db: Database, photo_ids: list[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for start in range(0, len(photo_ids), 500):
         chunk = photo_ids[start : start + 500]
-        rows = db.query(f"SELECT f.photo_id, MIN(f.path) AS path FROM files f WHERE {live_file()}"
-                        f" AND f.photo_id IN ({','.join('?' * len(chunk))}) GROUP BY f.photo_id", chunk)  # fmt: skip
+        rows = db.query(
+            f"SELECT f.photo_id, MIN(f.path) AS path FROM files f WHERE {live_file()}"
+            f" AND f.photo_id IN ({','.join('?' * len(chunk))}) GROUP BY f.photo_id",
+            chunk,
+        )
         out.update((int(r["photo_id"]), str(r["path"])) for r in rows)
     return out

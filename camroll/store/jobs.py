@@ -15,8 +15,10 @@ from camroll.store.db import Database
 ACTIVE = ("queued", "running")
 """States of a job that has not ended."""
 
-_COLUMNS = ("id, kind, title, actor, pid, exclusive, state, phase, done, total, problems, message, link,"
-            " cancel_requested, created_at, started_at, finished_at")  # fmt: skip
+_COLUMNS = (
+    "id, kind, title, actor, pid, exclusive, state, phase, done, total, problems, message, link,"
+    " cancel_requested, created_at, started_at, finished_at"
+)
 
 
 def shown(text: str) -> str:
@@ -40,29 +42,44 @@ def started(db: Database, job_id: int, now: str) -> None:
         conn.execute("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?", (now, job_id))
 
 
-def progress(db: Database, job_id: int, title: str, phase: str, done: int, total: int | None, problems: int,
-             failures: Sequence[tuple[int, str, str]]) -> bool:  # fmt: skip
+def progress(
+    db: Database,
+    job_id: int,
+    title: str,
+    phase: str,
+    done: int,
+    total: int | None,
+    problems: int,
+    failures: Sequence[tuple[int, str, str]],
+) -> bool:
     """Write a running job's progress and its new failures ``(n, path, reason)``; True when
     someone asked to cancel it."""
     with db.transaction() as conn:
-        conn.execute("UPDATE jobs SET title = ?, phase = ?, done = ?, total = ?, problems = ? WHERE id = ?",
-                     (shown(title), phase, done, total, problems, job_id))  # fmt: skip
-        conn.executemany("INSERT OR IGNORE INTO job_failures (job_id, n, path, reason) VALUES (?, ?, ?, ?)",
-                         [(job_id, n, shown(path), shown(reason)) for n, path, reason in failures])  # fmt: skip
+        conn.execute(
+            "UPDATE jobs SET title = ?, phase = ?, done = ?, total = ?, problems = ? WHERE id = ?",
+            (shown(title), phase, done, total, problems, job_id),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO job_failures (job_id, n, path, reason) VALUES (?, ?, ?, ?)",
+            [(job_id, n, shown(path), shown(reason)) for n, path, reason in failures],
+        )
         return bool(conn.execute("SELECT cancel_requested FROM jobs WHERE id = ?", (job_id,)).fetchone()[0])
 
 
 def finished(db: Database, job_id: int, state: str, message: str, link: str | None, now: str) -> None:
     with db.transaction() as conn:
-        conn.execute("UPDATE jobs SET state = ?, message = ?, link = ?, finished_at = ? WHERE id = ?",
-                     (state, shown(message), link, now, job_id))  # fmt: skip
+        conn.execute(
+            "UPDATE jobs SET state = ?, message = ?, link = ?, finished_at = ? WHERE id = ?",
+            (state, shown(message), link, now, job_id),
+        )
 
 
 def request_cancel(db: Database, job_id: int) -> bool:
     """Ask a job that has not ended to stop; False if there is no such job or it has ended."""
     with db.transaction() as conn:
-        cur = conn.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state IN ('queued', 'running')",
-                           (job_id,))  # fmt: skip
+        cur = conn.execute(
+            "UPDATE jobs SET cancel_requested = 1 WHERE id = ? AND state IN ('queued', 'running')", (job_id,)
+        )
         return cur.rowcount == 1
 
 
@@ -93,9 +110,11 @@ def failures(db: Database, job_id: int, limit: int) -> list[tuple[str, str]]:
 def ended_elsewhere(db: Database, job_ids: Sequence[int], message: str, now: str) -> None:
     """Mark jobs whose process is gone (killed, crashed) as failed, saying so."""
     with db.transaction() as conn:
-        conn.executemany("UPDATE jobs SET state = 'failed', message = ?, finished_at = ?"
-                         " WHERE id = ? AND state IN ('queued', 'running')",
-                         [(message, now, i) for i in job_ids])  # fmt: skip
+        conn.executemany(
+            "UPDATE jobs SET state = 'failed', message = ?, finished_at = ?"
+            " WHERE id = ? AND state IN ('queued', 'running')",
+            [(message, now, i) for i in job_ids],
+        )
 
 
 def prune(db: Database, keep: int, before: str) -> int:

@@ -41,8 +41,16 @@ def consent_rows(db: Database, capability: str | None = None) -> list[sqlite3.Ro
     return db.query(sql + " ORDER BY id")
 
 
-def append_event(conn: sqlite3.Connection, at: str, actor: str, action: str, capability: str, scope: str,
-                 policy_version: str, note: str | None) -> None:  # fmt: skip
+def append_event(
+    conn: sqlite3.Connection,
+    at: str,
+    actor: str,
+    action: str,
+    capability: str,
+    scope: str,
+    policy_version: str,
+    note: str | None,
+) -> None:
     """Inside the caller's transaction: append one grant or revoke (``scope`` in its stored form,
     a folder as its keyed hash). The only write the ledger takes; its triggers refuse the rest."""
     conn.execute(

@@ -26,8 +26,9 @@ class PendingPurge:
     shred_key: str | None
 
 
-def add(conn: sqlite3.Connection, kind: str | None, details: dict[str, Any], shred_key: str | None,
-        files: Iterable[str]) -> int:  # fmt: skip
+def add(
+    conn: sqlite3.Connection, kind: str | None, details: dict[str, Any], shred_key: str | None, files: Iterable[str]
+) -> int:
     """Inside the caller's transaction: journal what remains to be done; return the entry's id."""
     cur = conn.execute(
         "INSERT INTO pending_purges (created_at, kind, details, shred_key) VALUES (?, ?, ?, ?)",
@@ -35,8 +36,9 @@ def add(conn: sqlite3.Connection, kind: str | None, details: dict[str, Any], shr
         (now_iso(), kind, json.dumps(details, sort_keys=True), shred_key),
     )
     purge_id = int(cur.lastrowid or 0)
-    conn.executemany("INSERT INTO pending_purge_files (purge_id, path) VALUES (?, ?)",
-                     [(purge_id, os.fsencode(p)) for p in files])  # fmt: skip
+    conn.executemany(
+        "INSERT INTO pending_purge_files (purge_id, path) VALUES (?, ?)", [(purge_id, os.fsencode(p)) for p in files]
+    )
     return purge_id
 
 

@@ -43,7 +43,8 @@ def merge(db: Database, into: int, others: list[int]) -> int:
     with db.transaction() as conn:
         for other in others:
             moved += conn.execute(
-                "UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE person_id = ?", (into, other)
+                "UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE person_id = ?",
+                (into, other),
             ).rowcount
             row = conn.execute("SELECT name, birthday FROM people WHERE id = ?", (other,)).fetchone()
             conn.execute(
@@ -67,8 +68,9 @@ def split(db: Database, person_id: int, face_ids: list[int]) -> int:
             "UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE id = ?",
             [(new, f) for f in face_ids],
         )
-        conn.executemany("INSERT OR IGNORE INTO face_rejections VALUES (?, ?, ?)",
-                         [(f, person_id, now_iso()) for f in face_ids])  # fmt: skip
+        conn.executemany(
+            "INSERT OR IGNORE INTO face_rejections VALUES (?, ?, ?)", [(f, person_id, now_iso()) for f in face_ids]
+        )
     return new
 
 
@@ -83,14 +85,21 @@ def detach_face(db: Database, face_id: int, person_id: int | None) -> None:
     with db.transaction() as conn:
         if person_id is not None:
             conn.execute("INSERT OR IGNORE INTO face_rejections VALUES (?, ?, ?)", (face_id, person_id, now_iso()))
-        conn.execute("UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL WHERE id = ?", (face_id,))
+        conn.execute(
+            "UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL WHERE id = ?", (face_id,)
+        )
 
 
 def assign_face(db: Database, face_id: int, person_id: int) -> bool:
     """Put a face on a person by hand (lifting any earlier "not them"); False if there is no such face."""
     with db.transaction() as conn:
-        if conn.execute("UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE id = ?",
-                        (person_id, face_id)).rowcount == 0:  # fmt: skip
+        if (
+            conn.execute(
+                "UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE id = ?",
+                (person_id, face_id),
+            ).rowcount
+            == 0
+        ):
             return False
         conn.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?", (face_id, person_id))
     return True
@@ -108,8 +117,11 @@ def set_birthday(db: Database, person_id: int, birthday: str | None) -> None:
 
 def all_people(db: Database, include_ignored: bool) -> list[sqlite3.Row]:
     """id, name, birthday, ignored of every person (the ignored only if asked), by id."""
-    return db.query("SELECT id, name, birthday, ignored FROM people" + ("" if include_ignored else " WHERE ignored = 0")
-                    + " ORDER BY id")  # fmt: skip
+    return db.query(
+        "SELECT id, name, birthday, ignored FROM people"
+        + ("" if include_ignored else " WHERE ignored = 0")
+        + " ORDER BY id"
+    )
 
 
 def assigned_faces(db: Database) -> list[sqlite3.Row]:
@@ -123,25 +135,33 @@ def assigned_faces(db: Database) -> list[sqlite3.Row]:
 
 def birthdays(db: Database) -> list[tuple[int, str]]:
     """(person id, birthday as written) of the people not ignored who have one."""
-    return [(int(r[0]), str(r[1])) for r in db.query("SELECT id, birthday FROM people WHERE ignored = 0 AND birthday IS NOT NULL")]
+    return [
+        (int(r[0]), str(r[1]))
+        for r in db.query("SELECT id, birthday FROM people WHERE ignored = 0 AND birthday IS NOT NULL")
+    ]
 
 
 # --- the clustering job ------------------------------------------------------------------------
 
 
-def save_assignments(db: Database, attached: list[tuple[int, int, float]], clusters: list[tuple[list[int], float]],
-                     tag: str) -> int:  # fmt: skip
+def save_assignments(
+    db: Database, attached: list[tuple[int, int, float]], clusters: list[tuple[list[int], float]], tag: str
+) -> int:
     """In one transaction: put each (face, person, confidence) of ``attached`` on its person unless
     a face got one meanwhile, and make one new person of each (face ids, confidence) cluster.
     Returns how many people were made."""
     now = now_iso()
     with db.transaction() as conn:
-        conn.executemany("UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ? AND person_id IS NULL",
-                         [(p, c, tag, f) for f, p, c in attached])  # fmt: skip
+        conn.executemany(
+            "UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ? AND person_id IS NULL",
+            [(p, c, tag, f) for f, p, c in attached],
+        )
         for face_ids, confidence in clusters:
             new = conn.execute("INSERT INTO people (created_at) VALUES (?)", (now,)).lastrowid
-            conn.executemany("UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ?",
-                             [(new, confidence, tag, f) for f in face_ids])  # fmt: skip
+            conn.executemany(
+                "UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ?",
+                [(new, confidence, tag, f) for f in face_ids],
+            )
     return len(clusters)
 
 
@@ -164,15 +184,19 @@ def set_imported_name(conn: sqlite3.Connection, person_id: int, name: str, sourc
 
 def photos_per_person(db: Database) -> list[tuple[int, str | None, list[int]]]:
     """(person id, name, ids of their photos) of every person not ignored with a face."""
-    rows = db.query("SELECT p.id, p.name, group_concat(DISTINCT f.photo_id) AS pids FROM faces f JOIN people p"
-                    " ON p.id = f.person_id WHERE p.ignored = 0 GROUP BY p.id")  # fmt: skip
+    rows = db.query(
+        "SELECT p.id, p.name, group_concat(DISTINCT f.photo_id) AS pids FROM faces f JOIN people p"
+        " ON p.id = f.person_id WHERE p.ignored = 0 GROUP BY p.id"
+    )
     return [(int(r[0]), r[1], sorted(int(x) for x in r[2].split(","))) for r in rows]
 
 
 def photos_per_birthday(db: Database) -> list[tuple[int, str | None, str, list[int]]]:
     """(person id, name, birthday, ids of their photos) of every person with a birthday."""
-    rows = db.query("SELECT p.id, p.name, p.birthday, group_concat(DISTINCT f.photo_id) AS pids FROM people p"
-                    " LEFT JOIN faces f ON f.person_id = p.id WHERE p.birthday IS NOT NULL GROUP BY p.id")  # fmt: skip
+    rows = db.query(
+        "SELECT p.id, p.name, p.birthday, group_concat(DISTINCT f.photo_id) AS pids FROM people p"
+        " LEFT JOIN faces f ON f.person_id = p.id WHERE p.birthday IS NOT NULL GROUP BY p.id"
+    )
     return [(int(r[0]), r[1], str(r[2]), sorted(int(x) for x in (r[3] or "").split(",") if x)) for r in rows]
 
 
@@ -196,6 +220,8 @@ def delete_in(conn: sqlite3.Connection, person_id: int) -> tuple[int, int]:
 def ids_by_id_or_name(db: Database, person: str) -> list[int]:
     """The people ``person`` names: the one with that id (when it is digits), and everyone with
     that name, whatever its case; by id."""
-    rows = db.query("SELECT id FROM people WHERE id = ? OR lower(name) = lower(?) ORDER BY id",
-                    (int(person) if person.isdigit() else -1, person))  # fmt: skip
+    rows = db.query(
+        "SELECT id FROM people WHERE id = ? OR lower(name) = lower(?) ORDER BY id",
+        (int(person) if person.isdigit() else -1, person),
+    )
     return [int(r[0]) for r in rows]

@@ -34,14 +34,18 @@ def dated_page(db: Database, before: tuple[str, int] | None, limit: int) -> list
 
 def undated_page(db: Database, before_id: int, limit: int) -> list[sqlite3.Row]:
     """Up to ``limit`` live photos without a date, highest id first, below ``before_id``."""
-    return db.query(f"{_TIMELINE_COLUMNS} WHERE {live_photo()} AND p.taken_local IS NULL AND p.id < ?"
-                    " ORDER BY p.id DESC LIMIT ?", (before_id, limit))  # fmt: skip
+    return db.query(
+        f"{_TIMELINE_COLUMNS} WHERE {live_photo()} AND p.taken_local IS NULL AND p.id < ? ORDER BY p.id DESC LIMIT ?",
+        (before_id, limit),
+    )
 
 
 def month_counts(db: Database) -> list[tuple[str | None, int]]:
     """(``YYYY-MM`` or None for the undated, live photos), newest month first, undated last."""
-    rows = db.query(f"SELECT substr(p.taken_local, 1, 7) AS m, count(*) FROM photos p WHERE {live_photo()}"
-                    " GROUP BY m ORDER BY m IS NULL, m DESC")  # fmt: skip
+    rows = db.query(
+        f"SELECT substr(p.taken_local, 1, 7) AS m, count(*) FROM photos p WHERE {live_photo()}"
+        " GROUP BY m ORDER BY m IS NULL, m DESC"
+    )
     return [(r[0], int(r[1])) for r in rows]
 
 
@@ -100,8 +104,9 @@ def decode_facts(db: Database, photo_id: int) -> sqlite3.Row | None:
 def with_regions(db: Database) -> list[sqlite3.Row]:
     """Photos holding people regions written by another app: id, regions (JSON) and a path to
     name the photo by (its first file in any state)."""
-    return db.query(f"SELECT p.id, p.regions, {first_path_any_state('p.id')} AS path FROM photos p"
-                    " WHERE p.regions != '[]'")  # fmt: skip
+    return db.query(
+        f"SELECT p.id, p.regions, {first_path_any_state('p.id')} AS path FROM photos p WHERE p.regions != '[]'"
+    )
 
 
 def for_exposure(db: Database) -> list[sqlite3.Row]:
@@ -145,7 +150,9 @@ def existing_ids(db: Database, photo_ids: Sequence[int]) -> set[int]:
     found: set[int] = set()
     for start in range(0, len(photo_ids), 500):
         chunk = tuple(photo_ids[start : start + 500])
-        found |= {int(r[0]) for r in db.query(f"SELECT id FROM photos WHERE id IN ({','.join('?' * len(chunk))})", chunk)}
+        found |= {
+            int(r[0]) for r in db.query(f"SELECT id FROM photos WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        }
     return found
 
 

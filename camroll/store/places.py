@@ -38,7 +38,9 @@ def unnamed_in_box(db: Database, lat: tuple[float, float], lon: tuple[float, flo
     rows = db.query(
         f"SELECT p.id FROM photos p WHERE {live_photo()} AND p.gps_lat >= ? AND p.gps_lat < ? AND p.gps_lon >= ?"
         " AND p.gps_lon < ? AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photo_id = p.id)"
-        " ORDER BY p.taken_local DESC", (lat[0], lat[1], lon[0], lon[1]))  # fmt: skip
+        " ORDER BY p.taken_local DESC",
+        (lat[0], lat[1], lon[0], lon[1]),
+    )
     return [int(r[0]) for r in rows]
 
 

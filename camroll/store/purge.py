@@ -53,8 +53,9 @@ def fill_folder(conn: sqlite3.Connection, folder: bytes) -> list[str]:
 def fill_photos(conn: sqlite3.Connection, photo_ids: Iterable[int]) -> list[str]:
     """(Re)fill ``purge_scope`` with these photos (unknown ids are left out); return their hashes."""
     _fresh(conn)
-    conn.executemany("INSERT OR IGNORE INTO purge_scope SELECT id, hash FROM photos WHERE id = ?",
-                     [(int(i),) for i in photo_ids])  # fmt: skip
+    conn.executemany(
+        "INSERT OR IGNORE INTO purge_scope SELECT id, hash FROM photos WHERE id = ?", [(int(i),) for i in photo_ids]
+    )
     return _hashes(conn)
 
 

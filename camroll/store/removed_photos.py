@@ -19,8 +19,9 @@ def tokens(db: Database) -> set[str]:
 
 def remember_in(conn: sqlite3.Connection, removed: Iterable[str], at: str) -> None:
     """Inside the removal's transaction: remember these tokens (one already known stays as it was)."""
-    conn.executemany("INSERT OR IGNORE INTO removed_photos (token, removed_at) VALUES (?, ?)",
-                     [(token, at) for token in removed])  # fmt: skip
+    conn.executemany(
+        "INSERT OR IGNORE INTO removed_photos (token, removed_at) VALUES (?, ?)", [(token, at) for token in removed]
+    )
 
 
 def clear(db: Database) -> int:

@@ -15,9 +15,11 @@ from camroll.store.db import Database
 
 def set_in(conn: sqlite3.Connection, capability: str, max_days: int, at: str) -> None:
     """Inside the caller's transaction: keep what ``capability`` derived at most ``max_days``."""
-    conn.execute("INSERT INTO retention_policies (capability, max_days, set_at) VALUES (?, ?, ?)"
-                 " ON CONFLICT (capability) DO UPDATE SET max_days = excluded.max_days, set_at = excluded.set_at",
-                 (capability, max_days, at))  # fmt: skip
+    conn.execute(
+        "INSERT INTO retention_policies (capability, max_days, set_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (capability) DO UPDATE SET max_days = excluded.max_days, set_at = excluded.set_at",
+        (capability, max_days, at),
+    )
 
 
 def clear_in(conn: sqlite3.Connection, capability: str) -> None:

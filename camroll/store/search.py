@@ -50,7 +50,10 @@ def named_people(db: Database, with_birthday: bool = False) -> list[sqlite3.Row]
 
 def distinct_cameras(db: Database) -> list[tuple[str | None, str | None]]:
     """Every (make, model) pair some photo was taken with."""
-    return [(r[0], r[1]) for r in db.query("SELECT DISTINCT make, model FROM photos WHERE make IS NOT NULL OR model IS NOT NULL")]
+    return [
+        (r[0], r[1])
+        for r in db.query("SELECT DISTINCT make, model FROM photos WHERE make IS NOT NULL OR model IS NOT NULL")
+    ]
 
 
 # --- filters -----------------------------------------------------------------------------------
@@ -71,8 +74,12 @@ def taken_on_days(first: str, last: str, column: str = "taken_local") -> tuple[s
     return f"({md} >= ? OR {md} <= ?)", [first, last]
 
 
-def filters(people: list[list[int]], places: list[tuple[str, str]], dates: list[tuple[str, list[str]]],
-            cameras: list[tuple[str | None, str | None]]) -> Where:  # fmt: skip
+def filters(
+    people: list[list[int]],
+    places: list[tuple[str, str]],
+    dates: list[tuple[str, list[str]]],
+    cameras: list[tuple[str | None, str | None]],
+) -> Where:
     """Live photos passing every filter: for each name said, a face of one of the people it may
     be; one of the places (column, value) with column one of city/region/country; one of the
     date fragments (from :func:`taken_in` / :func:`taken_on_days` on ``p.taken_local``); one of
@@ -101,7 +108,9 @@ def filters(people: list[list[int]], places: list[tuple[str, str]], dates: list[
 
 def filtered_newest_first(db: Database, where: Where) -> list[int]:
     """Ids of the photos passing ``where``, newest first."""
-    rows = db.query(f"SELECT p.id, p.taken_local FROM photos p WHERE {where.sql} ORDER BY p.taken_local DESC", where.params)
+    rows = db.query(
+        f"SELECT p.id, p.taken_local FROM photos p WHERE {where.sql} ORDER BY p.taken_local DESC", where.params
+    )
     return [int(r[0]) for r in rows]
 
 
@@ -114,37 +123,62 @@ def _rows(db: Database, sql: str, params: list[Any], where: Where) -> list[sqlit
 
 def tag_rows(db: Database, tags: list[str], where: Where) -> list[sqlite3.Row]:
     """(photo id, tag, score, taken_local) for each of ``tags`` on a photo passing ``where``."""
-    return _rows(db, "SELECT t.photo_id, t.tag, t.score, p.taken_local FROM tags t"
-                     f" JOIN photos p ON p.id = t.photo_id WHERE t.tag IN ({_marks(len(tags))})", list(tags), where)  # fmt: skip
+    return _rows(
+        db,
+        "SELECT t.photo_id, t.tag, t.score, p.taken_local FROM tags t"
+        f" JOIN photos p ON p.id = t.photo_id WHERE t.tag IN ({_marks(len(tags))})",
+        list(tags),
+        where,
+    )
 
 
 def flagged_text_rows(db: Database, where: Where) -> list[sqlite3.Row]:
     """(photo id, flags JSON, taken_local) of the photos with flagged text."""
-    return _rows(db, "SELECT x.photo_id, x.flags, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id"
-                     " WHERE x.flags != '[]'", [], where)  # fmt: skip
+    return _rows(
+        db,
+        "SELECT x.photo_id, x.flags, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id"
+        " WHERE x.flags != '[]'",
+        [],
+        where,
+    )
 
 
 def smiling_face_rows(db: Database, where: Where) -> list[sqlite3.Row]:
     """(photo id, taken_local), once per smiling face."""
-    return _rows(db, "SELECT e.photo_id, p.taken_local FROM expressions e JOIN photos p ON p.id = e.photo_id"
-                     " WHERE e.smiling = 1", [], where)  # fmt: skip
+    return _rows(
+        db,
+        "SELECT e.photo_id, p.taken_local FROM expressions e JOIN photos p ON p.id = e.photo_id WHERE e.smiling = 1",
+        [],
+        where,
+    )
 
 
 def taken_on_day_rows(db: Database, month_day: str, where: Where) -> list[sqlite3.Row]:
     """(photo id, taken_local) of the photos taken on this ``MM-DD``, any year."""
-    return _rows(db, "SELECT p.id, p.taken_local FROM photos p WHERE substr(p.taken_local, 6, 5) = ?", [month_day], where)
+    return _rows(
+        db, "SELECT p.id, p.taken_local FROM photos p WHERE substr(p.taken_local, 6, 5) = ?", [month_day], where
+    )
 
 
 def text_like_rows(db: Database, like: str, where: Where) -> list[sqlite3.Row]:
     """(photo id, text read in it, taken_local) where that text is LIKE ``like``."""
-    return _rows(db, "SELECT x.photo_id, x.text, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id"
-                     " WHERE x.text LIKE ?", [like], where)  # fmt: skip
+    return _rows(
+        db,
+        "SELECT x.photo_id, x.text, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id WHERE x.text LIKE ?",
+        [like],
+        where,
+    )
 
 
 def caption_like_rows(db: Database, like: str, where: Where) -> list[sqlite3.Row]:
     """(photo id, title, description, keywords JSON, taken_local) where one of them is LIKE ``like``."""
-    return _rows(db, "SELECT p.id, p.title, p.description, p.keywords, p.taken_local FROM photos p"
-                     " WHERE (p.title LIKE ? OR p.description LIKE ? OR p.keywords LIKE ?)", [like, like, like], where)  # fmt: skip
+    return _rows(
+        db,
+        "SELECT p.id, p.title, p.description, p.keywords, p.taken_local FROM photos p"
+        " WHERE (p.title LIKE ? OR p.description LIKE ? OR p.keywords LIKE ?)",
+        [like, like, like],
+        where,
+    )
 
 
 def hit_rows(db: Database, ids: list[int]) -> list[sqlite3.Row]:
@@ -153,4 +187,6 @@ def hit_rows(db: Database, ids: list[int]) -> list[sqlite3.Row]:
     return db.query(
         "SELECT p.id, p.taken_local, p.offset_minutes, p.make, p.model, pp.city, pp.region, pp.country,"
         f" pp.tz_offset_minutes, {first_live_path('p.id')} AS path"
-        f" FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.id IN ({_marks(len(ids))})", ids)  # fmt: skip
+        f" FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.id IN ({_marks(len(ids))})",
+        ids,
+    )

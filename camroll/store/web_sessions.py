@@ -41,8 +41,9 @@ def open_sessions(path: Path) -> sqlite3.Connection:
 
 
 def insert(conn: sqlite3.Connection, sid_hash: str, user: str, now: float) -> None:
-    conn.execute("INSERT INTO web_sessions (sid_hash, user, created, seen) VALUES (?, ?, ?, ?)",
-                 (sid_hash, user, now, now))  # fmt: skip
+    conn.execute(
+        "INSERT INTO web_sessions (sid_hash, user, created, seen) VALUES (?, ?, ?, ?)", (sid_hash, user, now, now)
+    )
 
 
 def find(conn: sqlite3.Connection, sid_hash: str) -> tuple[str, float, float] | None:
@@ -67,7 +68,9 @@ def delete_user(conn: sqlite3.Connection, user: str) -> int:
 def prune(conn: sqlite3.Connection, seen_before: float, created_before: float) -> int:
     """Delete the sessions that have expired (idle since ``seen_before`` or made before
     ``created_before``), so the table holds only live logins."""
-    return conn.execute("DELETE FROM web_sessions WHERE seen < ? OR created < ?", (seen_before, created_before)).rowcount
+    return conn.execute(
+        "DELETE FROM web_sessions WHERE seen < ? OR created < ?", (seen_before, created_before)
+    ).rowcount
 
 
 def count(conn: sqlite3.Connection, user: str | None = None) -> int:

@@ -40,20 +40,32 @@ from camroll.web.state import WebState
 OPEN_PATHS = ("/login", "/static/")
 """Reachable without a login (in login mode): the login form and the style sheet it uses."""
 
-CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self';"
-       " connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'")  # fmt: skip
+CSP = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self';"
+    " connect-src 'self'; frame-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'"
+)
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 """Methods that change nothing: every other one must come from one of the server's own pages."""
 
-WRONG_HOST = ("camroll does not answer to this address. Open it as http://127.0.0.1:{port}/, or start it with "
-              "camroll serve --allow-host NAME for each name people type.\n")  # fmt: skip
+WRONG_HOST = (
+    "camroll does not answer to this address. Open it as http://127.0.0.1:{port}/, or start it with "
+    "camroll serve --allow-host NAME for each name people type.\n"
+)
 WRONG_ORIGIN = "camroll refused this request: it was sent by a page that is not camroll's.\n"
 
 
-def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, ...] = (), bind_host: str | None = None,
-               allow_hosts: Iterable[str] = (), secure_cookies: bool = False, clock: Clock = time.time) -> FastAPI:  # fmt: skip
+def create_app(
+    config: Config,
+    *,
+    login: bool = False,
+    scan_roots: tuple[Path, ...] = (),
+    bind_host: str | None = None,
+    allow_hosts: Iterable[str] = (),
+    secure_cookies: bool = False,
+    clock: Clock = time.time,
+) -> FastAPI:
     """The app for the camroll home ``config.home``. ``login``: ask for a user and password (any
     address other than loopback); each user then has a library of their own under
     ``<home>/users/<name>``. Without it the home's own library is shown to whoever connects.
@@ -62,9 +74,15 @@ def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, .
     else in ``Host`` is refused, in every mode); ``scan_roots`` are the folders the scan form
     accepts; ``secure_cookies`` marks the session cookie ``Secure`` (the server speaks TLS);
     ``clock`` is for tests."""
-    state = WebState(config.home, login, config.workers, tuple(p.resolve() for p in scan_roots),
-                     hosts=HostPolicy.for_server(bind_host, allow_hosts), secure_cookies=secure_cookies,
-                     clock=clock)  # fmt: skip
+    state = WebState(
+        config.home,
+        login,
+        config.workers,
+        tuple(p.resolve() for p in scan_roots),
+        hosts=HostPolicy.for_server(bind_host, allow_hosts),
+        secure_cookies=secure_cookies,
+        clock=clock,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -74,8 +92,17 @@ def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, .
     app = FastAPI(title="camroll", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.web = state
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
-    for module in (routes_auth, routes_consent, routes_library, routes_people, routes_places, routes_moments,
-                   routes_search, routes_report, routes_jobs):  # fmt: skip
+    for module in (
+        routes_auth,
+        routes_consent,
+        routes_library,
+        routes_people,
+        routes_places,
+        routes_moments,
+        routes_search,
+        routes_report,
+        routes_jobs,
+    ):
         app.include_router(module.router)
 
     @app.middleware("http")
@@ -110,8 +137,15 @@ def create_app(config: Config, *, login: bool = False, scan_roots: tuple[Path, .
         else:
             response = await call_next(request)
         if fresh or request.state.session is not session or getattr(request.state, "session_changed", False):
-            response.set_cookie(SESSION_COOKIE, state.sessions.dump(request.state.session), httponly=True,
-                                samesite="strict", max_age=None, path="/", secure=state.secure_cookies)  # fmt: skip
+            response.set_cookie(
+                SESSION_COOKIE,
+                state.sessions.dump(request.state.session),
+                httponly=True,
+                samesite="strict",
+                max_age=None,
+                path="/",
+                secure=state.secure_cookies,
+            )
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         # Nothing leaves for another site; camroll's own requests keep their origin, since under
@@ -151,5 +185,10 @@ def _error_page(request: Request, status: int, detail: str) -> Response:
         return JSONResponse({"detail": detail or words.get(status, "Error")}, status_code=status)
     if not hasattr(request.state, "session"):
         return HTMLResponse(f"<h1>{words.get(status, 'Error')}</h1>", status_code=status)
-    return render(request, "error.html", status_code=status, title=words.get(status, "Error"),
-                  detail=detail or "There is nothing here.")  # fmt: skip
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        title=words.get(status, "Error"),
+        detail=detail or "There is nothing here.",
+    )

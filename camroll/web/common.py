@@ -54,7 +54,9 @@ async def csrf(request: Request) -> None:
         value = form.get(CSRF_FIELD)
         token = value if isinstance(value, str) else None
     if not state_of(request).sessions.csrf_ok(session_of(request), token):
-        raise HTTPException(status_code=403, detail="This form has expired or did not come from camroll. Reload the page and try again.")
+        raise HTTPException(
+            status_code=403, detail="This form has expired or did not come from camroll. Reload the page and try again."
+        )
 
 
 def allowed_scan_folder(request: Request, folder: str) -> Path | None:

@@ -63,8 +63,9 @@ class JobRunner:
         """Start ``work`` in a thread; ``exclusive`` work (scans, analyses) first waits for the
         library. Returns the job as recorded (queued)."""
         job_id = jobs.submit(self._config, kind, title, self._actor, exclusive)
-        thread = threading.Thread(target=self._run, args=(job_id, kind, title, exclusive, work),
-                                  name=f"camroll-job-{job_id}", daemon=True)  # fmt: skip
+        thread = threading.Thread(
+            target=self._run, args=(job_id, kind, title, exclusive, work), name=f"camroll-job-{job_id}", daemon=True
+        )
         thread.start()
         view = self.get(job_id)
         assert view is not None

@@ -37,12 +37,19 @@ def login(request: Request, name: Annotated[str, Form()], password: Annotated[st
     wait = state.throttle.begin(name, client)
     if wait > 0:
         seconds = math.ceil(wait)
-        refused = render(request, "login.html", status_code=429, title="Log in",
-                         error=f"Too many failed logins. Try again in {seconds} seconds.")  # fmt: skip
+        refused = render(
+            request,
+            "login.html",
+            status_code=429,
+            title="Log in",
+            error=f"Too many failed logins. Try again in {seconds} seconds.",
+        )
         refused.headers["Retry-After"] = str(seconds)
         return refused
     if not state.users.authenticate(name, password):
-        return render(request, "login.html", status_code=401, title="Log in", error="That name and password do not match.")
+        return render(
+            request, "login.html", status_code=401, title="Log in", error="That name and password do not match."
+        )
     state.throttle.succeeded(name, client)
     # A new session id at login: a session id seen before login (fixation) is worth nothing after.
     request.state.session = state.sessions.new(name)

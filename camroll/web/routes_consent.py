@@ -38,14 +38,18 @@ def capability_rows(ctx: AppContext) -> list[dict[str, Any]]:
     for cap in capabilities.REGISTRY:
         history = consent.events(ctx, cap.id)
         grants = [e for e in history if e.action == "grant"]
-        rows.append({
-            "cap": cap, "on": on[cap.id], "scopes": [_where(s) for s in consent.active_scopes(ctx, cap.id)],
-            "except": [s.removeprefix("path:") for s in consent.revoked_within(ctx, cap.id)],
-            "needs": [capabilities.get(d).title for d in cap.depends_on if not on[d]],
-            "needed_by": [c.title for c in capabilities.dependents(cap.id)],
-            "granted_under": grants[-1].policy_version if grants and on[cap.id] else None,
-            "since": grants[-1].at[:10] if grants and on[cap.id] else None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "cap": cap,
+                "on": on[cap.id],
+                "scopes": [_where(s) for s in consent.active_scopes(ctx, cap.id)],
+                "except": [s.removeprefix("path:") for s in consent.revoked_within(ctx, cap.id)],
+                "needs": [capabilities.get(d).title for d in cap.depends_on if not on[d]],
+                "needed_by": [c.title for c in capabilities.dependents(cap.id)],
+                "granted_under": grants[-1].policy_version if grants and on[cap.id] else None,
+                "since": grants[-1].at[:10] if grants and on[cap.id] else None,
+            }
+        )
     return rows
 
 
@@ -71,8 +75,10 @@ def deletion_preview(ctx: AppContext, cap: Capability) -> tuple[list[dict[str, A
             else:
                 items.append(f"{n:,} {what}")
         if report.files:
-            items.append(f"{report.files:,} file{'s' if report.files != 1 else ''} camroll keeps (thumbnails, face "
-                         "crops, creations in its own folder)")  # fmt: skip
+            items.append(
+                f"{report.files:,} file{'s' if report.files != 1 else ''} camroll keeps (thumbnails, face "
+                "crops, creations in its own folder)"
+            )
         out.append({"cap": victim, "items": items or ["nothing is stored yet"]})
     return out, [p for r in reports for p in r.my_files_kept]
 
@@ -80,8 +86,16 @@ def deletion_preview(ctx: AppContext, cap: Capability) -> tuple[list[dict[str, A
 @router.get("/consent")
 def consent_page(request: Request, ctx: Ctx) -> Response:
     events = list(reversed(consent.events(ctx)))[:30]
-    return render(request, "consent.html", title="Consent", nav="consent", rows=capability_rows(ctx), events=events,
-                  policy=POLICY_VERSION, done=request.query_params.get("done"))  # fmt: skip
+    return render(
+        request,
+        "consent.html",
+        title="Consent",
+        nav="consent",
+        rows=capability_rows(ctx),
+        events=events,
+        policy=POLICY_VERSION,
+        done=request.query_params.get("done"),
+    )
 
 
 def _cap(cap_id: str) -> Capability:
@@ -96,9 +110,15 @@ def grant(request: Request, cap_id: str, ctx: Ctx, lib: Lib) -> Response:
     cap = _cap(cap_id)
     missing = [capabilities.get(d) for d in cap.depends_on if not consent.active_scopes(ctx, d)]
     if missing:
-        return render(request, "message.html", status_code=409, title=cap.title, nav="consent",
-                      message=f"{cap.title} needs {', '.join(m.title for m in missing)}: turn that on first.",
-                      back="/consent")  # fmt: skip
+        return render(
+            request,
+            "message.html",
+            status_code=409,
+            title=cap.title,
+            nav="consent",
+            message=f"{cap.title} needs {', '.join(m.title for m in missing)}: turn that on first.",
+            back="/consent",
+        )
     with lib.write_lock:
         consent.grant(ctx, cap.id, consent.EVERYTHING)
         update_places(ctx)
@@ -112,19 +132,41 @@ def confirm_revoke(request: Request, cap_id: str, ctx: Ctx, lib: Lib) -> Respons
     cap = _cap(cap_id)
     with lib.write_lock:  # the count is a purge rolled back: it takes the writer's turn
         preview, my_files = deletion_preview(ctx, cap)
-    return render(request, "consent_revoke.html", title=f"Turn off {cap.title}?", nav="consent", cap=cap,
-                  preview=preview, my_files=my_files)  # fmt: skip
+    return render(
+        request,
+        "consent_revoke.html",
+        title=f"Turn off {cap.title}?",
+        nav="consent",
+        cap=cap,
+        preview=preview,
+        my_files=my_files,
+    )
 
 
 @router.post("/consent/{cap_id}/revoke", dependencies=[Depends(csrf)])
-def revoke(request: Request, cap_id: str, ctx: Ctx, lib: Lib, confirm: Annotated[str, Form()] = "",
-           include_my_files: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def revoke(
+    request: Request,
+    cap_id: str,
+    ctx: Ctx,
+    lib: Lib,
+    confirm: Annotated[str, Form()] = "",
+    include_my_files: Annotated[str, Form()] = "",
+) -> Response:
     cap = _cap(cap_id)
     if confirm != "yes":
         return RedirectResponse("/consent", status_code=303)
     with lib.write_lock:
-        reports = consent.revoke(ctx, cap.id, consent.EVERYTHING, note="web", include_my_files=include_my_files == "yes")
+        reports = consent.revoke(
+            ctx, cap.id, consent.EVERYTHING, note="web", include_my_files=include_my_files == "yes"
+        )
     done = [{"title": capabilities.get(r.capability).title, "deleted": r.describe(), "total": r.total} for r in reports]
-    return render(request, "consent_revoked.html", title=f"{cap.title} is off", nav="consent", cap=cap, reports=done,
-                  kept=[p for r in reports for p in r.my_files_kept],
-                  deleted_mine=[p for r in reports for p in r.my_files_deleted])  # fmt: skip
+    return render(
+        request,
+        "consent_revoked.html",
+        title=f"{cap.title} is off",
+        nav="consent",
+        cap=cap,
+        reports=done,
+        kept=[p for r in reports for p in r.my_files_kept],
+        deleted_mine=[p for r in reports for p in r.my_files_deleted],
+    )

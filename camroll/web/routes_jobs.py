@@ -28,7 +28,9 @@ router = APIRouter()
 
 @router.get("/jobs")
 def jobs_page(request: Request, lib: Lib) -> Response:
-    return render(request, "jobs.html", title="Work in progress", nav="jobs", jobs=[j.as_json() for j in lib.jobs.listing()])
+    return render(
+        request, "jobs.html", title="Work in progress", nav="jobs", jobs=[j.as_json() for j in lib.jobs.listing()]
+    )
 
 
 @router.get("/jobs/{job}")
@@ -58,8 +60,15 @@ def allowed_folder(request: Request, folder: str) -> Path | None:
 def scan_folder(request: Request, folder: Annotated[str, Form()], lib: Lib) -> Response:
     path = allowed_folder(request, folder)
     if path is None:
-        return render(request, "message.html", status_code=400, title="Cannot scan that", nav="library", back="/",
-                      message=scan_refused(request))  # fmt: skip
+        return render(
+            request,
+            "message.html",
+            status_code=400,
+            title="Cannot scan that",
+            nav="library",
+            back="/",
+            message=scan_refused(request),
+        )
 
     def work(ctx: AppContext, reporter: JobReporter) -> JobResult:
         from camroll.analysis.workflow import scan_and_analyse
@@ -89,8 +98,11 @@ def start_analysis(lib: Library) -> int:
         if summary is None:
             return JobResult("Nothing to analyse: no analysis is granted.", "/consent")
         jobs = "; ".join(summary.jobs.values())
-        return JobResult(f"Analysed {summary.analysed} photos in {summary.seconds:.0f} s"
-                         + (f" ({len(summary.failures)} failed)" if summary.failures else "")
-                         + (f". {jobs}" if jobs else "."), "/")  # fmt: skip
+        return JobResult(
+            f"Analysed {summary.analysed} photos in {summary.seconds:.0f} s"
+            + (f" ({len(summary.failures)} failed)" if summary.failures else "")
+            + (f". {jobs}" if jobs else "."),
+            "/",
+        )
 
     return lib.jobs.start("Analysing photos", work, kind="analyse", exclusive=True).id

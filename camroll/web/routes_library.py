@@ -25,8 +25,20 @@ from camroll.web.common import Ctx, Lib, int_id, not_found, render
 
 router = APIRouter()
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")  # fmt: skip
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def month_name(key: str) -> str:
@@ -82,8 +94,18 @@ def library_page(request: Request, ctx: Ctx, lib: Lib) -> Response:
     months = lib.memo("months", lambda: month_index(ctx))
     total = sum(m["count"] for m in months)
     roots = lib.memo("roots", lambda: photos.root_paths(ctx.db))
-    return render(request, "library.html", title="Library", nav="library", groups=group_by_month(page),
-                  cursor=cursor, months=months, total=total, roots=roots, first_page=not before)  # fmt: skip
+    return render(
+        request,
+        "library.html",
+        title="Library",
+        nav="library",
+        groups=group_by_month(page),
+        cursor=cursor,
+        months=months,
+        total=total,
+        roots=roots,
+        first_page=not before,
+    )
 
 
 def _image(ctx: AppContext, text: str, side: int) -> Response:
@@ -129,8 +151,18 @@ def photo_page(request: Request, photo: str, ctx: Ctx) -> Response:
     path = live[0]["path"]
     facts = PhotoFacts(ctx, photo_id, path)
     newer, older = photos.neighbours(ctx.db, photo_id, p["taken_local"])
-    return render(request, "photo.html", title=os.path.basename(path), nav="library", photo=p, files=live,
-                  facts=facts.sections(p), faces=facts.faces, newer=newer, older=older)  # fmt: skip
+    return render(
+        request,
+        "photo.html",
+        title=os.path.basename(path),
+        nav="library",
+        photo=p,
+        files=live,
+        facts=facts.sections(p),
+        faces=facts.faces,
+        newer=newer,
+        older=older,
+    )
 
 
 def _bytes(n: int) -> str:
@@ -165,26 +197,54 @@ class PhotoFacts:
         meta: list[dict[str, str]] = []
         source = p["taken_at_source"] or "unknown"
         if p["taken_local"]:
-            when = p["taken_local"].replace("T", " ") + (" " + format_offset(p["offset_minutes"]) if p["offset_minutes"] is not None else "")
-            how = ("No date is written in the photo: this is when the file was last changed (file-mtime)."
-                   if source.startswith("file-mtime") else f"Read from the file ({source}).")  # fmt: skip
+            when = p["taken_local"].replace("T", " ") + (
+                " " + format_offset(p["offset_minutes"]) if p["offset_minutes"] is not None else ""
+            )
+            how = (
+                "No date is written in the photo: this is when the file was last changed (file-mtime)."
+                if source.startswith("file-mtime")
+                else f"Read from the file ({source})."
+            )
             meta.append({"label": "Taken", "value": when, "why": self.why("metadata", how)})
         camera = camera_name(p["make"], p["model"])
         if camera:
-            meta.append({"label": "Camera", "value": camera + (f", {p['lens']}" if p["lens"] else ""),
-                         "why": self.why("metadata", "Written into the file by the camera (EXIF Make, Model, Lens).")})  # fmt: skip
+            meta.append(
+                {
+                    "label": "Camera",
+                    "value": camera + (f", {p['lens']}" if p["lens"] else ""),
+                    "why": self.why("metadata", "Written into the file by the camera (EXIF Make, Model, Lens)."),
+                }
+            )
         if p["gps_lat"] is not None:
-            meta.append({"label": "GPS", "value": f"{p['gps_lat']:.5f}, {p['gps_lon']:.5f}",
-                         "why": self.why("metadata", "Written into the file by the camera (EXIF GPS).")})  # fmt: skip
+            meta.append(
+                {
+                    "label": "GPS",
+                    "value": f"{p['gps_lat']:.5f}, {p['gps_lon']:.5f}",
+                    "why": self.why("metadata", "Written into the file by the camera (EXIF GPS)."),
+                }
+            )
         if p["width"]:
-            meta.append({"label": "Size", "value": f"{p['width']} x {p['height']} px, {p['format']}, {_bytes(p['size'])}",
-                         "why": self.why("metadata", "Read from the file.")})  # fmt: skip
+            meta.append(
+                {
+                    "label": "Size",
+                    "value": f"{p['width']} x {p['height']} px, {p['format']}, {_bytes(p['size'])}",
+                    "why": self.why("metadata", "Read from the file."),
+                }
+            )
         for key, label in (("title", "Title"), ("description", "Caption")):
             if p[key]:
-                meta.append({"label": label, "value": p[key], "why": self.why("metadata", "Written by another app (XMP/IPTC).")})
+                meta.append(
+                    {"label": label, "value": p[key], "why": self.why("metadata", "Written by another app (XMP/IPTC).")}
+                )
         keywords = json.loads(p["keywords"] or "[]")
         if keywords:
-            meta.append({"label": "Keywords", "value": ", ".join(keywords), "why": self.why("metadata", "Written by another app (XMP/IPTC).")})
+            meta.append(
+                {
+                    "label": "Keywords",
+                    "value": ", ".join(keywords),
+                    "why": self.why("metadata", "Written by another app (XMP/IPTC)."),
+                }
+            )
         out.append({"title": "From the file", "facts": meta})
         out.append({"title": "Place", "facts": self._place()})
         out.append({"title": "What is in it", "facts": self._content()})
@@ -195,12 +255,21 @@ class PhotoFacts:
         if r is None:
             return []
         name = ", ".join(x for x in (r["city"], r["region"], r["country"]) if x)
-        how = ("You set this place." if r["source"] == "user" else
-               f"The photo's GPS position matched against {r['source'].removeprefix('auto:')}"
-               + (f", {r['distance_km']:.1f} km from the town's centre." if r["distance_km"] is not None else "."))  # fmt: skip
+        how = (
+            "You set this place."
+            if r["source"] == "user"
+            else f"The photo's GPS position matched against {r['source'].removeprefix('auto:')}"
+            + (f", {r['distance_km']:.1f} km from the town's centre." if r["distance_km"] is not None else ".")
+        )
         facts = [{"label": "Place", "value": name, "why": self.why("places", how)}]
         if r["time_zone"]:
-            facts.append({"label": "Time zone", "value": r["time_zone"], "why": self.why("places", "The time zone at the GPS position.")})
+            facts.append(
+                {
+                    "label": "Time zone",
+                    "value": r["time_zone"],
+                    "why": self.why("places", "The time zone at the GPS position."),
+                }
+            )
         return facts
 
     def _content(self) -> list[dict[str, str]]:
@@ -213,33 +282,74 @@ class PhotoFacts:
             if f["person_id"]:
                 by = "you" if f["assigned_by"] == "user" else f"clustering ({f['assigned_by'] or 'auto'})"
                 conf = f", confidence {f['confidence']:.2f}" if f["confidence"] is not None else ""
-                facts.append({"label": "Person", "value": who, "why": self.why("people", f"Put on this person by {by}{conf}."),
-                              "person": str(f["person_id"])})  # fmt: skip
+                facts.append(
+                    {
+                        "label": "Person",
+                        "value": who,
+                        "why": self.why("people", f"Put on this person by {by}{conf}."),
+                        "person": str(f["person_id"]),
+                    }
+                )
             if f["expression"]:
-                facts.append({"label": "Expression", "value": f["expression"] + (" (smiling)" if f["smiling"] else ""),
-                              "why": self.why("expressions", f"Read from the face by {f['expression_model']} "
-                                              f"(score {f['expression_score']:.2f}).")})  # fmt: skip
+                facts.append(
+                    {
+                        "label": "Expression",
+                        "value": f["expression"] + (" (smiling)" if f["smiling"] else ""),
+                        "why": self.why(
+                            "expressions",
+                            f"Read from the face by {f['expression_model']} (score {f['expression_score']:.2f}).",
+                        ),
+                    }
+                )
         for t in analysis_results.photo_tags(db, pid):
-            facts.append({"label": "Tag", "value": f"{t['tag']} ({t['score']:.0%})",
-                          "why": self.why("tags", f"{t['model']} saw: {t['evidence']}.")})  # fmt: skip
+            facts.append(
+                {
+                    "label": "Tag",
+                    "value": f"{t['tag']} ({t['score']:.0%})",
+                    "why": self.why("tags", f"{t['model']} saw: {t['evidence']}."),
+                }
+            )
         text = analysis_results.photo_text(db, pid)
         if text is not None and text["text"]:
-            facts.append({"label": "Text", "value": text["text"][:600], "why": self.why("text", f"Read by {text['model']}.")})
+            facts.append(
+                {"label": "Text", "value": text["text"][:600], "why": self.why("text", f"Read by {text['model']}.")}
+            )
             for flag in json.loads(text["flags"]):
-                facts.append({"label": "Sensitive text", "value": str(flag.get("kind", "")).replace("_", " "),
-                              "why": self.why("text", f"Found in the text: {flag.get('evidence', '')}.")})  # fmt: skip
+                facts.append(
+                    {
+                        "label": "Sensitive text",
+                        "value": str(flag.get("kind", "")).replace("_", " "),
+                        "why": self.why("text", f"Found in the text: {flag.get('evidence', '')}."),
+                    }
+                )
         s = analysis_results.photo_sensitive(db, pid)
         if s is not None and s["explicit"]:
-            facts.append({"label": "Nudity", "value": f"shows exposed bodies ({s['score']:.0%})",
-                          "why": self.why("sensitive", f"Detected by {s['model']}.")})  # fmt: skip
+            facts.append(
+                {
+                    "label": "Nudity",
+                    "value": f"shows exposed bodies ({s['score']:.0%})",
+                    "why": self.why("sensitive", f"Detected by {s['model']}."),
+                }
+            )
         q = analysis_results.photo_quality(db, pid)
         if q is not None:
-            facts.append({"label": "Quality", "value": f"{q['score']:.0%} (sharpness {q['sharpness']:.0f}, exposure {q['exposure']:.2f})",
-                          "why": self.why("quality", f"Measured ({q['model']}).")})  # fmt: skip
+            facts.append(
+                {
+                    "label": "Quality",
+                    "value": f"{q['score']:.0%} (sharpness {q['sharpness']:.0f}, exposure {q['exposure']:.2f})",
+                    "why": self.why("quality", f"Measured ({q['model']})."),
+                }
+            )
         d = analysis_results.photo_near_duplicate(db, pid)
         if d is not None:
             best, distance, n = d
             value = "the best copy" if best == pid else f"a near duplicate of photo {best}"
-            facts.append({"label": "Duplicates", "value": f"{value}, in a group of {n}", "link": f"/photo/{best}",
-                          "why": self.why("duplicates", f"Visual fingerprints {distance} bits apart.")})  # fmt: skip
+            facts.append(
+                {
+                    "label": "Duplicates",
+                    "value": f"{value}, in a group of {n}",
+                    "link": f"/photo/{best}",
+                    "why": self.why("duplicates", f"Visual fingerprints {distance} bits apart."),
+                }
+            )
         return facts

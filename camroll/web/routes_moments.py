@@ -49,8 +49,9 @@ def moments_page(request: Request, ctx: Ctx) -> Response:
             groups.append({"kind": kind, "name": name, "moments": sorted(found, key=lambda m: m.start, reverse=True)})
     from camroll.creations.records import listing
 
-    return render(request, "moments.html", title="Moments", nav="moments", groups=groups, error=error,
-                  creations=listing(ctx)[:12])  # fmt: skip
+    return render(
+        request, "moments.html", title="Moments", nav="moments", groups=groups, error=error, creations=listing(ctx)[:12]
+    )
 
 
 @router.get("/moments/{moment_id}")
@@ -71,17 +72,22 @@ def _find(ctx: AppContext, moment_id: str) -> Any:
 
 
 @router.post("/moments/{moment_id}/make", dependencies=[Depends(csrf)])
-def make(request: Request, moment_id: str, kind: Annotated[str, Form()], ctx: Ctx,
-         lib: Lib) -> Response:  # fmt: skip
+def make(request: Request, moment_id: str, kind: Annotated[str, Form()], ctx: Ctx, lib: Lib) -> Response:
     moment = _find(ctx, moment_id)
     if kind not in ("collage", "video"):
         raise not_found()
     try:
         maker = _maker(kind)
     except ImportError:
-        return render(request, "message.html", status_code=501, title="Not available", nav="moments",
-                      message=f"Making a {kind} is not available in this version of camroll.",
-                      back=f"/moments/{moment_id}")  # fmt: skip
+        return render(
+            request,
+            "message.html",
+            status_code=501,
+            title="Not available",
+            nav="moments",
+            message=f"Making a {kind} is not available in this version of camroll.",
+            back=f"/moments/{moment_id}",
+        )
     title = moment.title
 
     def work(jctx: AppContext, reporter: JobReporter) -> JobResult:
@@ -119,10 +125,15 @@ def _maker(kind: str) -> Any:
             reporter.advance(frame - done[0])
             done[0] = frame
 
-        made = make_moment_video(ctx, moment, seconds=VIDEO_SECONDS, settings=Settings(size=VIDEO_SIZE, fps=VIDEO_FPS),
-                                 photos=min(VIDEO_PHOTOS, photos_that_fit(VIDEO_SECONDS)),
-                                 on_start=lambda _path, frames: reporter.start("Rendering frames", frames),
-                                 on_frame=on_frame)  # fmt: skip
+        made = make_moment_video(
+            ctx,
+            moment,
+            seconds=VIDEO_SECONDS,
+            settings=Settings(size=VIDEO_SIZE, fps=VIDEO_FPS),
+            photos=min(VIDEO_PHOTOS, photos_that_fit(VIDEO_SECONDS)),
+            on_start=lambda _path, frames: reporter.start("Rendering frames", frames),
+            on_frame=on_frame,
+        )
         return made.creation_id
 
     return video
@@ -153,8 +164,9 @@ def creation_file(request: Request, creation: str, ctx: Ctx) -> Response:
     if path is None or not os.path.isfile(path):
         raise not_found()
     download = request.query_params.get("download") == "1"
-    return FileResponse(path, filename=os.path.basename(path),
-                        content_disposition_type="attachment" if download else "inline")  # fmt: skip
+    return FileResponse(
+        path, filename=os.path.basename(path), content_disposition_type="attachment" if download else "inline"
+    )
 
 
 @router.post("/creations/{creation}/delete", dependencies=[Depends(csrf)])

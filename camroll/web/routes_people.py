@@ -33,9 +33,17 @@ def people_page(request: Request, ctx: Ctx) -> Response:
     show_all = request.query_params.get("all") == "1"
     people = _people(ctx, include_ignored=show_all)
     unassigned = store_faces.unassigned_count(ctx.db)
-    return render(request, "people.html", title="People", nav="people", people=people, show_all=show_all,
-                  unassigned=unassigned, faces_on=bool(consent.active_scopes(ctx, "faces")),
-                  people_on=bool(consent.active_scopes(ctx, "people")))  # fmt: skip
+    return render(
+        request,
+        "people.html",
+        title="People",
+        nav="people",
+        people=people,
+        show_all=show_all,
+        unassigned=unassigned,
+        faces_on=bool(consent.active_scopes(ctx, "faces")),
+        people_on=bool(consent.active_scopes(ctx, "people")),
+    )
 
 
 @router.get("/people/{person}")
@@ -45,8 +53,15 @@ def person_page(request: Request, person: str, ctx: Ctx) -> Response:
     if found is None:
         raise not_found("There is no such person (they may have been merged or deleted).")
     others = [p for p in _people(ctx) if p["id"] != person_id]
-    return render(request, "person.html", title=found["name"] or "Someone unnamed", nav="people", person=found,
-                  others=others, error=request.query_params.get("error"))  # fmt: skip
+    return render(
+        request,
+        "person.html",
+        title=found["name"] or "Someone unnamed",
+        nav="people",
+        person=found,
+        others=others,
+        error=request.query_params.get("error"),
+    )
 
 
 @router.get("/face/{face}")
@@ -57,8 +72,13 @@ def face_image(face: str, ctx: Ctx) -> Response:
     return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
-def _edit(person_id: int, action: Callable[[], Any], lib: Library, ctx: AppContext,
-          goto: str | Callable[[Any], str] | None = None) -> Response:  # fmt: skip
+def _edit(
+    person_id: int,
+    action: Callable[[], Any],
+    lib: Library,
+    ctx: AppContext,
+    goto: str | Callable[[Any], str] | None = None,
+) -> Response:
     """Run one edit under the library's write lock; a refused edit comes back as a message."""
     try:
         with lib.write_lock:
@@ -76,8 +96,7 @@ def _quote(text: str) -> str:
 
 
 @router.post("/people/{person}/name", dependencies=[Depends(csrf)])
-def name_person(person: str, name: Annotated[str, Form()], ctx: Ctx,
-                lib: Lib) -> Response:  # fmt: skip
+def name_person(person: str, name: Annotated[str, Form()], ctx: Ctx, lib: Lib) -> Response:
     pid = int_id(person)
     return _edit(pid, lambda: edit.name(ctx, pid, name), lib, ctx)
 
@@ -95,25 +114,22 @@ def ignore(person: str, ctx: Ctx, lib: Lib, ignored: Annotated[str, Form()] = "y
 
 
 @router.post("/people/{person}/merge", dependencies=[Depends(csrf)])
-def merge(person: str, others: Annotated[list[str], Form()], ctx: Ctx,
-          lib: Lib) -> Response:  # fmt: skip
+def merge(person: str, others: Annotated[list[str], Form()], ctx: Ctx, lib: Lib) -> Response:
     pid = int_id(person)
     ids = [int_id(o) for o in others]
     return _edit(pid, lambda: edit.merge(ctx, pid, ids), lib, ctx)
 
 
 @router.post("/people/{person}/split", dependencies=[Depends(csrf)])
-def split(person: str, faces: Annotated[list[str], Form()], ctx: Ctx,
-          lib: Lib) -> Response:  # fmt: skip
+def split(person: str, faces: Annotated[list[str], Form()], ctx: Ctx, lib: Lib) -> Response:
     pid = int_id(person)
     ids = [int_id(f) for f in faces]
     return _edit(pid, lambda: edit.split(ctx, pid, ids), lib, ctx, lambda new: f"/people/{new}")
 
 
 @router.post("/people/{person}/remove", dependencies=[Depends(csrf)])
-def remove_faces(person: str, faces: Annotated[list[str], Form()], ctx: Ctx,
-                 lib: Lib) -> Response:  # fmt: skip
-    """"These are not them": each face leaves this person for good."""
+def remove_faces(person: str, faces: Annotated[list[str], Form()], ctx: Ctx, lib: Lib) -> Response:
+    """ "These are not them": each face leaves this person for good."""
     pid = int_id(person)
     ids = [int_id(f) for f in faces]
 

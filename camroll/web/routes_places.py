@@ -29,8 +29,16 @@ def clusters(ctx: AppContext) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for city, country, lat, lon, n, cover in places.named_groups(ctx.db):
         label = ", ".join(x for x in (city, country) if x) or "Somewhere unnamed"
-        out.append({"label": label, "lat": lat, "lon": lon, "count": n, "cover": cover,
-                    "href": "/places/show?" + urlencode({"city": city or "", "country": country or ""})})  # fmt: skip
+        out.append(
+            {
+                "label": label,
+                "lat": lat,
+                "lon": lon,
+                "count": n,
+                "cover": cover,
+                "href": "/places/show?" + urlencode({"city": city or "", "country": country or ""}),
+            }
+        )
     step = thresholds.WEB_MAP_GRID_DEGREES
     cells: dict[tuple[int, int], list[Any]] = {}
     for lat, lon, pid in places.unnamed_positions(ctx.db):
@@ -38,8 +46,16 @@ def clusters(ctx: AppContext) -> list[dict[str, Any]]:
     for (i, j), members in sorted(cells.items(), key=lambda kv: -len(kv[1])):
         lat = sum(m[0] for m in members) / len(members)
         lon = sum(m[1] for m in members) / len(members)
-        out.append({"label": f"Near {lat:.1f}, {lon:.1f}", "lat": lat, "lon": lon, "count": len(members),
-                    "cover": max(m[2] for m in members), "href": f"/places/show?cell={i},{j}"})  # fmt: skip
+        out.append(
+            {
+                "label": f"Near {lat:.1f}, {lon:.1f}",
+                "lat": lat,
+                "lon": lon,
+                "count": len(members),
+                "cover": max(m[2] for m in members),
+                "href": f"/places/show?cell={i},{j}",
+            }
+        )
     return out
 
 
@@ -47,8 +63,15 @@ def clusters(ctx: AppContext) -> list[dict[str, Any]]:
 def places_page(request: Request, ctx: Ctx) -> Response:
     found = clusters(ctx)
     svg = svg_map([Marker(c["lat"], c["lon"], c["label"], c["count"], href=c["href"]) for c in found], width=1000)
-    return render(request, "places.html", title="Places", nav="places", places=found, map_svg=svg,
-                  places_on=bool(consent.active_scopes(ctx, "places")))  # fmt: skip
+    return render(
+        request,
+        "places.html",
+        title="Places",
+        nav="places",
+        places=found,
+        map_svg=svg,
+        places_on=bool(consent.active_scopes(ctx, "places")),
+    )
 
 
 @router.get("/places/show")

@@ -29,7 +29,9 @@ def report_body(request: Request, ctx: Ctx) -> Response:
         from camroll.report.exposure import build
         from camroll.report.html import render as render_report
     except ImportError:
-        return HTMLResponse("<p>The exposure report is not available in this version of camroll.</p>",
-                            headers={"Content-Security-Policy": REPORT_CSP})  # fmt: skip
+        return HTMLResponse(
+            "<p>The exposure report is not available in this version of camroll.</p>",
+            headers={"Content-Security-Policy": REPORT_CSP},
+        )
     page = render_report(build(ctx, metadata_only=request.query_params.get("metadata") == "1"))
     return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_CSP, "Cache-Control": "no-store"})

@@ -15,8 +15,14 @@ router = APIRouter()
 def understood_words(understood: Any) -> list[str]:
     """What the query was read as, in short phrases (from :class:`camroll.search.engine.Understood`)."""
     out: list[str] = []
-    for label, key in (("person", "people"), ("place", "places"), ("camera", "cameras"), ("tag", "tags"),
-                       ("text", "text"), ("sensitive text", "sensitive_text")):  # fmt: skip
+    for label, key in (
+        ("person", "people"),
+        ("place", "places"),
+        ("camera", "cameras"),
+        ("tag", "tags"),
+        ("text", "text"),
+        ("sensitive text", "sensitive_text"),
+    ):
         out += [f"{label}: {v}" for v in getattr(understood, key, []) or []]
     for d in getattr(understood, "dates", []) or []:
         out.append(f"date: {d.get('label') or d}" if isinstance(d, dict) else f"date: {d}")
@@ -39,9 +45,25 @@ def search_page(request: Request, ctx: Ctx) -> Response:
     try:
         from camroll.search.engine import search
     except ImportError:
-        return render(request, "search.html", title="Search", nav="search", hits=[], understood=[], total=0,
-                      error="Search is not available in this version of camroll.")  # fmt: skip
+        return render(
+            request,
+            "search.html",
+            title="Search",
+            nav="search",
+            hits=[],
+            understood=[],
+            total=0,
+            error="Search is not available in this version of camroll.",
+        )
     result = search(ctx, q, limit=60)
     hits = [{"photo_id": h.photo_id, "score": h.score, "why": list(h.why)} for h in result.hits]
-    return render(request, "search.html", title=f"Search: {q}", nav="search", hits=hits, total=result.total,
-                  understood=understood_words(result.understood), error=None)  # fmt: skip
+    return render(
+        request,
+        "search.html",
+        title=f"Search: {q}",
+        nav="search",
+        hits=hits,
+        total=result.total,
+        understood=understood_words(result.understood),
+        error=None,
+    )

@@ -143,8 +143,16 @@ def hash_password(password: str) -> str:
     return "$".join(["scrypt", str(n), str(r), str(p), _b64(salt), _b64(digest)])
 
 
-DUMMY_HASH = "$".join(["scrypt", str(thresholds.WEB_SCRYPT_N), "8", "1", base64.b64encode(bytes(16)).decode(),
-                       base64.b64encode(bytes(32)).decode()])  # fmt: skip
+DUMMY_HASH = "$".join(
+    [
+        "scrypt",
+        str(thresholds.WEB_SCRYPT_N),
+        "8",
+        "1",
+        base64.b64encode(bytes(16)).decode(),
+        base64.b64encode(bytes(32)).decode(),
+    ]
+)
 """What a password for a name that does not exist is checked against: the same scrypt work as a
 real user's, so the time a failed login takes does not tell which names exist."""
 
@@ -154,8 +162,15 @@ def check_password(password: str, stored: str) -> bool:
         kind, n, r, p, salt, digest = stored.split("$")
         if kind != "scrypt":
             return False
-        got = hashlib.scrypt(password.encode("utf-8"), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
-                             maxmem=256 * 1024 * 1024, dklen=32)  # fmt: skip
+        got = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=_unb64(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=256 * 1024 * 1024,
+            dklen=32,
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, _unb64(digest))
@@ -192,7 +207,9 @@ class Users:
     def add(self, name: str, password: str) -> None:
         """Create a user (or set a new password for one)."""
         if not USER_NAME.match(name):
-            raise SecurityError("a user name is 1-32 lower-case letters, digits, '-' or '_', starting with a letter or digit")
+            raise SecurityError(
+                "a user name is 1-32 lower-case letters, digits, '-' or '_', starting with a letter or digit"
+            )
         if name == LOCAL_USER:
             raise SecurityError(f"{LOCAL_USER!r} is the name of the server's own library; choose another name")
         if len(password) < 8:

@@ -147,8 +147,9 @@ class LoginThrottle:
         entry.last = now
         extra = entry.count - thresholds.WEB_LOGIN_FREE_FAILURES
         if extra >= 0:
-            entry.until = now + min(thresholds.WEB_LOGIN_MAX_DELAY_SECONDS,
-                                    thresholds.WEB_LOGIN_DELAY_SECONDS * 2.0 ** min(extra, 40))  # fmt: skip
+            entry.until = now + min(
+                thresholds.WEB_LOGIN_MAX_DELAY_SECONDS, thresholds.WEB_LOGIN_DELAY_SECONDS * 2.0 ** min(extra, 40)
+            )
 
     def _make_room(self, now: float) -> None:
         """Keep memory bounded under a flood of names or addresses: forget what is stale, then

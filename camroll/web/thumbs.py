@@ -50,7 +50,11 @@ def thumbnail(ctx: AppContext, photo_id: int, side: int) -> Path | None:
     if out.is_file():
         return out
     try:
-        img = _video_frame(path, side) if kind == "video" else _photo(photo_id, photo_hash, path, orientation, width, height, side)
+        img = (
+            _video_frame(path, side)
+            if kind == "video"
+            else _photo(photo_id, photo_hash, path, orientation, width, height, side)
+        )
     except (DecodeError, OSError, ValueError):
         return None
     if img is None:
@@ -67,9 +71,12 @@ def thumbnail(ctx: AppContext, photo_id: int, side: int) -> Path | None:
     return out
 
 
-def _photo(photo_id: int, photo_hash: str, path: str, orientation: int, width: int | None, height: int | None,
-           side: int) -> Image.Image:  # fmt: skip
-    decoded = decode(photo_id, photo_hash, path, orientation, (width, height) if width and height else None, max_side=side)
+def _photo(
+    photo_id: int, photo_hash: str, path: str, orientation: int, width: int | None, height: int | None, side: int
+) -> Image.Image:
+    decoded = decode(
+        photo_id, photo_hash, path, orientation, (width, height) if width and height else None, max_side=side
+    )
     return Image.fromarray(decoded.pixels)
 
 
