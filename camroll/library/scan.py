@@ -410,21 +410,7 @@ def _write(
                 conn.execute("ROLLBACK TO one_file")
                 errors = [f"could not be catalogued: {type(e).__name__}: {e}"]
                 state = "failed"
-                conn.execute(
-                    _FILE_UPSERT,
-                    (
-                        r.found.root_id,
-                        r.found.path_bytes,
-                        display_path(r.found.path_bytes),
-                        r.found.size,
-                        r.found.mtime_ns,
-                        None,
-                        state,
-                        _json(errors),
-                        now,
-                        now,
-                    ),
-                )
+                _upsert_file(conn, r.found, None, state, errors, now)
             conn.execute("RELEASE one_file")
             if state == "excluded":
                 continue
@@ -468,22 +454,29 @@ def _write_one(
     file_errors = r.errors + own
     all_errors = file_errors + photo_errors
     state = "failed" if photo_id is None else ("problem" if all_errors else "ok")
+    _upsert_file(conn, r.found, photo_id, state, file_errors, now)
+    return state, all_errors
+
+
+def _upsert_file(
+    conn: sqlite3.Connection, found: Found, photo_id: int | None, state: str, errors: list[str], now: str
+) -> None:
+    """The file's row as this scan found it (inserted, or updated in place by its path)."""
     conn.execute(
         _FILE_UPSERT,
         (
-            r.found.root_id,
-            r.found.path_bytes,
-            display_path(r.found.path_bytes),
-            r.found.size,
-            r.found.mtime_ns,
+            found.root_id,
+            found.path_bytes,
+            display_path(found.path_bytes),
+            found.size,
+            found.mtime_ns,
             photo_id,
             state,
-            _json(file_errors),
+            _json(errors),
             now,
             now,
         ),
     )
-    return state, all_errors
 
 
 def _upsert_photo(conn: sqlite3.Connection, r: ReadResult, now: str) -> tuple[int, bool, list[str]]:
