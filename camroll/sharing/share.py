@@ -29,7 +29,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from camroll.config import AppContext
 from camroll.creations import records
@@ -37,6 +37,7 @@ from camroll.errors import RequestError
 from camroll.library.metadata import format_offset
 from camroll.privacy import audit
 from camroll.sharing import mask, strip
+from camroll.store import analysis_state, faces, people, photos
 
 PlaceDetail = Literal["city", "country"]
 
@@ -99,24 +100,17 @@ class _Photo:
 
 def resolve_photo(ctx: AppContext, arg: str) -> _Photo:
     """A photo from an id, a path of a catalogued file, or a content hash (at least 8 characters)."""
-    sql = (
-        "SELECT p.id, f.path, p.orientation, p.width, p.height, p.kind, p.serial FROM photos p"
-        " JOIN files f ON f.photo_id = p.id AND f.state IN ('ok', 'problem') WHERE {} ORDER BY f.id LIMIT 1"
-    )
-    rows: list[Any] = []
+    r = None
     if arg.isdigit():
-        rows = ctx.db.query(sql.format("p.id = ?"), (int(arg),))
-    if not rows and os.path.exists(arg):
-        rows = ctx.db.query(
-            sql.format("p.id = (SELECT photo_id FROM files WHERE path_bytes = ?)"), (os.fsencode(os.path.abspath(arg)),)
-        )
-        if not rows:
+        r = photos.live_source(ctx.db, int(arg))
+    if r is None and os.path.exists(arg):
+        r = photos.live_source_of_file(ctx.db, os.fsencode(os.path.abspath(arg)))
+        if r is None:
             raise strip.ShareError("this file is not in your library (`camroll scan` its folder first)")
-    if not rows and len(arg) >= 8 and all(c in "0123456789abcdef" for c in arg.lower()):
-        rows = ctx.db.query(sql.format("p.hash LIKE ?"), (arg.lower() + "%",))
-    if not rows:
+    if r is None and len(arg) >= 8 and all(c in "0123456789abcdef" for c in arg.lower()):
+        r = photos.live_source_by_hash_prefix(ctx.db, arg.lower())
+    if r is None:
         raise strip.ShareError("no such photo (give a photo id, a path or a hash; see `camroll photos`)")
-    r = rows[0]
     if r["kind"] != "photo":
         raise strip.ShareError("videos cannot be shared safely yet: only photos")
     return _Photo(r["id"], r["path"], r["orientation"], r["width"] or 0, r["height"] or 0, r["kind"], r["serial"])
@@ -126,10 +120,10 @@ def resolve_people(ctx: AppContext, persons: Sequence[str]) -> set[int]:
     """Person ids for ``--person`` values: an id, or a name (case-insensitive, exact)."""
     out: set[int] = set()
     for value in persons:
-        if value.isdigit() and ctx.db.scalar("SELECT 1 FROM people WHERE id = ?", (int(value),)):
+        if value.isdigit() and people.exists(ctx.db, int(value)):
             out.add(int(value))
             continue
-        ids = [r[0] for r in ctx.db.query("SELECT id FROM people WHERE lower(name) = lower(?)", (value.strip(),))]
+        ids = people.ids_named(ctx.db, value.strip())
         if len(ids) != 1:
             raise ShareRequestError(
                 f"there is {'no' if not ids else 'more than one'} person {value!r} "
@@ -141,22 +135,16 @@ def resolve_people(ctx: AppContext, persons: Sequence[str]) -> set[int]:
 
 def _faces(ctx: AppContext, photo_id: int) -> list[tuple[tuple[float, float, float, float], int | None]] | None:
     """The photo's face boxes and people, or None where faces were never looked for."""
-    done = ctx.db.scalar(
-        "SELECT 1 FROM analysis_state WHERE photo_id = ? AND capability = 'faces' AND status = 'done'", (photo_id,)
-    )
-    if not done:
+    if not analysis_state.is_done(ctx.db, photo_id, "faces"):
         return None
-    rows = ctx.db.query("SELECT x, y, w, h, person_id FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,))
+    rows = faces.boxes_and_people(ctx.db, photo_id)
     return [((r["x"], r["y"], r["w"], r["h"]), r["person_id"]) for r in rows]
 
 
 def kept_fields(ctx: AppContext, photo_id: int, options: ShareOptions, notes: list[str]) -> strip.Kept:
     kept = strip.Kept()
-    row = ctx.db.query(
-        "SELECT p.taken_local, p.taken_at_source, p.offset_minutes, pp.city, pp.country, pp.tz_offset_minutes FROM photos p"
-        " LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.id = ?",
-        (photo_id,),
-    )[0]
+    row = photos.time_and_place(ctx.db, photo_id)
+    assert row is not None, "the photo was resolved from the catalog just before"
     if options.keep_time:
         if row["taken_local"] and row["taken_at_source"] == "file-mtime":
             notes.append("only the file's modification date is known, not when it was taken: no time kept")

@@ -28,6 +28,14 @@ def by_photo(db: Database) -> dict[int, dict[str, tuple[str, str]]]:
     return done
 
 
+def is_done(db: Database, photo_id: int, capability: str) -> bool:
+    """Whether ``capability`` analysed the photo successfully (at any version)."""
+    found = db.scalar(
+        "SELECT 1 FROM analysis_state WHERE photo_id = ? AND capability = ? AND status = 'done'", (photo_id, capability)
+    )
+    return found is not None
+
+
 def record(
     conn: sqlite3.Connection, photo_id: int, capability: str, version: str, status: str, error: str | None, at: str
 ) -> None:

@@ -105,8 +105,8 @@ def with_people(db: Database, photo_id: int) -> list[dict[str, Any]]:
 
 
 def boxes_and_people(db: Database, photo_id: int) -> list[sqlite3.Row]:
-    """A photo's faces: id, x, y, w, h, person_id."""
-    return db.query("SELECT id, x, y, w, h, person_id FROM faces WHERE photo_id = ?", (photo_id,))
+    """A photo's faces in detection order: id, x, y, w, h, person_id."""
+    return db.query("SELECT id, x, y, w, h, person_id FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,))
 
 
 def people_in_photo(db: Database, photo_id: int, person_ids: list[int]) -> set[int]:

@@ -22,6 +22,11 @@ def exists(db: Database, person_id: int) -> bool:
     return db.scalar("SELECT 1 FROM people WHERE id = ?", (person_id,)) is not None
 
 
+def ids_named(db: Database, name: str) -> list[int]:
+    """The people called ``name``, whatever its case (exactly, no pattern), by id."""
+    return [int(r[0]) for r in db.query("SELECT id FROM people WHERE lower(name) = lower(?) ORDER BY id", (name,))]
+
+
 def person(db: Database, person_id: int) -> sqlite3.Row | None:
     """name, birthday, ignored of a person; None if there is no such person."""
     rows = db.query("SELECT name, birthday, ignored FROM people WHERE id = ?", (person_id,))

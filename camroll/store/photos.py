@@ -170,3 +170,45 @@ def any_catalogued(db: Database) -> bool:
 def is_still_photo(db: Database, photo_id: int) -> bool:
     """Whether ``photo_id`` is a catalogued still photo (not a video)."""
     return db.scalar("SELECT 1 FROM photos WHERE id = ? AND kind = 'photo'", (photo_id,)) is not None
+
+
+_SOURCE = (
+    "SELECT p.id, p.hash, p.kind, f.path, p.orientation, p.width, p.height, p.serial FROM photos p"
+    f" JOIN files f ON f.photo_id = p.id AND {live_file('f')} WHERE {{}} ORDER BY f.id LIMIT 1"
+)
+
+
+def _source(db: Database, where: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
+    rows = db.query(_SOURCE.format(where), params)
+    return rows[0] if rows else None
+
+
+def live_source(db: Database, photo_id: int) -> sqlite3.Row | None:
+    """A photo as a thumbnail or a shared copy opens it: id, hash, kind, path (of its first live
+    file, lowest id), orientation, width, height, serial; None when there is no such photo or
+    none of its files is readable any more."""
+    return _source(db, "p.id = ?", (photo_id,))
+
+
+def live_source_of_file(db: Database, path_bytes: bytes) -> sqlite3.Row | None:
+    """As :func:`live_source`, for the photo of the catalogued file at ``path_bytes`` (whatever
+    that file's own state: the photo is opened through its first live file)."""
+    return _source(db, "p.id = (SELECT photo_id FROM files WHERE path_bytes = ?)", (path_bytes,))
+
+
+def live_source_by_hash_prefix(db: Database, prefix: str) -> sqlite3.Row | None:
+    """As :func:`live_source`, for a photo whose content hash starts with ``prefix`` (lower-case
+    hex, so no LIKE wildcard can be in it)."""
+    return _source(db, "p.hash LIKE ?", (prefix + "%",))
+
+
+def time_and_place(db: Database, photo_id: int) -> sqlite3.Row | None:
+    """What a shared copy may keep of a photo: taken_local, taken_at_source, offset_minutes, and
+    its named place's city, country and tz_offset_minutes (NULL when it has none); None for an
+    unknown photo."""
+    rows = db.query(
+        "SELECT p.taken_local, p.taken_at_source, p.offset_minutes, pp.city, pp.country, pp.tz_offset_minutes"
+        " FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.id = ?",
+        (photo_id,),
+    )
+    return rows[0] if rows else None

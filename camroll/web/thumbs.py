@@ -17,6 +17,7 @@ from PIL import Image
 from camroll import thresholds
 from camroll.analysis.decode import DecodeError, decode
 from camroll.config import AppContext
+from camroll.store import photos
 
 SIDES = (thresholds.WEB_THUMB_SIDE, thresholds.WEB_VIEW_SIDE)
 """The only sizes made: a request cannot ask for arbitrary sizes and fill the disk."""
@@ -28,15 +29,10 @@ class NoPhoto(LookupError):
 
 def source(ctx: AppContext, photo_id: int) -> tuple[str, str, str, int, int | None, int | None]:
     """(hash, kind, path, orientation, width, height) of a catalogued photo with a live file."""
-    row = ctx.db.conn.execute(
-        "SELECT p.hash, p.kind, f.path, p.orientation, p.width, p.height FROM photos p"
-        " JOIN files f ON f.photo_id = p.id AND f.state IN ('ok', 'problem')"
-        " WHERE p.id = ? ORDER BY f.id LIMIT 1",
-        (photo_id,),
-    ).fetchone()
+    row = photos.live_source(ctx.db, photo_id)
     if row is None:
         raise NoPhoto(photo_id)
-    return row[0], row[1], row[2], int(row[3] or 1), row[4], row[5]
+    return row["hash"], row["kind"], row["path"], int(row["orientation"] or 1), row["width"], row["height"]
 
 
 def thumbnail(ctx: AppContext, photo_id: int, side: int) -> Path | None:
