@@ -22,6 +22,8 @@ from camroll.config import AppContext
 from camroll.errors import RequestError
 from camroll.moments.timeline import Shot, distance_km, load_shots
 from camroll.privacy import consent
+from camroll.store import moments as store_moments
+from camroll.store import places as store_places
 from camroll.store.db import now_iso
 
 
@@ -71,9 +73,9 @@ def find_home(ctx: AppContext, shots: list[Shot] | None = None) -> Home | None:
     or without enough evidence."""
     if not places_granted(ctx):
         return None
-    row = ctx.db.query("SELECT lat, lon, name, source FROM home_place WHERE id = 1")
-    if row:
-        return Home(row[0]["lat"], row[0]["lon"], row[0]["name"], row[0]["source"])
+    row = store_moments.home(ctx.db)
+    if row is not None:
+        return Home(row["lat"], row["lon"], row["name"], row["source"])
     return guess_home(load_shots(ctx) if shots is None else shots)
 
 
@@ -151,13 +153,7 @@ def set_home(ctx: AppContext, lat: float | None = None, lon: float | None = None
             if found is None or not found.city
             else (f"{found.city}, {found.country}" if found.country else found.city)
         )
-    with ctx.db.transaction() as conn:
-        conn.execute(
-            "INSERT INTO home_place (id, lat, lon, name, source, updated_at) VALUES (1, ?, ?, ?, 'user', ?)"
-            " ON CONFLICT (id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, name = excluded.name,"
-            " source = 'user', updated_at = excluded.updated_at",
-            (lat, lon, name, now_iso()),
-        )
+    store_moments.set_home(ctx.db, lat, lon, name, now_iso())
     return Home(lat, lon, name, "user")
 
 
@@ -165,12 +161,7 @@ def _locate_town(ctx: AppContext, place: str) -> tuple[float, float, str]:
     """The centre of the library's located photos in a town named like ``place`` (``Lisbon`` or
     ``Lisbon, Portugal``); camroll has no map to look a name up in, only the photos' places."""
     city, _, country = (part.strip() for part in place.partition(","))
-    rows = ctx.db.query(
-        "SELECT p.gps_lat, p.gps_lon, pp.city, pp.country FROM photo_places pp JOIN photos p ON p.id = pp.photo_id"
-        " WHERE lower(pp.city) = lower(?) AND (? = '' OR lower(pp.country) = lower(?) OR lower(pp.country_code) = lower(?))"
-        " AND p.gps_lat IS NOT NULL",
-        (city, country, country, country),
-    )
+    rows = store_places.located_in_town(ctx.db, city, country)
     if not rows:
         raise HomeError(
             f"no photo of yours was taken in {place!r}; set home by coordinates instead (`camroll home set LAT LON`)"
@@ -188,5 +179,4 @@ def _locate_town(ctx: AppContext, place: str) -> tuple[float, float, str]:
 
 def clear_home(ctx: AppContext) -> bool:
     """Forget the home a person set (camroll goes back to guessing). True if there was one."""
-    with ctx.db.transaction() as conn:
-        return conn.execute("DELETE FROM home_place WHERE id = 1").rowcount > 0
+    return store_moments.clear_home(ctx.db)

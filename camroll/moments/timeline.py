@@ -21,6 +21,8 @@ from datetime import date, datetime, timedelta
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.store import moments as store_moments
+from camroll.store import people
 from camroll.timefmt import plausible_range
 
 UNTRUSTED_TIME_SOURCES = ("file-mtime",)
@@ -83,20 +85,8 @@ def load_shots(ctx: AppContext) -> list[Shot]:
     A capture time before the first photograph or ahead of now (``timefmt.plausible_range``)
     is a broken clock or a forged field: such photos stay in the library, flagged, but make no
     moments (and 0001-01-01 at +14:00 would not even have a UTC time to sort by)."""
-    marks = ",".join("?" * len(UNTRUSTED_TIME_SOURCES))
     first, last = plausible_range()
-    rows = ctx.db.query(
-        "SELECT p.id, p.hash, p.kind, p.taken_local, COALESCE(p.offset_minutes, pp.tz_offset_minutes) AS offset,"
-        " CASE WHEN pp.photo_id IS NULL THEN NULL ELSE p.gps_lat END AS lat,"
-        " CASE WHEN pp.photo_id IS NULL THEN NULL ELSE p.gps_lon END AS lon,"
-        " pp.city, pp.region, pp.country"
-        " FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id"
-        " WHERE p.taken_local IS NOT NULL"
-        f" AND COALESCE(p.taken_at_source, '') NOT IN ({marks})"
-        " AND p.taken_local >= ? AND p.taken_local <= ?"
-        " AND EXISTS (SELECT 1 FROM files f WHERE f.photo_id = p.id AND f.state != 'missing')",
-        (*UNTRUSTED_TIME_SOURCES, first, last),
-    )
+    rows = store_moments.timeline(ctx.db, UNTRUSTED_TIME_SOURCES, first, last)
     shots: dict[int, Shot] = {}
     for r in rows:
         local = _parse_local(r["taken_local"])
@@ -110,10 +100,7 @@ def load_shots(ctx: AppContext) -> list[Shot]:
         shots[r["id"]] = Shot(
             r["id"], r["hash"], local, utc, r["kind"], r["lat"], r["lon"], r["city"], r["region"], r["country"]
         )
-    for r in ctx.db.query(
-        "SELECT f.photo_id, f.person_id, COUNT(*) AS n FROM faces f JOIN people pe ON pe.id = f.person_id"
-        " WHERE pe.ignored = 0 GROUP BY f.photo_id, f.person_id ORDER BY f.photo_id, n DESC, f.person_id"
-    ):
+    for r in store_moments.people_per_photo(ctx.db):
         shot = shots.get(r["photo_id"])
         if shot is not None:
             shot.person_ids.append(int(r["person_id"]))
@@ -124,7 +111,7 @@ def person_names(ctx: AppContext) -> dict[int, str]:
     """Shown names of the people not ignored (``person <id>`` until named)."""
     return {
         int(r["id"]): r["name"] or f"person {r['id']}"
-        for r in ctx.db.query("SELECT id, name FROM people WHERE ignored = 0")
+        for r in people.all_people(ctx.db, include_ignored=False)
     }
 
 

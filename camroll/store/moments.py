@@ -1,15 +1,19 @@
-"""What the moments read beyond the timeline: a photo's merits as a cover or a pick (quality,
-nudity, near-duplicate group, faces and smiles). The timeline's own query lives with
-``moments/timeline.py`` for now.
+"""What the moments read: the timeline's photos (live, with a trusted time and the place the
+*places* capability named), who is in them, a photo's merits as a cover or a pick (quality,
+nudity, near-duplicate group, faces and smiles), and the home a person set.
 
-Dialect: plain SQL (``coalesce``, ``LEFT JOIN``, ``IN (?, ...)``).
+Dialect: plain SQL (``coalesce``, ``CASE``, ``LEFT JOIN``, ``IN (?, ...)``, ``EXISTS``);
+:func:`set_home` uses ``INSERT ... ON CONFLICT (...) DO UPDATE``, shared by SQLite (3.24+) and
+PostgreSQL.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from camroll.store.db import Database
+from camroll.store.files import live_photo
 
 
 def _marks(n: int) -> str:
@@ -38,3 +42,53 @@ def faces_not_ignored(db: Database, photo_ids: list[int]) -> list[sqlite3.Row]:
         f" WHERE f.photo_id IN ({_marks(len(photo_ids))}) AND COALESCE(pe.ignored, 0) = 0",
         photo_ids,
     )
+
+
+def timeline(db: Database, untrusted_sources: Sequence[str], first: str, last: str) -> list[sqlite3.Row]:
+    """The live photos moments are made of: dated, the source of their date not one of
+    ``untrusted_sources``, taken between ``first`` and ``last`` (ISO, inclusive). Each row: id,
+    hash, kind, taken_local, offset (the photo's own, else its place's time zone's), lat and lon
+    (NULL unless the *places* capability named the photo's place), city, region, country."""
+    return db.query(
+        "SELECT p.id, p.hash, p.kind, p.taken_local, COALESCE(p.offset_minutes, pp.tz_offset_minutes) AS offset,"
+        " CASE WHEN pp.photo_id IS NULL THEN NULL ELSE p.gps_lat END AS lat,"
+        " CASE WHEN pp.photo_id IS NULL THEN NULL ELSE p.gps_lon END AS lon,"
+        " pp.city, pp.region, pp.country"
+        " FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id"
+        " WHERE p.taken_local IS NOT NULL"
+        f" AND COALESCE(p.taken_at_source, '') NOT IN ({_marks(len(untrusted_sources))})"
+        f" AND p.taken_local >= ? AND p.taken_local <= ? AND {live_photo()}",
+        (*untrusted_sources, first, last),
+    )
+
+
+def people_per_photo(db: Database) -> list[sqlite3.Row]:
+    """photo_id, person_id, n (faces of that person in it) for every person not ignored, by
+    photo, then most faces first, then person id."""
+    return db.query(
+        "SELECT f.photo_id, f.person_id, COUNT(*) AS n FROM faces f JOIN people pe ON pe.id = f.person_id"
+        " WHERE pe.ignored = 0 GROUP BY f.photo_id, f.person_id ORDER BY f.photo_id, n DESC, f.person_id"
+    )
+
+
+def home(db: Database) -> sqlite3.Row | None:
+    """The home a person set (lat, lon, name, source), or None."""
+    rows = db.query("SELECT lat, lon, name, source FROM home_place WHERE id = 1")
+    return rows[0] if rows else None
+
+
+def set_home(db: Database, lat: float, lon: float, name: str | None, now: str) -> None:
+    """Store the home a person set, replacing any earlier one (one transaction)."""
+    with db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO home_place (id, lat, lon, name, source, updated_at) VALUES (1, ?, ?, ?, 'user', ?)"
+            " ON CONFLICT (id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon, name = excluded.name,"
+            " source = 'user', updated_at = excluded.updated_at",
+            (lat, lon, name, now),
+        )
+
+
+def clear_home(db: Database) -> bool:
+    """Forget the home a person set; True if there was one."""
+    with db.transaction() as conn:
+        return conn.execute("DELETE FROM home_place WHERE id = 1").rowcount > 0

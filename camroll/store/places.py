@@ -75,3 +75,14 @@ def oldest_named(db: Database) -> str | None:
     """When the oldest place name still held was given (ISO), or None."""
     found = db.scalar("SELECT min(updated_at) FROM photo_places")
     return None if found is None else str(found)
+
+
+def located_in_town(db: Database, city: str, country: str) -> list[sqlite3.Row]:
+    """gps_lat, gps_lon, city, country of every located photo placed in a town called ``city``
+    (any case) and, unless ``country`` is '', in that country (its name or its code, any case)."""
+    return db.query(
+        "SELECT p.gps_lat, p.gps_lon, pp.city, pp.country FROM photo_places pp JOIN photos p ON p.id = pp.photo_id"
+        " WHERE lower(pp.city) = lower(?) AND (? = '' OR lower(pp.country) = lower(?) OR lower(pp.country_code) = lower(?))"
+        " AND p.gps_lat IS NOT NULL",
+        (city, country, country, country),
+    )
