@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.privacy import consent
+from camroll.store import places as store_places
 from camroll.store.db import now_iso
 
 EARTH_KM = 6371.0088
@@ -100,11 +101,7 @@ def update_places(ctx: AppContext) -> int:
     history = consent.events(ctx, "places")
     if not any(e.action == "grant" for e in history):
         return 0
-    rows = ctx.db.query(
-        "SELECT p.id, p.gps_lat, p.gps_lon, p.taken_local, (SELECT path FROM files f WHERE f.photo_id = p.id"
-        " AND f.state != 'missing' LIMIT 1) FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id"
-        " WHERE p.gps_lat IS NOT NULL AND pp.photo_id IS NULL"
-    )
+    rows = store_places.unplaced(ctx.db)
     todo = [r for r in rows if r[4] is not None and consent.allows(ctx, "places", r[4], history)]
     if not todo:
         return 0
@@ -128,13 +125,7 @@ def update_places(ctx: AppContext) -> int:
                 now,
             )
         )
-    with ctx.db.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO photo_places (photo_id, city, region, country, country_code, distance_km,"
-            " time_zone, tz_offset_minutes, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (photo_id) DO NOTHING",
-            values,
-        )
+    store_places.insert_new(ctx.db, values)
     return len(values)
 
 

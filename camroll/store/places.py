@@ -1,15 +1,17 @@
 """The ``photo_places`` table (owned by the *places* capability) and the located live photos the
 places page groups on a map.
 
-Dialect: plain SQL (``avg``, ``coalesce``, ``NOT EXISTS``).
+Dialect: plain SQL (``avg``, ``coalesce``, ``NOT EXISTS``); :func:`insert_new` uses
+``INSERT ... ON CONFLICT (...) DO NOTHING``, shared by SQLite (3.24+) and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from camroll.store.db import Database
-from camroll.store.files import live_photo
+from camroll.store.files import first_live_path, live_photo
 
 
 def named_groups(db: Database) -> list[tuple[str | None, str | None, float, float, int, int]]:
@@ -86,3 +88,26 @@ def located_in_town(db: Database, city: str, country: str) -> list[sqlite3.Row]:
         " AND p.gps_lat IS NOT NULL",
         (city, country, country, country),
     )
+
+
+def unplaced(db: Database) -> list[tuple[int, float, float, str | None, str | None]]:
+    """(id, lat, lon, taken_local, path of its first live file or None) of every photo with GPS
+    whose place is not named yet (the path is what the *places* consent is checked against)."""
+    rows = db.query(
+        f"SELECT p.id, p.gps_lat, p.gps_lon, p.taken_local, {first_live_path('p.id')} FROM photos p"
+        " LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.gps_lat IS NOT NULL AND pp.photo_id IS NULL"
+    )
+    return [(int(r[0]), float(r[1]), float(r[2]), r[3], r[4]) for r in rows]
+
+
+def insert_new(db: Database, rows: Sequence[tuple[object, ...]]) -> None:
+    """Name places in one transaction: each row is (photo_id, city, region, country, country_code,
+    distance_km, time_zone, tz_offset_minutes, source, updated_at); a photo already placed keeps
+    its place."""
+    with db.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO photo_places (photo_id, city, region, country, country_code, distance_km,"
+            " time_zone, tz_offset_minutes, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (photo_id) DO NOTHING",
+            rows,
+        )
