@@ -78,6 +78,7 @@ def _runs_sql(node: ast.AST) -> bool:
     named = receiver.id if isinstance(receiver, ast.Name) else getattr(receiver, "attr", "")
     return node.func.attr in DATABASE_CALLS and named == "db"
 
+
 LIVE_SPELLINGS = re.compile(r"\bstate\s*(IN\s*\(\s*'(ok|problem)'|(!=|<>|=)\s*'(ok|problem|missing)')")
 """A file-state test written by hand instead of ``store.files.live_file``/``live_photo`` (other
 tables have states too: a job's ``'queued'``, ``'running'`` or ``'failed'`` is not a file's)."""

@@ -109,10 +109,7 @@ def load_shots(ctx: AppContext) -> list[Shot]:
 
 def person_names(ctx: AppContext) -> dict[int, str]:
     """Shown names of the people not ignored (``person <id>`` until named)."""
-    return {
-        int(r["id"]): r["name"] or f"person {r['id']}"
-        for r in people.all_people(ctx.db, include_ignored=False)
-    }
+    return {int(r["id"]): r["name"] or f"person {r['id']}" for r in people.all_people(ctx.db, include_ignored=False)}
 
 
 def people_of(shots: Iterable[Shot]) -> list[int]:
