@@ -43,7 +43,7 @@ from camroll.config import AppContext
 from camroll.privacy import audit, consent
 from camroll.privacy.crypto import Sealer
 from camroll.progress import Reporter, Silent
-from camroll.store import analysis_state, consent_head, photos
+from camroll.store import analysis_state, ledger, photos
 from camroll.store.db import now_iso
 
 
@@ -171,22 +171,28 @@ def allowed(ctx: AppContext, cap_id: str, paths: Iterable[str], histories: dict[
 
 
 class _Gate:
-    """The consent a run relies on, read again whenever the ledger has moved since."""
+    """The consent a run relies on, read again whenever the ledger has moved since.
+
+    ``head`` is the ledger's head when the plan was made (-1: unknown, a plan made by the
+    caller). While the ledger stays there, every job already passed this very consent check in
+    :func:`plan`, so nothing is checked twice; once it moves, each job is checked again."""
 
     def __init__(self, ctx: AppContext, head: int) -> None:
-        self.ctx, self.head = ctx, head
+        self.ctx, self.head, self.planned = ctx, head, head
         self.histories: dict[str, list[consent.Event]] | None = None
 
     def refresh(self, conn: sqlite3.Connection) -> bool:
         """Read the ledger again if it moved (on ``conn``, so inside the caller's transaction);
         True when it did."""
-        now = consent_head.head(conn)
-        if now == self.head and self.histories is not None:
+        now = ledger.head(conn)
+        if now == self.head:
             return False
         self.head, self.histories = now, {c: consent.events(self.ctx, c) for c in capabilities.BY_ID}
         return True
 
     def allows(self, cap_id: str, job: Job) -> bool:
+        if self.head == self.planned:
+            return True  # the plan checked this consent against this very ledger
         assert self.histories is not None
         return allowed(self.ctx, cap_id, job.paths or (job.path,), self.histories)
 
@@ -301,7 +307,7 @@ def analyse(
     rep = reporter or Silent()
     started = time.perf_counter()
     summary = AnalysisSummary(granted=[c.id for c in capabilities.REGISTRY if consent.active_scopes(ctx, c.id)])
-    gate = _Gate(ctx, -1 if planned is not None else consent_head.head(ctx.db.conn))
+    gate = _Gate(ctx, -1 if planned is not None else ledger.head(ctx.db.conn))
     jobs = plan(ctx) if planned is None else planned
     summary.planned = len(jobs)
     by_id = {j.photo_id: j for j in jobs}

@@ -25,6 +25,13 @@ NO_UPDATE_TRIGGER = (
 """The trigger of migration 0001, recreated as it was after the one-time conversion."""
 
 
+def head(conn: sqlite3.Connection) -> int:
+    """The id of the ledger's newest event (0 when it is empty), read on the caller's own
+    connection so that, inside its transaction, a revoke committed a moment earlier is seen.
+    Events are only ever appended, so a different head means a grant or revoke happened since."""
+    return int(conn.execute("SELECT coalesce(max(id), 0) FROM consent_events").fetchone()[0])
+
+
 def database_file(conn: sqlite3.Connection) -> Path:
     """The main database file; its folder is CAMROLL_HOME, where ``keys/`` lives, for code that
     holds only a connection (an audit record written inside a caller's transaction)."""

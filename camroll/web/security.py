@@ -32,6 +32,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from camroll import thresholds
 from camroll.errors import RequestError
+from camroll.privacy.private_files import write_private
 
 SESSION_COOKIE = "camroll_session"
 CSRF_FIELD = "csrf"
@@ -217,11 +218,7 @@ class Users:
         users = self._load()
         users[name] = {"password": hash_password(password)}
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(users, f, indent=1, sort_keys=True)
-        os.replace(tmp, self.path)
+        write_private(self.path, json.dumps(users, indent=1, sort_keys=True).encode("utf-8"))
 
     def authenticate(self, name: str, password: str) -> bool:
         entry = self._load().get(name)
