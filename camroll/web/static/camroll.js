@@ -28,6 +28,7 @@ function watchJob(el) {
       return;
     }
     el.querySelector(".job-cancel")?.remove();
+    phase.textContent = {done: "finished", cancelled: "cancelled", failed: "failed"}[job.state] || job.state;
     message.textContent = job.state === "failed" ? "Failed: " + job.message : job.message;
     if (job.link) {
       const a = document.createElement("a");
