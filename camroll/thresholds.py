@@ -661,3 +661,56 @@ JOBS_KEPT_DAYS = 30
 JOB_FAILURES_KEPT = 200
 """At most this many failures are recorded per job (the rest are counted); the catalog and the
 analysis state keep every failure for `camroll photos --failed` and the next run's retry."""
+
+# --- people at scale (issue 12) ---------------------------------------------------------------
+
+PEOPLE_READ_BATCH = 10_000
+"""Face prints read from the catalog (and opened) per batch: one batch of sealed rows is ~2 MB,
+so reading never holds a whole library's rows as Python objects."""
+
+PEOPLE_ATTACH_K = 50
+"""A waiting face looks at its this-many nearest assigned faces to score the people they belong
+to (mean of PEOPLE_NEIGHBOURS closest each). When they cannot settle it (a person seen through
+fewer than PEOPLE_NEIGHBOURS of them, or a runner-up that may lie beyond them) the face is
+compared with every assigned face, so the outcome equals the full comparison; 50 makes that rare
+(several people's nearest faces fit in it) at a cost of microseconds per face."""
+
+PEOPLE_CLUSTER_K = 30
+"""Waiting faces are linked to this many nearest faces within PEOPLE_CLUSTER_DISTANCE before
+average linkage runs inside each linked group. Linkage only needs the groups to be whole: a face
+whose every neighbour is within reach may have more, but they are reached through each other.
+On the test faces (18 augmentations of each) 30 gives the same people as the full matrix
+(tests/test_people_index.py, bench/people_scale.py)."""
+
+PEOPLE_LINKAGE_MAX = 5_000
+"""Largest linked group clustered by exact average linkage in one piece (its pairwise matrix is
+~100 MB and ~2 s at this size, from the quadratic figures of issue 12: 5,000 faces 1.7 s, 0.28 GB).
+A larger group is halved until its pieces fit, and their clusters are merged by the same
+average linkage between neighbouring clusters."""
+
+PEOPLE_SPREAD_SAMPLE = 2_000
+"""A new person's confidence comes from the mean distance between its faces, measured on at most
+about this many of them (evenly taken): the estimate of a mean, not worth a quadratic cost."""
+
+PEOPLE_INDEX_GRAPH_FROM = 20_000
+"""Below this many prints the nearest faces are always found exactly (faiss flat search), never
+through an HNSW graph: at 20,000 prints a graph's build (~2 s) costs as much as comparing all
+20,000 faces with each other (~4.5 ns per pair measured here, 2 cores), and exact search has no
+recall to lose."""
+
+PEOPLE_INDEX_EXACT_QUERIES = 20_000
+"""...and with at most this many queries, exact search is used however many prints there are:
+a graph costs ~95 us per print to build and ~27 us per query, exact search ~4.5 ns per (query,
+print) pair, so exact is cheaper up to ~20,000 queries (1,000 new faces against 200,000 known:
+~0.9 s exact, ~20 s to build a graph first)."""
+
+PEOPLE_INDEX_LINKS = 16
+"""Links per node of the HNSW graph (M; 2M at its lowest level). With the two below, at 200,000
+real-print-derived faces: build ~19 s, all 200,000 queries ~5 s, recall@30 0.992 against exact
+search (bench/people_scale.py --compare-indexes)."""
+
+PEOPLE_INDEX_BUILD_EF = 100
+"""Candidates kept while the graph is built (efConstruction): more is slower and more exact."""
+
+PEOPLE_INDEX_SEARCH_EF = 64
+"""Candidates kept while searching (efSearch; never fewer than the k asked for)."""

@@ -341,8 +341,9 @@ def analyse(
     if not summary.interrupted:
         for cap in capabilities.REGISTRY:
             if cap.job and consent.active_scopes(ctx, cap.id):
-                job: Callable[[AppContext], object] = load(cap.job)
-                summary.jobs[cap.id] = str(job(ctx))
+                job: Callable[..., object] = load(cap.job)
+                # people clustering is long at scale: it draws its own progress (issue 12)
+                summary.jobs[cap.id] = str(job(ctx, rep) if cap.id == "people" else job(ctx))
     summary.seconds = time.perf_counter() - started
     audit.record(
         ctx,

@@ -155,3 +155,33 @@ def people_forget(person: PersonId, home: HomeOption = None) -> None:
     if report.unknown:
         fail(f"There is no person {person}; see `camroll people`.")
     Console().print(f"Person {person} forgotten: {sum(report.rows.values())} rows and {report.files} files deleted.")
+
+
+@people_app.command("cluster")
+def people_cluster(
+    home: HomeOption = None,
+    from_scratch: Annotated[
+        bool,
+        typer.Option(
+            "--from-scratch",
+            help="Group again the faces of people nobody touched; named, ignored or hand-edited people stay.",
+        ),
+    ] = False,
+) -> None:
+    """Group faces without a person into people now (`camroll analyze` does it after each run)."""
+    from camroll.cli.common import RichReporter, progress_bar
+    from camroll.cli.jobs import cli_job
+    from camroll.people.cluster import update_people
+    from camroll.privacy import consent
+
+    ctx = ctx_for(home)
+    if not consent.active_scopes(ctx, "people"):
+        fail("People is not granted: `camroll consent grant faces people` first.")
+    console = Console()
+    with (
+        cli_job(ctx, "people", "Grouping faces into people", console) as (job, outcome),
+        progress_bar(console, "faces") as progress,
+    ):
+        message = update_people(ctx, job.reporter(RichReporter(progress, console, True)), from_scratch)
+        outcome.message = message
+    console.print(message[:1].upper() + message[1:] + ".", highlight=False)

@@ -5,18 +5,29 @@ step 2 runs, and are not stored: unlike PhotoPrism (marker -> cluster -> subject
 cluster table remembers which faces were grouped or why; the person holding them is the only
 record, and a re-run recomputes from the faces.
 
-1. **Attach.** Each face without a person is compared with the faces already assigned. For each
-   person, its distance is the mean of the ``PEOPLE_NEIGHBOURS`` closest of its faces (the face's
-   nearest look of that person, not the person's average look, so a profile still finds the
-   profiles). The face joins the closest person if that distance is under
-   ``PEOPLE_ATTACH_DISTANCE``, the runner-up person is at least ``PEOPLE_ATTACH_MARGIN`` further
-   away, and the user never said "not this person" for that face. Otherwise it waits: an
-   uncertain face is better alone than in the wrong person.
-2. **Cluster.** The waiting faces are clustered among themselves by average linkage, cut at
-   ``PEOPLE_CLUSTER_DISTANCE``; each cluster becomes a new, unnamed person. Average linkage does
-   not chain: two siblings joined by one ambiguous photo stay two people, which a person can
-   merge in one command; the reverse (splitting a merged family) is the complaint people have
-   about the best-known self-hosted photo systems.
+Prints are read from the catalog in batches into one float32 matrix, opened in memory only, and
+searched through :class:`~camroll.people.neighbours.Neighbours` (never saved): time and memory
+grow about linearly with the faces (``bench/people_scale.py``), where the full pairwise matrix
+of earlier versions grew with their square (20,000 faces: 23 s, 3.2 GB).
+
+1. **Attach.** Each face without a person asks the index of assigned faces for its
+   ``PEOPLE_ATTACH_K`` nearest. For each person, its distance is the mean of the
+   ``PEOPLE_NEIGHBOURS`` closest of its faces (the face's nearest look of that person, not the
+   person's average look, so a profile still finds the profiles). The face joins the closest
+   person if that distance is under ``PEOPLE_ATTACH_DISTANCE``, the runner-up person is at least
+   ``PEOPLE_ATTACH_MARGIN`` further away, the user never said "not this person" for that face,
+   and that person is not already in the photo. Otherwise it waits: an uncertain face is better
+   alone than in the wrong person. When the nearest faces cannot settle it (a person seen through
+   too few of them, a runner-up that may hide beyond them), that face is compared with every
+   assigned face, so the decision is the one a full comparison makes.
+2. **Cluster.** The waiting faces are linked to their ``PEOPLE_CLUSTER_K`` nearest faces that are
+   within ``PEOPLE_CLUSTER_DISTANCE``; each connected group is clustered by average linkage, cut
+   at ``PEOPLE_CLUSTER_DISTANCE`` (two groups with no pair within it can never merge, so nothing
+   is lost by cutting them apart first). A group larger than ``PEOPLE_LINKAGE_MAX`` is halved
+   until its pieces fit, each piece clustered, and the pieces' clusters then merged by the same
+   average linkage (exact mean distances between clusters that are neighbours). Each cluster
+   becomes a new, unnamed person. Average linkage does not chain: two siblings joined by one
+   ambiguous photo stay two people, which a person can merge in one command.
 
 Nothing here changes a face a person assigned (``assigned_by = 'user'``), a name, a birthday or
 an ignore. Learning is exact and local: assignments come from stored faces only, so deleting a
@@ -26,96 +37,180 @@ their new faces, so a stranger stays hidden.
 
 from __future__ import annotations
 
-from typing import Any
+import heapq
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import pdist
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.people.neighbours import DIM, Neighbours, exact_is_cheaper
 from camroll.privacy.crypto import KeyDestroyed
+from camroll.progress import Reporter, Silent
 from camroll.store import faces
 from camroll.store import people as store
 
-VERSION = "attach-knn3-avglink-v1"
+VERSION = "knn-attach3-avglink-v2"
+_BATCH = 4096  # prints indexed or queried per step (a progress tick)
 
 
-def _embeddings(blobs: list[bytes]) -> np.ndarray:
-    return np.stack([np.frombuffer(b, dtype=np.float32) for b in blobs]) if blobs else np.zeros((0, 128), np.float32)
+@dataclass
+class Prints:
+    """Faces with a print, in id order: numpy columns, no row objects."""
+
+    ids: np.ndarray  # int64
+    people: np.ndarray  # int64, -1 for a face on no person
+    photos: np.ndarray  # int64
+    vectors: np.ndarray  # float32, n x 128
 
 
-def _opened(ctx: AppContext, rows: list[Any]) -> list[dict[str, Any]]:
-    """Face rows with their prints decrypted (they rest sealed under the ``biometric`` key)."""
+def read_prints(ctx: AppContext, reporter: Reporter) -> Prints:
+    """Every face print, opened in memory, read from the catalog in batches."""
     sealer = ctx.sealer("biometric")
-    return [
-        {
-            "id": r["id"],
-            "photo_id": r["photo_id"],
-            "person_id": r["person_id"],
-            "embedding": sealer.open(r["embedding"]),
-        }
-        for r in rows
-    ]
+    reporter.start("Reading face prints", faces.print_count(ctx.db))
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for ids, people, photos, sealed in faces.print_batches(ctx.db, thresholds.PEOPLE_READ_BATCH):
+        opened = b"".join(sealer.open(blob) for blob in sealed)
+        parts.append((ids, people, photos, np.frombuffer(opened, np.float32).reshape(-1, DIM)))
+        reporter.advance(len(ids))
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return Prints(empty, empty, empty, np.zeros((0, DIM), np.float32))
+    return Prints(*(np.concatenate([p[i] for p in parts]) for i in range(4)))
 
 
-def update_people(ctx: AppContext) -> str:
-    """Assign every face without a person; return what was done, in words."""
-    sealed = faces.sealed_prints(ctx.db)
-    if not sealed:
+def update_people(ctx: AppContext, reporter: Reporter | None = None, from_scratch: bool = False) -> str:
+    """Assign every face without a person; return what was done, in words. ``from_scratch``
+    first forgets the people nobody touched (no name, birthday, ignore or hand edit), so their
+    faces are clustered again; every person with an edit stays as it is."""
+    rep = reporter or Silent()
+    forgotten = store.forget_untouched(ctx.db) if from_scratch else 0
+    if faces.print_count(ctx.db) == 0:
         return "no faces yet"
     try:
-        rows = _opened(ctx, sealed)
+        prints = read_prints(ctx, rep)
     except KeyDestroyed:
         return "face prints cannot be read: their key was destroyed (revoke and grant faces again)"
-    rejected = faces.rejections(ctx.db)
-    assigned = [r for r in rows if r["person_id"] is not None]
-    waiting = [r for r in rows if r["person_id"] is None]
-    if not waiting:
-        return f"{len({r['person_id'] for r in assigned})} people, all faces assigned"
+    known = prints.people >= 0
+    waiting = np.flatnonzero(~known)
+    if not len(waiting):
+        return f"{len(np.unique(prints.people))} people, all faces assigned"
 
     attached: list[tuple[int, int, float]] = []  # (face, person, confidence)
-    if assigned:
-        known = _embeddings([r["embedding"] for r in assigned])
-        owners = np.array([r["person_id"] for r in assigned])
-        in_photo: dict[int, set[int]] = {}
-        for r in assigned:
-            in_photo.setdefault(r["photo_id"], set()).add(r["person_id"])
-        for face in waiting:
-            # One person appears once in a photo: the people already in it are not candidates.
-            taken = {(face["id"], p) for p in in_photo.get(face["photo_id"], set())}
-            choice = _attach(_embeddings([face["embedding"]])[0], known, owners, face["id"], rejected | taken)
-            if choice is not None:
-                attached.append((face["id"], *choice))
-    done = {f for f, _, _ in attached}
-    rest = [r for r in waiting if r["id"] not in done]
-    clusters = _cluster(_embeddings([r["embedding"] for r in rest]), [r["photo_id"] for r in rest]) if rest else []
+    if known.any():
+        attached = attach(
+            prints.vectors[known],
+            prints.people[known],
+            prints.photos[known],
+            prints.vectors[waiting],
+            prints.ids[waiting],
+            prints.photos[waiting],
+            faces.rejections(ctx.db),
+            rep,
+        )
+    done = np.isin(prints.ids[waiting], np.array([f for f, _, _ in attached], np.int64))
+    rest = waiting[~done]
+    clusters = cluster(prints.vectors[rest], prints.photos[rest], rep) if len(rest) else []
+    del prints.vectors  # the opened prints are not needed to write the outcome
 
     new_people = store.save_assignments(
         ctx.db,
         attached,
         [
-            ([rest[i]["id"] for i in members], max(0.0, 1.0 - spread / thresholds.PEOPLE_CLUSTER_DISTANCE))
+            (prints.ids[rest[members]].tolist(), max(0.0, 1.0 - spread / thresholds.PEOPLE_CLUSTER_DISTANCE))
             for members, spread in clusters
         ],
         f"auto:{VERSION}",
     )
-    return f"{len(attached)} faces joined people already known, {len(rest)} formed {new_people} new people"
+    again = f" (re-clustered the faces of {forgotten} untouched people)" if from_scratch else ""
+    return f"{len(attached)} faces joined people already known, {len(rest)} formed {new_people} new people{again}"
 
 
-def _attach(
-    face: np.ndarray, known: np.ndarray, owners: np.ndarray, face_id: int, rejected: set[tuple[int, int]]
-) -> tuple[int, float] | None:
-    distances = np.linalg.norm(known - face, axis=1)
-    scores: list[tuple[float, int]] = []
-    for person in np.unique(owners):
-        if (face_id, int(person)) in rejected:
-            continue
-        mine = np.sort(distances[owners == person])[: thresholds.PEOPLE_NEIGHBOURS]
-        scores.append((float(mine.mean()), int(person)))
+# --- 1. attach ---------------------------------------------------------------------------------
+
+
+def attach(
+    known: np.ndarray,
+    owners: np.ndarray,
+    known_photos: np.ndarray,
+    waiting: np.ndarray,
+    waiting_ids: np.ndarray,
+    waiting_photos: np.ndarray,
+    rejected: set[tuple[int, int]],
+    reporter: Reporter,
+) -> list[tuple[int, int, float]]:
+    """(face id, person, confidence) of each waiting face that joins a known person."""
+    order = np.argsort(owners, kind="stable")
+    by_owner, sorted_known = owners[order], known[order]
+    persons, starts, counts = np.unique(by_owner, return_index=True, return_counts=True)
+    segment = {int(p): (int(s), int(s + c)) for p, s, c in zip(persons, starts, counts, strict=True)}
+    # One person appears once in a photo: the people already in it are not candidates.
+    taken = set(zip(known_photos.tolist(), owners.tolist(), strict=True))
+    k = min(thresholds.PEOPLE_ATTACH_K, len(known))
+    complete = k >= len(known)  # the k nearest are every assigned face: the search is the full comparison
+
+    index = Neighbours(len(known), exact=exact_is_cheaper(len(known), len(waiting)))
+    _fill(index, known, reporter, "Indexing known faces")
+    reporter.start("Joining faces to known people", len(waiting))
+    out: list[tuple[int, int, float]] = []
+    for start in range(0, len(waiting), _BATCH):
+        found, distances = index.query(waiting[start : start + _BATCH], k)
+        for row in range(len(found)):
+            i = start + row
+            face_id, photo = int(waiting_ids[i]), int(waiting_photos[i])
+
+            def allowed(person: int, face_id: int = face_id, photo: int = photo) -> bool:
+                return (face_id, person) not in rejected and (photo, person) not in taken
+
+            def exact(person: int, vector: np.ndarray = waiting[i]) -> float:
+                s, e = segment[person]
+                mine = np.linalg.norm(sorted_known[s:e] - vector, axis=1)
+                return float(np.sort(mine)[: thresholds.PEOPLE_NEIGHBOURS].mean())
+
+            seen: dict[int, list[float]] = {}
+            for j, d in zip(found[row], distances[row], strict=True):
+                if j >= 0 and allowed(person := int(owners[j])):
+                    seen.setdefault(person, []).append(float(d))
+            scores = sorted(
+                (
+                    float(np.mean(ds[: thresholds.PEOPLE_NEIGHBOURS]))
+                    if len(ds) >= min(thresholds.PEOPLE_NEIGHBOURS, segment[p][1] - segment[p][0])
+                    else exact(p),
+                    p,
+                )
+                for p, ds in seen.items()
+            )
+            horizon = float("inf") if complete else float(distances[row, k - 1])
+            if not _settled(scores, horizon):  # someone unseen may be closer: compare with everyone
+                scores = sorted((exact(int(p)), int(p)) for p in persons if allowed(int(p)))
+            choice = _choose(scores)
+            if choice is not None:
+                out.append((face_id, *choice))
+                taken.add((photo, choice[0]))
+        reporter.advance(len(found))
+    return out
+
+
+def _settled(scores: list[tuple[float, int]], horizon: float) -> bool:
+    """Whether the people seen among the nearest faces decide the face as a full comparison would.
+    A person not seen has every face beyond ``horizon``, so their distance is at least that."""
+    if horizon == float("inf"):
+        return True
+    if not scores or scores[0][0] >= horizon:
+        return horizon >= thresholds.PEOPLE_ATTACH_DISTANCE  # nobody unseen can be close enough
+    best = scores[0][0]
+    runner_up = scores[1][0] if len(scores) > 1 else float("inf")
+    if best >= thresholds.PEOPLE_ATTACH_DISTANCE or runner_up - best < thresholds.PEOPLE_ATTACH_MARGIN:
+        return True  # refused whatever lies beyond
+    return min(runner_up, horizon) - best >= thresholds.PEOPLE_ATTACH_MARGIN
+
+
+def _choose(scores: list[tuple[float, int]]) -> tuple[int, float] | None:
     if not scores:
         return None
-    scores.sort()
     best, person = scores[0]
     runner_up = scores[1][0] if len(scores) > 1 else float("inf")
     if best >= thresholds.PEOPLE_ATTACH_DISTANCE or runner_up - best < thresholds.PEOPLE_ATTACH_MARGIN:
@@ -123,27 +218,162 @@ def _attach(
     return person, max(0.0, 1.0 - best / thresholds.PEOPLE_ATTACH_DISTANCE)
 
 
-def _cluster(vectors: np.ndarray, photos: list[int]) -> list[tuple[list[int], float]]:
-    """Average-linkage clusters cut at PEOPLE_CLUSTER_DISTANCE: (member indices, mean spread).
-    A cluster holding two faces of one photo (one person is in a photo once) keeps the face
-    closest to the rest; the others become people of their own, which a person can merge."""
-    if len(vectors) == 1:
-        return [([0], 0.0)]
-    labels = fcluster(
-        linkage(vectors, method="average", metric="euclidean"),
-        t=thresholds.PEOPLE_CLUSTER_DISTANCE,
-        criterion="distance",
-    )
-    out: list[tuple[list[int], float]] = []
-    for label in np.unique(labels):
-        members = [int(i) for i in np.nonzero(labels == label)[0]]
-        if len({photos[i] for i in members}) < len(members):
-            centre = vectors[members].mean(axis=0)
-            kept: dict[int, int] = {}
-            for i in sorted(members, key=lambda i: float(np.linalg.norm(vectors[i] - centre))):
-                kept.setdefault(photos[i], i)
-            out.extend(([i], 0.0) for i in members if i not in kept.values())
-            members = sorted(kept.values())
-        spread = float(pdist(vectors[members]).mean()) if len(members) > 1 else 0.0
-        out.append((members, spread))
+def _fill(index: Neighbours, vectors: np.ndarray, reporter: Reporter, phase: str) -> None:
+    reporter.start(phase, len(vectors))
+    for start in range(0, len(vectors), _BATCH):
+        index.add(vectors[start : start + _BATCH])
+        reporter.advance(min(_BATCH, len(vectors) - start))
+
+
+# --- 2. cluster --------------------------------------------------------------------------------
+
+
+def cluster(
+    vectors: np.ndarray, photos: np.ndarray, reporter: Reporter | None = None
+) -> list[tuple[np.ndarray, float]]:
+    """Clusters of ``vectors``: (member indices, mean distance between members), found from each
+    face's nearest faces only; every index is in exactly one cluster."""
+    rep = reporter or Silent()
+    n = len(vectors)
+    if n <= 1:
+        return [(np.arange(n), 0.0)] if n else []
+    k = min(thresholds.PEOPLE_CLUSTER_K, n - 1) + 1  # each face finds itself first
+    index = Neighbours(n, exact=exact_is_cheaper(n, n))
+    _fill(index, vectors, rep, "Indexing face prints")
+    rep.start("Finding each face's nearest faces", n)
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
+    for start in range(0, n, _BATCH):
+        found, distances = index.query(vectors[start : start + _BATCH], k)
+        rows = np.repeat(np.arange(start, start + len(found)), k)
+        near = (found.ravel() >= 0) & (distances.ravel() < thresholds.PEOPLE_CLUSTER_DISTANCE)
+        near &= found.ravel() != rows
+        left.append(rows[near])
+        right.append(found.ravel()[near])
+        rep.advance(len(found))
+    del index
+    a, b = np.concatenate(left), np.concatenate(right)
+    groups, labels = connected_components(coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n)), directed=False)
+
+    rep.start("Grouping faces into people", n)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=groups))])
+    out: list[tuple[np.ndarray, float]] = []
+    for g in range(groups):
+        members = order[bounds[g] : bounds[g + 1]]
+        if len(members) == 1:
+            out.append((members, 0.0))
+        else:
+            for part in _average_linkage(vectors, members, a, b):
+                out.extend(_one_per_photo(vectors, photos, part))
+        rep.advance(len(members))
     return out
+
+
+def _average_linkage(vectors: np.ndarray, members: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+    """Average-linkage clusters of one connected group, cut at ``PEOPLE_CLUSTER_DISTANCE``."""
+    if len(members) <= thresholds.PEOPLE_LINKAGE_MAX:
+        return _linkage_cut(vectors[members], members)
+    pieces = _halves(vectors, members)
+    start: list[np.ndarray] = [c for piece in pieces for c in _linkage_cut(vectors[piece], piece)]
+    return _merge_clusters(vectors, start, a, b)
+
+
+def _linkage_cut(v: np.ndarray, members: np.ndarray) -> list[np.ndarray]:
+    if len(v) == 1:
+        return [members]
+    labels = fcluster(
+        linkage(v, method="average", metric="euclidean"), t=thresholds.PEOPLE_CLUSTER_DISTANCE, criterion="distance"
+    )
+    order = np.argsort(labels, kind="stable")
+    return np.split(members[order], np.flatnonzero(np.diff(labels[order])) + 1)
+
+
+def _halves(vectors: np.ndarray, members: np.ndarray) -> list[np.ndarray]:
+    """Pieces of at most ``PEOPLE_LINKAGE_MAX`` faces: each too-large piece is cut at the median
+    of its faces along the line between two far-apart faces (people tend to fall on one side)."""
+    if len(members) <= thresholds.PEOPLE_LINKAGE_MAX:
+        return [members]
+    v = vectors[members]
+    one = v[np.argmax(np.linalg.norm(v - v[0], axis=1))]
+    two = v[np.argmax(np.linalg.norm(v - one, axis=1))]
+    side = np.argsort((v - one) @ (two - one), kind="stable")
+    half = len(members) // 2
+    return _halves(vectors, members[side[:half]]) + _halves(vectors, members[side[half:]])
+
+
+def _mean_distance(vectors: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+    total = 0.0
+    yv = vectors[y]
+    yy = np.einsum("ij,ij->i", yv, yv)
+    step = max(1, 2**22 // max(1, len(y)))
+    for s in range(0, len(x), step):
+        xv = vectors[x[s : s + step]]
+        sq = np.einsum("ij,ij->i", xv, xv)[:, None] - 2.0 * (xv @ yv.T) + yy[None, :]
+        total += float(np.sqrt(np.maximum(sq, 0.0)).sum())
+    return total / (len(x) * len(y))
+
+
+def _merge_clusters(vectors: np.ndarray, start: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+    """Average linkage continued from clusters found piece by piece: the closest pair of clusters
+    that are neighbours (some face of one has a face of the other among its nearest) merges while
+    their mean distance is under ``PEOPLE_CLUSTER_DISTANCE``; distances to a merged cluster follow
+    from its parts' (the mean over all pairs, weighted by size), computed exactly when missing."""
+    members: dict[int, np.ndarray] = dict(enumerate(start))
+    owner = np.full(len(vectors), -1, np.int64)
+    for c, m in members.items():
+        owner[m] = c
+    ca, cb = owner[a], owner[b]
+    keep = (ca >= 0) & (cb >= 0) & (ca != cb)
+    pairs = {(int(min(x, y)), int(max(x, y))) for x, y in zip(ca[keep], cb[keep], strict=True)}
+    links: dict[int, dict[int, float]] = {c: {} for c in members}
+    heap: list[tuple[float, int, int]] = []
+    for x, y in pairs:
+        d = _mean_distance(vectors, members[x], members[y])
+        links[x][y] = links[y][x] = d
+        if d < thresholds.PEOPLE_CLUSTER_DISTANCE:
+            heapq.heappush(heap, (d, x, y))
+    next_id = len(members)
+    while heap:
+        d, x, y = heapq.heappop(heap)
+        if x not in members or y not in members:
+            continue
+        nx, ny = len(members[x]), len(members[y])
+        new = next_id
+        next_id += 1
+        members[new] = np.concatenate([members.pop(x), members.pop(y)])
+        links[new] = {}
+        for z in (set(links[x]) | set(links[y])) - {x, y}:
+            if z not in members:
+                continue
+            dx = links[x].get(z)
+            dy = links[y].get(z)
+            dx = _mean_distance(vectors, members[new][:nx], members[z]) if dx is None else dx
+            dy = _mean_distance(vectors, members[new][nx:], members[z]) if dy is None else dy
+            dz = (nx * dx + ny * dy) / (nx + ny)
+            links[new][z] = links[z][new] = dz
+            if dz < thresholds.PEOPLE_CLUSTER_DISTANCE:
+                heapq.heappush(heap, (dz, min(new, z), max(new, z)))
+        del links[x], links[y]
+    return list(members.values())
+
+
+def _one_per_photo(vectors: np.ndarray, photos: np.ndarray, members: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """A cluster holding two faces of one photo (one person is in a photo once) keeps the face
+    closest to the rest; the others become people of their own, which a person can merge.
+    Returned with the cluster's spread: the mean distance between its faces (from at most
+    ``PEOPLE_SPREAD_SAMPLE`` of them)."""
+    out: list[tuple[np.ndarray, float]] = []
+    if len(np.unique(photos[members])) < len(members):
+        centre = vectors[members].mean(axis=0)
+        by_distance = members[np.argsort(np.linalg.norm(vectors[members] - centre, axis=1), kind="stable")]
+        _, first = np.unique(photos[by_distance], return_index=True)
+        kept = np.sort(by_distance[first])
+        out.extend((np.array([i]), 0.0) for i in np.setdiff1d(members, kept))
+        members = kept
+    if len(members) == 1:
+        return [*out, (members, 0.0)]
+    sample = members[:: max(1, len(members) // thresholds.PEOPLE_SPREAD_SAMPLE)]
+    n = len(sample)
+    spread = _mean_distance(vectors, sample, sample) * n / (n - 1)  # the zero self-distances left out
+    return [*out, (members, spread)]

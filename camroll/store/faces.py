@@ -12,7 +12,10 @@ Dialect: ``group_concat`` (PostgreSQL: ``string_agg``), ``INSERT OR IGNORE`` (Po
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
 
 from camroll.store.db import Database
 
@@ -127,6 +130,31 @@ def thumb_name(db: Database, face_id: int) -> str | None:
 def sealed_prints(db: Database) -> list[sqlite3.Row]:
     """Every face with a print: id, photo_id, person_id and the print, still sealed."""
     return db.query("SELECT id, photo_id, person_id, embedding FROM faces WHERE embedding IS NOT NULL ORDER BY id")
+
+
+def print_count(db: Database) -> int:
+    """How many faces have a print."""
+    return int(db.scalar("SELECT count(*) FROM faces WHERE embedding IS NOT NULL") or 0)
+
+
+def print_batches(db: Database, size: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]]:
+    """Every face with a print, in id order, ``size`` at a time: numpy columns of ids, person ids
+    (-1 for none) and photo ids, and the prints still sealed. One query, read in slices, so a
+    library's faces are never all Python rows at once."""
+    cursor = db.conn.execute(
+        "SELECT id, coalesce(person_id, -1), photo_id, embedding FROM faces WHERE embedding IS NOT NULL ORDER BY id"
+    )
+    try:
+        while rows := cursor.fetchmany(size):
+            ids, people, photos, sealed = zip(*rows, strict=True)
+            yield (
+                np.array(ids, np.int64),
+                np.array(people, np.int64),
+                np.array(photos, np.int64),
+                list(sealed),
+            )
+    finally:
+        cursor.close()
 
 
 def rejections(db: Database) -> set[tuple[int, int]]:

@@ -148,6 +148,23 @@ def birthdays(db: Database) -> list[tuple[int, str]]:
 
 # --- the clustering job ------------------------------------------------------------------------
 
+_UNTOUCHED = (
+    "SELECT p.id FROM people p WHERE p.name IS NULL AND p.birthday IS NULL AND p.ignored = 0"
+    " AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id AND f.assigned_by = 'user')"
+    " AND NOT EXISTS (SELECT 1 FROM face_rejections r WHERE r.person_id = p.id)"
+)
+
+
+def forget_untouched(db: Database) -> int:
+    """In one transaction: take every face off the people nobody touched (no name, birthday,
+    ignore, hand-placed face or "not this person") and delete those people, so a full re-cluster
+    can group their faces again; return how many people were forgotten."""
+    with db.transaction() as conn:
+        conn.execute(
+            f"UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL WHERE person_id IN ({_UNTOUCHED})"
+        )
+        return conn.execute(f"DELETE FROM people WHERE id IN ({_UNTOUCHED})").rowcount
+
 
 def save_assignments(
     db: Database, attached: list[tuple[int, int, float]], clusters: list[tuple[list[int], float]], tag: str
