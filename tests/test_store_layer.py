@@ -29,7 +29,6 @@ from tests.conftest import REPO
 
 NOT_YET = {
     "camroll/capabilities.py": "the registry declares its purge SQL (purge_sql); store.purge runs it",
-    "camroll/library/scan.py": "issue 11: the scan's catalog writes move to store/ next",
 }
 """Modules outside ``store/`` that still hold SQL, each with why. Every other module is checked,
 so a new module starts clean; a line here is a debt, removed when its SQL moves."""

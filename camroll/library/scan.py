@@ -18,14 +18,13 @@ Nothing here decodes pixels; nothing here writes to the scanned folders.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import sqlite3
 import stat
 import struct
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from camroll import thresholds
 from camroll.config import AppContext
@@ -37,7 +36,8 @@ from camroll.library.sanitize import clean_message
 from camroll.privacy import audit, consent
 from camroll.privacy.removal import Exclusions
 from camroll.progress import Reporter, Silent
-from camroll.store.db import now_iso
+from camroll.store import files
+from camroll.store import scan as store_scan
 from camroll.workers import stream
 
 _MEDIA_EXTENSIONS_BYTES = frozenset(e[1:].encode() for e in MEDIA_EXTENSIONS)
@@ -46,7 +46,7 @@ METADATA_VERSION = 1
 """Bump when the metadata reader learns something new: every file is then read again once."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Found:
     path_bytes: bytes
     size: int
@@ -86,7 +86,13 @@ def display_path(path_bytes: bytes) -> str:
 
 
 def walk(root: bytes, on_error: Callable[[bytes, str], None]) -> Iterator[tuple[bytes, os.stat_result]]:
-    """Media files under ``root`` (a folder or one file), following folder links once each."""
+    """Media files under ``root`` (a folder or one file), following folder links once each, in
+    the byte order of their paths: the order of the catalog's index on ``path_bytes``, so the
+    scan can merge the two (see :func:`_diff`).
+
+    Depth first with each folder's entries sorted, a subfolder keyed by its name and a ``/``:
+    the full paths then come out sorted (``a-b.jpg`` < ``a.jpg`` < ``a/x.jpg``, as '-' < '.' <
+    '/')."""
     try:
         st = os.stat(root)
     except OSError as e:
@@ -99,35 +105,53 @@ def walk(root: bytes, on_error: Callable[[bytes, str], None]) -> Iterator[tuple[
             on_error(root, refusal(st.st_mode))
         return
     seen_dirs = {(st.st_dev, st.st_ino)}
-    stack = [root]
+    stack = [iter(_sorted_entries(root, on_error))]
     while stack:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError as e:
-            on_error(folder, f"cannot list folder: {e.strerror}")
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
             continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith(b"."):  # hidden files, AppleDouble "._x", .git, .Trash
+        try:
+            if entry.is_dir():
+                est = entry.stat()
+                key = (est.st_dev, est.st_ino)
+                if key not in seen_dirs:  # a link back up the tree is a loop: skip it
+                    seen_dirs.add(key)
+                    stack.append(iter(_sorted_entries(entry.path, on_error)))
                 continue
-            try:
-                # The extension is checked before any stat: most non-media files cost nothing.
-                # is_dir() needs no system call except for links, which it follows.
-                if entry.is_dir():
-                    est = entry.stat()
-                    key = (est.st_dev, est.st_ino)
-                    if key not in seen_dirs:  # a link back up the tree is a loop: skip it
-                        seen_dirs.add(key)
-                        stack.append(entry.path)
+            est = entry.stat()  # follows links
+        except OSError as e:
+            on_error(entry.path, f"cannot read: {e.strerror}")
+            continue
+        if stat.S_ISREG(est.st_mode):
+            yield entry.path, est
+        else:  # a FIFO, socket or device named like a photo: never opened
+            on_error(entry.path, refusal(est.st_mode))
+
+
+def _sorted_entries(folder: bytes, on_error: Callable[[bytes, str], None]) -> list[os.DirEntry[bytes]]:
+    """The folder's subfolders and media files (by extension, before any stat: most other files
+    cost nothing), sorted as their full paths sort; hidden ones left out."""
+    keyed: list[tuple[bytes, os.DirEntry[bytes]]] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith(b"."):  # hidden files, AppleDouble "._x", .git, .Trash
+                    continue
+                try:
+                    is_dir = entry.is_dir()  # no system call except for links, which it follows
+                except OSError as e:
+                    on_error(entry.path, f"cannot read: {e.strerror}")
+                    continue
+                if is_dir:
+                    keyed.append((name + b"/", entry))
                 elif name.rpartition(b".")[2].lower() in _MEDIA_EXTENSIONS_BYTES:
-                    est = entry.stat()  # follows links
-                    if stat.S_ISREG(est.st_mode):
-                        yield entry.path, est
-                    else:  # a FIFO, socket or device named like a photo: never opened
-                        on_error(entry.path, refusal(est.st_mode))
-            except OSError as e:
-                on_error(entry.path, f"cannot read: {e.strerror}")
+                    keyed.append((name, entry))
+    except OSError as e:
+        on_error(folder, f"cannot list folder: {e.strerror}")
+    keyed.sort(key=lambda k: k[0])
+    return [entry for _key, entry in keyed]
 
 
 def refusal(mode: int) -> str:
@@ -287,30 +311,21 @@ def scan(
     rep = reporter or Silent()
     started = time.perf_counter()
     summary = ScanSummary()
-    db = ctx.db
     todo: list[Found] = []
-    seen_paths: set[bytes] = set()
-    known = _known_files(ctx)
+    gone: list[bytes] = []
     excluded = Exclusions.load(ctx)
     walk_errors: list[tuple[bytes, str]] = []
+    roots = [os.path.abspath(os.fsencode(path)) for path in paths]
 
     rep.start("Looking for photos", None)
-    for path in paths:
-        root = os.path.abspath(os.fsencode(path))
+    for root in roots:
         summary.roots.append(display_path(root))
         consent.grant(ctx, "metadata", consent.path_scope(root), note="camroll scan")
-        root_id = _root_id(ctx, root)
-        for file_path, st in walk(root, lambda p, msg: walk_errors.append((p, msg))):
-            if file_path in seen_paths:
-                continue
-            seen_paths.add(file_path)
-            summary.seen += 1
-            rep.advance()
-            prior = known.get(file_path)
-            if prior is not None and prior[:3] == (st.st_size, st.st_mtime_ns, True):
-                summary.unchanged += 1
-                continue
-            todo.append(Found(file_path, st.st_size, st.st_mtime_ns, root_id))
+        root_id = store_scan.root_id(ctx.db, root, display_path(root))
+        if root in roots[: roots.index(root)] or any(_under(root, other) for other in roots if other != root):
+            continue  # its files are walked with the folder that holds it
+        found = walk(root, lambda p, msg: walk_errors.append((p, msg)))
+        _diff(found, store_scan.known_under(ctx.db, root, METADATA_VERSION), root_id, summary, todo, gone, rep)
     for bad_path, message in walk_errors:
         summary.failures.append((display_path(bad_path), [message]))
         rep.problem(display_path(bad_path), [message])
@@ -329,12 +344,9 @@ def scan(
     except KeyboardInterrupt:
         summary.interrupted = True
     if not summary.interrupted:
-        summary.removed = _mark_missing(ctx, [os.path.abspath(os.fsencode(p)) for p in paths], seen_paths, known)
-        with db.transaction() as conn:
-            conn.executemany(
-                "UPDATE roots SET last_scan_at = ? WHERE path_bytes = ?",
-                [(now_iso(), os.path.abspath(os.fsencode(p))) for p in paths],
-            )
+        files.mark_missing(ctx.db, gone)
+        summary.removed = len(gone)
+        store_scan.stamp_roots(ctx.db, roots)
     summary.seconds = time.perf_counter() - started
     audit.record(
         ctx,
@@ -348,6 +360,54 @@ def scan(
         interrupted=summary.interrupted,
     )
     return summary
+
+
+def _under(path: bytes, folder: bytes) -> bool:
+    return path.startswith(folder if folder.endswith(b"/") else folder + b"/")
+
+
+def _diff(
+    found: Iterator[tuple[bytes, os.stat_result]],
+    known: Iterator[store_scan.Known],
+    root_id: int,
+    summary: ScanSummary,
+    todo: list[Found],
+    gone: list[bytes],
+    rep: Reporter,
+) -> None:
+    """Merge the walk with what the catalog knew of the same folder, both in path order: a file
+    with its size and mtime unchanged that was read fine by this reader is not opened again; a
+    new or changed one goes to ``todo``; a catalogued file the walk did not find, to ``gone``.
+    Neither stream is held in memory, and progress is drawn every few thousand files (drawing it
+    per file cost more than the comparison)."""
+    prior = next(known, None)
+    step = 0
+    for path, st in found:
+        while prior is not None and prior.path_bytes < path:
+            if prior.present:
+                gone.append(prior.path_bytes)
+            prior = next(known, None)
+        summary.seen += 1
+        step += 1
+        if step == PROGRESS_STEP:
+            rep.advance(step)
+            step = 0
+        if prior is not None and prior.path_bytes == path:
+            unchanged = prior.settled and prior.size == st.st_size and prior.mtime_ns == st.st_mtime_ns
+            prior = next(known, None)
+            if unchanged:
+                summary.unchanged += 1
+                continue
+        todo.append(Found(path, st.st_size, st.st_mtime_ns, root_id))
+    rep.advance(step)
+    while prior is not None:
+        if prior.present:
+            gone.append(prior.path_bytes)
+        prior = next(known, None)
+
+
+PROGRESS_STEP = 2048
+"""Files walked between two updates of the progress bar."""
 
 
 def _read_all_files(todo: list[Found], workers: int) -> Iterator[ReadResult]:
@@ -364,27 +424,6 @@ def lost_file(found: Found, reason: str) -> ReadResult:
     return ReadResult(found, errors=[f"the worker reading this file {reason}"])
 
 
-def _known_files(ctx: AppContext) -> dict[bytes, tuple[int, int, bool, bool]]:
-    """path -> (size, mtime_ns, settled, present): settled means 'read fine by this reader
-    version', present 'not marked missing'."""
-    rows = ctx.db.conn.execute(
-        "SELECT f.path_bytes, f.size, f.mtime_ns, f.state != 'failed' AND f.state != 'missing'"
-        " AND coalesce(p.metadata_version, 0) = ?, f.state != 'missing'"
-        " FROM files f LEFT JOIN photos p ON p.id = f.photo_id",
-        (METADATA_VERSION,),
-    )
-    return {r[0]: (r[1], r[2], bool(r[3]), bool(r[4])) for r in rows}
-
-
-def _root_id(ctx: AppContext, root: bytes) -> int:
-    with ctx.db.transaction() as conn:
-        conn.execute(
-            "INSERT INTO roots (path, path_bytes, added_at) VALUES (?, ?, ?) ON CONFLICT (path_bytes) DO NOTHING",
-            (display_path(root), root, now_iso()),
-        )
-        return int(conn.execute("SELECT id FROM roots WHERE path_bytes = ?", (root,)).fetchone()[0])
-
-
 def _write(
     ctx: AppContext, results: list[ReadResult], summary: ScanSummary, rep: Reporter, excluded: Exclusions
 ) -> None:
@@ -393,25 +432,11 @@ def _write(
     retries it), never the batch or the scan."""
     if not results:
         return
-    now = now_iso()
-    with ctx.db.transaction() as conn:
+    with store_scan.batch(ctx.db) as batch:
         for r in results:
-            conn.execute("SAVEPOINT one_file")
-            try:
-                state, errors = _write_one(conn, r, now, summary, excluded)
-            except (
-                sqlite3.IntegrityError,
-                sqlite3.InterfaceError,
-                sqlite3.DataError,
-                OverflowError,
-                ValueError,
-                TypeError,
-            ) as e:
-                conn.execute("ROLLBACK TO one_file")
-                errors = [f"could not be catalogued: {type(e).__name__}: {e}"]
-                state = "failed"
-                _upsert_file(conn, r.found, None, state, errors, now)
-            conn.execute("RELEASE one_file")
+            state, errors = batch.each_file(
+                partial(_write_one, batch, r, summary, excluded), partial(_refused, batch, r)
+            )
             if state == "excluded":
                 continue
             summary.read += 1
@@ -424,17 +449,15 @@ def _write(
                 rep.problem(display_path(r.found.path_bytes), errors)
 
 
-_FILE_UPSERT = (
-    "INSERT INTO files (root_id, path_bytes, path, size, mtime_ns, photo_id, state, errors,"
-    " first_seen, scanned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (path_bytes) DO UPDATE SET root_id = excluded.root_id, size = excluded.size,"
-    " mtime_ns = excluded.mtime_ns, photo_id = excluded.photo_id, state = excluded.state,"
-    " errors = excluded.errors, scanned_at = excluded.scanned_at, missing_since = NULL"
-)
+def _refused(batch: store_scan.Batch, r: ReadResult, e: Exception) -> tuple[str, list[str]]:
+    """A file whose values the catalog refused: recorded as failed, with why."""
+    errors = [f"could not be catalogued: {type(e).__name__}: {e}"]
+    _upsert_file(batch, r.found, None, "failed", errors)
+    return "failed", errors
 
 
 def _write_one(
-    conn: sqlite3.Connection, r: ReadResult, now: str, summary: ScanSummary, excluded: Exclusions
+    batch: store_scan.Batch, r: ReadResult, summary: ScanSummary, excluded: Exclusions
 ) -> tuple[str, list[str]]:
     """Catalogue one file; returns its state and every error a person sees for it.
 
@@ -446,118 +469,49 @@ def _write_one(
         return "excluded", []
     photo_id, photo_errors = None, list[str]()
     if r.hash is not None and r.meta is not None:
-        photo_id, is_new, photo_errors = _upsert_photo(conn, r, now)
+        photo_id, is_new, photo_errors = _upsert_photo(batch, r)
         summary.new_photos += is_new
-        if not is_new and _has_other_copy(conn, photo_id, r.found.path_bytes):
+        if not is_new and batch.has_other_copy(photo_id, r.found.path_bytes):
             summary.duplicates += 1
     own = [e for e in (r.meta.errors if r.meta else []) if e not in photo_errors]
     file_errors = r.errors + own
     all_errors = file_errors + photo_errors
     state = "failed" if photo_id is None else ("problem" if all_errors else "ok")
-    _upsert_file(conn, r.found, photo_id, state, file_errors, now)
+    _upsert_file(batch, r.found, photo_id, state, file_errors)
     return state, all_errors
 
 
-def _upsert_file(
-    conn: sqlite3.Connection, found: Found, photo_id: int | None, state: str, errors: list[str], now: str
-) -> None:
+def _upsert_file(batch: store_scan.Batch, found: Found, photo_id: int | None, state: str, errors: list[str]) -> None:
     """The file's row as this scan found it (inserted, or updated in place by its path)."""
-    conn.execute(
-        _FILE_UPSERT,
-        (
-            found.root_id,
-            found.path_bytes,
-            display_path(found.path_bytes),
-            found.size,
-            found.mtime_ns,
-            photo_id,
-            state,
-            _json(errors),
-            now,
-            now,
-        ),
+    batch.upsert_file(
+        found.root_id,
+        found.path_bytes,
+        display_path(found.path_bytes),
+        found.size,
+        found.mtime_ns,
+        photo_id,
+        state,
+        errors,
     )
 
 
-def _upsert_photo(conn: sqlite3.Connection, r: ReadResult, now: str) -> tuple[int, bool, list[str]]:
+def _upsert_photo(batch: store_scan.Batch, r: ReadResult) -> tuple[int, bool, list[str]]:
     """(photo id, is it new, the errors its row holds)."""
     assert r.meta is not None and r.hash is not None
     m = r.meta
-    row = conn.execute("SELECT id, metadata_version, errors FROM photos WHERE hash = ?", (r.hash,)).fetchone()
-    values = (
-        m.format,
-        m.kind,
-        r.found.size,
-        m.width,
-        m.height,
-        m.orientation,
-        m.display_orientation,
-        m.taken_local,
-        m.offset_minutes,
-        m.taken_at_source,
-        m.offset_source,
-        m.gps_lat,
-        m.gps_lon,
-        m.gps_alt,
-        m.make,
-        m.model,
-        m.lens,
-        m.serial,
-        m.title,
-        m.description,
-        _json(m.keywords),
-        m.rating,
-        _json([vars(x) for x in m.regions]),
-        m.duration,
-        _json(m.errors),
-        METADATA_VERSION,
-    )
-    columns = (
-        "format, kind, size, width, height, orientation, display_orientation, taken_local,"
-        " offset_minutes, taken_at_source, offset_source, gps_lat, gps_lon, gps_alt, make, model,"
-        " lens, serial, title, description, keywords, rating, regions, duration, errors,"
-        " metadata_version"
-    )
-    if row is None:
-        cur = conn.execute(
-            f"INSERT INTO photos (hash, {columns}, created_at) VALUES (?, {', '.join('?' * len(values))}, ?)",
-            (r.hash, *values, now),
-        )
-        return int(cur.lastrowid or 0), True, list(m.errors)
-    if row[1] != METADATA_VERSION:
-        sets = ", ".join(f"{c.strip()} = ?" for c in columns.split(","))
-        conn.execute(f"UPDATE photos SET {sets} WHERE id = ?", (*values, row[0]))
-        return int(row[0]), False, list(m.errors)
-    stored = json.loads(row[2]) if row[2] else []
-    return int(row[0]), False, [str(e) for e in stored] if isinstance(stored, list) else []
-
-
-def _json(items: Sequence[object]) -> str:
-    """JSON text of a list; most are empty, and json.dumps of [] is a measurable share of a scan."""
-    return json.dumps(items, ensure_ascii=False) if items else "[]"
-
-
-def _has_other_copy(conn: sqlite3.Connection, photo_id: int, path: bytes) -> bool:
-    return (
-        conn.execute(
-            "SELECT 1 FROM files WHERE photo_id = ? AND path_bytes != ? AND state != 'missing' LIMIT 1",
-            (photo_id, path),
-        ).fetchone()
-        is not None
-    )
-
-
-def _mark_missing(
-    ctx: AppContext, roots: list[bytes], seen: set[bytes], known: dict[bytes, tuple[int, int, bool, bool]]
-) -> int:
-    """Files under the scanned roots, present before this scan, not found now: mark them missing.
-    (Files new in this scan were all seen, so the catalog as it was before the scan suffices.)"""
-    prefixes = tuple(root.rstrip(b"/") + b"/" for root in roots)
-    gone = [p for p, v in known.items() if v[3] and p not in seen and (p in roots or p.startswith(prefixes))]
-    if gone:
-        with ctx.db.transaction() as conn:
-            conn.executemany(
-                "UPDATE files SET state = 'missing', missing_since = ? WHERE path_bytes = ?",
-                [(now_iso(), p) for p in gone],
-            )
-    return len(gone)
+    own = {
+        "size": r.found.size,
+        "keywords": store_scan.as_json(m.keywords),
+        "regions": store_scan.as_json([vars(x) for x in m.regions]),
+        "errors": store_scan.as_json(m.errors),
+        "metadata_version": METADATA_VERSION,
+    }  # every other column is the PhotoMeta field of its name
+    values = [own[c] if c in own else getattr(m, c) for c in store_scan.PHOTO_COLUMNS]
+    known = batch.photo_by_hash(r.hash)
+    if known is None:
+        return batch.insert_photo(r.hash, values), True, list(m.errors)
+    photo_id, version, stored_errors = known
+    if version != METADATA_VERSION:
+        batch.update_photo(photo_id, values)
+        return photo_id, False, list(m.errors)
+    return photo_id, False, stored_errors

@@ -23,8 +23,9 @@ qmark (``?``) placeholders, as everywhere in ``store/``.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
-from camroll.store.db import Database
+from camroll.store.db import Database, now_iso
 
 LIVE_STATES = ("ok", "problem")
 """The file states of a readable file (see the module docstring)."""
@@ -126,3 +127,13 @@ def a_live_path_each(db: Database, photo_ids: list[int]) -> dict[int, str]:
         )
         out.update((int(r["photo_id"]), str(r["path"])) for r in rows)
     return out
+
+
+def mark_missing(db: Database, paths: Sequence[bytes]) -> None:
+    """These catalogued files (by ``path_bytes``) are gone from disk: state ``missing``, since now."""
+    if paths:
+        now = now_iso()
+        with db.transaction() as conn:
+            conn.executemany(
+                "UPDATE files SET state = 'missing', missing_since = ? WHERE path_bytes = ?", [(now, p) for p in paths]
+            )
