@@ -685,8 +685,9 @@ On the test faces (18 augmentations of each) 30 gives the same people as the ful
 PEOPLE_LINKAGE_MAX = 5_000
 """Largest linked group clustered by exact average linkage in one piece (its pairwise matrix is
 ~100 MB and ~2 s at this size, from the quadratic figures of issue 12: 5,000 faces 1.7 s, 0.28 GB).
-A larger group is halved until its pieces fit, and their clusters are merged by the same
-average linkage between neighbouring clusters."""
+A larger group (at 200,000 bench faces, one group holds ~85% of them: blurred and small faces
+near the average face link everyone at 0.6) runs the same average linkage on its faces' links
+alone (nearest-neighbour chain), in Python: slower per face than scipy, but linear in memory."""
 
 PEOPLE_SPREAD_SAMPLE = 2_000
 """A new person's confidence comes from the mean distance between its faces, measured on at most
@@ -714,3 +715,67 @@ PEOPLE_INDEX_BUILD_EF = 100
 
 PEOPLE_INDEX_SEARCH_EF = 64
 """Candidates kept while searching (efSearch; never fewer than the k asked for)."""
+
+# --- analysis throughput (issue 12) -----------------------------------------------------------
+
+TEXT_SURVEY_SIDE = 480
+"""The text detector first looks at the whole photo at this longest side, then at
+TEXT_DET_MAX_SIDE only around what it saw. Measured on the 150 face, scene and EXIF test photos
+(one thread): the detector costs ~44 ms at 320, ~100 ms at 480 and ~220 ms at 960; at 320 some
+lines read at 960 ('GEHWOL', 'PrtSc', '∂asics') gave no response at all, at 480 every photo with
+text at 960 had some."""
+
+TEXT_SURVEY_MIN_PROB = 0.02
+"""Text probability (the detector's own map, 0-1) at the survey size above which an area is
+looked at again at full size; the detector's own line threshold is 0.3. Placeholder: see the
+measurements in the issue 12 report."""
+
+TEXT_SURVEY_MARGIN = 32
+"""Detector pixels (at TEXT_DET_MAX_SIDE) added around each surveyed area: the survey's map is a
+shrunk core of each line (DB detection), and the full-size pass needs the line's whole extent
+plus context."""
+
+TEXT_SURVEY_MAX_AREA = 0.6
+"""When the areas to look at again cover more than this share of the photo, the whole photo is
+detected at once (several crops cost more than one pass over a little more)."""
+
+TEXT_MAX_ASPECT = 8.0
+"""Photos longer than this many times their width (strips, panoramas) go through rapidocr's own
+path, which pads them before detection (its width_height_ratio)."""
+
+# --- forgiving search (issue 15) ---
+
+SEARCH_TYPO_MIN_SIMILARITY = 0.75
+"""A word the library cannot name is read as a library word at least this similar (rapidfuzz's
+normalised optimal-string-alignment similarity, 1 - edits / longer length): one edit in a word of
+four or more letters (0.75-0.8), two in eight or more, three in twelve or more ("schwarzeneger" for
+"schwarzenegger": 0.93). Chosen from that arithmetic, not from results: at 0.7 a five-letter word
+could change two letters and become another word."""
+
+SEARCH_TYPO_MIN_LENGTH = 4
+"""Words shorter than this are never corrected: with three letters one edit is a third of the word
+("cat" -> "car")."""
+
+SEARCH_TYPO_MAX_PHOTO_WORDS = 200_000
+"""At most this many distinct words read from photos are offered as corrections (a set of short
+strings: about 15 MB at most); a larger library keeps the first ones found."""
+
+SEARCH_SUN_LOW_MIN_ELEVATION = -6.0
+"""Below this sun elevation (degrees) it is night: the end of civil twilight (astronomy's
+definition); from here up to the maximum below a sun in the west is a sunset, in the east a sunrise."""
+
+SEARCH_SUN_LOW_MAX_ELEVATION = 6.0
+"""Up to this sun elevation (degrees) a low sun counts as sunset or sunrise: the photographers'
+"golden hour" is usually given as the sun below about 6 degrees."""
+
+SEARCH_NIGHT_FIRST_HOUR = 22
+SEARCH_NIGHT_LAST_HOUR = 4
+"""Without GPS, "night" is a local clock time from 22:00 to 04:59 (a convention, not measured)."""
+
+SEARCH_NIGHT_BY_CLOCK_SCORE = 0.7
+"""A photo called night by its clock alone ranks below one whose sun was computed below the horizon."""
+
+SEARCH_SELFIE_MIN_FACE_SHARE = 0.2
+"""A selfie's face is at least this share of the photo's shorter side wide: at arm's length a
+phone's front camera (about 25 mm equivalent) frames a face at roughly a quarter to a half of the
+picture; a group photo's faces are smaller. A geometric estimate, not fitted to photos."""

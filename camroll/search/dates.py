@@ -41,6 +41,12 @@ HOLIDAYS = {
 }
 """Fixed-date holidays (first and last month-day, inclusive). Moving feasts (Easter) are not guessed."""
 
+DATE_WORDS = frozenset(
+    {*MONTHS, *SEASONS, *(w for name in HOLIDAYS for w in name.split()), "last", "this", "past", "ago", "today"}
+    | {"yesterday", "day", "days", "week", "weeks", "weekend", "month", "months", "year", "years", "until"}
+)
+"""Words that take part in a date phrase (never corrected as typos)."""
+
 YEAR = re.compile(r"^(19[0-9]{2}|20[0-9]{2}|2100)$")
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -57,6 +63,9 @@ class DateRange:
     first: str
     last: str
     every_year: bool = False
+    yearly: str | None = None
+    """For "last christmas", "this summer", "last june": the yearly period named (a holiday, season
+    or month), so an earlier year's can stand in when this one has no photos (:func:`in_year`)."""
 
 
 def _span(label: str, first: date, last: date) -> DateRange:
@@ -198,8 +207,9 @@ def parse_date_at(words: list[str], i: int, today: date) -> tuple[DateRange, int
         unit, used = (hol[0], 1 + hol[1]) if hol else (nxt, 2)
         found = _relative(which, unit, today)
         if found is not None:
+            yearly = unit if unit in HOLIDAYS or unit in SEASONS or unit in MONTHS else None
             return DateRange(
-                f"{w} {' '.join(words[i + 1 : i + used])}", found.first, found.last, found.every_year
+                f"{w} {' '.join(words[i + 1 : i + used])}", found.first, found.last, found.every_year, yearly
             ), used
     hol = _holiday_at(words, i)
     if hol is not None:
@@ -270,3 +280,37 @@ def contains(dr: DateRange, taken_local: str | None) -> bool:
         return dr.first <= taken_local[:10] <= dr.last
     md = taken_local[5:10]
     return dr.first <= md <= dr.last if dr.first <= dr.last else (md >= dr.first or md <= dr.last)
+
+
+def yearly_in_any_year(dr: DateRange) -> DateRange | None:
+    """The yearly period of a "last christmas"-like range, in every year (month-days), or None."""
+    name = dr.yearly
+    if name is None:
+        return None
+    if name in SEASONS:
+        return _season(name, name, None)
+    if name in HOLIDAYS:
+        return _holiday(name, name, None)
+    mo = MONTHS[name]
+    last_day = 29 if mo == 2 else calendar.monthrange(2001, mo)[1]
+    return DateRange(name, f"{mo:02d}-01", f"{mo:02d}-{last_day:02d}", every_year=True)
+
+
+def in_year(dr: DateRange, taken_local: str) -> DateRange:
+    """The occurrence of ``dr``'s yearly period that holds the local time ``taken_local`` (a winter's
+    January belongs to the winter that began the December before), labelled with its year."""
+    assert dr.yearly is not None
+    y, month = int(taken_local[:4]), int(taken_local[5:7])
+    name = dr.yearly
+    if name in SEASONS:
+        start, end = SEASONS[name]
+        year = y - 1 if end < start and month <= end else y
+        found = _season(f"{name} {year}", name, year)
+    elif name in HOLIDAYS:
+        (m1, _d1), (m2, _d2) = HOLIDAYS[name]
+        year = y - 1 if m2 < m1 and month <= m2 else y
+        found = _holiday(f"{name} {year}", name, year)
+    else:
+        mo = MONTHS[name]
+        found = _span(f"{name} {y}", date(y, mo, 1), _month_end(y, mo))
+    return DateRange(found.label, found.first, found.last, False, name)

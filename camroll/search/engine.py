@@ -23,13 +23,29 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.search import dates as date_words
-from camroll.search.query import Camera, Lexicon, Person, Query, Term, fold, parse
+from camroll.search import typos
+from camroll.search.everyday import EVERYDAY_TAGS, EXPRESSION_WORDS, SCENE_WORDS
+from camroll.search.query import (
+    BIRTHDAY_WORDS,
+    SMILE_WORDS,
+    TEXT_FLAG_PHRASES,
+    Camera,
+    Lexicon,
+    Person,
+    Query,
+    Term,
+    fold,
+    knows,
+    parse,
+    unquoted_words,
+    words_of,
+)
 from camroll.store import faces, places
 from camroll.store import search as store
 from camroll.store.search import Where
@@ -69,8 +85,18 @@ class Understood:
     """Words looked for in the photos' text (OCR, title, caption, keywords)."""
     sensitive_text: list[str] = field(default_factory=list)
     smiling: bool = False
+    expressions: list[str] = field(default_factory=list)
+    """Stored expression labels searched for (sad, surprised...)."""
+    scenes: list[str] = field(default_factory=list)
+    """Scenes computed from metadata (sunset, sunrise, night, selfie)."""
     birthday: bool = False
     ignored: list[str] = field(default_factory=list)
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    """Misspelt words read as library words: {word, to, kind, similarity}."""
+    did_you_mean: str | None = None
+    """The query as it was read, where a word was corrected ("did you mean ...")."""
+    notes: list[str] = field(default_factory=list)
+    """What else the reading changed ("No photos from last christmas; showing christmas 2023")."""
 
 
 @dataclass
@@ -120,9 +146,69 @@ def build_lexicon(ctx: AppContext) -> Lexicon:
     return lexicon
 
 
+def _library_words(lexicon: Lexicon) -> dict[str, str]:
+    """Word -> what it names, for typo tolerance: the words of tags, cameras, places and people's
+    names (a name's word wins over a place's, a place's over a tag's), and search's own words."""
+    out: dict[str, str] = {}
+    own = [*EVERYDAY_TAGS, *EXPRESSION_WORDS, *SCENE_WORDS, *SMILE_WORDS, *BIRTHDAY_WORDS]
+    own += [w for phrase in TEXT_FLAG_PHRASES for w in words_of(phrase)]
+    for kind, keys in (
+        ("camera", [k for k in lexicon.cameras]),
+        ("tag", [k for k in lexicon.tags]),
+        ("everyday word", [(w,) for w in own]),
+        ("place", [k for k in lexicon.places]),
+        ("person", [k for k in lexicon.people]),
+    ):
+        for key in keys:
+            for w in key:
+                if len(w) >= 3 and w.isalpha():
+                    out[w] = kind
+    return out
+
+
+def read_query(ctx: AppContext, query: str, today: date) -> tuple[Query, list[typos.Correction]]:
+    """The query parsed with this library's words, misspelt words corrected first."""
+    lexicon = build_lexicon(ctx)
+    lexicon_words = lexicon.words()
+    fixes = typos.corrections(
+        unquoted_words(query),
+        lambda w: knows(lexicon, w, lexicon_words),
+        _library_words(lexicon),
+        lambda: typos.photo_words(ctx.db, words_of),
+    )
+    parsed = parse(query, lexicon, today, {c.word: c.to for c in fixes})
+    _drop_name_echoes(parsed)
+    return parsed, fixes
+
+
+def _drop_name_echoes(q: Query) -> None:
+    """A free word that is (nearly) a word of a person the query names is that name said again, not
+    a word the photo must show: "ana silvia" where only Ana Silva is known."""
+    from rapidfuzz.distance import OSA
+
+    name_words = {w for alts in q.people for p in alts for w in words_of(p.name)}
+    keep = []
+    for term in q.terms:
+        if term.free and any(
+            OSA.normalized_similarity(term.word, w) >= thresholds.SEARCH_TYPO_MIN_SIMILARITY for w in name_words
+        ):
+            q.ignored.append(term.word)
+        else:
+            keep.append(term)
+    q.terms = keep
+
+
+def _corrected_text(query: str, fixes: list[typos.Correction]) -> str | None:
+    if not fixes:
+        return None
+    by_word = {c.word: c.to for c in fixes}
+    return re.sub(r"[\w'\-–]+", lambda m: by_word.get(fold(m[0]), m[0]), query)
+
+
 def search(ctx: AppContext, query: str, limit: int = 50, today: date | None = None) -> SearchResult:
     """Find photos for a search box's text. ``today`` anchors "yesterday" and "last summer"."""
-    parsed = parse(query, build_lexicon(ctx), today or date.today())
+    parsed, fixes = read_query(ctx, query, today or date.today())
+    notes = _latest_with_photos(ctx, parsed)
     synonyms: dict[str, list[dict[str, Any]]] = {}
     free = [t for t in parsed.terms if t.free]
     if free:
@@ -136,6 +222,9 @@ def search(ctx: AppContext, query: str, limit: int = 50, today: date | None = No
                 {"tag": s.tag, "similarity": s.similarity, "via": s.via} for s in near.get(term.word, [])
             ]
     understood = _understood(parsed, synonyms)
+    understood.corrections = [asdict(c) for c in fixes]
+    understood.did_you_mean = _corrected_text(query, fixes)
+    understood.notes = notes
     where = _filters(parsed)
     if not parsed.terms:
         scores: dict[int, tuple[float, list[str]]] = {
@@ -162,8 +251,37 @@ def _understood(q: Query, synonyms: dict[str, list[dict[str, Any]]]) -> Understo
         u.text += [w for w in t.text if w not in u.text]
         u.sensitive_text += [f for f in t.flags if f not in u.sensitive_text]
         u.smiling |= t.smiling
+        u.expressions += [e for e in t.expressions if e not in u.expressions]
+        u.scenes += [t.scene] if t.scene and t.scene not in u.scenes else []
         u.birthday |= t.birthday
     return u
+
+
+def _latest_with_photos(ctx: AppContext, q: Query) -> list[str]:
+    """ "last christmas" with no photos means the most recent Christmas that has some (with the
+    query's other filters): each "last"/"past" yearly period that finds nothing is replaced by its
+    latest earlier occurrence with photos, and a note says so."""
+    notes = []
+    for k, dr in enumerate(q.dates):
+        every = date_words.yearly_in_any_year(dr)
+        if every is None or dr.every_year or not dr.label.startswith(("last ", "past ")):
+            continue
+        others = Query(text=q.text, people=q.people, places=q.places, cameras=q.cameras)
+        others.dates = [d for n, d in enumerate(q.dates) if n != k]
+        where = _filters(others)
+        end = (date.fromisoformat(dr.last) + timedelta(days=1)).isoformat()
+        if store.latest_taken(ctx.db, date_words.sql_condition(dr, "p.taken_local"), end, where):
+            continue
+        found = store.latest_taken(ctx.db, date_words.sql_condition(every, "p.taken_local"), dr.first, where)
+        if found is None:
+            notes.append(f"No photos from {dr.label} ({dr.first} to {dr.last}), nor from any earlier one.")
+            continue
+        earlier = date_words.in_year(dr, found)
+        q.dates[k] = earlier
+        notes.append(
+            f"No photos from {dr.label} ({dr.first} to {dr.last}); showing {earlier.label}, the most recent with photos."
+        )
+    return notes
 
 
 def _filters(q: Query) -> Where:
@@ -212,7 +330,9 @@ def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: di
     if term.tags:
         for pid, tag, score, _t in rows(store.tag_rows(ctx.db, list(term.tags), where)):
             weight = term.tags[tag]
-            if weight >= 1.0:
+            if term.why:
+                why = f"tag {tag} ({score:.2f}): '{term.word}' - {term.why}"
+            elif weight >= 1.0:
                 why = f"tag {tag} ({score:.2f})"
             else:
                 via = term.via.get(tag, tag)
@@ -238,6 +358,30 @@ def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: di
             smiles[pid] = smiles.get(pid, 0) + 1
         for pid, n in smiles.items():
             _keep_best(out, pid, 1.0, "a smiling face" if n == 1 else f"{n} smiling faces")
+    if term.expressions:
+        faces_found: dict[int, list[tuple[str, float]]] = {}
+        for pid, label, score, _t in rows(store.expression_face_rows(ctx.db, list(term.expressions), where)):
+            faces_found.setdefault(pid, []).append((label, float(score)))
+        for pid, found in faces_found.items():
+            label, best = max(found, key=lambda f: f[1])
+            article = "an" if label[0] in "aeiou" else "a"
+            why = (
+                f"{article} {label} face ({best:.2f})"
+                if len(found) == 1
+                else f"{len(found)} {label} faces (best {best:.2f})"
+            )
+            _keep_best(out, pid, best, why)
+    if term.scene:
+        from camroll.search import scenes
+
+        found_scenes = (
+            scenes.selfie_matches(ctx.db, where)
+            if term.scene == "selfie"
+            else scenes.sun_matches(ctx.db, term.scene, where)
+        )
+        for pid, (score, why, t) in found_scenes.items():
+            taken[pid] = t
+            _keep_best(out, pid, score, f"'{term.word}': {why}")
     if term.birthday:
         for person in _birthday_people(q) or _all_birthdays(ctx):  # the people named, else everyone's
             day = (person.birthday or "")[5:10]

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from camroll.search.dates import DateRange, parse_date_at
+from camroll.search.everyday import EVERYDAY_TAGS, EXPRESSION_WORDS, SCENE_WORDS
 
 STOP_WORDS = frozenset(
     (
@@ -237,6 +238,10 @@ class Lexicon:
                 if telling and camera not in self.cameras.get(key, []):
                     self.cameras.setdefault(key, []).append(camera)
 
+    def words(self) -> frozenset[str]:
+        """Every single word of every name, place, camera and tag key (for typo tolerance)."""
+        return frozenset(w for table in (self.people, self.places, self.cameras, self.tags) for k in table for w in k)
+
     def add_tag(self, tag: str) -> None:
         key = tuple(words_of(tag))
         if key:
@@ -263,6 +268,12 @@ class Term:
     flags: tuple[str, ...] = ()
     """Kinds of sensitive text (``texts.flags``): mrz, id_document, payment_card..."""
     smiling: bool = False
+    expressions: tuple[str, ...] = ()
+    """Stored expression labels (``expressions.label``) a face must have: sad, surprised..."""
+    scene: str | None = None
+    """A scene computed from metadata: sunset, sunrise, night, selfie (see ``search/scenes.py``)."""
+    why: str = ""
+    """For a word of ``everyday.EVERYDAY_TAGS``: why it means those tags."""
     birthday: bool = False
     free: bool = False
     """Not a word the library knows: the model maps it to tags."""
@@ -304,13 +315,43 @@ def _possessive(word: str) -> str:
     return word[:-2] if word.endswith("'s") and len(word) > 3 else word
 
 
-def parse(text: str, lexicon: Lexicon, today: date) -> Query:
-    """Read a search box's text with what this library can name."""
+def unquoted_words(text: str) -> list[str]:
+    """The folded words of a query outside its "quoted phrases" (which are looked for as written)."""
+    return words_of(re.sub(r'"[^"]*"', " ", text))
+
+
+def knows(lexicon: Lexicon, word: str, lexicon_words: frozenset[str]) -> bool:
+    """Whether a (folded) word means something to a query by itself or as part of a phrase: a word
+    of a name, place, camera or tag (``lexicon_words``: :meth:`Lexicon.words`), a date word, a stop
+    word, or a word of the search's own tables."""
+    from camroll.search.dates import DATE_WORDS
+
+    if (
+        word in STOP_WORDS
+        or word in DATE_WORDS
+        or word in SMILE_WORDS
+        or word in BIRTHDAY_WORDS
+        or word in EVERYDAY_TAGS
+        or word in EXPRESSION_WORDS
+        or word in SCENE_WORDS
+        or any(word in words_of(k) for k in TEXT_FLAG_PHRASES)
+    ):
+        return True
+    plain = _possessive(word)
+    for table in (lexicon.people, lexicon.places, lexicon.cameras, lexicon.tags):
+        if (plain,) in table or (word,) in table or _singular(word, table) is not None:
+            return True
+    return word in lexicon_words
+
+
+def parse(text: str, lexicon: Lexicon, today: date, fix: Mapping[str, str] | None = None) -> Query:
+    """Read a search box's text with what this library can name; ``fix`` replaces misspelt words
+    (folded word -> the word it was read as, see ``search/typos.py``)."""
     query = Query(text=text)
     quoted = re.findall(r'"([^"]+)"', text)
     for phrase in quoted:  # "exact words": looked for as written, in the photos' text
         query.terms.append(Term(word=phrase, text=[fold(phrase)]))
-    words = words_of(re.sub(r'"[^"]*"', " ", text))
+    words = [(fix or {}).get(w, w) for w in unquoted_words(text)]
     flag_table = {tuple(words_of(k)): v for k, v in TEXT_FLAG_PHRASES.items()}
     i = 0
     while i < len(words):
@@ -326,13 +367,17 @@ def parse(text: str, lexicon: Lexicon, today: date) -> Query:
         }
         kind = max(lengths, key=lambda k: lengths[k])  # dict order is the tie-break
         n = lengths[kind]
+        if (n == 0 or (n == 1 and kind not in ("person", "date", "place"))) and _everyday(query, words[i]):
+            i += 1
+            continue
         if n == 0:
             _single(query, words[i], lexicon)
             i += 1
             continue
         key = tuple(plain[i : i + n]) if kind in ("person", "place") else tuple(words[i : i + n])
         if kind == "person":
-            query.people.append(lexicon.people[key])
+            if lexicon.people[key] not in query.people:  # "arnold schwarzenegger" said as two words
+                query.people.append(lexicon.people[key])
         elif kind == "date" and date_found:
             query.dates.append(date_found[0])
         elif kind == "place":
@@ -349,6 +394,20 @@ def parse(text: str, lexicon: Lexicon, today: date) -> Query:
             query.terms.append(Term(word=" ".join(key), tags={tag: 1.0}, text=[" ".join(key)]))
         i += n
     return query
+
+
+def _everyday(query: Query, word: str) -> bool:
+    """A word of search's own tables (an everyday word, an expression, a scene): added as its term."""
+    if word in EVERYDAY_TAGS:
+        tags, why = EVERYDAY_TAGS[word]
+        query.terms.append(Term(word=word, tags=dict(tags), text=[word], why=why))
+    elif word in EXPRESSION_WORDS:
+        query.terms.append(Term(word=word, expressions=EXPRESSION_WORDS[word]))
+    elif word in SCENE_WORDS:
+        query.terms.append(Term(word=word, scene=SCENE_WORDS[word]))
+    else:
+        return False
+    return True
 
 
 def _single(query: Query, word: str, lexicon: Lexicon) -> None:

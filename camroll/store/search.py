@@ -14,6 +14,7 @@ be ``to_char``), ``LIKE`` (case-insensitive for ASCII in SQLite, case-sensitive 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,4 +190,83 @@ def hit_rows(db: Database, ids: list[int]) -> list[sqlite3.Row]:
         f" pp.tz_offset_minutes, {first_live_path('p.id')} AS path"
         f" FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id WHERE p.id IN ({_marks(len(ids))})",
         ids,
+    )
+
+
+# --- what forgiving search reads (issue 15) ----------------------------------------------------
+
+
+def photo_text_batches(db: Database, batch: int = 2_000) -> Iterator[list[str]]:
+    """The words read from photos (OCR text, titles, captions, keywords JSON), a batch of live and
+    gone photos' texts at a time, in photo id order: a 200,000-photo library is read in pages of
+    ``batch`` rows (keyset pagination), never all at once."""
+    for sql in (
+        "SELECT photo_id, text FROM texts WHERE photo_id > ? AND text != '' ORDER BY photo_id LIMIT ?",
+        "SELECT id, coalesce(title, '') || ' ' || coalesce(description, '') || ' ' || keywords FROM photos"
+        " WHERE id > ? AND (title IS NOT NULL OR description IS NOT NULL OR keywords != '[]') ORDER BY id LIMIT ?",
+    ):
+        after = 0
+        while True:
+            rows = db.query(sql, [after, batch])
+            if not rows:
+                break
+            after = int(rows[-1][0])
+            yield [str(r[1]) for r in rows]
+
+
+def expression_face_rows(db: Database, labels: list[str], where: Where) -> list[sqlite3.Row]:
+    """(photo id, label, score, taken_local) once per face whose stored expression is one of ``labels``."""
+    return _rows(
+        db,
+        "SELECT e.photo_id, e.label, e.score, p.taken_local FROM expressions e JOIN photos p ON p.id = e.photo_id"
+        f" WHERE e.label IN ({_marks(len(labels))})",
+        list(labels),
+        where,
+    )
+
+
+def latest_taken(db: Database, condition: tuple[str, list[str]], before: str, where: Where) -> str | None:
+    """The latest local time before ``before`` (ISO) of a photo passing ``where`` and ``condition``
+    (a fragment on ``p.taken_local`` from :func:`taken_on_days`), or None."""
+    sql, params = condition
+    found = db.scalar(
+        f"SELECT max(p.taken_local) FROM photos p WHERE p.taken_local < ? AND {sql} AND {where.sql}",
+        [before, *params, *where.params],
+    )
+    return str(found) if found else None
+
+
+def sun_rows(db: Database, where: Where) -> list[sqlite3.Row]:
+    """(photo id, taken_local, UTC offset in minutes, latitude, longitude, taken_local) of the photos
+    with a place on Earth and a local time; the offset is the file's own, else the place's time zone's."""
+    return _rows(
+        db,
+        "SELECT p.id, p.taken_local, coalesce(p.offset_minutes, pp.tz_offset_minutes) AS offset_minutes,"
+        " p.gps_lat, p.gps_lon, p.taken_local FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id"
+        " WHERE p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL AND p.taken_local IS NOT NULL",
+        [],
+        where,
+    )
+
+
+def local_hour_rows(db: Database, hours: list[int], where: Where) -> list[sqlite3.Row]:
+    """(photo id, taken_local) of the photos taken at one of these local hours (0-23)."""
+    return _rows(
+        db,
+        "SELECT p.id, p.taken_local FROM photos p WHERE p.taken_local IS NOT NULL"
+        f" AND CAST(substr(p.taken_local, 12, 2) AS INTEGER) IN ({_marks(len(hours))})",
+        list(hours),
+        where,
+    )
+
+
+def front_camera_face_rows(db: Database, where: Where) -> list[sqlite3.Row]:
+    """(photo id, face width, face height, photo width, photo height, lens, taken_local) of each face
+    in a photo whose lens the camera named a front one (EXIF LensModel "... front camera ...")."""
+    return _rows(
+        db,
+        "SELECT f.photo_id, f.w, f.h, p.width, p.height, p.lens, p.taken_local FROM faces f"
+        " JOIN photos p ON p.id = f.photo_id WHERE p.lens LIKE '%front%'",
+        [],
+        where,
     )
