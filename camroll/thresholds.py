@@ -779,3 +779,17 @@ SEARCH_SELFIE_MIN_FACE_SHARE = 0.2
 """A selfie's face is at least this share of the photo's shorter side wide: at arm's length a
 phone's front camera (about 25 mm equivalent) frames a face at roughly a quarter to a half of the
 picture; a group photo's faces are smaller. A geometric estimate, not fitted to photos."""
+
+# --- home, trips and place levels (issue 15) ---------------------------------------------------
+
+TOWN_REACH_FACTOR = 2.0
+"""A GeoNames place lying within this many times a larger place's reach (PLACE_RADIUS_KM_PER_SQRT_POP)
+of the same country is named by the larger place ("Kreuzberg" -> Berlin, "Alfama" -> Lisbon). At 2
+Berlin (3.4 M people) takes in 18.5 km, its whole city area, but not Potsdam (26 km); Lisbon 7.2 km;
+Porto 5 km (Vila Nova de Gaia, across the river, 2.8 km). Measured on the GeoNames list itself (see
+the issue 15 report for the command): at 1 the Berlin districts beyond 9 km (Spandau, Marzahn) kept
+their own names; at 3 Versailles (17 km) became Paris."""
+
+TOWN_SEARCH_KM = 60.0
+"""How far from a place to look for the larger place it belongs to: more than the town reach of the
+largest cities in the list (Shanghai, 22 M people: 2 x 23.7 km)."""

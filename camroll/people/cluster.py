@@ -23,10 +23,10 @@ of earlier versions grew with their square (20,000 faces: 23 s, 3.2 GB).
 2. **Cluster.** The waiting faces are linked to their ``PEOPLE_CLUSTER_K`` nearest faces that are
    within ``PEOPLE_CLUSTER_DISTANCE``; each connected group is clustered by average linkage, cut
    at ``PEOPLE_CLUSTER_DISTANCE`` (two groups with no pair within it can never merge, so nothing
-   is lost by cutting them apart first). A group larger than ``PEOPLE_LINKAGE_MAX`` is halved
-   until its pieces fit, each piece clustered, and the pieces' clusters then merged by the same
-   average linkage (exact mean distances between clusters that are neighbours). Each cluster
-   becomes a new, unnamed person. Average linkage does not chain: two siblings joined by one
+   is lost by cutting them apart first). A group larger than ``PEOPLE_LINKAGE_MAX`` (faces near
+   the average face chain whole libraries together at this distance) is clustered by the same
+   average linkage on its links alone (:func:`_sparse_linkage`). Each cluster becomes a new,
+   unnamed person. Average linkage does not chain: two siblings joined by one
    ambiguous photo stay two people, which a person can merge in one command.
 
 Nothing here changes a face a person assigned (``assigned_by = 'user'``), a name, a birthday or
@@ -37,7 +37,6 @@ their new faces, so a stranger stays hidden.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,6 +242,7 @@ def cluster(
     rep.start("Finding each face's nearest faces", n)
     left: list[np.ndarray] = []
     right: list[np.ndarray] = []
+    apart: list[np.ndarray] = []
     for start in range(0, n, _BATCH):
         found, distances = index.query(vectors[start : start + _BATCH], k)
         rows = np.repeat(np.arange(start, start + len(found)), k)
@@ -250,33 +250,32 @@ def cluster(
         near &= found.ravel() != rows
         left.append(rows[near])
         right.append(found.ravel()[near])
+        apart.append(distances.ravel()[near])
         rep.advance(len(found))
     del index
-    a, b = np.concatenate(left), np.concatenate(right)
+    a, b, d = np.concatenate(left), np.concatenate(right), np.concatenate(apart)
     groups, labels = connected_components(coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n)), directed=False)
 
     rep.start("Grouping faces into people", n)
     order = np.argsort(labels, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=groups))])
+    by_group = np.argsort(labels[a], kind="stable")  # each group's links, for the groups too large for a matrix
+    link_bounds = np.concatenate([[0], np.cumsum(np.bincount(labels[a], minlength=groups))])
     out: list[tuple[np.ndarray, float]] = []
     for g in range(groups):
         members = order[bounds[g] : bounds[g + 1]]
         if len(members) == 1:
             out.append((members, 0.0))
+            parts = []
+        elif len(members) <= thresholds.PEOPLE_LINKAGE_MAX:
+            parts = _linkage_cut(vectors[members], members)
         else:
-            for part in _average_linkage(vectors, members, a, b):
-                out.extend(_one_per_photo(vectors, photos, part))
+            links = by_group[link_bounds[g] : link_bounds[g + 1]]
+            parts = _sparse_linkage(vectors, members, a[links], b[links], d[links])
+        for part in parts:
+            out.extend(_one_per_photo(vectors, photos, part))
         rep.advance(len(members))
     return out
-
-
-def _average_linkage(vectors: np.ndarray, members: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
-    """Average-linkage clusters of one connected group, cut at ``PEOPLE_CLUSTER_DISTANCE``."""
-    if len(members) <= thresholds.PEOPLE_LINKAGE_MAX:
-        return _linkage_cut(vectors[members], members)
-    pieces = _halves(vectors, members)
-    start: list[np.ndarray] = [c for piece in pieces for c in _linkage_cut(vectors[piece], piece)]
-    return _merge_clusters(vectors, start, a, b)
 
 
 def _linkage_cut(v: np.ndarray, members: np.ndarray) -> list[np.ndarray]:
@@ -289,20 +288,10 @@ def _linkage_cut(v: np.ndarray, members: np.ndarray) -> list[np.ndarray]:
     return np.split(members[order], np.flatnonzero(np.diff(labels[order])) + 1)
 
 
-def _halves(vectors: np.ndarray, members: np.ndarray) -> list[np.ndarray]:
-    """Pieces of at most ``PEOPLE_LINKAGE_MAX`` faces: each too-large piece is cut at the median
-    of its faces along the line between two far-apart faces (people tend to fall on one side)."""
-    if len(members) <= thresholds.PEOPLE_LINKAGE_MAX:
-        return [members]
-    v = vectors[members]
-    one = v[np.argmax(np.linalg.norm(v - v[0], axis=1))]
-    two = v[np.argmax(np.linalg.norm(v - one, axis=1))]
-    side = np.argsort((v - one) @ (two - one), kind="stable")
-    half = len(members) // 2
-    return _halves(vectors, members[side[:half]]) + _halves(vectors, members[side[half:]])
-
-
 def _mean_distance(vectors: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+    if len(x) * len(y) <= 256:  # most calls: small clusters, where fewer numpy calls matter
+        diff = vectors[x][:, None, :] - vectors[y][None, :, :]
+        return float(np.sqrt(np.einsum("ijk,ijk->ij", diff, diff)).mean())
     total = 0.0
     yv = vectors[y]
     yy = np.einsum("ij,ij->i", yv, yv)
@@ -314,48 +303,66 @@ def _mean_distance(vectors: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
     return total / (len(x) * len(y))
 
 
-def _merge_clusters(vectors: np.ndarray, start: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
-    """Average linkage continued from clusters found piece by piece: the closest pair of clusters
-    that are neighbours (some face of one has a face of the other among its nearest) merges while
-    their mean distance is under ``PEOPLE_CLUSTER_DISTANCE``; distances to a merged cluster follow
-    from its parts' (the mean over all pairs, weighted by size), computed exactly when missing."""
-    members: dict[int, np.ndarray] = dict(enumerate(start))
-    owner = np.full(len(vectors), -1, np.int64)
-    for c, m in members.items():
-        owner[m] = c
-    ca, cb = owner[a], owner[b]
-    keep = (ca >= 0) & (cb >= 0) & (ca != cb)
-    pairs = {(int(min(x, y)), int(max(x, y))) for x, y in zip(ca[keep], cb[keep], strict=True)}
-    links: dict[int, dict[int, float]] = {c: {} for c in members}
-    heap: list[tuple[float, int, int]] = []
-    for x, y in pairs:
-        d = _mean_distance(vectors, members[x], members[y])
-        links[x][y] = links[y][x] = d
-        if d < thresholds.PEOPLE_CLUSTER_DISTANCE:
-            heapq.heappush(heap, (d, x, y))
-    next_id = len(members)
-    while heap:
-        d, x, y = heapq.heappop(heap)
-        if x not in members or y not in members:
+def _sparse_linkage(
+    vectors: np.ndarray, members: np.ndarray, a: np.ndarray, b: np.ndarray, d: np.ndarray
+) -> list[np.ndarray]:
+    """Average linkage of a group too large for its pairwise matrix, on its faces' links alone
+    (the nearest-neighbour chain: follow each cluster to its nearest linked cluster until two are
+    each other's nearest, merge them while they are closer than ``PEOPLE_CLUSTER_DISTANCE``;
+    average linkage is reducible, so this merges what the full algorithm merges). Two clusters are
+    linked when some face of one has a face of the other among its nearest. The mean distance
+    from a merged cluster to another follows from its parts' (weighted by size: the Lance-Williams
+    update of average linkage), a part's computed exactly when it had no link to it. Memory grows
+    with the links, not with the square of the faces; on the test faces it gives the full
+    matrix's people (tests/test_people_index.py)."""
+    cut = thresholds.PEOPLE_CLUSTER_DISTANCE
+    members_of: dict[int, np.ndarray] = {int(i): np.array([i]) for i in members}
+    links: dict[int, dict[int, float]] = {int(i): {} for i in members}
+    for x, y, dxy in zip(a.tolist(), b.tolist(), d.tolist(), strict=True):
+        links[x][y] = links[y][x] = dxy
+    todo = list(members_of)
+    done: list[np.ndarray] = []
+    chain: list[int] = []
+    next_id = len(vectors)
+    while chain or todo:
+        if not chain:
+            c = todo.pop()
+            if c in members_of:
+                chain.append(c)
             continue
-        nx, ny = len(members[x]), len(members[y])
-        new = next_id
-        next_id += 1
-        members[new] = np.concatenate([members.pop(x), members.pop(y)])
-        links[new] = {}
-        for z in (set(links[x]) | set(links[y])) - {x, y}:
-            if z not in members:
-                continue
-            dx = links[x].get(z)
-            dy = links[y].get(z)
-            dx = _mean_distance(vectors, members[new][:nx], members[z]) if dx is None else dx
-            dy = _mean_distance(vectors, members[new][nx:], members[z]) if dy is None else dy
-            dz = (nx * dx + ny * dy) / (nx + ny)
-            links[new][z] = links[z][new] = dz
-            if dz < thresholds.PEOPLE_CLUSTER_DISTANCE:
-                heapq.heappush(heap, (dz, min(new, z), max(new, z)))
-        del links[x], links[y]
-    return list(members.values())
+        c = chain[-1]
+        near = links[c]
+        z, dz = min(near.items(), key=lambda kv: kv[1]) if near else (-1, float("inf"))
+        if len(chain) > 1 and near.get(chain[-2], float("inf")) <= dz:
+            z, dz = chain[-2], near[chain[-2]]
+        if dz >= cut:  # nothing can join it any more (reducible: merging never brings others closer)
+            for other in near:
+                del links[other][c]
+            del links[c]
+            done.append(members_of.pop(c))
+            chain.pop()
+            continue
+        if len(chain) == 1 or z != chain[-2]:
+            chain.append(z)
+            continue
+        chain.pop()
+        chain.pop()
+        x, y = c, z
+        mx, my = members_of.pop(x), members_of.pop(y)
+        lx, ly = links.pop(x), links.pop(y)
+        new, next_id = next_id, next_id + 1
+        members_of[new] = np.concatenate([mx, my])
+        joined: dict[int, float] = {}
+        for w in (lx.keys() | ly.keys()) - {x, y}:
+            dx = lx[w] if w in lx else _mean_distance(vectors, mx, members_of[w])
+            dy = ly[w] if w in ly else _mean_distance(vectors, my, members_of[w])
+            other = links[w]
+            other.pop(x, None)
+            other.pop(y, None)
+            joined[w] = other[new] = (len(mx) * dx + len(my) * dy) / (len(mx) + len(my))
+        links[new] = joined
+        todo.append(new)
+    return done
 
 
 def _one_per_photo(vectors: np.ndarray, photos: np.ndarray, members: np.ndarray) -> list[tuple[np.ndarray, float]]:
