@@ -356,10 +356,10 @@ def _sparse_linkage(
         for w in (lx.keys() | ly.keys()) - {x, y}:
             dx = lx[w] if w in lx else _mean_distance(vectors, mx, members_of[w])
             dy = ly[w] if w in ly else _mean_distance(vectors, my, members_of[w])
-            other = links[w]
-            other.pop(x, None)
-            other.pop(y, None)
-            joined[w] = other[new] = (len(mx) * dx + len(my) * dy) / (len(mx) + len(my))
+            theirs = links[w]
+            theirs.pop(x, None)
+            theirs.pop(y, None)
+            joined[w] = theirs[new] = (len(mx) * dx + len(my) * dy) / (len(mx) + len(my))
         links[new] = joined
         todo.append(new)
     return done
