@@ -1,9 +1,9 @@
 """The scan's reads and writes of the catalog: what it knew of a folder, and each file it read.
 
-What the scan knew comes back as one indexed query per scanned folder, streamed in the order of
-``path_bytes`` (the ``files`` table's unique index on it, so nothing is sorted and nothing is
-held): :mod:`camroll.library.scan` walks the folder in the same byte order and merges the two
-streams, so a no-change rescan of 200,000 files holds neither list in memory.
+What the scan knew comes back a range of paths at a time, in the order of ``path_bytes`` (the
+``files`` table's unique index on it, so nothing is sorted): :mod:`camroll.library.scan` walks
+the folder in the same byte order and compares a chunk of its walk with the same range of the
+catalog, so a no-change rescan of 200,000 files holds neither list in memory.
 
 A batch of read files is written in one transaction, each file inside a ``SAVEPOINT`` of its own:
 a value the catalog refuses costs that one file, which the caller then records as failed.
@@ -18,7 +18,6 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from camroll.store.db import Database, now_iso
@@ -61,41 +60,46 @@ PHOTO_COLUMNS = (
 """The columns of ``photos`` the scan writes, in the order of the values it passes."""
 
 
-@dataclass(slots=True)
-class Known:
-    """A file as the catalog knew it before this scan."""
-
-    path_bytes: bytes
-    size: int
-    mtime_ns: int
-    settled: bool
-    """Live (:func:`camroll.store.files.live_file`) and read by the current metadata reader."""
-    present: bool
-    """On disk at the last scan (:func:`camroll.store.files.on_disk_file`): not marked missing."""
+Known = tuple[bytes, int, int, int, int]
+"""A file as the catalog knew it before this scan: (path_bytes, size, mtime_ns, settled,
+present). ``settled`` (1 or 0): live (:func:`camroll.store.files.live_file`) and read by the
+current metadata reader; ``present``: on disk at the last scan (not marked missing)."""
 
 
-def known_under(db: Database, root: bytes, metadata_version: int) -> Iterator[Known]:
-    """Every catalogued file at ``root`` or under it (``root`` without a trailing slash), in
-    ``path_bytes`` order, streamed from one range query on the unique index of ``path_bytes``.
+def any_stale(db: Database, metadata_version: int) -> bool:
+    """Whether some photo was read by another metadata reader than ``metadata_version`` (its
+    files are then read again; asked on the ``photos_metadata_version`` index)."""
+    return db.scalar("SELECT 1 FROM photos WHERE metadata_version != ? LIMIT 1", (metadata_version,)) is not None
 
-    ``root/`` .. ``root0`` is exactly the paths under ``root`` ('0' is the byte after '/'); the
-    root itself (a file scanned on its own) sorts before all of them, so it is asked first.
-    Two queries, not one with an OR, so that the range is one walk of the index, unsorted."""
-    columns = (
-        "SELECT f.path_bytes, f.size, f.mtime_ns,"
-        f" {live_file('f')} AND coalesce(p.metadata_version, 0) = ?, {on_disk_file('f')}"
-        " FROM files f LEFT JOIN photos p ON p.id = f.photo_id"
+
+def known_in(
+    db: Database, low: bytes, high: bytes, metadata_version: int, stale: bool, also: bytes | None = None
+) -> list[Known]:
+    """Every catalogued file with ``low <= path_bytes < high`` (and the one at ``also``, if
+    given: it sorts first), in path order: one range query on the unique index of
+    ``path_bytes``, never sorted. The scan asks this a chunk of its walk at a time, so a
+    no-change rescan compares whole chunks as two lists, and nothing holds the whole library.
+
+    ``stale`` (see :func:`any_stale`) adds the join to ``photos`` that tells which files were
+    read by an older metadata reader; without it, the files' index and table alone answer."""
+    settled = f"CASE WHEN {live_file('f')} THEN 1 ELSE 0 END"
+    join = ""
+    if stale:
+        settled = f"CASE WHEN {live_file('f')} AND coalesce(p.metadata_version, 0) = {int(metadata_version)} THEN 1 ELSE 0 END"
+        join = " LEFT JOIN photos p ON p.id = f.photo_id"
+    select = (
+        f"SELECT f.path_bytes, f.size, f.mtime_ns, {settled}, CASE WHEN {on_disk_file('f')} THEN 1 ELSE 0 END"
+        f" FROM files f{join}"
     )
-    prefix = root if root.endswith(b"/") else root + b"/"
-    for where, params in (
-        ("f.path_bytes = ?", (metadata_version, root)),
-        (
-            "f.path_bytes >= ? AND f.path_bytes < ? ORDER BY f.path_bytes",
-            (metadata_version, prefix, prefix[:-1] + b"0"),
-        ),
-    ):
-        for path, size, mtime_ns, settled, present in db.conn.execute(f"{columns} WHERE {where}", params):
-            yield Known(bytes(path), int(size), int(mtime_ns), bool(settled), bool(present))
+    cursor = db.conn.cursor()
+    cursor.row_factory = None  # plain tuples: compared as they come with the walk's tuples
+    rows: list[Known] = []
+    if also is not None:
+        rows += cursor.execute(f"{select} WHERE f.path_bytes = ?", (also,)).fetchall()
+    rows += cursor.execute(
+        f"{select} WHERE f.path_bytes >= ? AND f.path_bytes < ? ORDER BY f.path_bytes", (low, high)
+    ).fetchall()
+    return rows
 
 
 def root_id(db: Database, root: bytes, display: str) -> int:
