@@ -6,33 +6,29 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from camroll.config import AppContext, Config
 from camroll.errors import CamrollError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, ProgressColumn, TaskID
+    from typer import _click
+
+# Rich is imported where it is used rather than here: ``camroll --help`` and ``--version`` import
+# this module and nothing that draws a table or a bar (tests/test_cli_startup.py).
 
 
 def shown(text: str) -> str:
     """Text from a file, a person or a library, fit to print through Rich: markup escaped, and
     control characters (a newline or an ESC sequence in a file name) shown as ``\\xNN`` so they
     cannot move the cursor, recolour or hide the terminal's output."""
+    from rich.markup import escape
+
     from camroll.library.sanitize import printable
 
     return escape(printable(text))
@@ -43,7 +39,11 @@ class CamrollGroup(TyperGroup):
     it with its message in red on stderr, escaped for Rich markup since it may hold paths, names
     and titles, and its ``exit_code``. Caught here, in the group every command runs inside, so
     ``camroll`` and a test's ``CliRunner`` behave the same; any other exception is a bug and keeps
-    its traceback."""
+    its traceback.
+
+    It also loads commands lazily: it knows every command from :data:`camroll.cli.COMMANDS` and
+    imports the modules of one only when that command is asked for. Listing them in ``--help``
+    needs only their names and one-line help, which the table holds."""
 
     def invoke(self, ctx: Any) -> Any:
         _tolerate_undecodable_names()
@@ -52,6 +52,63 @@ class CamrollGroup(TyperGroup):
         except CamrollError as e:
             console_err().print(f"[red]{shown(str(e))}[/]", highlight=False, soft_wrap=True)
             raise typer.Exit(e.exit_code) from None
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        from camroll.cli import COMMANDS
+
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        from camroll.cli import COMMANDS, load_command
+
+        command = self.commands.get(cmd_name)
+        if command is not None or cmd_name not in COMMANDS:
+            return command
+        if ctx.meta.get(_LISTING):
+            return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name].help)
+        command = self.commands[cmd_name] = load_command(cmd_name)
+        return command
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        # Typer's "did you mean" looks only at the commands loaded so far: look at all of them.
+        from difflib import get_close_matches
+
+        from typer._click.exceptions import UsageError
+
+        suggest, self.suggest_commands = self.suggest_commands, False
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as e:
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if suggest and args else []
+            if matches:
+                e.message = f"{e.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
+        finally:
+            self.suggest_commands = suggest
+
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        with _listing(ctx):
+            super().format_help(ctx, formatter)
+
+
+_LISTING = "camroll.listing"
+"""Set in a context's meta while the top group lists its commands: placeholders will do."""
+
+
+class _listing:
+    """While listing, :meth:`CamrollGroup.get_command` hands out a placeholder that carries the
+    command's name and help from the table, instead of importing the command."""
+
+    def __init__(self, ctx: _click.Context) -> None:
+        self.ctx = ctx
+
+    def __enter__(self) -> None:
+        self.ctx.meta[_LISTING] = True
+
+    def __exit__(self, *exc: object) -> None:
+        self.ctx.meta.pop(_LISTING, None)
 
 
 def _tolerate_undecodable_names() -> None:
@@ -66,6 +123,25 @@ def _tolerate_undecodable_names() -> None:
 app = typer.Typer(
     help="camroll: your photo library's intelligence, on your own machine.", no_args_is_help=True, cls=CamrollGroup
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from camroll import __version__
+
+        sys.stdout.write(f"camroll {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _top(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print camroll's version and exit."),
+    ] = False,
+) -> None:
+    """The options of ``camroll`` itself, before any command."""
+
 
 HomeOption = Annotated[
     Path | None,
@@ -87,6 +163,8 @@ def ctx_for(home: Path | None) -> AppContext:
 
 
 def console_err() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
@@ -123,25 +201,29 @@ class RichReporter:
             )
 
 
-class RateColumn(ProgressColumn):
-    """Items per second, once there is a rate to show."""
+def rate_column(unit: str) -> ProgressColumn:
+    """A progress column showing items per second, once there is a rate to show. Its class is
+    made here, not at import, because it derives from Rich's, which a light command never loads."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
 
-    def __init__(self, unit: str) -> None:
-        super().__init__()
-        self.unit = unit
+    class RateColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.1f} {unit}/s" if speed else "", style="cyan")
 
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.1f} {self.unit}/s" if speed else "", style="cyan")
+    return RateColumn()
 
 
 def progress_bar(console: Console, unit: str = "files") -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        RateColumn(unit),
+        rate_column(unit),
         TimeRemainingColumn(),
         console=console,
         transient=False,
