@@ -343,6 +343,9 @@ def _sparse_linkage(
             chain.pop()
             continue
         if len(chain) == 1 or z != chain[-2]:
+            if z in chain:  # a link that appeared with a merge reached back into the chain: restart it
+                todo.extend(chain[:-1])
+                del chain[:-1]
             chain.append(z)
             continue
         chain.pop()
