@@ -799,5 +799,11 @@ largest city in the list (Shanghai, 24.9 M people: 2 x 24.9 km = 49.9 km)."""
 
 SCAN_COMPARE_CHUNK = 2048
 """Files a rescan compares with the catalog at a time (one range query, one list comparison) and
-between two updates of its progress bar. A chunk costs ~150 kB; larger chunks gained nothing
-measurable on 20,000 files (bench/library_scale.py), smaller ones add a query each."""
+between two updates of its progress bar: about 100 queries at 200,000 files, and a few hundred kB
+of tuples held. A round number chosen, not tuned: the cost is the walk and the rows, not the
+number of queries."""
+
+CATALOG_RECORDS_PAGE = 500
+"""Records ``camroll photos`` builds at a time (one fetch from the cursor, one question per vision
+table for their photos): memory stays that of one page at any library size; 500 ids stay far
+under any engine's limit on parameters."""

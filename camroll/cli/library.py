@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -67,7 +70,10 @@ def scan_cmd(
         _print_scan_summary(console, summary, named)
         if analysis:
             print_analysis(console, analysis)
-        _print_overview(console, catalog.overview(ctx), brief=True)
+        if summary.read or summary.removed or summary.excluded or named or analysis:
+            _print_overview(console, catalog.overview(ctx), brief=True)
+        else:  # the overview reads every photo: seconds at 200,000, for what the last scan showed
+            console.print("Nothing changed since the last scan (`camroll summary` shows your library).")
     ctx.close()
     if done.interrupted:
         raise typer.Exit(130)
@@ -147,16 +153,20 @@ def photos_cmd(
 ) -> None:
     """List catalogued photos: when, where, which camera."""
     ctx = ctx_for(home)
-    records = catalog.photo_records(ctx)
+    records = catalog.iter_photo_records(ctx)
     if failed:
-        records = [r for r in records if r["state"] == "failed"]
+        records = (r for r in records if r["state"] == "failed")
     if problems:
-        records = [r for r in records if r["errors"]]
+        records = (r for r in records if r["errors"])
     if as_json:
-        print_json(records)
+        _stream_json_list(records)
         return
     table = Table("taken", "file", "camera", "size", "place", "notes")
-    for r in records[: limit or None]:
+    more = 0
+    for r in records:
+        if limit and table.row_count >= limit:
+            more += 1
+            continue
         table.add_row(
             (r["taken_at"] or "")[:19].replace("T", " "),
             shown(Path(r["path"]).name),
@@ -166,8 +176,19 @@ def photos_cmd(
             shown("; ".join(r["errors"])[:60]),
         )
     Console().print(table)
-    if limit and len(records) > limit:
-        Console().print(f"... {len(records) - limit} more (--limit 0 shows all).")
+    if more:
+        Console().print(f"... {more} more (--limit 0 shows all).")
+
+
+def _stream_json_list(items: Iterator[dict[str, Any]]) -> None:
+    """Write ``items`` as one JSON list, element by element as they come (the same text as
+    ``print_json`` of the whole list): a library of any size prints in the memory of a page."""
+    out, first = sys.stdout, True
+    for item in items:
+        out.write("[\n " if first else ",\n ")
+        out.write(json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n "))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 @app.command("summary")
