@@ -1,6 +1,6 @@
 """Vision speed, side by side on the same photos: camroll against a peer and a physical floor.
 
-    .venv/bin/python -m bench.vision [--photos DIR] [--workers 2]
+    .venv/bin/python -m bench.vision [--photos DIR] [--workers 2] [--quick]
 
 On the face photos of tests/data/photos (single-person and group photos), in one run:
 
@@ -8,13 +8,20 @@ On the face photos of tests/data/photos (single-person and group photos), in one
 * **peer**: the ``face_recognition`` library's default pipeline (HOG detector + dlib 128-d print)
   on the same photos, in the same number of processes, then its prints clustered as its docs
   suggest (DBSCAN, eps 0.5) for precision and recall;
-* **camroll faces + people**: ``camroll analyze`` with only those two granted;
-* **camroll everything**: ``camroll analyze`` with every capability granted.
+* **camroll, one capability at a time**: ``camroll analyze`` with only that capability (and
+  what it depends on) granted, each in a fresh library: faces + people, expressions, tags,
+  text, sensitive, duplicates, quality;
+* **camroll everything**: ``camroll analyze`` with every capability granted;
+* **full-resolution OCR**: camroll's OCR with its detector at the whole analysis size
+  (``ANALYSIS_MAX_SIDE``, not ``TEXT_DET_MAX_SIDE``), for text recall: the test photos have no
+  text labels, so a photo "has text" when either it or the everything run reads a line there,
+  and each one's recall is the share of those photos it read text in.
 
-It prints photos/s, the ratios (goals: faces + people >= 3x the peer; everything within 10x of
-the floor), clustering precision/recall of both, and the peak memory (all camroll processes
-together, proportional set size sampled from /proc). The machine is noisy: compare ratios,
-not seconds. Run it as a module from the repository root: ``python -m bench.vision``.
+It prints one table (photos/s, times the floor's time, peak memory: every camroll process
+together, proportional set size sampled from /proc), the goals (faces + people >= 3x the peer;
+everything within 10x of the floor, under 1.5 GB), clustering precision/recall of both, and
+worker time per photo and capability. ``--quick`` takes every third photo and skips the peer.
+The machine is noisy: compare ratios, not seconds. Run it as a module from the repository root.
 """
 
 from __future__ import annotations
@@ -24,11 +31,13 @@ import csv
 import json
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +45,12 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from bench.accuracy import PHOTOS, pairwise, people_by_photo
-from camroll import capabilities
-from camroll.analysis.decode import decode
+from camroll import capabilities, thresholds
+from camroll.analysis import pipeline
+from camroll.analysis.decode import DecodeError, decode
+from camroll.analysis.text import TextAnalyser
 from camroll.config import AppContext, Config
+from camroll.store import analysis_results, photos
 
 CLI = [sys.executable, "-m", "camroll.cli"]
 
@@ -108,8 +120,19 @@ class PeakMemory:
         return self.peak
 
 
-def camroll_analyze(home: Path, folder: Path, caps: list[str], workers: int) -> tuple[float, int]:
-    """Scan (untimed), grant ``caps``, then time ``camroll analyze``; return (seconds, peak bytes)."""
+@dataclass
+class Run:
+    """One timed ``camroll analyze``."""
+
+    seconds: float
+    peak: int
+    """Peak memory, bytes: PSS of the CLI and its workers together."""
+    worker: dict[str, float]
+    """Worker seconds per capability ("decode" included), model loading included."""
+
+
+def camroll_analyze(home: Path, folder: Path, caps: list[str], workers: int) -> Run:
+    """Scan (untimed), grant ``caps``, then time ``camroll analyze``."""
     env = {**os.environ, "CAMROLL_HOME": str(home)}
     subprocess.run([*CLI, "scan", "-q", str(folder)], env=env, check=True, capture_output=True)
     subprocess.run([*CLI, "consent", "grant", *caps], env=env, check=True, capture_output=True)
@@ -123,15 +146,52 @@ def camroll_analyze(home: Path, folder: Path, caps: list[str], workers: int) -> 
     memory = PeakMemory(proc.pid)
     out, _ = proc.communicate()
     seconds = time.perf_counter() - start
-    per_cap = json.loads(out)["cpu_seconds"]
-    print(
-        f"  {'+'.join(caps) if len(caps) < 4 else 'every capability'}: worker time per photo, model loading included: "
-        + ", ".join(
-            f"{k} {1000 * v / max(1, len(photo_files(folder))):.0f} ms"
-            for k, v in sorted(per_cap.items(), key=lambda kv: -kv[1])
-        )
-    )
-    return seconds, memory.stop()
+    return Run(seconds, memory.stop(), json.loads(out)["cpu_seconds"])
+
+
+def with_dependencies(cap_id: str) -> list[str]:
+    """A capability and every capability it depends on (people for faces: the README's row)."""
+    caps = [*reversed(pipeline._all_dependencies(capabilities.get(cap_id))), cap_id]
+    return ["faces", "people"] if cap_id == "faces" else list(dict.fromkeys(caps))
+
+
+def texts_found(home: Path) -> set[str]:
+    """Paths (resolved) of the photos in which a camroll library read some text."""
+    ctx = AppContext(Config(home=home))
+    try:
+        path_of = {int(row["id"]): paths[0] for row, paths in photos.analysable(ctx.db)}
+        return {str(Path(path_of[i]).resolve()) for i, _ in analysis_results.texts_read(ctx.db) if i in path_of}
+    finally:
+        ctx.close()
+
+
+def _full_ocr_init() -> None:
+    global _FULL_OCR
+    _FULL_OCR = TextAnalyser(threads=1)
+    _FULL_OCR.ensure_loaded()
+    # the reference: the detector at the whole analysis size, not at TEXT_DET_MAX_SIDE
+    _FULL_OCR._engine._load_det_model().limit_side_len = thresholds.ANALYSIS_MAX_SIDE  # type: ignore[no-untyped-call]
+
+
+_FULL_OCR: TextAnalyser | None = None  # one per reference worker process
+
+
+def _full_ocr_one(path: Path) -> tuple[str, bool]:
+    assert _FULL_OCR is not None
+    try:
+        photo = decode(0, "", str(path), 1, None)
+    except DecodeError:
+        return str(path.resolve()), False
+    return str(path.resolve()), bool(_FULL_OCR.analyse(photo, {}).lines)
+
+
+def full_ocr(files: list[Path], workers: int) -> tuple[float, set[str]]:
+    """Time the full-resolution OCR over ``files`` (model loading included); the photos where it
+    reads at least one line."""
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_full_ocr_init) as pool:
+        found = pool.map(_full_ocr_one, files, chunksize=1)
+    return time.perf_counter() - start, {p for p, has in found if has}
 
 
 def peer_clusters(results: list[tuple[str, list[list[float]], list[int]]]) -> dict[str, int]:
@@ -157,46 +217,91 @@ def truth() -> dict[str, str]:
         }
 
 
+def subset(files: list[Path], folder: Path, into: Path) -> list[Path]:
+    """Every third photo, copied into ``into`` under the same relative paths (for ``--quick``)."""
+    out = []
+    for path in files[::3]:
+        target = into / path.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        out.append(target)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=Path, default=PHOTOS / "faces")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="every third photo, and no peer")
     args = parser.parse_args()
-    files = photo_files(args.photos)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, files = args.photos.resolve(), photo_files(args.photos.resolve())
+        origin = {str(p): str(p) for p in files}
+        if args.quick:
+            copies = subset(files, folder, Path(tmp) / "photos")
+            origin = {str(c.resolve()): str(p) for c, p in zip(copies, files[::3], strict=True)}
+            folder, files = Path(tmp) / "photos", copies
+        measure(folder, files, origin, args.workers, Path(tmp), peer=not args.quick)
+
+
+def measure(folder: Path, files: list[Path], origin: dict[str, str], workers: int, tmp: Path, peer: bool) -> None:
     n = len(files)
     for p in files:  # warm the page cache for everyone
         p.read_bytes()
     print(
-        f"{n} photos in {args.photos}; {args.workers} processes each; {os.cpu_count()} cores;"
+        f"{n} photos in {folder}; {workers} processes each; {os.cpu_count()} cores;"
         f" load average {os.getloadavg()[0]:.2f}"
     )
+    floor_s, _ = timed_pool(_decode_one, files, workers)
+    labels = {p: label for p, label in truth().items() if p in set(origin.values())}
+    rows: list[tuple[str, float, int | None]] = [("decode only (floor)", floor_s, None)]
+    if peer:
+        peer_s, peer_results = timed_pool(_peer_one, files, workers)
+        peer_p, peer_r = pairwise(labels, {origin[p]: c for p, c in peer_clusters(peer_results).items()})
+        rows.append(("face_recognition: HOG + dlib print (peer)", peer_s, None))
+    runs: dict[str, Run] = {}
+    for cap in pipeline.per_photo_capabilities():
+        caps = with_dependencies(cap.id)
+        runs[" + ".join(caps)] = camroll_analyze(tmp / cap.id, folder, caps, workers)
+        rows.append((f"camroll {' + '.join(caps)}", runs[" + ".join(caps)].seconds, runs[" + ".join(caps)].peak))
+    ctx = AppContext(Config(home=tmp / "faces"))
+    ours_p, ours_r = pairwise(labels, {origin[p]: c for p, c in people_by_photo(ctx).items() if p in origin})
+    ctx.close()
+    every = [c.id for c in capabilities.REGISTRY if not c.granted_by_scan]
+    everything = camroll_analyze(tmp / "all", folder, every, workers)
+    rows.append(("camroll, every capability", everything.seconds, everything.peak))
+    ocr_s, with_text = full_ocr(files, workers)
+    rows.append((f"full-resolution OCR ({thresholds.ANALYSIS_MAX_SIDE} px detector; reference)", ocr_s, None))
 
-    floor_s, _ = timed_pool(_decode_one, files, args.workers)
-    peer_s, peer_results = timed_pool(_peer_one, files, args.workers)
-    labels = {p: label for p, label in truth().items() if Path(p) in set(files)}
-    peer_p, peer_r = pairwise(labels, peer_clusters(peer_results))
-    with tempfile.TemporaryDirectory() as tmp:
-        faces_s, faces_mem = camroll_analyze(Path(tmp) / "faces", args.photos, ["faces", "people"], args.workers)
-        ctx = AppContext(Config(home=Path(tmp) / "faces"))
-        ours_p, ours_r = pairwise(labels, people_by_photo(ctx))
-        ctx.close()
-        every = [c.id for c in capabilities.REGISTRY if not c.granted_by_scan]
-        all_s, all_mem = camroll_analyze(Path(tmp) / "all", args.photos, every, args.workers)
-
-    rows = [
-        ("decode only (floor)", floor_s, None),
-        ("face_recognition: HOG + dlib print (peer)", peer_s, None),
-        ("camroll faces + people", faces_s, faces_mem),
-        ("camroll, every capability", all_s, all_mem),
-    ]
-    print("\n| what | seconds | photos/s | peak memory |\n|---|---:|---:|---:|")
+    print("\n| what | seconds | photos/s | x floor's time | peak memory |\n|---|---:|---:|---:|---:|")
     for name, seconds, memory in rows:
-        print(f"| {name} | {seconds:.1f} | {n / seconds:.1f} | {f'{memory / 2**20:.0f} MB' if memory else ''} |")
-    print(f"\ncamroll faces + people vs peer: {peer_s / faces_s:.1f}x faster (goal >= 3x)")
-    print(f"camroll every capability vs decode floor: {all_s / floor_s:.1f}x the floor's time (goal <= 10x)")
+        mem = f"{memory / 2**20:,.0f} MB" if memory else ""
+        print(f"| {name} | {seconds:.1f} | {n / seconds:.1f} | {seconds / floor_s:.1f}x | {mem} |")
+    if peer:
+        faces_s = runs["faces + people"].seconds
+        print(f"\ncamroll faces + people vs peer: {peer_s / faces_s:.1f}x faster (goal >= 3x)")
     print(
-        f"clustering precision / recall on the labelled photos: camroll {ours_p:.3f} / {ours_r:.3f},"
-        f" peer (DBSCAN eps 0.5) {peer_p:.3f} / {peer_r:.3f}"
+        f"camroll every capability: {everything.seconds / floor_s:.1f}x the floor's time (goal <= 10x),"
+        f" peak memory {everything.peak / 2**20:,.0f} MB (goal < 1,536 MB)"
+    )
+    found = texts_found(tmp / "all")
+    either = found | with_text  # no labels for text: a photo has text when either reads a line there
+    print(
+        f"text recall (photos with text found / the {len(either)} photos where camroll or the full-resolution"
+        f" OCR read a line): camroll {len(found)}/{len(either)} = {len(found) / max(1, len(either)):.3f},"
+        f" full-resolution OCR {len(with_text)}/{len(either)} = {len(with_text) / max(1, len(either)):.3f}"
+    )
+    for name, missed in (("camroll", either - found), ("full-resolution OCR", either - with_text)):
+        if missed:
+            print(f"  {name} read nothing in: {', '.join(sorted(Path(origin.get(p, p)).name for p in missed))}")
+    print(
+        f"clustering precision / recall on the labelled photos: camroll {ours_p:.3f} / {ours_r:.3f}"
+        + (f", peer (DBSCAN eps 0.5) {peer_p:.3f} / {peer_r:.3f}" if peer else "")
+    )
+    print("\nworker time per photo, model loading included (every capability together):")
+    print(
+        "  "
+        + ", ".join(f"{k} {1000 * v / n:.0f} ms" for k, v in sorted(everything.worker.items(), key=lambda kv: -kv[1]))
     )
 
 
