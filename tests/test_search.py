@@ -176,7 +176,8 @@ def add_photos(ctx: AppContext, photos: list[dict[str, Any]]) -> list[int]:
     """Insert photos as scan and analysis would have: a file each, and the given derived rows.
 
     Keys: taken (local ISO time), make, model, city/country, tags {tag: score}, text, flags [kinds],
-    people [(person_id, name)], smiling, title."""
+    people [(person_id, name)], smiling, expression (each face's label), title, gps (lat, lon),
+    offset (minutes), lens, size (width, height), face (width, height of each face, pixels)."""
     db, now = ctx.db, "2026-11-26T00:00:00+00:00"
     ids = []
     with db.transaction() as conn:
@@ -184,10 +185,26 @@ def add_photos(ctx: AppContext, photos: list[dict[str, Any]]) -> list[int]:
             "INSERT INTO roots (path, path_bytes, added_at) VALUES ('/p', ?, ?)", (os.urandom(8), now)
         ).lastrowid
         for n, ph in enumerate(photos):
+            lat, lon = ph.get("gps", (None, None))
+            width, height = ph.get("size", (None, None))
             cur = conn.execute(
                 "INSERT INTO photos (hash, format, kind, size, taken_local, make, model, title, metadata_version,"
-                " created_at) VALUES (?, 'jpeg', 'photo', 1, ?, ?, ?, ?, 1, ?)",
-                (os.urandom(16).hex(), ph.get("taken"), ph.get("make"), ph.get("model"), ph.get("title"), now),
+                " created_at, gps_lat, gps_lon, offset_minutes, lens, width, height)"
+                " VALUES (?, 'jpeg', 'photo', 1, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    os.urandom(16).hex(),
+                    ph.get("taken"),
+                    ph.get("make"),
+                    ph.get("model"),
+                    ph.get("title"),
+                    now,
+                    lat,
+                    lon,
+                    ph.get("offset"),
+                    ph.get("lens"),
+                    width,
+                    height,
+                ),
             )
             pid = int(cur.lastrowid or 0)
             ids.append(pid)
@@ -217,16 +234,17 @@ def add_photos(ctx: AppContext, photos: list[dict[str, Any]]) -> list[int]:
                     "INSERT OR IGNORE INTO people (id, name, birthday, created_at) VALUES (?, ?, ?, ?)",
                     (person_id, name, birthday[0] if birthday else None, now),
                 )
+                face_w, face_h = ph.get("face", (1, 1))
                 face = conn.execute(
                     "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, model, person_id)"
-                    " VALUES (?, 0, 0, 1, 1, 1, '[]', 't', ?)",
-                    (pid, person_id),
+                    " VALUES (?, 0, 0, ?, ?, 1, '[]', 't', ?)",
+                    (pid, face_w, face_h, person_id),
                 ).lastrowid
-                if ph.get("smiling"):
+                if ph.get("smiling") or ph.get("expression"):
                     conn.execute(
                         "INSERT INTO expressions (face_id, photo_id, label, score, smiling, scores, model)"
-                        " VALUES (?, ?, 'happy', 0.9, 1, '{}', 't')",
-                        (face, pid),
+                        " VALUES (?, ?, ?, 0.9, ?, '{}', 't')",
+                        (face, pid, ph.get("expression", "happy"), int(bool(ph.get("smiling")))),
                     )
     return ids
 
@@ -335,6 +353,145 @@ def test_search_reads_only_what_consent_left(library_copy: Path) -> None:
     assert not lexicon.places and (city.lower(),) not in lexicon.places
     assert not search(ctx, "dog").hits, "the tags are gone with their consent, so is finding by them"
     ctx.close()
+
+
+# --- forgiving search (issue 15) -----------------------------------------------------------------
+
+
+def test_misspelt_tags_places_and_names_are_read_as_the_library_words(ctx: AppContext, small: list[int]) -> None:
+    beach = search(ctx, "beahc", today=TODAY)
+    assert _ids(beach, small) == [2, 0, 1], "the same photos as 'beach'"
+    assert beach.understood.did_you_mean == "beach" and beach.understood.tags == ["beach"]
+    assert beach.understood.corrections == [{"word": "beahc", "to": "beach", "kind": "tag", "similarity": 0.8}]
+    lisbon = search(ctx, "Lisbn 2023", today=TODAY)
+    assert _ids(lisbon, small) == [5] and lisbon.understood.did_you_mean == "lisbon 2023"
+    assert lisbon.understood.places == ["Lisbon"]
+    name = search(ctx, "Anna beach", today=TODAY)
+    assert name.understood.people == ["Ana"] and name.understood.text == ["beach"], "the name is not asked as text"
+    assert _ids(name, small) == [2, 0]
+
+
+def test_a_name_said_with_a_typo_is_not_also_asked_as_text(ctx: AppContext) -> None:
+    ids = add_photos(ctx, [{"people": [(3, "Arnold Schwarzenegger")]}, {"text": "Schwarzeneger"}])
+    result = search(ctx, "arnold schwarzeneger")
+    assert result.understood.people == ["Arnold Schwarzenegger"] and not result.understood.text, (
+        "a word in a photo, yet the name"
+    )
+    assert [h.photo_id for h in result.hits] == [ids[0]]
+    result = search(ctx, "arnold schwarzenegerr")  # read in no photo: corrected to the name
+    assert [h.photo_id for h in result.hits] == [ids[0]] and not result.understood.synonyms
+
+
+def test_real_words_and_exact_words_are_not_corrected(ctx: AppContext, small: list[int]) -> None:
+    exact = search(ctx, "beach", today=TODAY)
+    assert exact.understood.did_you_mean is None and not exact.understood.corrections
+    assert search(ctx, '"beahc"', today=TODAY).understood.did_you_mean is None, "quoted words are as written"
+    assert search(ctx, "peach", today=TODAY).understood.did_you_mean is None, "an English word is not a typo"
+    assert search(ctx, "zzzzqqq", today=TODAY).understood.did_you_mean is None, "nothing close: no guess"
+    assert search(ctx, "Rex", today=TODAY).understood.did_you_mean is None, "short words are never corrected"
+
+
+def test_a_word_read_in_a_photo_can_be_the_correction(ctx: AppContext, small: list[int]) -> None:
+    result = search(ctx, "birthdya", today=TODAY)
+    assert result.understood.did_you_mean == "birthday" and _ids(result, small) == [3]
+
+
+def test_expressions_are_searchable_by_their_words(ctx: AppContext) -> None:
+    ids = add_photos(
+        ctx,
+        [
+            {"taken": "2024-01-01T10:00:00", "people": [ANA], "expression": "sad"},
+            {"taken": "2024-01-02T10:00:00", "people": [BEN], "expression": "surprised"},
+            {"taken": "2024-01-03T10:00:00", "people": [ANA], "expression": "happy", "smiling": True},
+            {"taken": "2024-01-04T10:00:00", "people": [BEN]},  # no clear expression stored
+        ],
+    )
+    assert [h.photo_id for h in search(ctx, "sad").hits] == [ids[0]]
+    assert [h.photo_id for h in search(ctx, "unhappy").hits] == [ids[0]]
+    surprised = search(ctx, "surprised ben")
+    assert [h.photo_id for h in surprised.hits] == [ids[1]] and surprised.hits[0].why[-1] == "a surprised face (0.90)"
+    assert [h.photo_id for h in search(ctx, "laughing").hits] == [ids[2]]
+    assert not search(ctx, "angry").hits and search(ctx, "scared").understood.expressions == ["fearful"]
+
+
+def test_last_christmas_is_the_latest_christmas_with_photos(ctx: AppContext) -> None:
+    ids = add_photos(
+        ctx,
+        [
+            {"taken": "2023-12-25T10:00:00", "people": [ANA]},
+            {"taken": "2022-12-24T10:00:00", "people": [BEN]},
+            {"taken": "2024-07-01T10:00:00"},
+        ],
+    )
+    result = search(ctx, "last christmas", today=TODAY)
+    assert [h.photo_id for h in result.hits] == [ids[0]]
+    assert result.understood.notes == [
+        "No photos from last christmas (2025-12-24 to 2025-12-26); showing christmas 2023, the most recent with photos."
+    ]
+    assert [h.photo_id for h in search(ctx, "ben last christmas", today=TODAY).hits] == [ids[1]], "with Ben in it"
+    summer = search(ctx, "last summer", today=TODAY)
+    assert [h.photo_id for h in summer.hits] == [ids[2]] and "summer 2024" in summer.understood.notes[0]
+    assert not search(ctx, "christmas 2025", today=TODAY).hits, "a year said is kept"
+
+
+def test_last_birthday_is_the_latest_one_with_photos(ctx: AppContext) -> None:
+    ids = add_photos(
+        ctx,
+        [
+            {"taken": "2024-05-17T10:00:00", "people": [ANA]},
+            {"taken": "2022-05-17T10:00:00", "people": [ANA]},
+            {"taken": "2024-06-01T10:00:00", "people": [ANA]},
+        ],
+    )
+    assert [h.photo_id for h in search(ctx, "ana's last birthday", today=TODAY).hits] == [ids[0]]
+    assert {h.photo_id for h in search(ctx, "ana birthday", today=TODAY).hits} == {ids[0], ids[1]}
+
+
+def test_everyday_words_map_to_the_tags_that_show_them(ctx: AppContext) -> None:
+    from camroll.search.everyday import EVERYDAY_TAGS
+
+    ids = add_photos(ctx, [{"tags": {"parachute": 0.8}}, {"tags": {"kite": 0.9}}, {"tags": {"alp": 0.7}}])
+    kite = search(ctx, "kite")
+    assert [h.photo_id for h in kite.hits] == [ids[0]], "a person's kite, not ImageNet's bird"
+    assert "a kite flying is classified as a parachute" in kite.hits[0].why[0]
+    assert [h.photo_id for h in search(ctx, "hike").hits] == [ids[2]]
+    vocabulary = set(synonyms.vocabulary())
+    assert {t for tags, _why in EVERYDAY_TAGS.values() for t in tags} <= vocabulary, "only tags the classifier gives"
+
+
+def test_sunset_sunrise_and_night_from_time_and_place(ctx: AppContext) -> None:
+    lisbon = (38.72, -9.14)  # 21 June 2023: sunrise 06:12, sunset 21:05 local (UTC+1)
+    ids = add_photos(
+        ctx,
+        [
+            {"taken": "2023-06-21T21:00:00", "gps": lisbon, "offset": 60},
+            {"taken": "2023-06-21T06:20:00", "gps": lisbon, "offset": 60},
+            {"taken": "2023-06-21T14:00:00", "gps": lisbon, "offset": 60},
+            {"taken": "2023-06-21T23:30:00", "gps": lisbon, "offset": 60},
+            {"taken": "2023-06-21T23:00:00"},  # no GPS: night by the clock only
+            {"taken": "2023-06-21T21:00:00", "gps": lisbon},  # no UTC offset: the sun cannot be placed
+        ],
+    )
+    sunset = search(ctx, "sunset")
+    assert [h.photo_id for h in sunset.hits] == [ids[0]] and "setting in the west" in sunset.hits[0].why[0]
+    assert [h.photo_id for h in search(ctx, "sunrise").hits] == [ids[1]]
+    assert [h.photo_id for h in search(ctx, "night").hits] == [ids[3], ids[4]], (
+        "the sun's word first, the clock's after"
+    )
+
+
+def test_selfie_is_a_large_face_from_a_front_camera(ctx: AppContext) -> None:
+    front, back = "iPhone 12 front camera 2.71mm f/2.2", "iPhone 12 back camera 4.2mm f/1.6"
+    ids = add_photos(
+        ctx,
+        [
+            {"lens": front, "size": (3024, 4032), "face": (1200, 1500), "people": [ANA]},
+            {"lens": front, "size": (3024, 4032), "face": (200, 250), "people": [BEN]},
+            {"lens": back, "size": (3024, 4032), "face": (1200, 1500), "people": [ANA]},
+        ],
+    )
+    selfie = search(ctx, "selfie")
+    assert [h.photo_id for h in selfie.hits] == [ids[0]] and "front camera" in selfie.hits[0].why[0]
 
 
 # --- speed ---------------------------------------------------------------------------------------

@@ -61,7 +61,13 @@ def search_cmd(
     ]
     read += [f"text '{w}'" for w in u.text if w not in u.synonyms and w not in u.tags]
     read += ["sensitive text " + ", ".join(u.sensitive_text)] if u.sensitive_text else []
-    read += ["smiling faces"] * u.smiling + ["someone's birthday"] * u.birthday
+    read += ["smiling faces"] * u.smiling + [f"{e} faces" for e in u.expressions]
+    read += [f"scene {s} (from time, place and camera)" for s in u.scenes] + ["someone's birthday"] * u.birthday
+    if u.did_you_mean:
+        fixed = ", ".join(f"{c['word']} -> {c['to']} ({c['kind']})" for c in u.corrections)
+        out.print(f"Did you mean: {shown(u.did_you_mean)}? Showing results for it ({shown(fixed)}).", highlight=False)
+    for note in u.notes:
+        out.print(shown(note), highlight=False)
     out.print(f"Read as: {shown('; '.join(read)) or 'nothing camroll can search for'}", highlight=False)
     if result.hits:
         table = Table(show_lines=False)

@@ -233,7 +233,7 @@ def search(ctx: AppContext, query: str, limit: int = 50, today: date | None = No
         ranked = list(scores)
     else:
         taken: dict[int, str] = {}
-        scores = _scored(ctx, parsed, where, taken)
+        scores = _scored(ctx, parsed, where, taken, today or date.today())
         ranked = sorted(scores, key=lambda pid: (scores[pid][0], taken.get(pid, "")), reverse=True)
     hits = _hits(ctx, parsed, ranked[:limit], scores)
     return SearchResult(query=query, understood=understood, hits=hits, total=len(ranked))
@@ -306,18 +306,20 @@ def _keep_best(into: Matches, photo_id: int, score: float, why: str) -> None:
         into[photo_id] = (score, why)
 
 
-def _scored(ctx: AppContext, q: Query, where: Where, taken: dict[int, str]) -> dict[int, tuple[float, list[str]]]:
+def _scored(
+    ctx: AppContext, q: Query, where: Where, taken: dict[int, str], today: date
+) -> dict[int, tuple[float, list[str]]]:
     """Photo id -> (mean of its terms' scores, why); fills ``taken`` (local time, for ties)."""
     total: dict[int, tuple[float, list[str]]] = {}
     for term in q.terms:
-        for pid, (score, why) in _term_matches(ctx, q, term, where, taken).items():
+        for pid, (score, why) in _term_matches(ctx, q, term, where, taken, today).items():
             s, whys = total.get(pid, (0.0, []))
             total[pid] = (s + score, [*whys, why])
     n = len(q.terms)
     return {pid: (round(s / n, 4), whys) for pid, (s, whys) in total.items()}
 
 
-def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: dict[int, str]) -> Matches:
+def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: dict[int, str], today: date) -> Matches:
     """Every photo passing the filters that this term finds, with its best score and why."""
     out = Matches()
 
@@ -353,11 +355,13 @@ def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: di
                 why = f"'{term.word}': " + "; ".join(FLAG_WORDS.get(k, k) for k in dict.fromkeys(kinds))
                 _keep_best(out, pid, thresholds.SEARCH_FLAG_MATCH_SCORE, why)
     if term.smiling:
-        smiles: dict[int, int] = {}
-        for pid, _t in rows(store.smiling_face_rows(ctx.db, where)):
-            smiles[pid] = smiles.get(pid, 0) + 1
-        for pid, n in smiles.items():
-            _keep_best(out, pid, 1.0, "a smiling face" if n == 1 else f"{n} smiling faces")
+        smiles: dict[int, list[float]] = {}
+        for pid, scores, _t in rows(store.smiling_face_rows(ctx.db, where)):
+            happy = json.loads(scores or "{}").get("happy")  # the broadest smile first
+            smiles.setdefault(pid, []).append(float(happy) if isinstance(happy, (int, float)) else 1.0)
+        for pid, happy_scores in smiles.items():
+            n = len(happy_scores)
+            _keep_best(out, pid, max(happy_scores), "a smiling face" if n == 1 else f"{n} smiling faces")
     if term.expressions:
         faces_found: dict[int, list[tuple[str, float]]] = {}
         for pid, label, score, _t in rows(store.expression_face_rows(ctx.db, list(term.expressions), where)):
@@ -383,10 +387,17 @@ def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: di
             taken[pid] = t
             _keep_best(out, pid, score, f"'{term.word}': {why}")
     if term.birthday:
+        days: dict[int, str] = {}
         for person in _birthday_people(q) or _all_birthdays(ctx):  # the people named, else everyone's
             day = (person.birthday or "")[5:10]
-            for pid, _t in rows(store.taken_on_day_rows(ctx.db, day, where)):
+            for pid, t in rows(store.taken_on_day_rows(ctx.db, day, where)):
                 _keep_best(out, pid, 1.0, f"taken on {person.name}'s birthday ({day})")
+                days[pid] = (t or "")[:10]
+        if term.latest:  # "last birthday": the most recent birthday before today that has photos
+            before = [d for d in days.values() if d < today.isoformat()]
+            latest = max(before, default=None)
+            for pid in [pid for pid in out if days.get(pid) != latest]:
+                del out[pid]
     return out
 
 

@@ -275,6 +275,8 @@ class Term:
     why: str = ""
     """For a word of ``everyday.EVERYDAY_TAGS``: why it means those tags."""
     birthday: bool = False
+    latest: bool = False
+    """ "last birthday": only the most recent day (before today) on which the term finds photos."""
     free: bool = False
     """Not a word the library knows: the model maps it to tags."""
 
@@ -367,6 +369,10 @@ def parse(text: str, lexicon: Lexicon, today: date, fix: Mapping[str, str] | Non
         }
         kind = max(lengths, key=lambda k: lengths[k])  # dict order is the tie-break
         n = lengths[kind]
+        if words[i] in ("last", "past") and i + 1 < len(words) and words[i + 1] in BIRTHDAY_WORDS:
+            query.terms.append(Term(word=f"{words[i]} {words[i + 1]}", birthday=True, latest=True))
+            i += 2
+            continue
         if (n == 0 or (n == 1 and kind not in ("person", "date", "place"))) and _everyday(query, words[i]):
             i += 1
             continue

@@ -145,10 +145,11 @@ def flagged_text_rows(db: Database, where: Where) -> list[sqlite3.Row]:
 
 
 def smiling_face_rows(db: Database, where: Where) -> list[sqlite3.Row]:
-    """(photo id, taken_local), once per smiling face."""
+    """(photo id, the expression scores JSON, taken_local), once per smiling face."""
     return _rows(
         db,
-        "SELECT e.photo_id, p.taken_local FROM expressions e JOIN photos p ON p.id = e.photo_id WHERE e.smiling = 1",
+        "SELECT e.photo_id, e.scores, p.taken_local FROM expressions e JOIN photos p ON p.id = e.photo_id"
+        " WHERE e.smiling = 1",
         [],
         where,
     )

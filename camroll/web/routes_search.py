@@ -31,6 +31,8 @@ def understood_words(understood: Any) -> list[str]:
         out.append(f"“{word}” as {names}" if names else f"“{word}”: no tag is close")
     if getattr(understood, "smiling", False):
         out.append("smiling")
+    out += [f"{e} faces" for e in getattr(understood, "expressions", []) or []]
+    out += [f"scene: {s} (time, place, camera)" for s in getattr(understood, "scenes", []) or []]
     if getattr(understood, "birthday", False):
         out.append("birthdays")
     out += [f"ignored: {w}" for w in getattr(understood, "ignored", []) or []]
@@ -65,5 +67,8 @@ def search_page(request: Request, ctx: Ctx) -> Response:
         hits=hits,
         total=result.total,
         understood=understood_words(result.understood),
+        did_you_mean=result.understood.did_you_mean,
+        corrections=[f"{c['word']} → {c['to']} ({c['kind']})" for c in result.understood.corrections],
+        notes=list(result.understood.notes),
         error=None,
     )
