@@ -120,8 +120,16 @@ def _tolerate_undecodable_names() -> None:
             reconfigure(errors="backslashreplace")
 
 
+_TOP_FLAGS_OFF = {"help": False, "version": False, "install_completion": False, "show_completion": False}
+"""The top group's own flags, off unless given. Typer 0.29 converts a flag left unset (None)
+through a pydantic TypeAdapter, importing pydantic (a tenth of a second) before any command runs;
+a default of False is already a bool, which it takes as is."""
+
 app = typer.Typer(
-    help="camroll: your photo library's intelligence, on your own machine.", no_args_is_help=True, cls=CamrollGroup
+    help="camroll: your photo library's intelligence, on your own machine.",
+    no_args_is_help=True,
+    cls=CamrollGroup,
+    context_settings={"default_map": _TOP_FLAGS_OFF},
 )
 
 
