@@ -8,7 +8,9 @@ measure needs, analyses, and prints:
 * faces: share of the single-person photos in which a face is found;
 * people: pairwise precision and recall of the clustering against the identity labels (one face
   per single-person photo, the largest), the measure the issue sets (both >= 0.98);
-* expressions: accuracy per class on expressions/ (labels are noisy; reported, never tuned to);
+* expressions: per class on expressions/, how many faces got the right label, a wrong one, or
+  "no clear expression"; the precision of the labels shown and the coverage (bench/expressions.py
+  has the full figures and the calibration);
 * tags: whether each scene photo's label (or its search word) is among its tags.
 
 The figures go to docs/models.md. Nothing here is tuned: thresholds live in camroll/thresholds.py.
@@ -24,6 +26,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from camroll.analysis.expressions import UNCLEAR
 from camroll.analysis.pipeline import analyse
 from camroll.config import AppContext, Config
 from camroll.library.scan import scan
@@ -117,11 +120,21 @@ def measure_expressions(ctx: AppContext, workers: int) -> dict[str, Any]:
     per_class: dict[str, Counter[str]] = defaultdict(Counter)
     for path, label in labels.items():
         word = EXPRESSION_WORDS.get(label)
-        outcome = "no face" if path not in got else ("right" if got[path] == word else "wrong")
+        if path not in got:
+            outcome = "no face"
+        elif got[path] == UNCLEAR:
+            outcome = "unclear"
+        else:
+            outcome = "right" if got[path] == word else "wrong"
         per_class[label][outcome] += 1
-    scored = [(p, label) for p, label in labels.items() if EXPRESSION_WORDS.get(label) and p in got]
-    overall = sum(got[p] == EXPRESSION_WORDS[label] for p, label in scored) / len(scored) if scored else 0.0
-    return {"overall": overall, "per_class": {k: dict(v) for k, v in sorted(per_class.items())}}
+    found = [p for p in labels if p in got]
+    given = [p for p in found if got[p] != UNCLEAR]
+    right = sum(got[p] == EXPRESSION_WORDS.get(labels[p]) for p in given)
+    return {
+        "precision": right / len(given) if given else 1.0,
+        "coverage": len(given) / len(found) if found else 0.0,
+        "per_class": {k: dict(v) for k, v in sorted(per_class.items())},
+    }
 
 
 def measure_tags(ctx: AppContext, workers: int) -> dict[str, Any]:

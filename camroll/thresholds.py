@@ -807,3 +807,29 @@ CATALOG_RECORDS_PAGE = 500
 """Records ``camroll photos`` builds at a time (one fetch from the cursor, one question per vision
 table for their photos): memory stays that of one page at any library size; 500 ids stay far
 under any engine's limit on parameters."""
+
+# --- expressions and tags: calibration (issue 15) ---------------------------------------------
+
+EXPRESSION_CALIBRATION_TARGET = 0.85
+"""How often each class's labels must be right, on the faces its threshold is chosen on, for the
+class to be shown (``bench/expressions.py: choose_thresholds``). The issue's goal is 80% of the
+labels shown right; asking 0.80 of half the test faces gave 63% on the other half (2-fold
+cross-validation: 132 faces are few, and each class's threshold is fitted to about ten of them),
+0.85 gave 86% held out, so 0.85 is the lowest target whose held-out precision meets the goal."""
+
+EXPRESSION_MIN_SCORE = {
+    "angry": 0.625,
+    "disgusted": float("inf"),
+    "fearful": float("inf"),
+    "happy": 0.92,
+    "sad": float("inf"),
+    "surprised": 0.55,
+    "neutral": float("inf"),
+}
+"""A face's top expression is shown only when its probability reaches this class's value; below it
+the face has "no clear expression". Chosen by ``python -m bench.expressions`` on all 129 test faces
+at EXPRESSION_CALIBRATION_TARGET (the lowest score at which that class's labels are right 85% of
+the time, floored to 3 decimals); infinity: the class never reaches it (disgust, fear and sadness
+are confused with everything, and neutral faces with anger and fear, by this FER-2013 model), so it
+is never shown. Held out (chosen on one half, measured on the other, both ways): 86% of labels
+right at 17% coverage; the issue's 80% at 50% is out of this model's reach (docs/models.md)."""

@@ -1,8 +1,8 @@
 """Vision accuracy on the real, labelled photos (the figures docs/models.md reports).
 
 Runs the same measures as ``bench/accuracy.py``. The floors asserted are the issue's targets
-(faces and people) or far below what is measured (expressions, tags), so they catch a broken
-pipeline without tuning anything to this set.
+(faces and people), far below what is measured (tags) or the measured figure (expressions), so
+they catch a broken pipeline without tuning anything to this set.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ def test_faces_are_found_and_clustered_into_the_right_people(tmp_path: Path) -> 
     ctx.close()
 
 
-def test_expressions_do_better_than_chance(tmp_path: Path) -> None:
+def test_expressions_through_the_pipeline_are_right_or_silent(tmp_path: Path) -> None:
+    """Scan, consent and analyse, as a user would: the labels stored are the calibrated ones."""
     result = measure_expressions(_ctx(tmp_path, "expressions"), workers=2)
     print(result)
-    assert result["overall"] > 1 / 7 * 1.5, "seven classes: chance is 14%"
-    happy = result["per_class"]["happiness"]
-    assert happy.get("right", 0) > happy.get("wrong", 0), "the class creations rely on (smiling) is the strong one"
+    assert result["precision"] >= 0.8 and result["coverage"] >= 0.2, "bench/expressions.py measures 86.7% at 23.3%"
+    assert sum(c.get("unclear", 0) for c in result["per_class"].values()) > 0, "low-confidence faces stay unlabelled"
 
 
 def test_scene_labels_appear_among_the_tags(tmp_path: Path) -> None:
