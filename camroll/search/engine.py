@@ -174,11 +174,22 @@ def read_query(ctx: AppContext, query: str, today: date) -> tuple[Query, list[ty
         unquoted_words(query),
         lambda w: knows(lexicon, w, lexicon_words),
         _library_words(lexicon),
-        lambda: typos.photo_words(ctx.db, words_of),
+        lambda: _photo_words(ctx),
     )
     parsed = parse(query, lexicon, today, {c.word: c.to for c in fixes})
     _drop_name_echoes(parsed)
     return parsed, fixes
+
+
+def _photo_words(ctx: AppContext) -> set[str]:
+    """The words read from this library's photos, kept in the context while its texts are unchanged."""
+    key = store.photo_text_fingerprint(ctx.db)
+    cached = ctx.extras.get("search:photo-words")
+    if cached is not None and cached[0] == key:
+        return set(cached[1])
+    words = typos.photo_words(ctx.db, words_of)
+    ctx.extras["search:photo-words"] = (key, frozenset(words))
+    return words
 
 
 def _drop_name_echoes(q: Query) -> None:

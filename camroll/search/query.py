@@ -160,7 +160,10 @@ CAMERA_COMMON_WORDS = frozenset(
 
 def fold(text: str) -> str:
     """Lower case without accents: "Tübingen" and "tubingen" are one word to a search box."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = text.casefold()
+    if folded.isascii():  # most text: nothing to decompose (and 20x faster on a page of OCR text)
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 
 

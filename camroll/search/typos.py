@@ -9,14 +9,19 @@ titles, captions, keywords). The closest one at or above ``thresholds.SEARCH_TYP
 replaces it, and the result says so ("did you mean ...").
 
 A word that is a whole word of the text model's vocabulary (BERT's 30,522 word pieces: "puppy",
-"seaside") is never corrected: it is a real word, and the model maps it to tags by meaning, which
+"seaside") is corrected only to a person's name ("anna" for the Ana someone named: names are
+words of that vocabulary too): it is a real word, and the model maps it to tags by meaning, which
 is better than by spelling ("puppy" is one letter from "poppy"). So a misspelling that is itself a
-common English word ("beech" for "beach") is not caught: a known limit.
+common English word ("beech" for "beach") is not caught, and a real word one letter from a name
+said in the library ("sand" where someone is called Sandy) is read as the name, with a "did you
+mean" saying so: known limits.
 
-Memory: the words read from photos are collected once per search that needs them, in pages (see
-:func:`camroll.store.search.photo_text_batches`), as a set of at most
+Memory: the words read from photos are collected only for a search with a word to correct, in
+pages (see :func:`camroll.store.search.photo_text_batches`), as a set of at most
 ``thresholds.SEARCH_TYPO_MAX_PHOTO_WORDS`` distinct words; on a library with more, the first ones
-found are kept and the rest are not offered as corrections.
+found are kept and the rest are not offered as corrections. The set is kept in the AppContext
+(the web app's process) beside a fingerprint of the texts (rows, last id, total length): a new,
+changed or deleted text (a revoked consent) makes the next search collect them again.
 """
 
 from __future__ import annotations
@@ -51,10 +56,8 @@ def photo_words(db: Database, words_of: Callable[[str], list[str]]) -> set[str]:
     found: set[str] = set()
     cap = thresholds.SEARCH_TYPO_MAX_PHOTO_WORDS
     for batch in store.photo_text_batches(db):
-        for text in batch:
-            for w in words_of(text):
-                if len(w) >= 3 and w.isalpha() and len(found) < cap:
-                    found.add(w)
+        words = {w for w in words_of("\n".join(batch)) if len(w) >= 3 and w.isalpha()}  # one pass a page
+        found.update(list(words - found)[: cap - len(found)])
         if len(found) >= cap:
             break
     return found
@@ -109,7 +112,10 @@ def corrections(
             continue
         if english is None:
             english = english_words()
-        if word in english:
+        if word in english:  # a real word: only a person's name may stand in for it ("anna" for Ana)
+            found = closest(word, {w: kind for w, kind in library.items() if kind == "person"})
+            if found is not None:
+                out.append(found)
             continue
         if photo is None:
             photo = more_words()

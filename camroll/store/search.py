@@ -215,6 +215,18 @@ def photo_text_batches(db: Database, batch: int = 2_000) -> Iterator[list[str]]:
             yield [str(r[1]) for r in rows]
 
 
+def photo_text_fingerprint(db: Database) -> str:
+    """Changes whenever a text read from a photo, or a title, caption or keywords, is added, changed
+    or deleted (rows, last id and total length of each): what a cache of their words is keyed by."""
+    return str(
+        db.scalar(
+            "SELECT (SELECT count(*) || ':' || coalesce(max(photo_id), 0) || ':' || total(length(text)) FROM texts)"
+            " || '/' || (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || total(length(coalesce(title, ''))"
+            " + length(coalesce(description, '')) + length(keywords)) FROM photos)"
+        )
+    )
+
+
 def expression_face_rows(db: Database, labels: list[str], where: Where) -> list[sqlite3.Row]:
     """(photo id, label, score, taken_local) once per face whose stored expression is one of ``labels``."""
     return _rows(
