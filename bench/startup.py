@@ -31,6 +31,18 @@ import time
 CAMROLL = [sys.executable, "-c", "import sys; from camroll.cli import main; sys.argv[0] = 'camroll'; main()"]
 """What the ``camroll`` console script runs (it imports ``camroll.cli`` and calls ``main``)."""
 
+TYPER_OPTION = (
+    "import typer\n"
+    "app = typer.Typer()\n"
+    "@app.command()\n"
+    "def hello(count: int = 1) -> None:\n"
+    "    print('hello' * count)\n"
+    "app(['--count', '2'])"
+)
+"""A one-command Typer program given one option: Typer 0.29 checks every value given on the command
+line with a pydantic TypeAdapter, so any camroll command that is given a value (or has a non-None
+default) pays for importing pydantic too, before camroll does anything."""
+
 EAGER_HELP = "import sys; from camroll.cli import full_app; sys.argv = ['camroll', '--help']; full_app()()"
 
 LIGHT: list[tuple[str, list[str]]] = [
@@ -50,6 +62,7 @@ def _cases() -> list[tuple[str, list[str]]]:
     floors = [
         ("floor: python -c pass", [sys.executable, "-c", "pass"]),
         ("floor: python -c 'import typer'", [sys.executable, "-c", "import typer"]),
+        ("floor: a Typer command given one option", [sys.executable, "-c", TYPER_OPTION]),
         ("peer: --help, every command loaded", [sys.executable, "-c", EAGER_HELP]),
     ]
     return floors + [(label, CAMROLL + argv) for label, argv in LIGHT]
@@ -130,7 +143,8 @@ def main() -> None:
             f" {float(row['x_python']):7.1f}x {float(row['x_typer']):6.1f}x"
         )
     print(
-        "floor python -c pass: the interpreter alone; floor import typer: the least a Typer CLI pays.\n"
+        "floor python -c pass: the interpreter alone; floor import typer: the least a Typer CLI pays;\n"
+        "floor one option: what a Typer command given a value pays (Typer 0.29 imports pydantic to check it).\n"
         "/python and /typer: median wall time over that floor's. CPU: user + system time of the child."
     )
 

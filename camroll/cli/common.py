@@ -90,7 +90,48 @@ class CamrollGroup(TyperGroup):
 
     def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
         with _listing(ctx):
-            super().format_help(ctx, formatter)
+            _print_top_help(self, ctx)
+
+
+def _print_top_help(group: CamrollGroup, ctx: _click.Context) -> None:
+    """``camroll --help``, drawn like Typer draws every other help page (usage, then panels of
+    options and commands) but with Rich's console, panel and table alone: Typer's own renderer
+    imports Markdown and syntax highlighting first, which costs more than all the rest of
+    ``--help`` (bench/startup.py)."""
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    def panel(title: str, rows: list[tuple[str, str]], width: int) -> Panel:
+        table = Table(highlight=False, show_header=False, expand=True, box=None, pad_edge=False, padding=(0, 1))
+        table.add_column(style="bold cyan", no_wrap=True, width=width)
+        table.add_column(ratio=10)
+        for name, text in rows:
+            table.add_row(name, Text(text))
+        return Panel(table, title=title, title_align="left", border_style="dim")
+
+    console = Console()
+    usage = Text.assemble(
+        ("Usage: ", "yellow"), (ctx.command_path, "bold"), " ", " ".join(group.collect_usage_pieces(ctx))
+    )
+    console.print(Padding(usage, 1))
+    console.print(Padding(Text(" ".join((group.help or "").split())), (0, 1, 1, 1)))
+    options = [
+        (", ".join(param.opts + param.secondary_opts), getattr(param, "help", None) or "")
+        for param in group.get_params(ctx)
+        if not getattr(param, "hidden", False)
+    ]
+    commands: list[tuple[str, str]] = []
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if command is not None and not command.hidden:
+            text = (command.short_help or command.help or "").split("\n\n")[0]
+            commands.append((name, " ".join(text.split())))
+    width = max(len(name) for name, _ in options + commands)
+    console.print(panel("Options", options, width))
+    console.print(panel("Commands", commands, width))
 
 
 _LISTING = "camroll.listing"
