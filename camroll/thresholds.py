@@ -769,8 +769,10 @@ SEARCH_SUN_LOW_MAX_ELEVATION = 6.0
 "golden hour" is usually given as the sun below about 6 degrees."""
 
 SEARCH_NIGHT_FIRST_HOUR = 22
+"""Without GPS, "night" is a local clock time from this hour..."""
+
 SEARCH_NIGHT_LAST_HOUR = 4
-"""Without GPS, "night" is a local clock time from 22:00 to 04:59 (a convention, not measured)."""
+"""...to the end of this one: 22:00 to 04:59 (a convention, not measured)."""
 
 SEARCH_NIGHT_BY_CLOCK_SCORE = 0.7
 """A photo called night by its clock alone ranks below one whose sun was computed below the horizon."""
@@ -779,6 +781,12 @@ SEARCH_SELFIE_MIN_FACE_SHARE = 0.2
 """A selfie's face is at least this share of the photo's shorter side wide: at arm's length a
 phone's front camera (about 25 mm equivalent) frames a face at roughly a quarter to a half of the
 picture; a group photo's faces are smaller. A geometric estimate, not fitted to photos."""
+
+SEARCH_UNCLEAR_EXPRESSION_WEIGHT = 0.5
+"""A face whose expression was not clear enough to label (below EXPRESSION_MIN_SCORE) but whose most
+likely class is the one searched for is still found, its probability times this: at most 0.5, so
+below almost every face labelled with that expression (each labelled one is above its class's
+calibrated threshold), and said to be "perhaps". A ranking rule, not measured."""
 
 # --- home, trips and place levels (issue 15) ---------------------------------------------------
 

@@ -192,6 +192,42 @@ def _photo_words(ctx: AppContext) -> set[str]:
     return words
 
 
+def _match_expressions(
+    ctx: AppContext,
+    wanted: list[str],
+    where: Where,
+    rows: Callable[[list[Any]], list[Any]],
+    out: Matches,
+) -> None:
+    """Faces labelled with a wanted expression first; then faces whose expression was not clear
+    enough to label (below its class's calibrated threshold, so photo pages show none) but whose
+    most likely class is a wanted one, ranked after every clear one and said to be "perhaps": a
+    search box is asked for candidates, a label on a photo page must be right."""
+    from camroll.analysis.expressions import UNCLEAR
+
+    faces_found: dict[int, list[tuple[str, float, bool]]] = {}
+    for pid, label, score, scores, _t in rows(store.expression_face_rows(ctx.db, [*wanted, UNCLEAR], where)):
+        if label != UNCLEAR:
+            faces_found.setdefault(pid, []).append((label, float(score), True))
+            continue
+        probs = json.loads(scores or "{}")
+        guess = max(probs, key=lambda k: probs[k]) if isinstance(probs, dict) and probs else None
+        if guess in wanted:
+            weighted = float(probs[guess]) * thresholds.SEARCH_UNCLEAR_EXPRESSION_WEIGHT
+            faces_found.setdefault(pid, []).append((str(guess), weighted, False))
+    for pid, found in faces_found.items():
+        label, best, clear = max(found, key=lambda f: (f[2], f[1]))
+        same = [f for f in found if f[2] == clear]
+        article = "an" if label[0] in "aeiou" else "a"
+        if not clear:
+            why = f"perhaps {article} {label} face (not clear enough to label it)"
+        elif len(same) == 1:
+            why = f"{article} {label} face ({best:.2f})"
+        else:
+            why = f"{len(same)} {label} faces (best {best:.2f})"
+        _keep_best(out, pid, best, why)
+
+
 def _drop_name_echoes(q: Query) -> None:
     """A free word that is (nearly) a word of a person the query names is that name said again, not
     a word the photo must show: "ana silvia" where only Ana Silva is known."""
@@ -374,18 +410,7 @@ def _term_matches(ctx: AppContext, q: Query, term: Term, where: Where, taken: di
             n = len(happy_scores)
             _keep_best(out, pid, max(happy_scores), "a smiling face" if n == 1 else f"{n} smiling faces")
     if term.expressions:
-        faces_found: dict[int, list[tuple[str, float]]] = {}
-        for pid, label, score, _t in rows(store.expression_face_rows(ctx.db, list(term.expressions), where)):
-            faces_found.setdefault(pid, []).append((label, float(score)))
-        for pid, found in faces_found.items():
-            label, best = max(found, key=lambda f: f[1])
-            article = "an" if label[0] in "aeiou" else "a"
-            why = (
-                f"{article} {label} face ({best:.2f})"
-                if len(found) == 1
-                else f"{len(found)} {label} faces (best {best:.2f})"
-            )
-            _keep_best(out, pid, best, why)
+        _match_expressions(ctx, list(term.expressions), where, rows, out)
     if term.scene:
         from camroll.search import scenes
 

@@ -228,11 +228,13 @@ def photo_text_fingerprint(db: Database) -> str:
 
 
 def expression_face_rows(db: Database, labels: list[str], where: Where) -> list[sqlite3.Row]:
-    """(photo id, label, score, taken_local) once per face whose stored expression is one of ``labels``."""
+    """(photo id, label, score, scores, taken_local) once per face whose stored expression is one
+    of ``labels`` (which may include the label stored for "no clear expression"; ``scores`` is
+    every class's probability, as JSON)."""
     return _rows(
         db,
-        "SELECT e.photo_id, e.label, e.score, p.taken_local FROM expressions e JOIN photos p ON p.id = e.photo_id"
-        f" WHERE e.label IN ({_marks(len(labels))})",
+        "SELECT e.photo_id, e.label, e.score, e.scores, p.taken_local FROM expressions e"
+        f" JOIN photos p ON p.id = e.photo_id WHERE e.label IN ({_marks(len(labels))})",
         list(labels),
         where,
     )
