@@ -12,15 +12,18 @@ On the face photos of tests/data/photos (single-person and group photos), in one
   what it depends on) granted, each in a fresh library: faces + people, expressions, tags,
   text, sensitive, duplicates, quality;
 * **camroll everything**: ``camroll analyze`` with every capability granted;
+* **OCR alone**: camroll's text analyser in a plain pool, with and without its survey
+  (``TEXT_SURVEY_SIDE``), side by side, for the survey's gain;
 * **full-resolution OCR**: camroll's OCR with its detector at the whole analysis size
-  (``ANALYSIS_MAX_SIDE``, not ``TEXT_DET_MAX_SIDE``), for text recall: the test photos have no
+  (``ANALYSIS_MAX_SIDE``, not ``TEXT_DET_MAX_SIDE``) and no survey, for text recall: the test photos have no
   text labels, so a photo "has text" when either it or the everything run reads a line there,
   and each one's recall is the share of those photos it read text in.
 
 It prints one table (photos/s, times the floor's time, peak memory: every camroll process
 together, proportional set size sampled from /proc), the goals (faces + people >= 3x the peer;
 everything within 10x of the floor, under 1.5 GB), clustering precision/recall of both, and
-worker time per photo and capability. ``--quick`` takes every third photo and skips the peer.
+worker time per photo and capability. ``--quick`` takes every third photo and skips the peer;
+``--threads`` adds every capability in one process whose models use every core as threads.
 The machine is noisy: compare ratios, not seconds. Run it as a module from the repository root.
 """
 
@@ -165,32 +168,32 @@ def texts_found(home: Path) -> set[str]:
         ctx.close()
 
 
-def _full_ocr_init() -> None:
-    global _FULL_OCR
-    _FULL_OCR = TextAnalyser(threads=1)
-    _FULL_OCR.ensure_loaded()
-    # the reference: the detector at the whole analysis size, not at TEXT_DET_MAX_SIDE
-    _FULL_OCR._engine._load_det_model().limit_side_len = thresholds.ANALYSIS_MAX_SIDE  # type: ignore[no-untyped-call]
+def _ocr_init(side: int, surveys: bool) -> None:
+    global _OCR
+    _OCR = TextAnalyser(threads=1)
+    _OCR.surveys = surveys
+    _OCR.ensure_loaded()
+    _OCR._engine._load_det_model().limit_side_len = side  # type: ignore[no-untyped-call]
 
 
-_FULL_OCR: TextAnalyser | None = None  # one per reference worker process
+_OCR: TextAnalyser | None = None  # one per OCR worker process
 
 
-def _full_ocr_one(path: Path) -> tuple[str, bool]:
-    assert _FULL_OCR is not None
+def _ocr_one(path: Path) -> tuple[str, bool]:
+    assert _OCR is not None
     try:
         photo = decode(0, "", str(path), 1, None)
     except DecodeError:
         return str(path.resolve()), False
-    return str(path.resolve()), bool(_FULL_OCR.analyse(photo, {}).lines)
+    return str(path.resolve()), bool(_OCR.analyse(photo, {}).lines)
 
 
-def full_ocr(files: list[Path], workers: int) -> tuple[float, set[str]]:
-    """Time the full-resolution OCR over ``files`` (model loading included); the photos where it
-    reads at least one line."""
+def ocr_pool(files: list[Path], workers: int, side: int, surveys: bool) -> tuple[float, set[str]]:
+    """Time camroll's OCR alone over ``files`` in a pool (model loading included), its detector at
+    ``side``, with or without the survey; the photos where it reads at least one line."""
     start = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_full_ocr_init) as pool:
-        found = pool.map(_full_ocr_one, files, chunksize=1)
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_ocr_init, initargs=(side, surveys)) as pool:
+        found = pool.map(_ocr_one, files, chunksize=1)
     return time.perf_counter() - start, {p for p, has in found if has}
 
 
@@ -233,6 +236,11 @@ def main() -> None:
     parser.add_argument("--photos", type=Path, default=PHOTOS / "faces")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="every third photo, and no peer")
+    parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="also every capability in one worker process whose models get all the cores as threads",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder, files = args.photos.resolve(), photo_files(args.photos.resolve())
@@ -241,10 +249,12 @@ def main() -> None:
             copies = subset(files, folder, Path(tmp) / "photos")
             origin = {str(c.resolve()): str(p) for c, p in zip(copies, files[::3], strict=True)}
             folder, files = Path(tmp) / "photos", copies
-        measure(folder, files, origin, args.workers, Path(tmp), peer=not args.quick)
+        measure(folder, files, origin, args.workers, Path(tmp), peer=not args.quick, threads=args.threads)
 
 
-def measure(folder: Path, files: list[Path], origin: dict[str, str], workers: int, tmp: Path, peer: bool) -> None:
+def measure(
+    folder: Path, files: list[Path], origin: dict[str, str], workers: int, tmp: Path, peer: bool, threads: bool
+) -> None:
     n = len(files)
     for p in files:  # warm the page cache for everyone
         p.read_bytes()
@@ -270,8 +280,18 @@ def measure(folder: Path, files: list[Path], origin: dict[str, str], workers: in
     every = [c.id for c in capabilities.REGISTRY if not c.granted_by_scan]
     everything = camroll_analyze(tmp / "all", folder, every, workers)
     rows.append(("camroll, every capability", everything.seconds, everything.peak))
-    ocr_s, with_text = full_ocr(files, workers)
-    rows.append((f"full-resolution OCR ({thresholds.ANALYSIS_MAX_SIDE} px detector; reference)", ocr_s, None))
+    if threads:  # onnxruntime's intra-op threads instead of processes: one worker, cpu_count threads
+        one = camroll_analyze(tmp / "threads", folder, every, 1)
+        rows.append((f"camroll, every capability, 1 process x {os.cpu_count()} threads", one.seconds, one.peak))
+    side = thresholds.TEXT_DET_MAX_SIDE
+    for surveys in (True, False):  # the survey's gain, side by side: OCR alone, the same pool
+        survey_s, _ = ocr_pool(files, workers, side, surveys)
+        rows.append((f"OCR alone, {side} px detector, {'with' if surveys else 'no'} survey", survey_s, None))
+    # the reference: every photo read with the detector at the whole analysis size
+    ocr_s, with_text = ocr_pool(files, workers, thresholds.ANALYSIS_MAX_SIDE, surveys=False)
+    rows.append(
+        (f"full-resolution OCR ({thresholds.ANALYSIS_MAX_SIDE} px detector, no survey; reference)", ocr_s, None)
+    )
 
     print("\n| what | seconds | photos/s | x floor's time | peak memory |\n|---|---:|---:|---:|---:|")
     for name, seconds, memory in rows:

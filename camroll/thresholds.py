@@ -841,3 +841,17 @@ the time, floored to 3 decimals); infinity: the class never reaches it (disgust,
 are confused with everything, and neutral faces with anger and fear, by this FER-2013 model), so it
 is never shown. Held out (chosen on one half, measured on the other, both ways): 86% of labels
 right at 17% coverage; the issue's 80% at 50% is out of this model's reach (docs/models.md)."""
+
+# --- analysis throughput (issue 12) ------------------------------------------------------------
+
+TEXT_SURVEY_SIDE = 320
+"""Longest side of the text survey (camroll/analysis/text.py): the detector alone runs on the photo
+at this size, and a photo is read at TEXT_DET_MAX_SIDE only where some pixel of its text map
+reaches the detector's own text-pixel threshold (0.3). On the 306 test photos (one thread,
+``python -m bench.text_survey``): 36 ms a survey; 208 photos pass (68%: textures and faces look a
+little like text at this size). Every one of the 36 photos the full 1280 px OCR reads a line in
+passes; one photo the 960 px OCR reads is skipped (45-gps_ifd.jpg, a tiny 'EVOLUTION VI' banner
+that the 1280 px OCR does not read either). At 400 and 480 px the survey skipped the same photo and
+passed 74% and 84%, saving nothing; counting boxes instead of pixels skipped real text at 480 px
+('PrtSc' on a keyboard key); detecting at 480 or 640 px instead of 960 lost such small text
+outright. OCR CPU time on every third face photo: 218 -> 162 ms a photo, same photos read."""

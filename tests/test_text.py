@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from camroll.analysis import text_flags as tf
 from camroll.analysis.base import ModelFileError
-from camroll.analysis.decode import DecodeError, decode
+from camroll.analysis.decode import Decoded, DecodeError, decode
 from camroll.analysis.text import MODELS, TextAnalyser, TextResult
 
 MIGRATION = Path(__file__).resolve().parents[1] / "camroll" / "store" / "migrations" / "0002_analysis.sql"
@@ -270,7 +271,8 @@ def _photo(
     img = Image.open(photos / "scenes" / "beach" / "beach_sand.jpg").convert("RGB").resize((1600, 1200))
     draw = ImageDraw.Draw(img)
     font = ImageFont.truetype(_font(mono), size)
-    boxes, y = [], 240
+    boxes: list[tuple[float, float, float, float]] = []
+    y: float = 240
     for line in lines:
         boxes.append(draw.textbbox((160, y), line, font=font))
         y = boxes[-1][3] + size // 2
@@ -400,3 +402,41 @@ def test_report_text_on_real_photos(ocr: TextAnalyser, photos_dir: Path, capsys:
     with capsys.disabled():
         print(f"\nOCR on {len(times)} real photos, {sum(times) / len(times) * 1000:.0f} ms each on average:")
         print("\n".join(report))
+
+
+# --- the survey: a photo is read only where the detector, at low resolution, sees some text ---
+
+READ_AT_FULL_RESOLUTION = [
+    *(f"exif/ianare/orientation/{kind}_{n}.jpg" for kind in ("landscape", "portrait") for n in range(1, 9)),
+    *("exif/broken/ianare_image00971.jpg", "exif/broken/ianare_image01088.jpg", "exif/exifr/issue-fast-exif-2.jpg"),
+    *("exif/ianare/tiff/Arbitro.tiff", "exif/ianare/tiff/Jobagent.tiff", "exif/photoprism/IMG_4120.JPG"),
+    *("exif/photoprism/altitude.jpg", "exif/photoprism/digikam.jpg", "exif/photoprism/notebook.jpg"),
+    *("expressions/contempt/Natalie_Coughlin_0003.jpg", "expressions/neutral/Peter_Albertsen_0001.jpg"),
+    *("expressions/sadness/Jayamadhuri_182.jpg", "faces/_groups/deepface_couple.jpg", "faces/deepface_p01/img1.jpg"),
+    *("faces/deepface_p01/img2.jpg", "faces/deepface_p01/img6.jpg", "faces/deepface_p03/img50.jpg"),
+    *("faces/deepface_p04/img58.jpg", "faces/deepface_p05/img17.jpg", "faces/deepface_p06/img67.jpg"),
+]
+"""The 36 test photos in which OCR with its detector at the whole analysis size (1280 px, no
+survey) reads at least one line (``python -m bench.text_survey``)."""
+
+
+def test_survey_lets_through_every_photo_full_resolution_ocr_reads(ocr: TextAnalyser, photos_dir: Path) -> None:
+    truth = {r["SourceFile"].removeprefix("./"): r for r in json.loads((photos_dir / "exiftool.json").read_text())}
+    skipped = []
+    for rel in READ_AT_FULL_RESOLUTION:
+        orientation = truth.get(rel, {}).get("EXIF:Orientation", 1)
+        photo = decode(1, "h", str(photos_dir / rel), orientation if isinstance(orientation, int) else 1, None)
+        if not ocr.survey(photo.pixels):
+            skipped.append(rel)
+    assert skipped == []
+
+
+def test_survey_skips_a_photo_without_text_and_passes_drawn_text(
+    ocr: TextAnalyser, tmp_path: Path, photos_dir: Path
+) -> None:
+    sky = np.zeros((960, 1280, 3), np.uint8)
+    sky[:] = np.linspace(90, 200, 960, dtype=np.uint8)[:, None, None]  # a smooth gradient, no edges
+    assert not ocr.survey(sky)
+    assert ocr.analyse(Decoded(1, "h", sky, 1.0, 1280, 960), {}) == TextResult("")
+    path, _ = _photo(tmp_path, photos_dir, ["Paris, France"], size=40)
+    assert ocr.survey(decode(7, "hash", str(path), orientation=1, size=None).pixels)
