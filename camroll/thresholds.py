@@ -716,33 +716,6 @@ PEOPLE_INDEX_BUILD_EF = 100
 PEOPLE_INDEX_SEARCH_EF = 64
 """Candidates kept while searching (efSearch; never fewer than the k asked for)."""
 
-# --- analysis throughput (issue 12) -----------------------------------------------------------
-
-TEXT_SURVEY_SIDE = 480
-"""The text detector first looks at the whole photo at this longest side, then at
-TEXT_DET_MAX_SIDE only around what it saw. Measured on the 150 face, scene and EXIF test photos
-(one thread): the detector costs ~44 ms at 320, ~100 ms at 480 and ~220 ms at 960; at 320 some
-lines read at 960 ('GEHWOL', 'PrtSc', '∂asics') gave no response at all, at 480 every photo with
-text at 960 had some."""
-
-TEXT_SURVEY_MIN_PROB = 0.02
-"""Text probability (the detector's own map, 0-1) at the survey size above which an area is
-looked at again at full size; the detector's own line threshold is 0.3. Placeholder: see the
-measurements in the issue 12 report."""
-
-TEXT_SURVEY_MARGIN = 32
-"""Detector pixels (at TEXT_DET_MAX_SIDE) added around each surveyed area: the survey's map is a
-shrunk core of each line (DB detection), and the full-size pass needs the line's whole extent
-plus context."""
-
-TEXT_SURVEY_MAX_AREA = 0.6
-"""When the areas to look at again cover more than this share of the photo, the whole photo is
-detected at once (several crops cost more than one pass over a little more)."""
-
-TEXT_MAX_ASPECT = 8.0
-"""Photos longer than this many times their width (strips, panoramas) go through rapidocr's own
-path, which pads them before detection (its width_height_ratio)."""
-
 # --- forgiving search (issue 15) ---
 
 SEARCH_TYPO_MIN_SIMILARITY = 0.75
