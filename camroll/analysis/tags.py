@@ -111,6 +111,28 @@ def tag_words() -> dict[str, frozenset[int]]:
 
 
 @functools.cache
+def misleading_classes() -> dict[int, str]:
+    """Classes never tagged by their own name, with why (``data/tag_misleading.tsv``): out of
+    context the name says something wrong ("groom" on any man in a suit). Their probability still
+    counts for the table's words."""
+    out: dict[int, str] = {}
+    for row in _rows(_data("tag_misleading.tsv")):
+        index = int(row[0])
+        if not 0 <= index < 1000 or index in out or len(row) < 3:
+            raise ValueError(f"tag_misleading.tsv: bad or repeated line for {row[0]!r}")
+        out[index] = row[2].strip()
+    return out
+
+
+def tag_min_score(tag: str, kind: str) -> float:
+    """The score a tag needs to be given: ``kind`` "word" (a word of the table) or "class" (the top
+    class's own name). Measured on the test photos (``python -m bench.accuracy --tags``)."""
+    if kind == "class":
+        return thresholds.TAG_LEMMA_MIN_SCORE
+    return thresholds.TAG_WORD_MIN_SCORE_BY_WORD.get(tag, thresholds.TAG_WORD_MIN_SCORE)
+
+
+@functools.cache
 def lemma_tag(index: int) -> str:
     """The tag for a top class: its first name that the word table does not give another meaning
     (class 726 is "plane, carpenter's plane": searching "plane" means aircraft, so it is tagged
@@ -132,16 +154,19 @@ def _evidence(probs: np.ndarray, indices: list[int]) -> str:
 
 
 def tags_from_probabilities(probs: np.ndarray) -> list[Tag]:
-    """Map a softmax over the 1000 classes to search tags, highest score first."""
+    """Map a softmax over the 1000 classes to search tags, highest score first: each word of the
+    table whose classes sum to its threshold, and the top class's own name when it reaches
+    TAG_LEMMA_MIN_SCORE and is not a misleading class."""
     found: dict[str, Tag] = {}
     for word, classes in tag_words().items():
         indices = sorted(classes)
         score = min(1.0, float(probs[indices].sum()))
-        if score >= thresholds.TAG_WORD_MIN_SCORE:
+        if score >= tag_min_score(word, "word"):
             found[word] = (word, round(score, 4), _evidence(probs, indices))
     top = int(np.argmax(probs))
     name, p = lemma_tag(top), float(probs[top])
-    if p >= thresholds.TAG_LEMMA_MIN_SCORE and (name not in found or found[name][1] < p):
+    shown = top not in misleading_classes() and p >= tag_min_score(name, "class")
+    if shown and (name not in found or found[name][1] < p):
         found[name] = (name, round(p, 4), f"{imagenet_classes()[top].name} {p:.2f}")
     return sorted(found.values(), key=lambda t: (-t[1], t[0]))
 
@@ -158,8 +183,9 @@ def preprocess(photo: Decoded) -> np.ndarray:
 
 class TagAnalyser(Analyser):
     capability = "tags"
-    version = "efficientnet-lite0-in1k/words-v1"
-    """Model + table version: change the suffix whenever tag_words.tsv or a threshold changes."""
+    version = "efficientnet-lite0-in1k/words-v2"
+    """Model + table version: change the suffix whenever tag_words.tsv, tag_misleading.tsv or a
+    threshold changes. v2 (issue 15): misleading classes dropped, no "wedding", thresholds measured."""
 
     def __init__(self, threads: int = 1, cache_dir: Path | None = None, sealer: Sealer | None = None) -> None:
         super().__init__(threads, cache_dir, sealer)
@@ -168,7 +194,7 @@ class TagAnalyser(Analyser):
     def load(self) -> None:
         package_file(MODEL_PACKAGE, MODEL_FILE, MODEL_SHA256)  # refuses a swapped file before converting it
         path = cached_onnx(ONNX_NAME, "camroll.analysis.tags_export")
-        imagenet_classes(), tag_words()  # fail now on a broken table, not on the first photo
+        imagenet_classes(), tag_words(), misleading_classes()  # fail now on a broken table, not on the first photo
         self._model = cpu_session(str(path), self.threads)
 
     def analyse(self, photo: Decoded, upstream: dict[str, Any]) -> list[Tag]:
