@@ -339,7 +339,7 @@ def tag_report() -> None:
     from camroll.analysis.tags import tag_min_score
 
     judged = judged_tags()
-    cuts = TAG_CUTS[::2]
+    cuts = TAG_CUTS
     groups = tag_groups(judged)
     photos = {t.photo.split("/")[0] for t in judged}
     print(f"{len(judged)} judged tags on {len({t.photo for t in judged})} photos ({', '.join(sorted(photos))})")

@@ -92,13 +92,13 @@ TAG_WORD_MIN_SCORE = 0.45
 """A search word is tagged when its classes hold at least this share of the probability (summing
 over a word's classes makes breed-vs-breed confusion free). Measured (issue 15,
 ``python -m bench.accuracy --tags``): the lowest of 0.05, 0.10 .. 0.95 at which the words given to
-the 271 judged test photos are right 80% of the time: 39/47 (83%) at 0.45, 43/58 (74%) at 0.35,
-44/86 (51%) at the old 0.3. In-sample, on few photos of things (84 of them not portraits): thin evidence."""
+the 271 judged test photos are right 80% of the time: 39/47 (83%) at 0.45, 41/52 (79%) at 0.40,
+44/65 (68%) at the old 0.3. In-sample, on few photos of things (84 of them not portraits): thin evidence."""
 
 TAG_LEMMA_MIN_SCORE = 0.75
 """The top ImageNet class is tagged with its own name only from this probability (it was 0: any
 top class, "viaduct 0.11" on a building). Measured like TAG_WORD_MIN_SCORE: class names are right
-8/10 (80%) at 0.75, 12/16 (75%) at 0.55, 17/81 (21%) at any score. Few tags: thin evidence; the
+8/10 (80%) at 0.75, 9/12 (75%) at 0.70, 17/81 (21%) from 0.05. Few tags: thin evidence; the
 table's words still find what the name would (a pug 0.52 is still a "dog" 0.83)."""
 
 TAG_EVIDENCE_MIN_PROB = 0.01
@@ -820,7 +820,7 @@ right at 17% coverage; the issue's 80% at 50% is out of this model's reach (docs
 TAG_WORD_MIN_SCORE_BY_WORD: dict[str, float] = {"animal": 0.5}
 """Words that need more than TAG_WORD_MIN_SCORE. "animal" sums 398 classes, so a photo with no
 animal still collects a lot (0.40 on a grey square, 0.49 on a leaf, 0.63 on a face near monkey
-classes). Measured like TAG_WORD_MIN_SCORE on "animal" alone: 17/19 (89%) right at 0.5, 18/23 (78%)
+classes). Measured like TAG_WORD_MIN_SCORE on "animal" alone: 18/21 (86%) right at 0.5, 18/23 (78%)
 at 0.45, 18/34 (53%) at 0.2 (``python -m bench.accuracy --tags``)."""
 
 # --- analysis throughput (issue 12) ------------------------------------------------------------
