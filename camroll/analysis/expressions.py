@@ -14,7 +14,8 @@ FER-2013 is a set of small, low-resolution, web-scraped faces with noisy labels;
 good at "happy" and weak at fear, disgust and surprise. So the top class is shown only when its
 probability reaches that class's own threshold (``thresholds.EXPRESSION_MIN_SCORE``, chosen with
 cross-validation on the test faces by ``bench/expressions.py``); below it the face is stored as
-``UNCLEAR`` (the photo page says so; no search word matches it). The ``smiling`` flag, which
+``UNCLEAR`` (the photo page says so; search finds such a face only as a "perhaps", after every
+labelled face, from the class probabilities kept in ``scores``). The ``smiling`` flag, which
 creations use, rests on the class the model is best at.
 """
 
