@@ -323,6 +323,23 @@ def choose_tag_threshold(judged: list[JudgedTag], target: float = TAG_TARGET) ->
     return 1.0
 
 
+def tag_held_out(judged: list[JudgedTag], target: float = TAG_TARGET) -> tuple[int, int, int]:
+    """Two-fold check of the procedure: photos split in two halves (alternately, by path within
+    each folder), each kind's threshold chosen on one half and applied to the other, both ways.
+    Returns (right shown, shown, right there were) pooled over both held-out halves."""
+    photos = sorted({t.photo for t in judged})
+    half = {p: i % 2 for i, p in enumerate(photos)}
+    right = shown = total = 0
+    for held in (0, 1):
+        for rows in tag_groups(judged).values():
+            cut = choose_tag_threshold([t for t in rows if half[t.photo] != held], target)
+            test = [t for t in rows if half[t.photo] == held]
+            right += sum(t.right and t.score >= cut for t in test)
+            shown += sum(t.score >= cut for t in test)
+            total += sum(t.right for t in test)
+    return right, shown, total
+
+
 def tag_groups(judged: list[JudgedTag]) -> dict[str, list[JudgedTag]]:
     """The kinds of tag that get their own threshold."""
     return {
@@ -356,6 +373,11 @@ def tag_report() -> None:
         f"\nshipped thresholds (words {thresholds.TAG_WORD_MIN_SCORE}, overrides {thresholds.TAG_WORD_MIN_SCORE_BY_WORD},"
         f" class names {thresholds.TAG_LEMMA_MIN_SCORE}): {kept_right}/{len(shown)} right"
         f" ({kept_right / max(1, len(shown)):.0%}); right tags kept {kept_right}/{sum(t.right for t in judged)}"
+    )
+    right, held_shown, total = tag_held_out(judged)
+    print(
+        f"held out (2-fold: thresholds chosen on half the photos, shown on the other, both ways):"
+        f" {right}/{held_shown} right ({right / max(1, held_shown):.0%}); right tags kept {right}/{total}"
     )
     before = [t for t in judged if t.kind == "class" or t.score >= 0.3]
     print(
