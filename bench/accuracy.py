@@ -13,6 +13,13 @@ measure needs, analyses, and prints:
   has the full figures and the calibration);
 * tags: whether each scene photo's label (or its search word) is among its tags.
 
+    .venv/bin/python -m bench.accuracy --tags
+
+runs only the tag model on every test photo and prints, for each kind of tag (words, "animal",
+the top class's own name), how many of the tags at or above each threshold are right, judged by
+looking at the photos (``TAGS_RIGHT``, ``TAGS_UNSURE``); the thresholds that choice gives, in-sample
+and held out; and the worst confusions. camroll/thresholds.py's tag thresholds come from it.
+
 The figures go to docs/models.md. Nothing here is tuned: thresholds live in camroll/thresholds.py.
 """
 
