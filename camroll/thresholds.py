@@ -354,15 +354,6 @@ HOME_RADIUS_KM = 1.0
 """Photos within this distance of home are "at home". Indoor GPS drifts by a few hundred metres;
 a friend's house across town (usually several kilometres) is not home."""
 
-HOME_MIN_NIGHTS = 3
-"""Home is inferred only from at least this many different nights photographed at one place:
-a single night is as likely a hotel or a friend's party as home."""
-
-HOME_MIN_SHARE = 0.25
-"""...and only when that place holds at least this share of all the located nights: someone
-who photographs evenings mostly while travelling has no place that stands out as home, and
-camroll then asks them to set it (`camroll home set`) rather than guess."""
-
 TRIP_MIN_KM = 100.0
 """A day is "away" when a photo of it was taken at least this far from home: beyond a commute or
 an afternoon out, where people stay the night (the French and US travel statistics count trips
@@ -777,6 +768,34 @@ set of 20 is small: a reasoned choice, checked, not a fit."""
 TOWN_SEARCH_KM = 60.0
 """How far from a place to look for the larger place it belongs to: more than the town reach of the
 largest city in the list (Shanghai, 24.9 M people: 2 x 24.9 km = 49.9 km)."""
+
+HOME_MIN_DAYS = 2
+"""A place is a candidate home (or workplace) only when photographed on at least this many
+different days: one day there is a visit. The same rule as REPORT_MIN_DAYS_FOR_ROUTINE."""
+
+HOME_LIKELY_DAYS = 3
+"""An estimated home is of medium confidence (clear enough to find trips and say "at home") from
+this many different days there, when it also has more evidence than any other place (days, plus
+days with photos outside working hours, plus nights). It replaces "3 nights": a library
+photographed only in daylight has no nights, yet home is where the days keep coming back to."""
+
+HOME_CLEAR_DAYS = 5
+"""...and of high confidence from this many days, with HOME_CLEAR_LEAD times the evidence of the
+next place more than two home radii away: a working week's worth of days, more than a typical
+holiday spends in one town."""
+
+HOME_CLEAR_LEAD = 2.0
+"""How far home must lead the next place for high confidence: twice the evidence, so a long stay
+elsewhere (a holiday of as many days) leaves the estimate at medium rather than high."""
+
+HOME_READ_BATCH = 5000
+"""Located photos read per batch while estimating home (one cursor; about 1 MB of rows at a time),
+and between two updates of its progress."""
+
+TRIP_MIN_PHOTOS = 4
+"""A trip holds at least this many photos taken away from home: two on each of its two days at
+least. Two stray photos far away (a misdated file, one received from a friend, a transit stop)
+made a "trip" to two countries in one day in the issue 15 trial."""
 
 # --- the catalog at 200,000 photos (issue 12) ---------------------------------------------------
 

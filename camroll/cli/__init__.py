@@ -54,7 +54,7 @@ COMMANDS: dict[str, Entry] = {
         "Moments: events, trips, on this day and birthdays, found in your photos.", ("camroll.cli.moments",)
     ),
     "home": Entry(
-        "Home: where you live, guessed from your night photos (with places consent), or set by you.",
+        "Home: where you live, estimated from your photos' places and times (with places consent), or set by you.",
         ("camroll.cli.moments",),
     ),
     "people": Entry(

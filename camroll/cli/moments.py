@@ -12,7 +12,7 @@ from rich.table import Table
 from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json, shown
 from camroll.config import AppContext
 from camroll.moments import Moment
-from camroll.moments.home import clear_home, find_home, places_granted, set_home
+from camroll.moments.home import Home, clear_home, places_granted, set_home, whereabouts
 from camroll.moments.listing import KINDS, all_moments, find_moment
 from camroll.store import files as store_files
 
@@ -20,7 +20,7 @@ moments_app = typer.Typer(
     help="Moments: events, trips, on this day and birthdays, found in your photos.", invoke_without_command=True
 )
 home_app = typer.Typer(
-    help="Home: where you live, guessed from your night photos (with places consent), or set by you.",
+    help="Home: where you live, estimated from your photos' places and times (with places consent), or set by you.",
     invoke_without_command=True,
 )
 app.add_typer(moments_app, name="moments")
@@ -52,14 +52,22 @@ def _people(names: list[str], most: int = 3) -> str:
     return ", ".join(names[:most]) + (f" +{len(names) - most}" if len(names) > most else "")
 
 
-def _home_line(ctx: AppContext) -> str:
+def _home_line(ctx: AppContext, found: Home | None = None) -> str:
+    """One line on home: where, how sure, why; ``found`` saves estimating it again."""
     if not places_granted(ctx):
         return "Home and trips need your consent for places (`camroll consent grant places`)."
-    found = find_home(ctx)
+    found = found or whereabouts(ctx).home
     if found is None:
-        return "Home: not known yet (too few night photos in one place); set it with `camroll home set`."
-    how = "set by you" if found.source == "user" else f"guessed from {found.nights} nights of photos"
-    return f"Home: {shown(found.name or f'{found.lat:.3f}, {found.lon:.3f}')} ({how}; `camroll home` to see or fix it)."
+        return "Home: not known yet (no place photographed on two different days); set it with `camroll home set`."
+    where = shown(found.name or f"{found.lat:.3f}, {found.lon:.3f}")
+    if found.source == "user":
+        return f"Home: {where} (set by you; `camroll home` to see or fix it)."
+    if not found.clear:
+        return (
+            f"Home: perhaps {where}, but not clearly enough to find trips ({shown(found.reason)}); "
+            "set it with `camroll home set`."
+        )
+    return f"Home: {where} ({found.confidence} confidence: {shown(found.reason)}; `camroll home` to see or fix it)."
 
 
 @moments_app.callback()
@@ -154,18 +162,32 @@ def home_show(typer_ctx: typer.Context, home: HomeOption = None, as_json: JsonOp
     if typer_ctx.invoked_subcommand is not None:
         return
     ctx = ctx_for(home)
-    found = find_home(ctx)
+    known = whereabouts(ctx)
+    found = known.home
     if as_json:
-        print_json({"places_consent": places_granted(ctx), "home": found.as_dict() if found else None})
+        print_json(
+            {
+                "places_consent": places_granted(ctx),
+                "home": found.as_dict() | {"clear": found.clear} if found else None,
+                "work": known.work.as_dict() if known.work else None,
+            }
+        )
         return
     console = Console()
-    console.print(_home_line(ctx), highlight=False)
+    console.print(_home_line(ctx, found), highlight=False)
     if found is not None:
         console.print(
             f'At {found.lat:.5f}, {found.lon:.5f}; photos within the home radius count as "at home".', highlight=False
         )
         if found.source == "auto":
             console.print('Wrong? `camroll home set LAT LON` or `camroll home set "Town"` fixes it for good.')
+    if known.work is not None:
+        work = known.work
+        console.print(
+            f"Work, perhaps: {shown(work.name or f'{work.lat:.3f}, {work.lon:.3f}')} "
+            f"({work.confidence} confidence: {shown(work.reason)}).",
+            highlight=False,
+        )
 
 
 @home_app.command("set", context_settings={"ignore_unknown_options": True})
@@ -196,7 +218,7 @@ def _is_number(text: str) -> bool:
 
 @home_app.command("clear")
 def home_clear(home: HomeOption = None) -> None:
-    """Forget the home you set; camroll goes back to guessing it from night photos."""
+    """Forget the home you set; camroll goes back to estimating it from your photos."""
     ctx = ctx_for(home)
     had = clear_home(ctx)
     Console().print(

@@ -40,6 +40,9 @@ class Place:
     country: str | None
     country_code: str | None
     distance_km: float
+    town: str | None = None
+    """The town or city a person would say: ``city`` itself, or the larger place a neighbourhood
+    entry lies within (see :meth:`Geocoder.town_of`)."""
 
 
 class Geocoder:
@@ -63,6 +66,8 @@ class Geocoder:
         reach = thresholds.PLACE_RADIUS_KM_PER_SQRT_POP * np.sqrt([p["population"] for p in self._places])
         self._reach = np.maximum(reach, thresholds.PLACE_MIN_RADIUS_KM)
         self._tz: Any = None
+        self._towns: dict[int, int] = {}
+        """Place index -> the index of the town it belongs to, filled as places are met."""
 
     def place(self, lat: float, lon: float) -> Place | None:
         np = self._np
@@ -74,8 +79,36 @@ class Geocoder:
         distance = float(km[best])
         if distance > thresholds.PLACE_MAX_DISTANCE_KM:
             return None
-        p = self._places[int(idx[best])]
-        return Place(p["city"], p.get("state"), self._countries.get(p["country_code"]), p["country_code"], distance)
+        index = int(idx[best])
+        p = self._places[index]
+        town = self._places[self.town_of(index)]["city"]
+        return Place(
+            p["city"], p.get("state"), self._countries.get(p["country_code"]), p["country_code"], distance, town
+        )
+
+    def town_of(self, index: int) -> int:
+        """The place a person would name instead of place ``index``: the most populous place of
+        the same country whose town reach (``TOWN_REACH_FACTOR`` times its reach) covers this
+        place's centre point, else the place itself. GeoNames lists neighbourhoods and districts
+        as places of their own (Kreuzberg, 150,000 people, 2.7 km from Berlin's centre point);
+        they fall within their city's reach, while a separate town beyond it keeps its name."""
+        cached = self._towns.get(index)
+        if cached is not None:
+            return cached
+        np = self._np
+        here = self._places[index]
+        centre = self._tree.data[index]
+        chord = 2 * math.sin(min(thresholds.TOWN_SEARCH_KM / EARTH_KM, math.pi) / 2)
+        best, best_pop = index, int(here["population"])
+        for j in self._tree.query_ball_point(centre, chord):
+            other = self._places[j]
+            if other["country_code"] != here["country_code"] or int(other["population"]) <= best_pop:
+                continue
+            km = 2 * EARTH_KM * math.asin(min(float(np.linalg.norm(self._tree.data[j] - centre)) / 2, 1.0))
+            if km <= thresholds.TOWN_REACH_FACTOR * float(self._reach[j]):
+                best, best_pop = j, int(other["population"])
+        self._towns[index] = best
+        return best
 
     def time_zone(self, lat: float, lon: float) -> str | None:
         if self._tz is None:
@@ -101,6 +134,7 @@ def update_places(ctx: AppContext) -> int:
     history = consent.events(ctx, "places")
     if not any(e.action == "grant" for e in history):
         return 0
+    _fill_towns(ctx)
     rows = store_places.unplaced(ctx.db)
     todo = [r for r in rows if r[4] is not None and consent.allows(ctx, "places", r[4], history)]
     if not todo:
@@ -123,10 +157,21 @@ def update_places(ctx: AppContext) -> int:
                 offset,
                 f"auto:{DATASET}",
                 now,
+                place.town if place else None,
             )
         )
     store_places.insert_new(ctx.db, values)
     return len(values)
+
+
+def _fill_towns(ctx: AppContext) -> None:
+    """Give a town to the places named before camroll knew towns (once: then none are left)."""
+    rows = store_places.without_town(ctx.db)
+    if not rows:
+        return
+    geo = ctx.geocoder
+    towns = [(place.town, pid) for pid, lat, lon in rows if (place := geo.place(lat, lon)) and place.town]
+    store_places.set_towns(ctx.db, towns)
 
 
 def place_job(ctx: AppContext) -> str:

@@ -17,7 +17,7 @@ from camroll.config import AppContext
 from camroll.moments import Moment
 from camroll.moments.best import best_photo_ids
 from camroll.moments.snapshot import Snapshot
-from camroll.moments.timeline import Shot, capabilities_of, distance_km, main_place, people_of
+from camroll.moments.timeline import Shot, capabilities_of, distance_km, main_place, people_of, place_name
 from camroll.moments.titles import birthday_in, event_title, holiday
 
 
@@ -62,7 +62,7 @@ def event_moment(ctx: AppContext, snap: Snapshot, run: list[Shot]) -> Moment:
     title = event_title(
         first_day,
         last_day,
-        named.city if named else None,
+        place_name(run),
         at_home,
         (snap.names.get(birthday[0], f"person {birthday[0]}"), birthday[1]) if birthday else None,
     )
@@ -74,7 +74,9 @@ def event_moment(ctx: AppContext, snap: Snapshot, run: list[Shot]) -> Moment:
         "at_home": at_home,
     }
     if named:
-        details.update(city=named.city, region=named.region, country=named.country)
+        details.update(city=named.town or named.city, region=named.region, country=named.country)
+        if named.town and named.city and named.city != named.town:
+            details["neighbourhood"] = named.city
     holidays = sorted({h for day in {s.day for s in run} if (h := holiday(day))})
     if holidays:
         details["holidays"] = holidays
@@ -96,18 +98,18 @@ def event_moment(ctx: AppContext, snap: Snapshot, run: list[Shot]) -> Moment:
         people=snap.names_of(person_ids),
         person_ids=person_ids,
         cover_id=cover[0] if cover else None,
-        place=_place_label(named, at_home),
+        place=_place_label(place_name(run), named, at_home),
         details=details,
         capabilities=capabilities_of(run),
     )
 
 
-def _place_label(named: Shot | None, at_home: bool) -> str | None:
+def _place_label(name: str | None, named: Shot | None, at_home: bool) -> str | None:
     if at_home:
         return "home"
-    if named is None:
+    if named is None or name is None:
         return None
-    return ", ".join(p for p in (named.city, named.country) if p)
+    return ", ".join(p for p in (name, named.country) if p)
 
 
 def _birthday_of(snap: Snapshot, person_ids: list[int], first_day: date, last_day: date) -> tuple[int, date] | None:

@@ -1,30 +1,32 @@
-"""Home: where a person sleeps, guessed from where they take photos at night, and correctable.
+"""Home: where a person lives, estimated from every located photo, and correctable.
 
 Home makes "at home" titles and trips possible ("a run of days away from home"). It is location
-knowledge about a person, so it exists only while the ``places`` capability is granted: the guess
-reads only coordinates whose place was named under that consent, and a home a person set is used
-only while the consent holds.
+knowledge about a person, so in moments it exists only while the ``places`` capability is granted:
+the estimate reads only coordinates whose place was named under that consent, and a home a person
+set is used only while the consent holds.
 
-The guess is recomputed from the library each time (it follows new photos, and it disappears with
-the consent); a person's correction (``camroll home set``) is stored and always wins, and
-``camroll home clear`` goes back to the guess.
+The estimate (:mod:`home_estimate`: nights, recurring days, longest stays) is recomputed from the
+library each time (it follows new photos, and it disappears with the consent); the exposure report
+reads the same estimate. A person's correction (``camroll home set``) is stored and always wins,
+and ``camroll home clear`` goes back to the estimate.
 """
 
 from __future__ import annotations
 
-import math
 import statistics
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.errors import RequestError
-from camroll.moments.timeline import Shot, distance_km, load_shots
+from camroll.moments.home_estimate import Estimate, Grid, estimate_home, estimate_work
+from camroll.moments.timeline import UNTRUSTED_TIME_SOURCES, Shot, distance_km, parse_local
 from camroll.privacy import consent
+from camroll.progress import Reporter, Silent
 from camroll.store import moments as store_moments
 from camroll.store import places as store_places
 from camroll.store.db import now_iso
+from camroll.timefmt import plausible_range
 
 
 class HomeError(RequestError, ValueError):
@@ -33,16 +35,28 @@ class HomeError(RequestError, ValueError):
 
 @dataclass
 class Home:
+    """A place a person lives (or works) at: set by them, or estimated."""
+
     lat: float
     lon: float
     name: str | None
     source: str
-    """``auto`` (guessed from night photos) or ``user`` (set by the person)."""
+    """``auto`` (estimated from the photos) or ``user`` (set by the person)."""
     nights: int = 0
-    """Different nights photographed there (the evidence for a guess)."""
-    night_share: float = 0.0
-    photo_ids: list[int] = field(default_factory=list)
-    """Night photos the guess rests on (empty for a home the person set)."""
+    """Different nights photographed there (evidence for an estimate)."""
+    days: int = 0
+    """Different days photographed there."""
+    longest_stay: int = 0
+    """The longest run of consecutive days photographed there."""
+    confidence: str = "set by you"
+    """``set by you``, or an estimate's ``high``, ``medium`` or ``low``."""
+    reason: str = "you set it"
+    role: str = "home"
+
+    @property
+    def clear(self) -> bool:
+        """Set by the person, or estimated with enough evidence to act on (trips, "at home")."""
+        return self.source == "user" or self.confidence in ("high", "medium")
 
     def contains(self, shot: Shot) -> bool:
         return (
@@ -57,10 +71,36 @@ class Home:
             "lon": round(self.lon, 5),
             "name": self.name,
             "source": self.source,
+            "confidence": self.confidence,
+            "reason": self.reason,
             "nights": self.nights,
-            "night_share": round(self.night_share, 3),
-            "photo_ids": self.photo_ids,
+            "days": self.days,
+            "longest_stay_days": self.longest_stay,
         }
+
+    @classmethod
+    def of(cls, found: Estimate) -> Home:
+        e = found.evidence
+        return cls(
+            e.lat,
+            e.lon,
+            e.name(),
+            "auto",
+            len(e.nights),
+            len(e.days),
+            e.longest_stay,
+            found.confidence,
+            found.reason,
+            found.role,
+        )
+
+
+@dataclass
+class Whereabouts:
+    """Home and work, as one estimate gives them."""
+
+    home: Home | None
+    work: Home | None
 
 
 def places_granted(ctx: AppContext) -> bool:
@@ -68,72 +108,52 @@ def places_granted(ctx: AppContext) -> bool:
     return bool(consent.active_scopes(ctx, "places"))
 
 
-def find_home(ctx: AppContext, shots: list[Shot] | None = None) -> Home | None:
-    """The person's home: their own setting, else the guess; None without the places consent
-    or without enough evidence."""
-    if not places_granted(ctx):
-        return None
-    row = store_moments.home(ctx.db)
-    if row is not None:
-        return Home(row["lat"], row["lon"], row["name"], row["source"])
-    return guess_home(load_shots(ctx) if shots is None else shots)
+def whereabouts(ctx: AppContext, placed_only: bool = True, reporter: Reporter | None = None) -> Whereabouts:
+    """Home (the person's own setting while the places consent holds, else the estimate) and work
+    (always estimated). ``placed_only`` (moments): only photos whose place the *places* capability
+    named, and nothing at all without that consent; otherwise (the exposure report) every photo
+    with GPS, as a service reading the files would see them."""
+    granted = places_granted(ctx)
+    if placed_only and not granted:
+        return Whereabouts(None, None)
+    grid = read_grid(ctx, placed_only, reporter or Silent())
+    row = store_moments.home(ctx.db) if granted else None
+    home = Home(row["lat"], row["lon"], row["name"], row["source"]) if row is not None else None
+    if home is None:
+        found = estimate_home(grid)
+        home = Home.of(found) if found else None
+    work = estimate_work(grid, home.lat if home else None, home.lon if home else None)
+    return Whereabouts(home, Home.of(work) if work else None)
 
 
-def is_night(shot: Shot) -> bool:
-    hour = shot.local.hour
-    return hour >= thresholds.HOME_NIGHT_FROM_HOUR or hour < thresholds.HOME_NIGHT_UNTIL_HOUR
+def read_grid(ctx: AppContext, placed_only: bool, reporter: Reporter) -> Grid:
+    """Every located photo with a trusted time, folded into the estimate's grid batch by batch."""
+    first, last = plausible_range()
+    args = (ctx.db, placed_only, UNTRUSTED_TIME_SOURCES, first, last)
+    reporter.start("Estimating home", store_moments.located_count(*args))
+    grid = Grid()
+    for batch in store_moments.located_batches(*args, thresholds.HOME_READ_BATCH):
+        for row in batch:
+            local = parse_local(row["taken_local"])
+            if local is not None:
+                try:
+                    grid.add(float(row["lat"]), float(row["lon"]), local, row["town"], row["country"])
+                except OverflowError:  # at the very ends of the calendar
+                    continue
+        reporter.advance(len(batch))
+    return grid
 
 
-def guess_home(shots: list[Shot]) -> Home | None:
-    """The place photographed on the most different nights, if it stands out (see thresholds)."""
-    night = [s for s in shots if s.located and is_night(s)]
-    if not night:
-        return None
-    all_nights = {s.day for s in night}
-    radius = thresholds.HOME_RADIUS_KM
-    lat_step = radius / 111.2
-    cells: dict[tuple[int, int], list[Shot]] = defaultdict(list)
-    for s in night:
-        cells[_cell(s, lat_step)].append(s)
-
-    def around(cell: tuple[int, int]) -> list[Shot]:
-        return [s for di in (-1, 0, 1) for dj in (-1, 0, 1) for s in cells.get((cell[0] + di, cell[1] + dj), [])]
-
-    best = max(cells, key=lambda c: (len({s.day for s in around(c)}), len(around(c)), c))
-    near = around(best)
-    lat = statistics.median(s.lat for s in near if s.lat is not None)
-    lon = statistics.median(s.lon for s in near if s.lon is not None)
-    there = [
-        s for s in night if s.lat is not None and s.lon is not None and distance_km(lat, lon, s.lat, s.lon) <= radius
-    ]
-    nights = {s.day for s in there}
-    share = len(nights) / len(all_nights)
-    if len(nights) < thresholds.HOME_MIN_NIGHTS or share < thresholds.HOME_MIN_SHARE:
-        return None
-    named = [
-        s
-        for s in shots
-        if s.city and s.lat is not None and s.lon is not None and distance_km(lat, lon, s.lat, s.lon) <= radius
-    ]
-    return Home(lat, lon, _place_name(named), "auto", len(nights), share, sorted(s.id for s in there))
+def estimate(ctx: AppContext) -> Home | None:
+    """Home as moments know it, however unsure (to show the person, with its reason)."""
+    return whereabouts(ctx).home
 
 
-def _cell(shot: Shot, lat_step: float) -> tuple[int, int]:
-    assert shot.lat is not None and shot.lon is not None
-    row = math.floor(shot.lat / lat_step)
-    lon_step = lat_step / max(0.01, math.cos(math.radians((row + 0.5) * lat_step)))
-    return row, math.floor(shot.lon / lon_step)
-
-
-def _place_name(shots: list[Shot]) -> str | None:
-    counts: dict[tuple[str, str | None], int] = defaultdict(int)
-    for s in shots:
-        if s.city:
-            counts[(s.city, s.country)] += 1
-    if not counts:
-        return None
-    city, country = max(counts, key=lambda k: (counts[k], k[0]))
-    return f"{city}, {country}" if country else city
+def find_home(ctx: AppContext) -> Home | None:
+    """Home clear enough for moments to act on: the person's setting, else an estimate of medium
+    or high confidence; None without the places consent or without enough evidence."""
+    home = estimate(ctx)
+    return home if home is not None and home.clear else None
 
 
 def set_home(ctx: AppContext, lat: float | None = None, lon: float | None = None, place: str | None = None) -> Home:
@@ -150,8 +170,8 @@ def set_home(ctx: AppContext, lat: float | None = None, lon: float | None = None
         found = ctx.geocoder.place(lat, lon)
         name = (
             None
-            if found is None or not found.city
-            else (f"{found.city}, {found.country}" if found.country else found.city)
+            if found is None or not (found.town or found.city)
+            else ", ".join(p for p in (found.town or found.city, found.country) if p)
         )
     store_moments.set_home(ctx.db, lat, lon, name, now_iso())
     return Home(lat, lon, name, "user")

@@ -15,7 +15,7 @@ from camroll.config import AppContext
 from camroll.moments import Moment
 from camroll.moments.best import best_photo_ids
 from camroll.moments.snapshot import Snapshot
-from camroll.moments.timeline import Shot, capabilities_of, main_place, people_of
+from camroll.moments.timeline import Shot, capabilities_of, main_place, people_of, place_name
 
 
 def _matches(day: date, today: date) -> bool:
@@ -44,7 +44,7 @@ def on_this_day(ctx: AppContext, snap: Snapshot, today: date, events: list[Momen
         if main is not None:
             title = f"{_ago(today.year - year)}: {main.title}"
         else:
-            title = f"{_ago(today.year - year)} today" + (f", in {place.city}" if place else "")
+            title = f"{_ago(today.year - year)} today" + (f", in {place_name(shots)}" if place else "")
         out.append(
             _moment(
                 ctx,
@@ -94,7 +94,7 @@ def _moment(
         people=snap.names_of(person_ids),
         person_ids=person_ids,
         cover_id=cover[0] if cover else None,
-        place=", ".join(p for p in (place.city, place.country) if p) if place else None,
+        place=", ".join(p for p in (place_name(shots), place.country) if p) if place else None,
         details=details,
         capabilities=capabilities_of(shots),
     )

@@ -30,7 +30,7 @@ class Snapshot:
                 birthdays[person_id] = date.fromisoformat(birthday)
             except ValueError:
                 continue
-        return cls(shots, find_home(ctx, shots), person_names(ctx), birthdays)
+        return cls(shots, find_home(ctx), person_names(ctx), birthdays)
 
     def names_of(self, person_ids: list[int]) -> list[str]:
         return [self.names.get(pid, f"person {pid}") for pid in person_ids]

@@ -47,6 +47,8 @@ class Shot:
     city: str | None = None
     region: str | None = None
     country: str | None = None
+    town: str | None = None
+    """The town or city a person would name (``city`` may be a neighbourhood entry)."""
     person_ids: list[int] = field(default_factory=list)
     day: date = field(init=False)
     """The day a person would say it was taken (before dawn counts for the evening before)."""
@@ -71,7 +73,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def _parse_local(text: str) -> datetime | None:
+def parse_local(text: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -89,7 +91,7 @@ def load_shots(ctx: AppContext) -> list[Shot]:
     rows = store_moments.timeline(ctx.db, UNTRUSTED_TIME_SOURCES, first, last)
     shots: dict[int, Shot] = {}
     for r in rows:
-        local = _parse_local(r["taken_local"])
+        local = parse_local(r["taken_local"])
         if local is None:
             continue
         try:
@@ -98,7 +100,17 @@ def load_shots(ctx: AppContext) -> list[Shot]:
         except OverflowError:  # at the very ends of the calendar: no moment can hold it
             continue
         shots[r["id"]] = Shot(
-            r["id"], r["hash"], local, utc, r["kind"], r["lat"], r["lon"], r["city"], r["region"], r["country"]
+            r["id"],
+            r["hash"],
+            local,
+            utc,
+            r["kind"],
+            r["lat"],
+            r["lon"],
+            r["city"],
+            r["region"],
+            r["country"],
+            r["town"],
         )
     for r in store_moments.people_per_photo(ctx.db):
         shot = shots.get(r["photo_id"])
@@ -122,14 +134,31 @@ def people_of(shots: Iterable[Shot]) -> list[int]:
 
 
 def main_place(shots: Iterable[Shot]) -> Shot | None:
-    """A shot naming the place most of the located ones were taken in (its city), if any."""
-    by_city: dict[str, list[Shot]] = {}
+    """A shot naming the town most of the named ones were taken in, if any."""
+    by_town: dict[str, list[Shot]] = {}
     for shot in shots:
-        if shot.city:
-            by_city.setdefault(shot.city, []).append(shot)
-    if not by_city:
+        if shot.town or shot.city:
+            by_town.setdefault(shot.town or shot.city or "", []).append(shot)
+    if not by_town:
         return None
-    return max(by_city.values(), key=lambda group: (len(group), -group[0].id))[0]
+    return max(by_town.values(), key=lambda group: (len(group), -group[0].id))[0]
+
+
+def place_name(shots: Iterable[Shot]) -> str | None:
+    """The place a person would name for a moment: the town most of its photos were taken in
+    ("Berlin", not the neighbourhood entry "Kreuzberg" the geocoder found), with the neighbourhood
+    only when every named photo is in that one town and that one neighbourhood ("Kreuzberg,
+    Berlin")."""
+    shots = [s for s in shots if s.town or s.city]
+    main = main_place(shots)
+    if main is None:
+        return None
+    town = main.town or main.city
+    towns = {s.town or s.city for s in shots}
+    cities = {s.city for s in shots}
+    if len(towns) == 1 and len(cities) == 1 and main.city and main.city != town:
+        return f"{main.city}, {town}"
+    return town
 
 
 def capabilities_of(shots: Iterable[Shot], place_used: bool = False) -> list[str]:

@@ -3,8 +3,11 @@
 A day is away when one of its located photos was taken at least ``TRIP_MIN_KM`` from home, and
 at home when it has located photos and none is that far. Away days follow one another into a trip
 across at most ``TRIP_MAX_QUIET_DAYS`` days without located photos; a day at home ends it. A trip
-lasts at least ``TRIP_MIN_DAYS``. There are no trips without a home (and so without the places
-consent): "away" means nothing without it.
+is a stay: photos taken away on at least ``TRIP_MIN_DAYS`` different days, at least
+``TRIP_MIN_PHOTOS`` of them, so a couple of stray photos (two countries in one day) make none.
+Trips need a clear home (set by the person, or estimated with medium or high confidence, see
+:mod:`home_estimate`), and so the places consent: "away" means nothing without it. Places are
+named by town ("Porto", not the neighbourhood entry "Ribeira").
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def _km(home: Home, shot: Shot) -> float:
 
 
 def away_runs(shots: list[Shot], home: Home) -> list[tuple[date, date]]:
-    """(first, last) away day of every trip."""
+    """(first, last) away day of every run of at least ``TRIP_MIN_DAYS`` photographed away days."""
     status: dict[date, bool] = {}
     for shot in shots:
         if shot.located:
@@ -43,13 +46,13 @@ def away_runs(shots: list[Shot], home: Home) -> list[tuple[date, date]]:
         else:
             runs.append([day])
         previous_away = day
-    return [(run[0], run[-1]) for run in runs if (run[-1] - run[0]).days + 1 >= thresholds.TRIP_MIN_DAYS]
+    return [(run[0], run[-1]) for run in runs if len(run) >= thresholds.TRIP_MIN_DAYS]
 
 
 def find_trips(ctx: AppContext, snap: Snapshot) -> list[Moment]:
     """Every trip of the library, oldest first (none without a home)."""
     home = snap.home
-    if home is None:
+    if home is None or not home.clear:
         return []
     by_day: dict[date, list[Shot]] = {}
     for shot in snap.shots:
@@ -58,10 +61,12 @@ def find_trips(ctx: AppContext, snap: Snapshot) -> list[Moment]:
     for first_day, last_day in away_runs(snap.shots, home):
         run = [s for d in range((last_day - first_day).days + 1) for s in by_day.get(first_day + timedelta(days=d), [])]
         away = [s for s in run if s.located and _km(home, s) >= thresholds.TRIP_MIN_KM]
+        if len(away) < thresholds.TRIP_MIN_PHOTOS:
+            continue
         ids = [s.id for s in sorted(run, key=lambda s: (s.local, s.id))]
         first = min(run, key=lambda s: (s.local, s.id))
         person_ids = people_of(run)
-        cities = Counter(s.city for s in away if s.city)
+        cities = Counter(town for s in away if (town := s.town or s.city))
         countries = Counter(s.country for s in away if s.country)
         where = _destination(cities, countries)
         title = (

@@ -10,7 +10,7 @@ PostgreSQL.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from camroll.store.db import Database
 from camroll.store.files import live_photo
@@ -48,18 +48,55 @@ def timeline(db: Database, untrusted_sources: Sequence[str], first: str, last: s
     """The live photos moments are made of: dated, the source of their date not one of
     ``untrusted_sources``, taken between ``first`` and ``last`` (ISO, inclusive). Each row: id,
     hash, kind, taken_local, offset (the photo's own, else its place's time zone's), lat and lon
-    (NULL unless the *places* capability named the photo's place), city, region, country."""
+    (NULL unless the *places* capability named the photo's place), city, region, country, town
+    (the place a person would name; the city for places named before towns were known)."""
     return db.query(
         "SELECT p.id, p.hash, p.kind, p.taken_local, COALESCE(p.offset_minutes, pp.tz_offset_minutes) AS offset,"
         " CASE WHEN pp.photo_id IS NULL THEN NULL ELSE p.gps_lat END AS lat,"
         " CASE WHEN pp.photo_id IS NULL THEN NULL ELSE p.gps_lon END AS lon,"
-        " pp.city, pp.region, pp.country"
+        " pp.city, pp.region, pp.country, COALESCE(pp.town, pp.city) AS town"
         " FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id"
         " WHERE p.taken_local IS NOT NULL"
         f" AND COALESCE(p.taken_at_source, '') NOT IN ({_marks(len(untrusted_sources))})"
         f" AND p.taken_local >= ? AND p.taken_local <= ? AND {live_photo()}",
         (*untrusted_sources, first, last),
     )
+
+
+def _located_where(placed_only: bool, n_untrusted: int) -> str:
+    return (
+        f"{'JOIN' if placed_only else 'LEFT JOIN'} photo_places pp ON pp.photo_id = p.id"
+        " WHERE p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL AND p.taken_local IS NOT NULL"
+        f" AND COALESCE(p.taken_at_source, '') NOT IN ({_marks(n_untrusted)})"
+        f" AND p.taken_local >= ? AND p.taken_local <= ? AND {live_photo()}"
+    )
+
+
+def located_count(db: Database, placed_only: bool, untrusted_sources: Sequence[str], first: str, last: str) -> int:
+    """How many rows :func:`located_batches` yields with the same arguments."""
+    where = _located_where(placed_only, len(untrusted_sources))
+    return int(db.scalar(f"SELECT count(*) FROM photos p {where}", (*untrusted_sources, first, last)))
+
+
+def located_batches(
+    db: Database, placed_only: bool, untrusted_sources: Sequence[str], first: str, last: str, size: int
+) -> Iterator[list[sqlite3.Row]]:
+    """The live located photos with a trusted time (as :func:`timeline`), ``size`` rows at a time
+    from one cursor (a whole library is never held): lat, lon, taken_local, town and country (NULL
+    unless the *places* capability named the place). ``placed_only``: only photos whose place the
+    *places* capability named (what moments may use); otherwise every photo with GPS (what any
+    service reading the files' metadata learns, as the exposure report shows it)."""
+    where = _located_where(placed_only, len(untrusted_sources))
+    cursor = db.conn.execute(
+        f"SELECT p.gps_lat AS lat, p.gps_lon AS lon, p.taken_local, COALESCE(pp.town, pp.city) AS town, pp.country"
+        f" FROM photos p {where}",
+        (*untrusted_sources, first, last),
+    )
+    try:
+        while batch := cursor.fetchmany(size):
+            yield batch
+    finally:
+        cursor.close()
 
 
 def people_per_photo(db: Database) -> list[sqlite3.Row]:

@@ -80,13 +80,15 @@ def oldest_named(db: Database) -> str | None:
 
 
 def located_in_town(db: Database, city: str, country: str) -> list[sqlite3.Row]:
-    """gps_lat, gps_lon, city, country of every located photo placed in a town called ``city``
-    (any case) and, unless ``country`` is '', in that country (its name or its code, any case)."""
+    """gps_lat, gps_lon, city (the town's name when the name given is the town's), country of
+    every located photo placed in a town (or a neighbourhood entry) called ``city`` (any case) and,
+    unless ``country`` is '', in that country (its name or its code, any case)."""
     return db.query(
-        "SELECT p.gps_lat, p.gps_lon, pp.city, pp.country FROM photo_places pp JOIN photos p ON p.id = pp.photo_id"
-        " WHERE lower(pp.city) = lower(?) AND (? = '' OR lower(pp.country) = lower(?) OR lower(pp.country_code) = lower(?))"
+        "SELECT p.gps_lat, p.gps_lon, CASE WHEN lower(pp.city) = lower(?) THEN pp.city ELSE pp.town END AS city,"
+        " pp.country FROM photo_places pp JOIN photos p ON p.id = pp.photo_id"
+        " WHERE (lower(pp.city) = lower(?) OR lower(pp.town) = lower(?)) AND (? = '' OR lower(pp.country) = lower(?) OR lower(pp.country_code) = lower(?))"
         " AND p.gps_lat IS NOT NULL",
-        (city, country, country, country),
+        (city, city, city, country, country, country),
     )
 
 
@@ -102,12 +104,28 @@ def unplaced(db: Database) -> list[tuple[int, float, float, str | None, str | No
 
 def insert_new(db: Database, rows: Sequence[tuple[object, ...]]) -> None:
     """Name places in one transaction: each row is (photo_id, city, region, country, country_code,
-    distance_km, time_zone, tz_offset_minutes, source, updated_at); a photo already placed keeps
-    its place."""
+    distance_km, time_zone, tz_offset_minutes, source, updated_at, town); a photo already placed
+    keeps its place."""
     with db.transaction() as conn:
         conn.executemany(
             "INSERT INTO photo_places (photo_id, city, region, country, country_code, distance_km,"
-            " time_zone, tz_offset_minutes, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " time_zone, tz_offset_minutes, source, updated_at, town) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (photo_id) DO NOTHING",
             rows,
         )
+
+
+def without_town(db: Database) -> list[tuple[int, float, float]]:
+    """(photo_id, lat, lon) of the placed photos with a city but no town yet (named before the
+    town column existed)."""
+    rows = db.query(
+        "SELECT pp.photo_id, p.gps_lat, p.gps_lon FROM photo_places pp JOIN photos p ON p.id = pp.photo_id"
+        " WHERE pp.town IS NULL AND pp.city IS NOT NULL AND p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL"
+    )
+    return [(int(r[0]), float(r[1]), float(r[2])) for r in rows]
+
+
+def set_towns(db: Database, rows: Sequence[tuple[str, int]]) -> None:
+    """Fill in towns in one transaction: each row is (town, photo_id)."""
+    with db.transaction() as conn:
+        conn.executemany("UPDATE photo_places SET town = ? WHERE photo_id = ?", rows)
