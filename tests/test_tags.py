@@ -94,13 +94,22 @@ def test_groom_alone_makes_no_wedding_and_no_groom() -> None:
     assert {t for t, _, _ in tags.tags_from_probabilities(_one_hot(c21=0.9))} == {"animal", "bird"}
 
 
+def test_a_face_taken_for_a_monkey_is_not_called_an_animal() -> None:
+    """Two test portraits put 0.24 and 0.39 on the ape and monkey classes (365-384)."""
+    found = {t for t, _, _ in tags.tags_from_probabilities(_one_hot(c373=0.5, c369=0.2))}  # macaque, siamang
+    assert found == set(), found
+    assert "monkey" in {t for t, _, _ in tags.tags_from_probabilities(_one_hot(c373=0.8, c369=0.1))}
+
+
 def test_a_low_confidence_tag_is_not_shown() -> None:
     just_below = tags.tags_from_probabilities(
         _one_hot(c207=thresholds.TAG_WORD_MIN_SCORE - 0.01, c400=0.3)  # a dog, just too unsure; a gown
     )
-    assert {t for t, _, _ in just_below} == set()
+    assert {t for t, _, _ in just_below} == {"animal"}  # "animal" has its own, lower threshold
     at = {t for t, _, _ in tags.tags_from_probabilities(_one_hot(c207=thresholds.TAG_WORD_MIN_SCORE + 0.01))}
-    assert "dog" in at and "animal" not in at  # "animal" needs its own, higher score
+    assert "dog" in at
+    animal = thresholds.TAG_WORD_MIN_SCORE_BY_WORD["animal"]
+    assert "animal" not in {t for t, _, _ in tags.tags_from_probabilities(_one_hot(c207=animal - 0.01))}
     top = thresholds.TAG_LEMMA_MIN_SCORE
     assert "pug" not in {t for t, _, _ in tags.tags_from_probabilities(_one_hot(c254=top - 0.01))}
     assert "pug" in {t for t, _, _ in tags.tags_from_probabilities(_one_hot(c254=top))}
@@ -211,7 +220,7 @@ def test_shown_tags_are_mostly_right_on_the_judged_test_photos(judged: list[accu
     assert right >= 0.6 * sum(t.right for t in judged)  # measured: 65 of 98 right tags kept
     assert not [t for t in shown if t.tag in {"groom", "wedding", "quill", "neck brace", "oboe"}]
     held_right, held_shown, _ = accuracy.tag_held_out(judged)
-    assert held_right / held_shown >= 0.7  # measured: 62/86 (72%), thresholds chosen on the other half
+    assert held_right / held_shown >= 0.7  # measured: 63/86 (73%), thresholds chosen on the other half
 
 
 def test_tag_thresholds_are_what_the_documented_procedure_chooses(judged: list[accuracy.JudgedTag]) -> None:

@@ -117,10 +117,10 @@ def misleading_classes() -> dict[int, str]:
     counts for the table's words."""
     out: dict[int, str] = {}
     for row in _rows(_data("tag_misleading.tsv")):
-        index = int(row[0])
-        if not 0 <= index < 1000 or index in out or len(row) < 3:
+        indices = parse_indices(row[0])
+        if len(row) < 3 or indices & out.keys():
             raise ValueError(f"tag_misleading.tsv: bad or repeated line for {row[0]!r}")
-        out[index] = row[2].strip()
+        out.update(dict.fromkeys(indices, row[2].strip()))
     return out
 
 
