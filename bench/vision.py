@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -249,7 +250,10 @@ def main() -> None:
             copies = subset(files, folder, Path(tmp) / "photos")
             origin = {str(c.resolve()): str(p) for c, p in zip(copies, files[::3], strict=True)}
             folder, files = Path(tmp) / "photos", copies
-        measure(folder, files, origin, args.workers, Path(tmp), peer=not args.quick, threads=args.threads)
+        peer = not args.quick and importlib.util.find_spec("face_recognition") is not None
+        if not args.quick and not peer:
+            print("the peer is skipped: face_recognition is not installed in this environment")
+        measure(folder, files, origin, args.workers, Path(tmp), peer=peer, threads=args.threads)
 
 
 def measure(

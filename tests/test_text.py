@@ -440,3 +440,4 @@ def test_survey_skips_a_photo_without_text_and_passes_drawn_text(
     assert ocr.analyse(Decoded(1, "h", sky, 1.0, 1280, 960), {}) == TextResult("")
     path, _ = _photo(tmp_path, photos_dir, ["Paris, France"], size=40)
     assert ocr.survey(decode(7, "hash", str(path), orientation=1, size=None).pixels)
+    assert ocr.survey(sky[:24])  # a strip too thin to survey is read, not skipped

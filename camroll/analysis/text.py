@@ -96,7 +96,8 @@ class TextAnalyser(Analyser):
     def survey(self, pixels: np.ndarray) -> bool:
         """Might ``pixels`` (RGB) hold text? The detector alone, on the photo shrunk (or enlarged)
         to ``TEXT_SURVEY_SIDE``: True when any pixel of its text map reaches the detector's own
-        text-pixel threshold (rapidocr's ``thresh``, the one its boxes are cut from)."""
+        text-pixel threshold (rapidocr's ``thresh``, the one its boxes are cut from). A strip too
+        thin to survey (under the detector's 32 px grid once shrunk) is always read."""
         from rapidocr.ch_ppocr_det.utils import DetPreProcess
 
         self.ensure_loaded()
@@ -107,10 +108,10 @@ class TextAnalyser(Analyser):
         side = thresholds.TEXT_SURVEY_SIDE
         g = side / max(h, w)
         size = (max(1, round(w * g)), max(1, round(h * g)))
+        if min(size) < 32:
+            return True
         small = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA if g < 1 else cv2.INTER_CUBIC)
         blob = DetPreProcess(side, "max", detector.mean, detector.std)(np.ascontiguousarray(small[:, :, ::-1]))
-        if blob is None:
-            return False
         text_map = detector.session(blob)
         return bool(np.max(text_map) >= detector.postprocess_op.thresh)
 
