@@ -16,7 +16,8 @@ from PIL import Image
 
 from camroll.config import AppContext, Config
 from camroll.report import exposure
-from camroll.report.exposure import VISION_TABLES, km
+from camroll.report.exposure import VISION_TABLES
+from camroll.report.places import km
 from camroll.report.worldmap import Marker, View, fit, svg_map
 from tests.conftest import run_cli
 

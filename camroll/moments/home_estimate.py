@@ -20,9 +20,10 @@ library covers, not with its photos.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -173,11 +174,23 @@ class Grid:
             found.lat, found.lon = lat_sum / found.photos, lon_sum / found.photos
         return found
 
-    def places(self) -> list[Evidence]:
-        """One candidate per cell (its neighbourhood), the most telling first."""
-        seen: list[Evidence] = [self.around(s.lat, s.lon) for s in self.cells.values()]
+    def places(self, by: Callable[[CellStats], int]) -> list[Evidence]:
+        """The neighbourhoods of the ``HOME_CANDIDATE_CELLS`` cells with the most evidence ``by``
+        their own photos, the most telling first. A home or a workplace has cells of its own among
+        them (its photos fall in at most a few cells); every other cell is left out so a library of
+        ten thousand cells is not unioned ten thousand times."""
+        top = heapq.nlargest(thresholds.HOME_CANDIDATE_CELLS, self.cells.values(), key=lambda s: (by(s), s.n))
+        seen: list[Evidence] = [self.around(s.lat, s.lon) for s in top]
         seen.sort(key=lambda e: (-e.home_score, -e.longest_stay, -e.photos, e.lat, e.lon))
         return seen
+
+
+def _home_evidence(stats: CellStats) -> int:
+    return len(stats.days) + len(stats.off_hours) + len(stats.nights)
+
+
+def _work_evidence(stats: CellStats) -> int:
+    return len(stats.work_hours)
 
 
 def _days(n: int, word: str = "day") -> str:
@@ -186,7 +199,7 @@ def _days(n: int, word: str = "day") -> str:
 
 def estimate_home(grid: Grid) -> Estimate | None:
     """The place with the most home evidence, or None when no place was photographed on two days."""
-    candidates = grid.places()
+    candidates = grid.places(_home_evidence)
     if not candidates or len(candidates[0].days) < thresholds.HOME_MIN_DAYS:
         return None
     best = candidates[0]
@@ -217,14 +230,19 @@ def estimate_home(grid: Grid) -> Estimate | None:
 
 def estimate_work(grid: Grid, home_lat: float | None, home_lon: float | None) -> Estimate | None:
     """The place away from home photographed on the most weekdays in working hours, when those
-    are most of its days; None when no place has ``HOME_MIN_DAYS`` such days."""
-    far = 2 * thresholds.HOME_RADIUS_KM
+    are most of its days; None when no place has ``HOME_MIN_DAYS`` such days. Work is any place
+    not "at home" (beyond ``HOME_RADIUS_KM`` of it): an office a short walk away is still work;
+    and within a commute (``TRIP_MIN_KM``): weekdays far from home are a trip, not a workplace."""
     found = [
         c
-        for c in grid.places()
+        for c in grid.places(_work_evidence)
         if len(c.work_hours) >= thresholds.HOME_MIN_DAYS
         and len(c.work_hours) > len(c.off_hours)
-        and (home_lat is None or home_lon is None or distance_km(home_lat, home_lon, c.lat, c.lon) > far)
+        and (
+            home_lat is None
+            or home_lon is None
+            or thresholds.HOME_RADIUS_KM < distance_km(home_lat, home_lon, c.lat, c.lon) < thresholds.TRIP_MIN_KM
+        )
     ]
     if not found:
         return None

@@ -19,16 +19,16 @@ camroll has no model for something a cloud service would infer (ages), the repor
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from camroll import thresholds
 from camroll.config import AppContext
-from camroll.library.places import EARTH_KM
+from camroll.report.places import SHARE_ADVICE, Place, cluster_places, place_findings
+from camroll.report.records import Finding, Photo
 from camroll.store import analysis_results, faces, people
 from camroll.store import photos as catalog_photos
 from camroll.store.db import now_iso
@@ -49,63 +49,6 @@ VISION_TABLES = (
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SCREENSHOT_NAME = re.compile(r"(?i)screen[ _-]?shot|bildschirmfoto|capture d.?[ée]cran|captura de pantalla|scrnli")
-
-SHARE_ADVICE = "Share copies made with `camroll share PHOTO... --out DIR`: it strips GPS, serial numbers and time."
-
-
-@dataclass
-class Photo:
-    id: int
-    path: str | None
-    taken: str | None
-    lat: float | None
-    lon: float | None
-    make: str | None
-    model: str | None
-    serial: str | None
-    format: str
-    place: str | None
-
-    @property
-    def when(self) -> datetime | None:
-        try:
-            return datetime.fromisoformat(self.taken) if self.taken else None
-        except ValueError:
-            return None
-
-
-@dataclass
-class Finding:
-    id: str
-    title: str
-    summary: str
-    severity: str
-    """``high`` (locates or identifies you), ``medium``, ``low``, ``none`` (nothing found)."""
-    count: int
-    photos: list[int]
-    advice: list[str]
-    sources: list[str]
-    """The capabilities (or ``metadata``) whose data the finding comes from."""
-    items: list[dict[str, Any]] = field(default_factory=list)
-    """The places, people, devices... behind it, each with its own ``photos``."""
-
-
-@dataclass
-class Place:
-    lat: float
-    lon: float
-    name: str
-    photos: list[int]
-    days: list[str]
-    home_days: int
-    work_days: int
-    spread_m: float
-    first: str | None
-    last: str | None
-
-    @property
-    def precision_m(self) -> float:
-        return max(self.spread_m, thresholds.REPORT_GPS_ACCURACY_M)
 
 
 @dataclass
@@ -132,12 +75,6 @@ class Report:
         return out
 
 
-def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
 def build(ctx: AppContext, metadata_only: bool = False) -> Report:
     photos = _photos(ctx)
     places = cluster_places(photos)
@@ -146,7 +83,7 @@ def build(ctx: AppContext, metadata_only: bool = False) -> Report:
         if (t := p.when) is not None:
             hours[t.hour] += 1
             weekdays[t.weekday()] += 1
-    findings = [*_place_findings(places, photos), _routine(photos, hours, weekdays), *_devices(photos)]
+    findings = [*place_findings(ctx, places, photos), _routine(photos, hours, weekdays), *_devices(photos)]
     not_checked: list[str] = []
     if metadata_only:
         not_checked.append(
@@ -193,145 +130,6 @@ def _photos(ctx: AppContext) -> list[Photo]:
         )
         for r in rows
     ]
-
-
-def cluster_places(photos: list[Photo]) -> list[Place]:
-    """Located photos grouped into places of REPORT_PLACE_RADIUS_KM (greedy, in time order: the
-    first photo of a place is its seed), with the days they were taken and when."""
-    seeds: list[tuple[float, float, list[Photo]]] = []
-    for p in photos:
-        if p.lat is None or p.lon is None:
-            continue
-        for lat, lon, members in seeds:
-            if km(lat, lon, p.lat, p.lon) <= thresholds.REPORT_PLACE_RADIUS_KM:
-                members.append(p)
-                break
-        else:
-            seeds.append((p.lat, p.lon, [p]))
-    places = []
-    for _lat, _lon, members in seeds:
-        lat = sum(m.lat or 0.0 for m in members) / len(members)
-        lon = sum(m.lon or 0.0 for m in members) / len(members)
-        spread = max(km(lat, lon, m.lat or 0.0, m.lon or 0.0) for m in members) * 1000
-        days: dict[str, tuple[bool, bool]] = {}
-        for m in members:
-            if (t := m.when) is None:
-                continue
-            night = t.hour >= thresholds.REPORT_NIGHT_HOURS[0] or t.hour < thresholds.REPORT_NIGHT_HOURS[1]
-            weekday = t.weekday() < 5
-            work = weekday and thresholds.REPORT_WORK_HOURS[0] <= t.hour < thresholds.REPORT_WORK_HOURS[1]
-            home, was_work = days.get(t.date().isoformat(), (False, False))
-            days[t.date().isoformat()] = (home or night or not weekday, was_work or work)
-        names = Counter(m.place for m in members if m.place)
-        name = names.most_common(1)[0][0] if names else f"{lat:.3f}, {lon:.3f}"
-        taken = sorted(m.taken for m in members if m.taken)
-        places.append(
-            Place(
-                lat,
-                lon,
-                name,
-                [m.id for m in members],
-                sorted(days),
-                sum(h for h, _w in days.values()),
-                sum(w for _h, w in days.values()),
-                spread,
-                taken[0] if taken else None,
-                taken[-1] if taken else None,
-            )
-        )
-    return places
-
-
-def _place_findings(places: list[Place], photos: list[Photo]) -> list[Finding]:
-    located = [pid for pl in places for pid in pl.photos]
-    if not located:
-        return [
-            Finding(
-                "places",
-                "Places you have been",
-                "None of your photos has GPS coordinates.",
-                "none",
-                0,
-                [],
-                [],
-                ["metadata"],
-            )
-        ]
-    out = []
-    regular = [pl for pl in places if len(pl.days) >= thresholds.REPORT_MIN_DAYS_FOR_ROUTINE]
-    home = max((pl for pl in regular if pl.home_days > pl.work_days), key=lambda pl: pl.home_days, default=None)
-    work = max(
-        (pl for pl in regular if pl.work_days > pl.home_days and pl is not home),
-        key=lambda pl: pl.work_days,
-        default=None,
-    )
-    for role, pl, when in (("home", home, "evenings, nights and weekends"), ("work", work, "weekday working hours")):
-        if pl is not None:
-            out.append(
-                Finding(
-                    role,
-                    f"Your likely {role}",
-                    f"Photos taken on {len(pl.days)} different days, mostly in {when}, place you near {pl.name} "
-                    f"to within about {_metres(pl.precision_m)}.",
-                    "high",
-                    len(pl.photos),
-                    pl.photos,
-                    [SHARE_ADVICE, "Turn off location in your camera app for photos taken at " + role + "."],
-                    ["metadata", "places"],
-                    [_place_item(pl)],
-                )
-            )
-    others = [pl for pl in regular if pl is not home and pl is not work]
-    if others:
-        out.append(
-            Finding(
-                "regular_places",
-                "Places you return to",
-                f"{_n(others, 'place')} {'appear' if len(others) != 1 else 'appears'} on several different days; "
-                f"not enough to tell home from work here, but enough to know you keep coming back.",
-                "high",
-                sum(len(pl.photos) for pl in others),
-                [p for pl in others for p in pl.photos],
-                [SHARE_ADVICE],
-                ["metadata", "places"],
-                [_place_item(pl) for pl in others],
-            )
-        )
-    countries = {pl.name.rsplit(", ", 1)[-1] for pl in places if "," in pl.name and not pl.name[0].isdigit()}
-    out.append(
-        Finding(
-            "places",
-            "Places you have been",
-            f"{len(located)} of {len(photos)} photos carry GPS coordinates, in {len(places)} distinct place"
-            f"{'s' if len(places) != 1 else ''}"
-            + (f" in {len(countries)} countries" if len(countries) > 1 else "")
-            + ", each with the date you were there.",
-            "high",
-            len(located),
-            located,
-            [SHARE_ADVICE, "Remove photos from camroll's catalog with `camroll remove PHOTO_ID` (the files stay)."],
-            ["metadata", "places"],
-            [_place_item(pl) for pl in places],
-        )
-    )
-    return out
-
-
-def _place_item(pl: Place) -> dict[str, Any]:
-    return {
-        "name": pl.name,
-        "lat": round(pl.lat, 5),
-        "lon": round(pl.lon, 5),
-        "photos": pl.photos,
-        "days": len(pl.days),
-        "first": pl.first,
-        "last": pl.last,
-        "precision_m": round(pl.precision_m),
-    }
-
-
-def _metres(m: float) -> str:
-    return f"{m / 1000:.1f} km" if m >= 1000 else f"{round(m, -1):.0f} m"
 
 
 def _routine(photos: list[Photo], hours: list[int], weekdays: list[int]) -> Finding:

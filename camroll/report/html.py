@@ -14,7 +14,8 @@ from html import escape
 from pathlib import PurePath
 
 from camroll import thresholds
-from camroll.report.exposure import WEEKDAYS, Finding, Report
+from camroll.report.exposure import WEEKDAYS, Report
+from camroll.report.records import Finding
 from camroll.report.worldmap import Marker, svg_map
 
 CSS = """
