@@ -9,10 +9,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json, shown
+from camroll.cli.common import (
+    HomeOption,
+    JsonOption,
+    RichReporter,
+    app,
+    console_err,
+    ctx_for,
+    fail,
+    print_json,
+    progress_bar,
+    shown,
+)
 from camroll.config import AppContext
 from camroll.moments import Moment
-from camroll.moments.home import Home, clear_home, places_granted, set_home, whereabouts
+from camroll.moments.home import Home, Whereabouts, clear_home, places_granted, set_home, whereabouts
 from camroll.moments.listing import KINDS, all_moments, find_moment
 from camroll.store import files as store_files
 
@@ -52,11 +63,18 @@ def _people(names: list[str], most: int = 3) -> str:
     return ", ".join(names[:most]) + (f" +{len(names) - most}" if len(names) > most else "")
 
 
+def _estimate(ctx: AppContext) -> Whereabouts:
+    """Home and work, with a progress bar on stderr while the library's photos are read."""
+    err = console_err()
+    with progress_bar(err, "photos") as progress:
+        return whereabouts(ctx, reporter=RichReporter(progress, err, False))
+
+
 def _home_line(ctx: AppContext, found: Home | None = None) -> str:
     """One line on home: where, how sure, why; ``found`` saves estimating it again."""
     if not places_granted(ctx):
         return "Home and trips need your consent for places (`camroll consent grant places`)."
-    found = found or whereabouts(ctx).home
+    found = found or _estimate(ctx).home
     if found is None:
         return "Home: not known yet (no place photographed on two different days); set it with `camroll home set`."
     where = shown(found.name or f"{found.lat:.3f}, {found.lon:.3f}")
@@ -162,7 +180,7 @@ def home_show(typer_ctx: typer.Context, home: HomeOption = None, as_json: JsonOp
     if typer_ctx.invoked_subcommand is not None:
         return
     ctx = ctx_for(home)
-    known = whereabouts(ctx)
+    known = _estimate(ctx)
     found = known.home
     if as_json:
         print_json(
