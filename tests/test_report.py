@@ -210,3 +210,46 @@ def test_map_zooms_to_the_places_and_keeps_labels_apart() -> None:
     # one label right of the spot, one left of it; the third would cover one of them and is a tooltip only
     assert svg.count("<circle") == 3 and svg.count('class="label"') == 2 and svg.count("<title>third</title>") == 1
     assert "<path" in svg and "ODbL" in svg
+
+
+def test_places_filed_by_cells_are_the_places_of_the_full_comparison() -> None:
+    # The report's places used to compare each photo with every place found so far (400 s for
+    # 20,000 photos over many places); filed by cells it must still pick the first place within
+    # the radius, everywhere on Earth, near the poles too.
+    import random
+
+    from camroll import thresholds
+    from camroll.report.places import cluster_places, km
+    from camroll.report.records import Photo
+
+    rng = random.Random(7)
+    centres = [(rng.uniform(-89.5, 89.5), rng.uniform(-179, 179)) for _ in range(40)] + [(89.9, 10.0), (-89.95, 0.0)]
+    photos = []
+    for i in range(1500):
+        lat, lon = rng.choice(centres)
+        spread = rng.choice([0.002, 0.01, 0.03])
+        photos.append(
+            Photo(
+                i,
+                None,
+                None,
+                max(-90.0, min(90.0, lat + rng.gauss(0, spread))),
+                lon + rng.gauss(0, spread * 3),
+                None,
+                None,
+                None,
+                "jpeg",
+                None,
+            )
+        )
+    seeds: list[tuple[float, float, list[int]]] = []
+    for p in photos:
+        assert p.lat is not None and p.lon is not None
+        for lat, lon, members in seeds:
+            if km(lat, lon, p.lat, p.lon) <= thresholds.REPORT_PLACE_RADIUS_KM:
+                members.append(p.id)
+                break
+        else:
+            seeds.append((p.lat, p.lon, [p.id]))
+    assert len(seeds) > 100, "the photos make many places"
+    assert [pl.photos for pl in cluster_places(photos)] == [members for _, _, members in seeds]
