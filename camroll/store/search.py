@@ -137,7 +137,7 @@ def flagged_text_rows(db: Database, where: Where) -> list[sqlite3.Row]:
     """(photo id, flags JSON, taken_local) of the photos with flagged text."""
     return _rows(
         db,
-        "SELECT x.photo_id, x.flags, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id"
+        "SELECT x.photo_id, x.flags, p.taken_local FROM texts x CROSS JOIN photos p ON p.id = x.photo_id"
         " WHERE x.flags != '[]'",
         [],
         where,
@@ -163,10 +163,13 @@ def taken_on_day_rows(db: Database, month_day: str, where: Where) -> list[sqlite
 
 
 def text_like_rows(db: Database, like: str, where: Where) -> list[sqlite3.Row]:
-    """(photo id, text read in it, taken_local) where that text is LIKE ``like``."""
+    """(photo id, text read in it, taken_local) where that text is LIKE ``like``. CROSS JOIN keeps
+    SQLite reading the texts first (one photo in several has any): left to itself it walked every
+    photo and its files before looking at a text, 1.3 s at 200,000 photos against 0.1 s."""
     return _rows(
         db,
-        "SELECT x.photo_id, x.text, p.taken_local FROM texts x JOIN photos p ON p.id = x.photo_id WHERE x.text LIKE ?",
+        "SELECT x.photo_id, x.text, p.taken_local FROM texts x CROSS JOIN photos p ON p.id = x.photo_id"
+        " WHERE x.text LIKE ?",
         [like],
         where,
     )
