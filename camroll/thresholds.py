@@ -274,8 +274,10 @@ sizes, about a third the size of quality 100."""
 
 EXPORT_TAG_MIN_SCORE = 0.3
 """Tags at or above this score are written as keywords (dc:subject) into exported sidecars,
-where other apps show them without a score; library.json keeps every tag with its score. Equal
-to TAG_WORD_MIN_SCORE, the level at which a search word counts as present."""
+where other apps show them without a score; library.json keeps every tag with its score. Tags are
+now stored only above their measured thresholds (TAG_WORD_MIN_SCORE 0.45, TAG_LEMMA_MIN_SCORE 0.75,
+TAG_WORD_MIN_SCORE_BY_WORD down to 0.4), so this floor matters only for tags an older analyser
+version stored (0.3 was its word threshold then)."""
 
 IMPORT_REGION_MIN_IOU = 0.3
 """A named region from a sidecar or another app names a camroll face when their boxes overlap by
