@@ -214,7 +214,9 @@ def compare_indexes(n: int = 200_000, k: int = K) -> None:
         import hnswlib
         from usearch.index import Index
     except ImportError:
-        raise SystemExit("--compare-indexes needs its peers: .venv/bin/pip install hnswlib==0.8.0 usearch==2.26.6") from None
+        raise SystemExit(
+            "--compare-indexes needs its peers: .venv/bin/pip install hnswlib==0.8.0 usearch==2.26.6"
+        ) from None
 
     vectors, _, _ = synthetic(n)
     rng = np.random.default_rng(1)
