@@ -31,6 +31,7 @@ def test_faces_and_tags_are_found_in_a_video(tmp_path: Path, photos_dir: Path) -
     lib.mkdir()
     group = sorted((photos_dir / "faces" / "_groups").glob("*.jpg"))[0]
     _clip(lib / "party.mp4", group)
+    _clip(lib / "dog.mp4", sorted((photos_dir / "scenes" / "dog").glob("*.jpg"))[0])
     (lib / "broken.mp4").write_bytes((lib / "party.mp4").read_bytes()[:2000])  # cut short
     run_cli(home, "scan", str(lib), "--no-analyze")
     run_cli(home, "consent", "grant", "faces", "tags")
@@ -38,6 +39,8 @@ def test_faces_and_tags_are_found_in_a_video(tmp_path: Path, photos_dir: Path) -
     recs = {Path(r["path"]).name: r for r in run_cli(home, "photos", "--json")}
     assert recs["party.mp4"]["kind"] == "video"
     assert recs["party.mp4"]["faces"] >= 2, "the faces of the group photo shown in the clip"
-    assert recs["party.mp4"]["tags"], "tags from the clip's frame"
+    # Tags come from a clip of a dog: a group of faces rightly gets none since tags are shown only
+    # above measured thresholds (docs/models.md).
+    assert "dog" in [t["tag"] for t in recs["dog.mp4"]["tags"]], "tags from the clip's frame"
     failed = run_cli(home, "photos", "--json", "--failed")
     assert any(Path(r["path"]).name == "broken.mp4" for r in failed) or recs.get("broken.mp4", {}).get("errors")
