@@ -93,6 +93,9 @@ bench: $(STAMP) $(APT_STAMP)
 	$(BIN)/python -m bench.vision
 	$(BIN)/python -m bench.video
 	$(BIN)/python bench/web_load.py
+	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.people_scale
+	$(BIN)/python bench/library_scale.py --quick
 
 clean:
 	rm -rf $(VENV) .camroll-home .pytest_cache .mypy_cache .ruff_cache
