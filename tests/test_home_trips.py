@@ -19,7 +19,7 @@ from camroll.config import AppContext, Config
 from camroll.library.places import Geocoder
 from camroll.moments.home import whereabouts
 from camroll.moments.listing import all_moments
-from camroll.report.places import km
+from camroll.moments.timeline import distance_km as km
 from tests.conftest import run_cli
 from tests.test_moments import SCENES, write_photo
 

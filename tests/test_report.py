@@ -15,9 +15,9 @@ import piexif
 from PIL import Image
 
 from camroll.config import AppContext, Config
+from camroll.moments.timeline import distance_km as km
 from camroll.report import exposure
 from camroll.report.exposure import VISION_TABLES
-from camroll.report.places import km
 from camroll.report.worldmap import Marker, View, fit, svg_map
 from tests.conftest import run_cli
 
@@ -219,7 +219,7 @@ def test_places_filed_by_cells_are_the_places_of_the_full_comparison() -> None:
     import random
 
     from camroll import thresholds
-    from camroll.report.places import cluster_places, km
+    from camroll.report.places import cluster_places
     from camroll.report.records import Photo
 
     rng = random.Random(7)

@@ -45,6 +45,12 @@ class Place:
     entry lies within (see :meth:`Geocoder.town_of`)."""
 
 
+def _chord_km(chord: Any, np: Any) -> Any:
+    """Great-circle kilometres for straight-line distances between points on the unit sphere (the
+    k-d tree's metric), elementwise."""
+    return 2 * EARTH_KM * np.arcsin(np.minimum(chord / 2, 1.0))
+
+
 class Geocoder:
     """Loaded once per process, on first use (about half a second)."""
 
@@ -74,7 +80,7 @@ class Geocoder:
         la, lo = math.radians(lat), math.radians(lon)
         point = [math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)]
         chords, idx = self._tree.query(point, k=thresholds.PLACE_CANDIDATES)
-        km = 2 * EARTH_KM * np.arcsin(np.minimum(np.asarray(chords) / 2, 1.0))
+        km = _chord_km(np.asarray(chords), np)
         best = int(np.argmin(km / self._reach[idx]))
         distance = float(km[best])
         if distance > thresholds.PLACE_MAX_DISTANCE_KM:
@@ -104,7 +110,7 @@ class Geocoder:
             other = self._places[j]
             if other["country_code"] != here["country_code"] or int(other["population"]) <= best_pop:
                 continue
-            km = 2 * EARTH_KM * math.asin(min(float(np.linalg.norm(self._tree.data[j] - centre)) / 2, 1.0))
+            km = float(_chord_km(np.linalg.norm(self._tree.data[j] - centre), np))
             if km <= thresholds.TOWN_REACH_FACTOR * float(self._reach[j]):
                 best, best_pop = j, int(other["population"])
         self._towns[index] = best

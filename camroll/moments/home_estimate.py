@@ -21,16 +21,14 @@ library covers, not with its photos.
 from __future__ import annotations
 
 import heapq
-import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from camroll import thresholds
+from camroll.moments.cells import Cell, Cells
 from camroll.moments.timeline import distance_km, moment_day
-
-Cell = tuple[int, int]
 
 
 @dataclass
@@ -72,8 +70,7 @@ class Evidence:
 
     @property
     def home_score(self) -> int:
-        """A day there counts 1, a day with photos outside working hours 2, a night 3."""
-        return len(self.days) + len(self.off_hours) + len(self.nights)
+        return home_score(self)
 
     @property
     def longest_stay(self) -> int:
@@ -127,15 +124,10 @@ class Grid:
     def __init__(self) -> None:
         self.cells: dict[Cell, CellStats] = {}
         self.all_days: set[date] = set()
-        self._lat_step = thresholds.HOME_RADIUS_KM / 111.2
-
-    def cell_of(self, lat: float, lon: float) -> Cell:
-        row = math.floor(lat / self._lat_step)
-        lon_step = self._lat_step / max(0.01, math.cos(math.radians((row + 0.5) * self._lat_step)))
-        return row, math.floor(lon / lon_step)
+        self._geometry = Cells(thresholds.HOME_RADIUS_KM)
 
     def add(self, lat: float, lon: float, local: datetime, town: str | None, country: str | None) -> None:
-        stats = self.cells.setdefault(self.cell_of(lat, lon), CellStats())
+        stats = self.cells.setdefault(self._geometry.cell_of(lat, lon), CellStats())
         day = moment_day(local)
         stats.n += 1
         stats.lat_sum += lat
@@ -153,23 +145,20 @@ class Grid:
 
     def around(self, lat: float, lon: float) -> Evidence:
         """The evidence of every cell whose photos' centre is within the home radius of a point."""
-        row, col = self.cell_of(lat, lon)
         found = Evidence(lat, lon, 0, set(), set(), set(), set(), Counter())
         lat_sum = lon_sum = 0.0
-        for dr in (-1, 0, 1):
-            # The neighbouring row's cells are a little wider or narrower: look one further.
-            for dc in (-2, -1, 0, 1, 2):
-                stats = self.cells.get((row + dr, col + dc))
-                if stats is None or distance_km(lat, lon, stats.lat, stats.lon) > thresholds.HOME_RADIUS_KM:
-                    continue
-                found.photos += stats.n
-                lat_sum += stats.lat_sum
-                lon_sum += stats.lon_sum
-                found.days |= stats.days
-                found.nights |= stats.nights
-                found.off_hours |= stats.off_hours
-                found.work_hours |= stats.work_hours
-                found.names.update(stats.names)
+        for cell in self._geometry.near(lat, lon):
+            stats = self.cells.get(cell)
+            if stats is None or distance_km(lat, lon, stats.lat, stats.lon) > thresholds.HOME_RADIUS_KM:
+                continue
+            found.photos += stats.n
+            lat_sum += stats.lat_sum
+            lon_sum += stats.lon_sum
+            found.days |= stats.days
+            found.nights |= stats.nights
+            found.off_hours |= stats.off_hours
+            found.work_hours |= stats.work_hours
+            found.names.update(stats.names)
         if found.photos:
             found.lat, found.lon = lat_sum / found.photos, lon_sum / found.photos
         return found
@@ -185,8 +174,9 @@ class Grid:
         return seen
 
 
-def _home_evidence(stats: CellStats) -> int:
-    return len(stats.days) + len(stats.off_hours) + len(stats.nights)
+def home_score(place: CellStats | Evidence) -> int:
+    """A day there counts 1, a day with photos outside working hours 2, a night 3."""
+    return len(place.days) + len(place.off_hours) + len(place.nights)
 
 
 def _work_evidence(stats: CellStats) -> int:
@@ -199,7 +189,7 @@ def _days(n: int, word: str = "day") -> str:
 
 def estimate_home(grid: Grid) -> Estimate | None:
     """The place with the most home evidence, or None when no place was photographed on two days."""
-    candidates = grid.places(_home_evidence)
+    candidates = grid.places(home_score)
     if not candidates or len(candidates[0].days) < thresholds.HOME_MIN_DAYS:
         return None
     best = candidates[0]

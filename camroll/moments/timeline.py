@@ -21,14 +21,13 @@ from datetime import date, datetime, timedelta
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.library.places import EARTH_KM
 from camroll.store import moments as store_moments
 from camroll.store import people
 from camroll.timefmt import plausible_range
 
 UNTRUSTED_TIME_SOURCES = ("file-mtime",)
 """``photos.taken_at_source`` values that say when a file was written, not when a photo was taken."""
-
-EARTH_KM = 6371.0088
 
 
 @dataclass

@@ -8,16 +8,15 @@ themselves are the photos grouped at the scale of a street block, each with its 
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from camroll import thresholds
 from camroll.config import AppContext
-from camroll.library.places import EARTH_KM
+from camroll.moments.cells import Cell, Cells
 from camroll.moments.home import Home, whereabouts
+from camroll.moments.timeline import distance_km
 from camroll.report.records import Finding, Photo
 
 SHARE_ADVICE = "Share copies made with `camroll share PHOTO... --out DIR`: it strips GPS, serial numbers and time."
@@ -41,69 +40,29 @@ class Place:
         return max(self.spread_m, thresholds.REPORT_GPS_ACCURACY_M)
 
 
-def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-class _SeedGrid:
-    """Seeds filed by cells of about ``radius_km`` a side, so a photo is compared only with the seeds
-    of the cells around it instead of with every seed (the report took 400 s for 20,000 photos
-    spread over many places, bench/library_scale.py). It gives the same answer as the full scan:
-    the seed created first among those within the radius. Cells are at least ``radius_km`` wide
-    over their whole band of latitude, and two columns either side are looked at, so a seed within
-    the radius is never in a cell not looked at (the 180th meridian is not wrapped: a place there is
-    split in two)."""
-
-    def __init__(self, radius_km: float) -> None:
-        self.radius = radius_km
-        self.lat_step = radius_km / (EARTH_KM * math.pi / 180)
-        self.cells: dict[tuple[int, int], list[int]] = {}
-
-    def _lon_step(self, row: int) -> float:
-        poleward = max(abs(row * self.lat_step), abs((row + 1) * self.lat_step))
-        return self.lat_step / max(0.01, math.cos(math.radians(min(poleward, 89.99))))
-
-    def _cell(self, lat: float, lon: float, row: int | None = None) -> tuple[int, int]:
-        row = math.floor(lat / self.lat_step) if row is None else row
-        return row, math.floor(lon / self._lon_step(row))
-
-    def add(self, index: int, lat: float, lon: float) -> None:
-        self.cells.setdefault(self._cell(lat, lon), []).append(index)
-
-    def first_within(self, lat: float, lon: float, distance: Callable[[int, float, float], float]) -> int | None:
-        row = math.floor(lat / self.lat_step)
-        near: list[int] = []
-        for r in (row - 1, row, row + 1):
-            column = self._cell(lat, lon, r)[1]
-            for c in range(column - 2, column + 3):
-                near.extend(self.cells.get((r, c), ()))
-        for index in sorted(near):
-            if distance(index, lat, lon) <= self.radius:
-                return index
-        return None
-
-
 def cluster_places(photos: list[Photo]) -> list[Place]:
     """Located photos grouped into places of REPORT_PLACE_RADIUS_KM (greedy, in time order: the
     first photo of a place is its seed), with the days they were taken and when."""
     seeds: list[tuple[float, float, list[Photo]]] = []
-    grid = _SeedGrid(thresholds.REPORT_PLACE_RADIUS_KM)
+    radius = thresholds.REPORT_PLACE_RADIUS_KM
+    cells, filed = Cells(radius), defaultdict[Cell, list[int]](list)
     for p in photos:
         if p.lat is None or p.lon is None:
             continue
-        found = grid.first_within(p.lat, p.lon, lambda i, lat, lon: km(seeds[i][0], seeds[i][1], lat, lon))
+        # The first seed within the radius, as a scan of every seed would find it, but looking only
+        # at the seeds of the cells around (a scan took 400 s for 20,000 photos over many places).
+        near = sorted(i for cell in cells.near(p.lat, p.lon) for i in filed.get(cell, ()))
+        found = next((i for i in near if distance_km(seeds[i][0], seeds[i][1], p.lat, p.lon) <= radius), None)
         if found is not None:
             seeds[found][2].append(p)
         else:
-            grid.add(len(seeds), p.lat, p.lon)
+            filed[cells.cell_of(p.lat, p.lon)].append(len(seeds))
             seeds.append((p.lat, p.lon, [p]))
     places = []
     for _lat, _lon, members in seeds:
         lat = sum(m.lat or 0.0 for m in members) / len(members)
         lon = sum(m.lon or 0.0 for m in members) / len(members)
-        spread = max(km(lat, lon, m.lat or 0.0, m.lon or 0.0) for m in members) * 1000
+        spread = max(distance_km(lat, lon, m.lat or 0.0, m.lon or 0.0) for m in members) * 1000
         days: dict[str, tuple[bool, bool]] = {}
         for m in members:
             if (t := m.when) is None:
@@ -136,7 +95,7 @@ def cluster_places(photos: list[Photo]) -> list[Place]:
 def place_at(places: list[Place], where: Home) -> Place | None:
     """The report's place for an estimated (or set) home or work: the nearest one within two home
     radii of it (the estimate's centre and a place's centre differ by the photos at its edge)."""
-    near = [(km(pl.lat, pl.lon, where.lat, where.lon), pl) for pl in places]
+    near = [(distance_km(pl.lat, pl.lon, where.lat, where.lon), pl) for pl in places]
     near = [(d, pl) for d, pl in near if d <= 2 * thresholds.HOME_RADIUS_KM]
     return min(near, key=lambda dp: (dp[0], -len(dp[1].photos)))[1] if near else None
 
