@@ -163,7 +163,7 @@ def _finding(f: Finding, report: Report) -> str:
     advice = ("<div class=advice>" + "".join(f"<p>{_code(a)}</p>" for a in f.advice) + "</div>") if f.advice else ""
     return (
         f"<section class='panel finding {f.severity}'><h2>{escape(f.title)}<span class='badge {f.severity}'>"
-        f"{'nothing found' if f.severity == 'none' else f.severity}</span></h2>"
+        f"{'nothing found' if f.severity == 'none' else f.severity + ' risk'}</span></h2>"
         f"<p>{escape(f.summary)}</p>{items}{examples}{advice}"
         f"<p class=src>From: {escape(', '.join(f.sources))}</p></section>"
     )
