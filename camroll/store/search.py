@@ -107,12 +107,18 @@ def filters(
     return Where(" AND ".join(conds), params)
 
 
-def filtered_newest_first(db: Database, where: Where) -> list[int]:
-    """Ids of the photos passing ``where``, newest first."""
+def filtered_newest_first(db: Database, where: Where, limit: int) -> list[int]:
+    """Ids of the first ``limit`` photos passing ``where``, newest first (read in index order where
+    an index covers the filter: ``photos_taken``, ``photos_camera``)."""
     rows = db.query(
-        f"SELECT p.id, p.taken_local FROM photos p WHERE {where.sql} ORDER BY p.taken_local DESC", where.params
+        f"SELECT p.id FROM photos p WHERE {where.sql} ORDER BY p.taken_local DESC LIMIT ?", [*where.params, limit]
     )
     return [int(r[0]) for r in rows]
+
+
+def filtered_count(db: Database, where: Where) -> int:
+    """How many photos pass ``where``."""
+    return int(db.scalar(f"SELECT count(*) FROM photos p WHERE {where.sql}", where.params))
 
 
 # --- what a term can match; each row starts with the photo id and ends with its local time -----
