@@ -109,7 +109,9 @@ def moments_list(
         fail(f"{on!r} is not a date like 2025-06-14")
     ctx = ctx_for(home)
     try:
-        found = all_moments(ctx, kinds or None, today)
+        err = console_err()
+        with progress_bar(err, "photos") as progress:
+            found = all_moments(ctx, kinds or None, today, RichReporter(progress, err, False))
     except ValueError as e:
         fail(str(e))
     if as_json:

@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, shown
+from camroll.cli.common import (
+    HomeOption,
+    JsonOption,
+    RichReporter,
+    app,
+    console_err,
+    ctx_for,
+    fail,
+    progress_bar,
+    shown,
+)
+from camroll.cli.json_out import write_json
 from camroll.creations.records import CreationError, output_dir
 from camroll.creations.records import record as record_creation
 from camroll.privacy import audit
@@ -40,7 +51,9 @@ def report_cmd(
     from camroll.report.html import render
 
     ctx = ctx_for(home)
-    report = exposure.build(ctx, metadata_only=metadata_only)
+    err = console_err()
+    with progress_bar(err, "photos") as progress:
+        report = exposure.build(ctx, metadata_only=metadata_only, reporter=RichReporter(progress, err, False))
     written = None
     if html is not None:
         existed = html.expanduser().resolve().parent.exists()
@@ -75,7 +88,7 @@ def report_cmd(
         findings=sum(f.severity != "none" for f in report.findings),
     )
     if as_json:
-        print_json(report.to_json() | {"html": str(written) if written else None})
+        write_json(report.to_json() | {"html": str(written) if written else None})
         return
     console = Console()
     console.print(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from typing import cast
 
 from camroll import thresholds
 from camroll.config import AppContext
@@ -112,11 +113,25 @@ def whereabouts(ctx: AppContext, placed_only: bool = True, reporter: Reporter | 
     """Home (the person's own setting while the places consent holds, else the estimate) and work
     (always estimated). ``placed_only`` (moments): only photos whose place the *places* capability
     named, and nothing at all without that consent; otherwise (the exposure report) every photo
-    with GPS, as a service reading the files would see them."""
+    with GPS, as a service reading the files would see them.
+
+    The answer is kept in the context until the database changes: one command or page asks
+    several times (the moments' snapshot, then the home line), and each estimate reads every
+    located photo."""
+    key = f"moments:whereabouts:{placed_only}"
+    cached = ctx.extras.get(key)
+    if cached is not None and cached[0] == ctx.db.change_marker():
+        return cast(Whereabouts, cached[1])
+    found = _whereabouts(ctx, placed_only, reporter or Silent())
+    ctx.extras[key] = (ctx.db.change_marker(), found)
+    return found
+
+
+def _whereabouts(ctx: AppContext, placed_only: bool, reporter: Reporter) -> Whereabouts:
     granted = places_granted(ctx)
     if placed_only and not granted:
         return Whereabouts(None, None)
-    grid = read_grid(ctx, placed_only, reporter or Silent())
+    grid = read_grid(ctx, placed_only, reporter)
     row = store_moments.home(ctx.db) if granted else None
     home = Home(row["lat"], row["lon"], row["name"], row["source"]) if row is not None else None
     if home is None:
@@ -144,15 +159,15 @@ def read_grid(ctx: AppContext, placed_only: bool, reporter: Reporter) -> Grid:
     return grid
 
 
-def estimate(ctx: AppContext) -> Home | None:
+def estimate(ctx: AppContext, reporter: Reporter | None = None) -> Home | None:
     """Home as moments know it, however unsure (to show the person, with its reason)."""
-    return whereabouts(ctx).home
+    return whereabouts(ctx, reporter=reporter).home
 
 
-def find_home(ctx: AppContext) -> Home | None:
+def find_home(ctx: AppContext, reporter: Reporter | None = None) -> Home | None:
     """Home clear enough for moments to act on: the person's setting, else an estimate of medium
     or high confidence; None without the places consent or without enough evidence."""
-    home = estimate(ctx)
+    home = estimate(ctx, reporter)
     return home if home is not None and home.clear else None
 
 

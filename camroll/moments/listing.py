@@ -18,6 +18,7 @@ from camroll.moments.events import find_events
 from camroll.moments.on_this_day import on_this_day
 from camroll.moments.snapshot import Snapshot
 from camroll.moments.trips import find_trips
+from camroll.progress import Reporter
 
 __all__ = ["KINDS", "MomentNotFound", "all_moments", "find_moment"]
 
@@ -26,14 +27,17 @@ KINDS = ("event", "trip", "on_this_day", "birthday")
 _ID_FORMS = "event-YYYYMMDD-…, trip-YYYYMMDD-…, onthisday-MMDD[-YYYY], birthday-PERSON[-YYYY]"
 
 
-def all_moments(ctx: AppContext, kinds: Iterable[str] | None = None, today: date | None = None) -> list[Moment]:
+def all_moments(
+    ctx: AppContext, kinds: Iterable[str] | None = None, today: date | None = None, reporter: Reporter | None = None
+) -> list[Moment]:
     """Moments of the asked kinds (all by default), kind by kind in :data:`KINDS` order, each kind
-    oldest first; "on this day" is of ``today`` (the real today by default)."""
+    oldest first; "on this day" is of ``today`` (the real today by default). ``reporter`` shows
+    the one long step, reading every located photo for the home estimate."""
     wanted = set(KINDS if kinds is None else kinds)
     unknown = wanted - set(KINDS)
     if unknown:
         raise ValueError(f"unknown kind of moment {', '.join(sorted(unknown))}: choose from {', '.join(KINDS)}")
-    snap = Snapshot.load(ctx)
+    snap = Snapshot.load(ctx, reporter)
     events = find_events(ctx, snap) if wanted & {"event", "on_this_day", "birthday"} else []
     out: list[Moment] = []
     if "event" in wanted:

@@ -8,6 +8,7 @@ from datetime import date
 from camroll.config import AppContext
 from camroll.moments.home import Home, find_home
 from camroll.moments.timeline import Shot, load_shots, person_names
+from camroll.progress import Reporter
 from camroll.store import people
 
 
@@ -22,7 +23,7 @@ class Snapshot:
     """Birth dates of the people not ignored who have one."""
 
     @classmethod
-    def load(cls, ctx: AppContext) -> Snapshot:
+    def load(cls, ctx: AppContext, reporter: Reporter | None = None) -> Snapshot:
         shots = load_shots(ctx)
         birthdays: dict[int, date] = {}
         for person_id, birthday in people.birthdays(ctx.db):
@@ -30,7 +31,7 @@ class Snapshot:
                 birthdays[person_id] = date.fromisoformat(birthday)
             except ValueError:
                 continue
-        return cls(shots, find_home(ctx), person_names(ctx), birthdays)
+        return cls(shots, find_home(ctx, reporter), person_names(ctx), birthdays)
 
     def names_of(self, person_ids: list[int]) -> list[str]:
         return [self.names.get(pid, f"person {pid}") for pid in person_ids]

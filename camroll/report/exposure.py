@@ -21,12 +21,14 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.progress import Reporter, Silent
 from camroll.report.places import SHARE_ADVICE, Place, cluster_places, place_findings
 from camroll.report.records import Finding, Photo
 from camroll.store import analysis_results, faces, people
@@ -75,15 +77,17 @@ class Report:
         return out
 
 
-def build(ctx: AppContext, metadata_only: bool = False) -> Report:
-    photos = _photos(ctx)
+def build(ctx: AppContext, metadata_only: bool = False, reporter: Reporter | None = None) -> Report:
+    """The report. ``reporter`` shows its two long steps: reading every photo, and reading every
+    located photo again for the home estimate (which moments share, see ``moments/home.py``)."""
+    photos = _photos(ctx, reporter or Silent())
     places = cluster_places(photos)
     hours, weekdays = [0] * 24, [0] * 7
     for p in photos:
         if (t := p.when) is not None:
             hours[t.hour] += 1
             weekdays[t.weekday()] += 1
-    findings = [*place_findings(ctx, places, photos), _routine(photos, hours, weekdays), *_devices(photos)]
+    findings = [*place_findings(ctx, places, photos, reporter), _routine(photos, hours, weekdays), *_devices(photos)]
     not_checked: list[str] = []
     if metadata_only:
         not_checked.append(
@@ -111,10 +115,21 @@ def build(ctx: AppContext, metadata_only: bool = False) -> Report:
     )
 
 
-def _photos(ctx: AppContext) -> list[Photo]:
+def _photos(ctx: AppContext, reporter: Reporter) -> list[Photo]:
     """Every catalogued photo. A time guessed from the file's modification date is left out: it
     says when the file was copied, not when the photo was taken, and is not what a service reads."""
-    rows = catalog_photos.for_exposure(ctx.db)
+    shared: dict[str, str] = {}  # one copy of each camera, format and place name, not one per photo
+
+    def one(value: str | None) -> str | None:
+        return None if value is None else shared.setdefault(value, value)
+
+    def counted(rows: Iterator[Any]) -> Iterator[Any]:
+        for i, row in enumerate(rows, 1):
+            if i % thresholds.REPORT_PROGRESS_EVERY == 0:
+                reporter.advance(thresholds.REPORT_PROGRESS_EVERY)
+            yield row
+
+    reporter.start("Reading photos", catalog_photos.count(ctx.db))
     return [
         Photo(
             r["id"],
@@ -122,13 +137,13 @@ def _photos(ctx: AppContext) -> list[Photo]:
             r["taken_local"],
             r["gps_lat"],
             r["gps_lon"],
-            r["make"],
-            r["model"],
-            r["serial"],
-            r["format"],
-            ", ".join(x for x in (r["city"], r["country"]) if x) or None,
+            one(r["make"]),
+            one(r["model"]),
+            one(r["serial"]),
+            r["format"] and shared.setdefault(r["format"], r["format"]),
+            one(", ".join(x for x in (r["city"], r["country"]) if x) or None),
         )
-        for r in rows
+        for r in counted(catalog_photos.for_exposure(ctx.db))
     ]
 
 

@@ -17,6 +17,7 @@ from camroll.config import AppContext
 from camroll.moments.cells import Cell, Cells
 from camroll.moments.home import Home, whereabouts
 from camroll.moments.timeline import distance_km
+from camroll.progress import Reporter
 from camroll.report.records import Finding, Photo
 
 SHARE_ADVICE = "Share copies made with `camroll share PHOTO... --out DIR`: it strips GPS, serial numbers and time."
@@ -106,8 +107,11 @@ def _why(where: Home) -> str:
     return f"camroll's estimate ({where.confidence} confidence): {where.reason}. "
 
 
-def place_findings(ctx: AppContext, places: list[Place], photos: list[Photo]) -> list[Finding]:
-    """Home, work, the places a person returns to, and every place photographed."""
+def place_findings(
+    ctx: AppContext, places: list[Place], photos: list[Photo], reporter: Reporter | None = None
+) -> list[Finding]:
+    """Home, work, the places a person returns to, and every place photographed. ``reporter``
+    shows the home estimate reading every located photo."""
     located = [pid for pl in places for pid in pl.photos]
     if not located:
         return [
@@ -123,7 +127,7 @@ def place_findings(ctx: AppContext, places: list[Place], photos: list[Photo]) ->
             )
         ]
     out = []
-    known = whereabouts(ctx, placed_only=False)
+    known = whereabouts(ctx, placed_only=False, reporter=reporter)
     # Only a clear estimate is called a likely home or work, as moments act only on a clear one; a
     # low-confidence one stays among the places a person returns to.
     home = place_at(places, known.home) if known.home is not None and known.home.clear else None

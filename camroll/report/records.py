@@ -7,8 +7,12 @@ from datetime import datetime
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Photo:
+    """One photo as the report reads it: a report holds every photo of the library at once (its
+    places are clustered over all of them), so this is kept small: slots, and the strings that
+    repeat (cameras, formats, places) shared (see ``exposure._photos``)."""
+
     id: int
     path: str | None
     taken: str | None
