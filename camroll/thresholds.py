@@ -872,3 +872,15 @@ outright. OCR CPU time on every third face photo: 218 -> 162 ms a photo, same ph
 REPORT_PROGRESS_EVERY = 2000
 """The report's progress bar moves once per this many photos read: often enough to show a rate
 on a 200,000-photo library (about 100 steps), rarely enough that drawing costs nothing."""
+
+# --- hung workers (issue 12: a dying or hung worker costs one photo) ---
+ANALYSIS_PHOTO_TIMEOUT_S = 300.0
+"""A worker still analysing one photo after this many seconds is hung (a decoder in an endless
+loop): it is killed, the photo is recorded as failed and retried by the next run, and the run goes
+on. A photo takes 0.3-2 s on a 2-core laptop with every capability; the first photo of a worker
+also loads the models (about 10 s on a loaded machine); a video's keyframes a few seconds more.
+300 s is two orders of magnitude above any of these."""
+SCAN_FILE_TIMEOUT_S = 900.0
+"""A scan worker still reading one file after this many seconds is hung (a stalled network or USB
+disk): the file is recorded as failed, and a rescan retries it. Reading is hashing every byte: a
+20 GB video on a 30 MB/s USB 2 disk takes about 11 minutes, so the limit stays above that."""

@@ -29,6 +29,7 @@ import contextlib
 import itertools
 import multiprocessing
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
@@ -65,12 +66,14 @@ parent between two chunks."""
 def _serve(
     conn: Connection,
     current: Any,
+    since: Any,
     fn: Callable[[Any], Any],
     initializer: Callable[..., Any] | None,
     initargs: tuple[Any, ...],
 ) -> None:
     """A worker's loop: a list of results per chunk, in order, until the parent sends ``None`` or
-    goes. ``current`` (shared memory) says which item of the chunk it is working on."""
+    goes. ``current`` (shared memory) says which item of the chunk it is working on, and ``since``
+    when it started it (``time.monotonic``, the same clock in every process of the machine)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it ends us
     if initializer is not None:
         initializer(*initargs)
@@ -83,6 +86,7 @@ def _serve(
             return
         answers: list[tuple[bool, Any]] = []
         for index, item in enumerate(chunk):
+            since.value = time.monotonic()
             current.value = index
             try:
                 answers.append((True, fn(item)))
@@ -96,10 +100,14 @@ class _Slot(Generic[T]):
     """One worker process, its pipe, the chunks it holds (oldest first: the one in work) and the
     shared index of the item it is working on."""
 
-    def __init__(self, start: Callable[[Any], tuple[BaseProcess, Connection]], current: Any) -> None:
-        self._start, self.current = start, current
-        self.proc, self.conn = start(current)
+    def __init__(self, start: Callable[[Any, Any], tuple[BaseProcess, Connection]], current: Any, since: Any) -> None:
+        self._start, self.current, self.since = start, current, since
+        self.proc, self.conn = start(current, since)
         self.held: deque[list[T]] = deque()
+
+    def stuck_for(self, now: float) -> float:
+        """Seconds the worker has spent on its current item (0 when it holds none)."""
+        return now - self.since.value if self.held and self.current.value >= 0 else 0.0
 
     def send(self, chunk: list[T]) -> None:
         self.held.append(chunk)
@@ -108,7 +116,7 @@ class _Slot(Generic[T]):
     def restart(self) -> None:
         self.close(kill=True)
         self.current.value = -1
-        self.proc, self.conn = self._start(self.current)
+        self.proc, self.conn = self._start(self.current, self.since)
         self.held.clear()
 
     def close(self, kill: bool) -> None:
@@ -130,6 +138,7 @@ def stream(
     initializer: Callable[..., Any] | None = None,
     initargs: tuple[Any, ...] = (),
     on_lost: Callable[[T, str], R] | None = None,
+    item_timeout: float | None = None,
 ) -> Iterator[R]:
     """``fn(item)`` for every item, in ``workers`` processes, results in completion order.
 
@@ -139,13 +148,17 @@ def stream(
     reason reads ``died (signal 9, SIGKILL)`` or ``failed: ValueError: ...``. The rest of a dead
     worker's chunks is run again by its replacement (``fn`` must be safe to repeat: reading a
     file, analysing a photo). Without ``on_lost`` a :class:`WorkerError` is raised instead.
+
+    ``item_timeout``: a worker still on one item after this many seconds is hung (a decoder in an
+    endless loop, a read from a stalled network disk); it is killed and the item becomes
+    ``on_lost(item, "hung (no answer after N s)")``, like a worker that died.
     """
     context = multiprocessing.get_context("fork")
     size = max(1, chunksize)
 
-    def start(current: Any) -> tuple[BaseProcess, Connection]:
+    def start(current: Any, since: Any) -> tuple[BaseProcess, Connection]:
         parent_end, child_end = context.Pipe(duplex=True)
-        proc = context.Process(target=_serve, args=(child_end, current, fn, initializer, initargs), daemon=True)
+        proc = context.Process(target=_serve, args=(child_end, current, since, fn, initializer, initargs), daemon=True)
         proc.start()
         child_end.close()
         return proc, parent_end
@@ -166,7 +179,7 @@ def stream(
     finished = False
     slots: list[_Slot[T]] = []
     try:
-        slots = [_Slot[T](start, context.RawValue("q", -1)) for _ in range(max(1, workers))]
+        slots = [_Slot[T](start, context.RawValue("q", -1), context.RawValue("d", 0.0)) for _ in range(max(1, workers))]
         while True:
             for slot in slots:
                 while len(slot.held) < CHUNKS_AHEAD:
@@ -178,7 +191,16 @@ def stream(
             if not busy:
                 finished = True
                 return
-            ready = set(wait([s.conn for s in busy] + [s.proc.sentinel for s in busy]))
+            ready = set(wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], _wait_for(busy, item_timeout)))
+            hung: set[int] = set()
+            if item_timeout is not None and not ready:
+                now = time.monotonic()
+                for slot in busy:
+                    if slot.stuck_for(now) > item_timeout and not slot.conn.poll():
+                        slot.proc.kill()
+                        slot.proc.join()
+                        hung.add(id(slot))
+                        ready.add(slot.proc.sentinel)
             for slot in busy:
                 if slot.conn not in ready and slot.proc.sentinel not in ready:
                     continue
@@ -202,7 +224,11 @@ def stream(
                         victim = working[at]
                         rest = working[:at] + working[at + 1 :] + [x for chunk in slot.held for x in chunk]
                         again.extendleft(reversed(rest))
-                        reason = f"died ({death_reason(slot.proc.exitcode)})"
+                        reason = (
+                            f"hung (no answer after {item_timeout:.0f} s)"
+                            if id(slot) in hung
+                            else f"died ({death_reason(slot.proc.exitcode)})"
+                        )
                         slot.restart()
                         yield lost(victim, reason)
                     else:
@@ -210,3 +236,11 @@ def stream(
     finally:
         for slot in slots:
             slot.close(kill=not finished)
+
+
+def _wait_for(busy: list[_Slot[Any]], item_timeout: float | None) -> float | None:
+    """How long the parent may wait before some busy worker's item passes ``item_timeout``."""
+    if item_timeout is None:
+        return None
+    now = time.monotonic()
+    return max(0.05, min(item_timeout - slot.stuck_for(now) for slot in busy) + 0.05)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +57,31 @@ def test_stream_survives_a_killed_worker() -> None:
     lost = sorted((r for r in got if isinstance(r, tuple)), key=lambda r: r[0])
     assert lost == [(13, "died (signal 9, SIGKILL)"), (17, "failed: ValueError: seventeen")]
     assert sorted(r for r in got if isinstance(r, int)) == sorted(x * x for x in range(40) if x not in (13, 17))
+
+
+def _hang_on_seven(x: int) -> int:
+    if x == 7:
+        time.sleep(3600)  # a decoder in an endless loop
+    return x * x
+
+
+def test_a_hung_worker_is_killed_and_costs_only_its_item() -> None:
+    """Before, a worker stuck on one photo held the whole analysis forever."""
+    started = time.monotonic()
+    got = list(workers.stream(_hang_on_seven, range(20), 2, 3, on_lost=lambda item, why: (item, why), item_timeout=1.0))
+    assert [r for r in got if isinstance(r, tuple)] == [(7, "hung (no answer after 1 s)")]
+    assert sorted(r for r in got if isinstance(r, int)) == sorted(x * x for x in range(20) if x != 7)
+    assert time.monotonic() - started < 60  # not the hour it would sleep
+
+
+def test_slow_items_within_the_timeout_are_not_killed() -> None:
+    got = list(workers.stream(_slow_square, range(6), 2, 1, on_lost=lambda item, why: (item, why), item_timeout=5.0))
+    assert sorted(got) == [x * x for x in range(6)]
+
+
+def _slow_square(x: int) -> int:
+    time.sleep(0.3)
+    return x * x
 
 
 def test_stream_without_on_lost_raises_instead_of_hanging() -> None:

@@ -278,7 +278,14 @@ def _outcomes(
             yield local.run(job)
         return
     yield from workers_module.stream(
-        _run_in_worker, jobs, workers, 1, _init_worker, (threads, cache_dir, sealers), on_lost=lost_photo
+        _run_in_worker,
+        jobs,
+        workers,
+        1,
+        _init_worker,
+        (threads, cache_dir, sealers),
+        on_lost=lost_photo,
+        item_timeout=thresholds.ANALYSIS_PHOTO_TIMEOUT_S,
     )
 
 

@@ -419,7 +419,9 @@ def _read_all_files(todo: list[Found], workers: int) -> Iterator[ReadResult]:
         for found in todo:
             yield read_file(found)
         return
-    yield from stream(read_file, todo, workers, chunksize=64, on_lost=lost_file)
+    yield from stream(
+        read_file, todo, workers, chunksize=64, on_lost=lost_file, item_timeout=thresholds.SCAN_FILE_TIMEOUT_S
+    )
 
 
 def lost_file(found: Found, reason: str) -> ReadResult:
