@@ -213,6 +213,26 @@ def test_web_scan_and_analyse_are_jobs_listed_with_failures_and_cancellable(tmp_
         assert c.post("/jobs/999/cancel", data={"csrf": csrf}).status_code == 404
 
 
+def test_consents_turned_on_while_an_analysis_waits_join_it(tmp_path: Path) -> None:
+    """Two switches flipped while the library is busy queue one analysis, which does both."""
+    _photos(tmp_path / "lib", 2)
+    home = tmp_path / "home"
+    run_cli(home, "scan", str(tmp_path / "lib"), "--workers", "1")
+    web = create_app(Config(home=home, workers=1), scan_roots=(tmp_path,))
+    with browser(web) as c:
+        csrf = token(c, "/")
+        lib = web.state.web.library("local")
+        with jobs.run(Config(home=home), "scan", "Scanning from a terminal", "cli"):
+            for cap in ("quality", "duplicates"):
+                assert c.post(f"/consent/{cap}/on", data={"csrf": csrf}).status_code == 200
+            waiting = [j for j in lib.jobs.running() if j.kind == "analyse"]
+            assert [j.state for j in waiting] == ["queued"], waiting
+        done = lib.jobs.wait(waiting[0].id, 120)
+        assert done is not None and done.state == "done", done
+        assert done.title == "Analysing 2 photos: duplicates, quality", done.title
+        assert [j.kind for j in lib.jobs.listing()].count("analyse") == 1
+
+
 def test_a_failing_web_job_is_logged_not_printed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -89,7 +89,14 @@ def analyse_now(lib: Lib) -> Response:
 
 def start_analysis(lib: Library) -> int:
     """Run what was granted in the background, as a job of the library, titled with what it does
-    (``Analysing 120 photos: faces, tags``) once planned; models load in the job, not the page."""
+    (``Analysing 120 photos: faces, tags``) once planned; models load in the job, not the page.
+
+    An analysis already waiting its turn is the one queue: it plans what to do only when it
+    starts, from the consents of that moment, so turning on three capabilities in a row queues
+    one analysis that does all three, not three that each plan again."""
+    waiting = next((j for j in lib.jobs.running() if j.kind == "analyse" and j.state == "queued"), None)
+    if waiting is not None:
+        return waiting.id
 
     def work(ctx: AppContext, reporter: JobReporter) -> JobResult:
         from camroll.analysis.workflow import analyse_granted
