@@ -790,6 +790,15 @@ HOME_CLEAR_LEAD = 2.0
 """How far home must lead the next place for high confidence: twice the evidence, so a long stay
 elsewhere (a holiday of as many days) leaves the estimate at medium rather than high."""
 
+HOME_MIN_SHARE = 0.05
+"""...and medium or high confidence also needs home's days to be at least this share of all the
+days with located photos. HOME_LIKELY_DAYS alone is absolute: in a library of 5,857 located days
+spread over the world (bench/home_estimate.py's synthetic 200,000 photos), the place that happened
+to be photographed on 5 of them was called home with medium confidence. A person's home is one
+of the places of their life they photograph most; 1 day in 20 is a low bar that still leaves a
+frequent traveller's home (a quarter of the days in most libraries) well above it, and such a
+place stays the low-confidence suggestion otherwise, for the person to confirm."""
+
 HOME_READ_BATCH = 5000
 """Located photos read per batch while estimating home (one cursor; about 1 MB of rows at a time),
 and between two updates of its progress."""

@@ -118,3 +118,25 @@ def test_a_neighbourhood_entry_is_named_by_its_city_a_separate_town_keeps_its_na
     assert kreuzberg is not None and kreuzberg.city == "Kreuzberg" and kreuzberg.town == "Berlin"
     assert kehl is not None and kehl.town == "Kehl"  # 5 km from Strasbourg, another country
     assert strasbourg is not None and strasbourg.town == "Strasbourg"
+
+
+def test_a_place_of_a_few_days_among_thousands_is_no_confident_home() -> None:
+    """HOME_LIKELY_DAYS alone is absolute: 5 days in one place among 2,000 days spread over a
+    continent made that place home with medium confidence. A home is a share of a life's days."""
+    from datetime import datetime, timedelta
+
+    from camroll.moments.home_estimate import Grid, estimate_home
+
+    grid, start = Grid(), datetime(2015, 1, 1, 18, 0)
+    for i in range(2000):  # one evening photo a day, each in another place, 0.2 degrees apart
+        grid.add(40.0 + (i % 50) * 0.2, -3.0 + (i // 50) * 0.2, start + timedelta(days=i), None, None)
+    for i in range(5):  # and five more evenings in one town
+        grid.add(48.85, 2.35, start + timedelta(days=2000 + i), "Paris", "France")
+    found = estimate_home(grid)
+    assert found is not None and round(found.evidence.lat, 1) == 48.9
+    assert found.confidence == "low", found.reason
+
+    for i in range(200):  # the same town on a tenth of the days: a home
+        grid.add(48.85, 2.35, start + timedelta(days=3000 + i), "Paris", "France")
+    found = estimate_home(grid)
+    assert found is not None and found.confidence in ("medium", "high"), found.reason

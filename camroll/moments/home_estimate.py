@@ -199,7 +199,10 @@ def estimate_home(grid: Grid) -> Estimate | None:
     runner_up = next((c for c in candidates if distance_km(best.lat, best.lon, c.lat, c.lon) > far), None)
     second = runner_up.home_score if runner_up else 0
     days, nights = len(best.days), len(best.nights)
-    if days >= thresholds.HOME_CLEAR_DAYS and best.home_score >= thresholds.HOME_CLEAR_LEAD * second:
+    share = days / max(1, len(grid.all_days))
+    if share < thresholds.HOME_MIN_SHARE:
+        confidence = "low"
+    elif days >= thresholds.HOME_CLEAR_DAYS and best.home_score >= thresholds.HOME_CLEAR_LEAD * second:
         confidence = "high"
     elif days >= thresholds.HOME_LIKELY_DAYS and best.home_score > second:
         confidence = "medium"
