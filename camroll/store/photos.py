@@ -117,14 +117,16 @@ def count(db: Database) -> int:
 def for_exposure(db: Database) -> Iterator[sqlite3.Row]:
     """Every catalogued photo, by time then id, as the exposure report reads it: id, taken_local
     (NULL when it was guessed from the file's modification time), gps_lat, gps_lon, make, model,
-    serial, format, the path of its first live file (NULL if none), city, country. Rows are read
+    serial, format, the path of its first live file (NULL if none), city (the town a person would
+    name: Berlin, not its district Steglitz), country. Rows are read
     as they are used, so the caller holds only what it keeps of them (at 200,000 photos the rows
     alone are 130 MB)."""
     yield from db.conn.execute(
         "SELECT p.id, CASE WHEN p.taken_at_source LIKE 'file%' THEN NULL ELSE p.taken_local END AS taken_local,"
         " p.gps_lat, p.gps_lon, p.make, p.model, p.serial, p.format,"
         f" {first_live_path('p.id')} AS path,"
-        " pp.city, pp.country FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id ORDER BY p.taken_local, p.id"
+        " coalesce(pp.town, pp.city) AS city, pp.country"
+        " FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id ORDER BY p.taken_local, p.id"
     )
 
 
