@@ -893,3 +893,12 @@ SCAN_FILE_TIMEOUT_S = 900.0
 """A scan worker still reading one file after this many seconds is hung (a stalled network or USB
 disk): the file is recorded as failed, and a rescan retries it. Reading is hashing every byte: a
 20 GB video on a 30 MB/s USB 2 disk takes about 11 minutes, so the limit stays above that."""
+
+# --- the report in the web app (issue 14) ---
+REPORT_WEB_EXAMPLES = 8
+"""Thumbnails shown as evidence under each finding on the report page: one row on a desktop, two
+on a phone; "See all N photos" opens the rest."""
+REPORT_WEB_ITEMS = 12
+"""Items (places, cameras, serials, people) listed under a finding on the page, as in the file."""
+REPORT_WEB_PAGE = 120
+"""Photos per page of a finding's grid: a 200,000-photo finding ("your daily routine") is paged."""

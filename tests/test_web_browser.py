@@ -185,8 +185,21 @@ def test_browser_end_to_end(tmp_path: Path, library_copy: Path, photos_dir: Path
             shot(page, "collage")
 
             page.goto(base + "/report")
-            expect(page.frame_locator("iframe.report").locator("h1")).to_be_visible(timeout=60_000)
+            expect(page.locator("#finding-places .thumb img").first).to_be_visible(timeout=60_000)
             shot(page, "report")
+            page.locator("#finding-people").scroll_into_view_if_needed()
+            page.evaluate("window.scrollBy(0, -80)")
+            page.wait_for_load_state("networkidle")
+            shot(page, "report-finding")
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.reload()
+            expect(page.locator(".report-finding").first).to_be_visible(timeout=60_000)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the report scrolls sideways on a phone by {overflow} px"
+            page.locator("#finding-places").scroll_into_view_if_needed()
+            page.wait_for_load_state("networkidle")
+            shot(page, "report-phone")
+            page.set_viewport_size({"width": 1280, "height": 820})
 
             # Revoke faces: asked first, then everything derived from faces is gone.
             page.goto(base + "/consent")

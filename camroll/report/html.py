@@ -77,7 +77,7 @@ def render(report: Report) -> str:
         _stat(sum(f.severity == "high" for f in found), "serious findings"),
         _stat(len(found), "findings in all"),
         "</div>",
-        _overview(report),
+        overview(report),
     ]
     parts += [_finding(f, report) for f in report.findings]
     if report.not_checked:
@@ -98,7 +98,9 @@ def _stat(n: int, label: str) -> str:
     return f"<div class=stat><b>{n}</b>{escape(label)}</div>"
 
 
-def _overview(report: Report) -> str:
+def overview(report: Report) -> str:
+    """The map of places and the two charts (hours, weekdays) as SVG panels: the report file's and
+    the web page's."""
     roles = {pid: f.id for f in report.findings if f.id in ("home", "work") for pid in f.photos}
     markers = [
         Marker(pl.lat, pl.lon, pl.name, len(pl.photos), roles.get(pl.photos[0], "place")) for pl in report.places
@@ -143,7 +145,7 @@ def _photo_line(report: Report, photo_id: int) -> str:
 def _finding(f: Finding, report: Report) -> str:
     items = ""
     if f.items and f.id not in ("routine",):
-        items = "<ul class=items>" + "".join(f"<li>{_item(i)}</li>" for i in f.items[:12]) + "</ul>"
+        items = "<ul class=items>" + "".join(f"<li>{item_html(i)}</li>" for i in f.items[:12]) + "</ul>"
         if len(f.items) > 12:
             items += f"<p class=note>... and {len(f.items) - 12} more (all are in <code>--json</code>).</p>"
     examples = ""
@@ -169,7 +171,8 @@ def _finding(f: Finding, report: Report) -> str:
     )
 
 
-def _item(i: dict[str, object]) -> str:
+def item_html(i: dict[str, object]) -> str:
+    """One item of a finding (a place, a camera, a serial, people seen together...) as HTML."""
     n = len(i.get("photos") or [])  # type: ignore[arg-type]
     count = f" <span class=note>({n} photo{'s' if n != 1 else ''})</span>" if n else ""
     if "precision_m" in i:
