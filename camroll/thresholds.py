@@ -902,3 +902,9 @@ REPORT_WEB_ITEMS = 12
 """Items (places, cameras, serials, people) listed under a finding on the page, as in the file."""
 REPORT_WEB_PAGE = 120
 """Photos per page of a finding's grid: a 200,000-photo finding ("your daily routine") is paged."""
+
+# --- sharing from the web (issue 14) ---
+SHARE_WEB_MAX_PHOTOS = 200
+"""Photos one web share makes safe copies of: a day's or a trip's worth. Each copy is decoded,
+masked, encoded and verified (about 0.3 s a photo here), so 200 is a job of about a minute; a
+larger set is for `camroll share` in a terminal, which the form says."""

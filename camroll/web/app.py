@@ -31,6 +31,7 @@ from camroll.web import (
     routes_places,
     routes_report,
     routes_search,
+    routes_share,
 )
 from camroll.web.common import render
 from camroll.web.security import LOCAL_USER, SESSION_COOKIE, HostPolicy
@@ -101,6 +102,7 @@ def create_app(
         routes_moments,
         routes_search,
         routes_report,
+        routes_share,
         routes_jobs,
     ):
         app.include_router(module.router)

@@ -33,7 +33,7 @@ router = APIRouter()
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'"
 
 
-def _report(ctx: AppContext, metadata_only: bool) -> Report:
+def report_of(ctx: AppContext, metadata_only: bool) -> Report:
     """The report, kept in the context while the database is unchanged: the page and the grids of
     each finding's photos read the same one (at 20,000 photos a report takes seconds)."""
     from camroll.report.exposure import build
@@ -55,6 +55,9 @@ def _fixes(ctx: AppContext, f: Finding, metadata_only: bool) -> list[dict[str, s
         if source in capabilities.BY_ID and f.photos and consent.active_scopes(ctx, source):
             cap = capabilities.get(source)
             out.append({"kind": "revoke", "action": f"/consent/{cap.id}/off", "label": f"Turn off {cap.title}"})
+    if f.photos and len(f.photos) <= thresholds.SHARE_WEB_MAX_PHOTOS:
+        query = "&metadata=1" if metadata_only else ""
+        out.append({"kind": "link", "href": f"/share?finding={f.id}{query}", "label": "Share these safely"})
     if f.photos:
         query = "?metadata=1" if metadata_only else ""
         out.append(
@@ -87,7 +90,7 @@ def report_page(request: Request, ctx: Ctx) -> Response:
     from camroll.report.html import overview
 
     metadata_only = request.query_params.get("metadata") == "1"
-    report = _report(ctx, metadata_only)
+    report = report_of(ctx, metadata_only)
     found = [f for f in report.findings if f.severity != "none"]
     return render(
         request,
@@ -111,7 +114,7 @@ def report_page(request: Request, ctx: Ctx) -> Response:
 def finding_photos(request: Request, finding_id: str, ctx: Ctx) -> Response:
     """Every photo behind one finding, a page at a time."""
     metadata_only = request.query_params.get("metadata") == "1"
-    report = _report(ctx, metadata_only)
+    report = report_of(ctx, metadata_only)
     finding = next((f for f in report.findings if f.id == finding_id), None)
     if finding is None:
         raise not_found("There is no such finding in the report.")
@@ -142,5 +145,5 @@ def report_body(request: Request, ctx: Ctx) -> Response:
     """The report as the self-contained file ``camroll report --html`` writes (no thumbnails)."""
     from camroll.report.html import render as render_report
 
-    page = render_report(_report(ctx, request.query_params.get("metadata") == "1"))
+    page = render_report(report_of(ctx, request.query_params.get("metadata") == "1"))
     return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_CSP, "Cache-Control": "no-store"})
