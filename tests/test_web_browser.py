@@ -199,6 +199,12 @@ def test_browser_end_to_end(tmp_path: Path, library_copy: Path, photos_dir: Path
             page.locator("#finding-places").scroll_into_view_if_needed()
             page.wait_for_load_state("networkidle")
             shot(page, "report-phone")
+            page.locator("#finding-places a:has-text('Share these safely')").click()
+            expect(page.locator("h1")).to_have_text("Share safe copies")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"the share form scrolls sideways on a phone by {overflow} px"
+            page.wait_for_load_state("networkidle")
+            shot(page, "share-phone")
             page.set_viewport_size({"width": 1280, "height": 820})
 
             # Revoke faces: asked first, then everything derived from faces is gone.

@@ -45,7 +45,7 @@ def _selection(request: Request, ctx: AppContext) -> tuple[list[int], str, str]:
             moment = find_moment(ctx, q["moment"])
         except MomentNotFound as e:
             raise not_found(str(e)) from None
-        return list(moment.photo_ids), moment.title, f"/moments/{moment.id}"
+        return list(moment.photo_ids), f"the photos of “{moment.title}”", f"/moments/{moment.id}"
     if q.get("finding"):
         from camroll.web.routes_report import report_of
 
@@ -53,10 +53,11 @@ def _selection(request: Request, ctx: AppContext) -> tuple[list[int], str, str]:
         finding = next((f for f in report_of(ctx, metadata_only).findings if f.id == q["finding"]), None)
         if finding is None:
             raise not_found("There is no such finding in the report.")
-        return list(finding.photos), finding.title, "/report" + ("?metadata=1" if metadata_only else "")
+        back = "/report" + ("?metadata=1" if metadata_only else "")
+        return list(finding.photos), f"the photos behind “{finding.title}”", back
     ids = _ids(q.get("photos", ""))
     back = f"/photo/{ids[0]}" if len(ids) == 1 else "/"
-    return ids, f"{len(ids)} photo{'s' if len(ids) != 1 else ''}", back
+    return ids, "this photo" if len(ids) == 1 else f"these {len(ids)} photos", back
 
 
 @router.get("/share")
