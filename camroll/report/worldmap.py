@@ -99,7 +99,8 @@ def svg_map(
         paths.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in pts) + "Z")
     out = [
         f'<svg class="map" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img"'
-        f' aria-label="{escape(title)}">',
+        f' aria-label="{escape(title)}" data-west="{view.west:g}" data-east="{view.east:g}"'
+        f' data-north="{view.north:g}" data-south="{view.south:g}">',
         f"<title>{escape(title)}</title>",
         f'<rect class="sea" width="{width}" height="{height}"/>',
         f'<path class="land" d="{" ".join(paths)}"/>',

@@ -3,23 +3,28 @@
 With *places* consent a cluster is a named town ("Lisbon, Portugal"); without it camroll shows
 only what the metadata capability already holds (the cameras' raw coordinates), grouped by a
 grid of ``thresholds.WEB_MAP_GRID_DEGREES``, and says that naming them needs consent.
+
+Home is shown and set here too: camroll's estimate with its confidence and reason, or the
+person's own setting, set by a town's name or by a point picked on the map (``places.js``: the
+map zooms and pans in the browser, and a click is turned back into degrees with the map's own
+equirectangular bounds, which the SVG carries).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
-from urllib.parse import urlencode
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.privacy import consent
 from camroll.report.worldmap import Marker, svg_map
 from camroll.store import places
-from camroll.web.common import Ctx, not_found, render
+from camroll.web.common import Ctx, Lib, csrf, not_found, render
 
 router = APIRouter()
 
@@ -61,17 +66,65 @@ def clusters(ctx: AppContext) -> list[dict[str, Any]]:
 
 @router.get("/places")
 def places_page(request: Request, ctx: Ctx) -> Response:
+    from camroll.moments.home import estimate
+
     found = clusters(ctx)
-    svg = svg_map([Marker(c["lat"], c["lon"], c["label"], c["count"], href=c["href"]) for c in found], width=1000)
+    places_on = bool(consent.active_scopes(ctx, "places"))
+    home = estimate(ctx) if places_on else None
+    markers = [Marker(c["lat"], c["lon"], c["label"], c["count"], href=c["href"]) for c in found]
+    if home is not None:
+        markers.append(Marker(home.lat, home.lon, "Home", 1, "home"))
     return render(
         request,
         "places.html",
         title="Places",
         nav="places",
         places=found,
-        map_svg=svg,
-        places_on=bool(consent.active_scopes(ctx, "places")),
+        map_svg=svg_map(markers, width=1000),
+        places_on=places_on,
+        home=home,
+        error=request.query_params.get("error"),
     )
+
+
+@router.post("/home", dependencies=[Depends(csrf)])
+def set_home_page(
+    ctx: Ctx,
+    lib: Lib,
+    place: Annotated[str, Form()] = "",
+    lat: Annotated[str, Form()] = "",
+    lon: Annotated[str, Form()] = "",
+) -> Response:
+    """Set home from the places page: a town's name, or a point picked on the map."""
+    from camroll.moments.home import HomeError, set_home
+
+    try:
+        with lib.write_lock:
+            if place.strip():
+                set_home(ctx, place=place.strip()[:200])
+            else:
+                set_home(ctx, lat=_degrees(lat), lon=_degrees(lon))
+    except HomeError as e:
+        return RedirectResponse(f"/places?error={quote(str(e)[:300])}#home", status_code=303)
+    return RedirectResponse("/places#home", status_code=303)
+
+
+@router.post("/home/forget", dependencies=[Depends(csrf)])
+def forget_home_page(ctx: Ctx, lib: Lib) -> Response:
+    """Forget the home the person set: camroll goes back to its estimate."""
+    from camroll.moments.home import clear_home
+
+    with lib.write_lock:
+        clear_home(ctx)
+    return RedirectResponse("/places#home", status_code=303)
+
+
+def _degrees(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 @router.get("/places/show")
