@@ -15,12 +15,14 @@ from camroll.store.files import first_live_path, live_photo
 
 
 def named_groups(db: Database) -> list[tuple[str | None, str | None, float, float, int, int]]:
-    """Live located photos with a named place, by (city, country): (city, country, mean lat, mean
-    lon, photo count, highest photo id), largest first."""
+    """Live located photos with a named place, by (town, country): (town, country, mean lat, mean
+    lon, photo count, highest photo id), largest first. The town is the place a person names
+    (Berlin), where GeoNames' nearest entry may be a district (Steglitz); the city where no town
+    was found."""
     rows = db.query(
-        "SELECT pp.city, pp.country, avg(p.gps_lat), avg(p.gps_lon), count(*), max(p.id) FROM photos p"
-        f" JOIN photo_places pp ON pp.photo_id = p.id WHERE p.gps_lat IS NOT NULL AND {live_photo()}"
-        " GROUP BY pp.city, pp.country ORDER BY count(*) DESC"
+        "SELECT coalesce(pp.town, pp.city) AS town, pp.country, avg(p.gps_lat), avg(p.gps_lon), count(*), max(p.id)"
+        f" FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE p.gps_lat IS NOT NULL AND {live_photo()}"
+        " GROUP BY town, pp.country ORDER BY count(*) DESC"
     )
     return [(r[0], r[1], float(r[2]), float(r[3]), int(r[4]), int(r[5])) for r in rows]
 
@@ -47,11 +49,11 @@ def unnamed_in_box(db: Database, lat: tuple[float, float], lon: tuple[float, flo
 
 
 def named_photos(db: Database, city: str, country: str) -> list[int]:
-    """Ids of the live photos whose place is this city and country ('' for an unnamed part),
-    newest first."""
+    """Ids of the live photos whose place is this town (or city, as :func:`named_groups` groups
+    them) and country ('' for an unnamed part), newest first."""
     rows = db.query(
         f"SELECT p.id FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE {live_photo()}"
-        " AND coalesce(pp.city, '') = ? AND coalesce(pp.country, '') = ? ORDER BY p.taken_local DESC",
+        " AND coalesce(pp.town, pp.city, '') = ? AND coalesce(pp.country, '') = ? ORDER BY p.taken_local DESC",
         (city, country),
     )
     return [int(r[0]) for r in rows]
