@@ -21,6 +21,7 @@ from camroll.config import POLICY_VERSION, AppContext
 from camroll.library.places import update_places
 from camroll.privacy import consent, purge
 from camroll.store import photos as store_photos
+from camroll.store import scan_roots
 from camroll.web.common import Ctx, Lib, csrf, not_found, render
 from camroll.web.routes_jobs import start_analysis
 
@@ -43,6 +44,9 @@ def capability_rows(ctx: AppContext) -> list[dict[str, Any]]:
                 "cap": cap,
                 "on": on[cap.id],
                 "scopes": [_where(s) for s in consent.active_scopes(ctx, cap.id)],
+                "folder_scopes": [
+                    s.removeprefix("path:") for s in consent.active_scopes(ctx, cap.id) if s != consent.EVERYTHING
+                ],
                 "except": [s.removeprefix("path:") for s in consent.revoked_within(ctx, cap.id)],
                 "needs": [capabilities.get(d).title for d in cap.depends_on if not on[d]],
                 "needed_by": [c.title for c in capabilities.dependents(cap.id)],
@@ -53,13 +57,31 @@ def capability_rows(ctx: AppContext) -> list[dict[str, Any]]:
     return rows
 
 
-def deletion_preview(ctx: AppContext, cap: Capability) -> tuple[list[dict[str, Any]], list[str]]:
+def library_folders(ctx: AppContext) -> list[str]:
+    """The folders a consent can be limited to: the library's catalogued folders."""
+    return scan_roots.catalogued_roots(ctx.db)
+
+
+def _scope_of(ctx: AppContext, folder: str) -> str:
+    """The ledger scope for a folder chosen on the page: one of the library's folders, else
+    everything ("" means everything). A folder not in the library is refused: a request names no
+    path camroll has not been shown."""
+    if not folder:
+        return consent.EVERYTHING
+    if folder not in library_folders(ctx):
+        raise not_found("That folder is not in your library.")
+    return consent.path_scope(folder)
+
+
+def deletion_preview(
+    ctx: AppContext, cap: Capability, scope: str = consent.EVERYTHING
+) -> tuple[list[dict[str, Any]], list[str]]:
     """What revoking ``cap`` everywhere would delete, per capability (dependents first), counted
     by the very purge a revoke runs (rolled back: :func:`camroll.privacy.purge.preview`); and the
     files camroll made in folders the person chose, which go only if they tick the box."""
     out = []
     victims = [*capabilities.dependents(cap.id), cap]
-    reports = purge.preview(ctx, victims, consent.EVERYTHING)
+    reports = purge.preview(ctx, victims, scope)
     for victim, report in zip(victims, reports, strict=True):
         items: list[str] = []
         tables = {t.name for t in victim.tables}
@@ -92,6 +114,7 @@ def consent_page(request: Request, ctx: Ctx) -> Response:
         title="Consent",
         nav="consent",
         rows=capability_rows(ctx),
+        folders=library_folders(ctx),
         events=events,
         policy=POLICY_VERSION,
         done=request.query_params.get("done"),
@@ -106,8 +129,10 @@ def _cap(cap_id: str) -> Capability:
 
 
 @router.post("/consent/{cap_id}/on", dependencies=[Depends(csrf)])
-def grant(request: Request, cap_id: str, ctx: Ctx, lib: Lib) -> Response:
+def grant(request: Request, cap_id: str, ctx: Ctx, lib: Lib, folder: Annotated[str, Form()] = "") -> Response:
+    """Turn a capability on for everything, or (``folder``) for one folder of the library."""
     cap = _cap(cap_id)
+    scope = _scope_of(ctx, folder)
     missing = [capabilities.get(d) for d in cap.depends_on if not consent.active_scopes(ctx, d)]
     if missing:
         return render(
@@ -120,18 +145,20 @@ def grant(request: Request, cap_id: str, ctx: Ctx, lib: Lib) -> Response:
             back="/consent",
         )
     with lib.write_lock:
-        consent.grant(ctx, cap.id, consent.EVERYTHING)
+        consent.grant(ctx, cap.id, scope)
         update_places(ctx)
     job = start_analysis(lib) if (cap.analyser or cap.job) and store_photos.any_catalogued(ctx.db) else None
     return RedirectResponse(f"/consent?done={cap.id}" + (f"&job={job}" if job else ""), status_code=303)
 
 
 @router.post("/consent/{cap_id}/off", dependencies=[Depends(csrf)])
-def confirm_revoke(request: Request, cap_id: str, ctx: Ctx, lib: Lib) -> Response:
-    """Say what turning it off deletes, and ask (and whether to delete the person's own files)."""
+def confirm_revoke(request: Request, cap_id: str, ctx: Ctx, lib: Lib, folder: Annotated[str, Form()] = "") -> Response:
+    """Say what turning it off (everywhere, or for one ``folder``) deletes, and ask (and whether to
+    delete the person's own files)."""
     cap = _cap(cap_id)
+    scope = _scope_of(ctx, folder)
     with lib.write_lock:  # the count is a purge rolled back: it takes the writer's turn
-        preview, my_files = deletion_preview(ctx, cap)
+        preview, my_files = deletion_preview(ctx, cap, scope)
     return render(
         request,
         "consent_revoke.html",
@@ -140,6 +167,7 @@ def confirm_revoke(request: Request, cap_id: str, ctx: Ctx, lib: Lib) -> Respons
         cap=cap,
         preview=preview,
         my_files=my_files,
+        folder=folder,
     )
 
 
@@ -151,19 +179,19 @@ def revoke(
     lib: Lib,
     confirm: Annotated[str, Form()] = "",
     include_my_files: Annotated[str, Form()] = "",
+    folder: Annotated[str, Form()] = "",
 ) -> Response:
     cap = _cap(cap_id)
+    scope = _scope_of(ctx, folder)
     if confirm != "yes":
         return RedirectResponse("/consent", status_code=303)
     with lib.write_lock:
-        reports = consent.revoke(
-            ctx, cap.id, consent.EVERYTHING, note="web", include_my_files=include_my_files == "yes"
-        )
+        reports = consent.revoke(ctx, cap.id, scope, note="web", include_my_files=include_my_files == "yes")
     done = [{"title": capabilities.get(r.capability).title, "deleted": r.describe(), "total": r.total} for r in reports]
     return render(
         request,
         "consent_revoked.html",
-        title=f"{cap.title} is off",
+        title=f"{cap.title} is off" + (f" for {folder}" if folder else ""),
         nav="consent",
         cap=cap,
         reports=done,
