@@ -65,6 +65,13 @@ COMMANDS: dict[str, Entry] = {
         ("camroll.cli.make", "camroll.cli.make_images", "camroll.cli.make_video"),
         "make_app",
     ),
+    "edit": Entry(
+        "Fix a photo's date and time zone, place, title, description, rating or keywords. The edit is kept in "
+        "camroll (it wins over the file, even after a rescan) and written to an XMP sidecar beside the photo "
+        "(NAME.xmp, which digiKam and Lightroom read); the original is never written. With no change given, "
+        "shows the photo's edits.",
+        ("camroll.cli.edit",),
+    ),
     "share": Entry(
         "Write copies of photos that are safe to send: a new JPEG from the pixels, with no GPS, serial numbers, "
         "time, maker notes, XMP, IPTC or thumbnails; faces of everyone you did not choose with --person blurred "

@@ -28,6 +28,7 @@ from functools import partial
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.library import edits
 from camroll.library.container import NotAnImage
 from camroll.library.formats import MEDIA_EXTENSIONS, read_container
 from camroll.library.isobmff import is_isobmff
@@ -515,9 +516,13 @@ def _upsert_photo(batch: store_scan.Batch, r: ReadResult) -> tuple[int, bool, li
     values = [own[c] if c in own else getattr(m, c) for c in store_scan.PHOTO_COLUMNS]
     known = batch.photo_by_hash(r.hash)
     if known is None:
-        return batch.insert_photo(r.hash, values), True, list(m.errors)
+        photo_id = batch.insert_photo(r.hash, values)
+        # A photo camroll has not seen: its camroll sidecar (a rebuilt library) brings its edits back.
+        edits.restore_from_sidecar(batch.conn, photo_id, os.fsdecode(r.found.path_bytes), batch.now)
+        return photo_id, True, list(m.errors)
     photo_id, version, stored_errors = known
     if version != METADATA_VERSION:
         batch.update_photo(photo_id, values)
+        edits.reapply(batch.conn, photo_id)  # the person's edits win over the file read again
         return photo_id, False, list(m.errors)
     return photo_id, False, stored_errors

@@ -66,6 +66,8 @@ KINDS = (
     "share",
     "export",
     "web.login",
+    "edit",
+    "edit.undo",
     MARK,
     REDACTED,
 )

@@ -80,7 +80,7 @@ class Report:
 def build(ctx: AppContext, metadata_only: bool = False, reporter: Reporter | None = None) -> Report:
     """The report. ``reporter`` shows its two long steps: reading every photo, and reading every
     located photo again for the home estimate (which moments share, see ``moments/home.py``)."""
-    photos = _photos(ctx, reporter or Silent())
+    photos = _photos(ctx, reporter)
     places = cluster_places(photos)
     hours, weekdays = [0] * 24, [0] * 7
     for p in photos:
@@ -115,7 +115,7 @@ def build(ctx: AppContext, metadata_only: bool = False, reporter: Reporter | Non
     )
 
 
-def _photos(ctx: AppContext, reporter: Reporter) -> list[Photo]:
+def _photos(ctx: AppContext, shown_to: Reporter | None = None) -> list[Photo]:
     """Every catalogued photo. A time guessed from the file's modification date is left out: it
     says when the file was copied, not when the photo was taken, and is not what a service reads."""
     shared: dict[str, str] = {}  # one copy of each camera, format and place name, not one per photo
@@ -129,6 +129,7 @@ def _photos(ctx: AppContext, reporter: Reporter) -> list[Photo]:
                 reporter.advance(thresholds.REPORT_PROGRESS_EVERY)
             yield row
 
+    reporter: Reporter = shown_to or Silent()
     reporter.start("Reading photos", catalog_photos.count(ctx.db))
     return [
         Photo(

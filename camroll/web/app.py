@@ -24,6 +24,7 @@ from camroll.errors import CamrollError
 from camroll.web import (
     routes_auth,
     routes_consent,
+    routes_edit,
     routes_jobs,
     routes_library,
     routes_moments,
@@ -97,6 +98,7 @@ def create_app(
         routes_auth,
         routes_consent,
         routes_library,
+        routes_edit,
         routes_people,
         routes_places,
         routes_moments,

@@ -162,6 +162,7 @@ def photo_page(request: Request, photo: str, ctx: Ctx) -> Response:
         faces=facts.faces,
         newer=newer,
         older=older,
+        keywords=json.loads(p["keywords"] or "[]"),
     )
 
 
@@ -176,6 +177,8 @@ class PhotoFacts:
         self.ctx, self.photo_id, self.path = ctx, photo_id, path
         self._ledger: dict[str, list[consent.Event]] = {}
         self.faces = faces.with_people(ctx.db, photo_id)
+        self.edited: dict[str, str] = {}
+        """Field -> when the person edited it (read by :meth:`sections`)."""
 
     def why(self, cap_id: str, how: str) -> str:
         """``how`` plus the consent that allowed it: which capability, when, under which wording."""
@@ -192,7 +195,17 @@ class PhotoFacts:
             given = f"granted for {where} on {grant.at[:10]}, policy {grant.policy_version}"
         return f"{how} Capability: {cap.title} ({given})."
 
+    def _how(self, p: dict[str, Any], field: str, otherwise: str) -> str:
+        """Why a fact of the file is what it is: the person's edit, or ``otherwise``."""
+        when = self.edited.get(field)
+        if when is None:
+            return otherwise
+        return f"You set this on {when[:10]} (the photo's file is unchanged; its own value comes back if you undo)."
+
     def sections(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        from camroll.store import edits as store_edits
+
+        self.edited = store_edits.edited_at(self.ctx.db, self.photo_id)
         out: list[dict[str, Any]] = []
         meta: list[dict[str, str]] = []
         source = p["taken_at_source"] or "unknown"
@@ -200,10 +213,12 @@ class PhotoFacts:
             when = p["taken_local"].replace("T", " ") + (
                 " " + format_offset(p["offset_minutes"]) if p["offset_minutes"] is not None else ""
             )
-            how = (
+            how = self._how(
+                p,
+                "taken",
                 "No date is written in the photo: this is when the file was last changed (file-mtime)."
                 if source.startswith("file-mtime")
-                else f"Read from the file ({source})."
+                else f"Read from the file ({source}).",
             )
             meta.append({"label": "Taken", "value": when, "why": self.why("metadata", how)})
         camera = camera_name(p["make"], p["model"])
@@ -220,7 +235,9 @@ class PhotoFacts:
                 {
                     "label": "GPS",
                     "value": f"{p['gps_lat']:.5f}, {p['gps_lon']:.5f}",
-                    "why": self.why("metadata", "Written into the file by the camera (EXIF GPS)."),
+                    "why": self.why(
+                        "metadata", self._how(p, "place", "Written into the file by the camera (EXIF GPS).")
+                    ),
                 }
             )
         if p["width"]:
@@ -231,18 +248,25 @@ class PhotoFacts:
                     "why": self.why("metadata", "Read from the file."),
                 }
             )
+        if p["rating"]:
+            meta.append(
+                {
+                    "label": "Rating",
+                    "value": "★" * int(p["rating"]),
+                    "why": self.why("metadata", self._how(p, "rating", "Written by another app (XMP Rating).")),
+                }
+            )
         for key, label in (("title", "Title"), ("description", "Caption")):
             if p[key]:
-                meta.append(
-                    {"label": label, "value": p[key], "why": self.why("metadata", "Written by another app (XMP/IPTC).")}
-                )
+                how = self._how(p, key, "Written by another app (XMP/IPTC).")
+                meta.append({"label": label, "value": p[key], "why": self.why("metadata", how)})
         keywords = json.loads(p["keywords"] or "[]")
         if keywords:
             meta.append(
                 {
                     "label": "Keywords",
                     "value": ", ".join(keywords),
-                    "why": self.why("metadata", "Written by another app (XMP/IPTC)."),
+                    "why": self.why("metadata", self._how(p, "keywords", "Written by another app (XMP/IPTC).")),
                 }
             )
         out.append({"title": "From the file", "facts": meta})

@@ -1,0 +1,112 @@
+"""`camroll edit`: fix what a photo's file says (date, time zone, place, title, rating...)."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json, shown
+from camroll.config import AppContext
+
+
+def photo_id_of(ctx: AppContext, arg: str) -> int:
+    """A catalogued photo from its id, the path of one of its files, or its content hash."""
+    from camroll.store import photos
+
+    row = photos.live_source(ctx.db, int(arg)) if arg.isdigit() else None
+    if row is None and os.path.exists(arg):
+        row = photos.live_source_of_file(ctx.db, os.fsencode(os.path.abspath(arg)))
+    if row is None and len(arg) >= 8 and all(c in "0123456789abcdef" for c in arg.lower()):
+        row = photos.live_source_by_hash_prefix(ctx.db, arg.lower())
+    if row is None:
+        fail(f"no photo {arg!r} in the library (give an id, a path or a hash; see `camroll photos`)")
+    return int(row["id"])
+
+
+@app.command("edit")
+def edit_cmd(
+    photo: Annotated[str, typer.Argument(help="The photo: its id, its path or its hash (see `camroll photos`).")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="When it was taken, local time: '2024-06-01 14:30'.")
+    ] = None,
+    tz: Annotated[
+        str | None, typer.Option("--tz", help="The time zone of --date as an offset: +02:00, -05:30, Z.")
+    ] = None,
+    place: Annotated[str | None, typer.Option("--place", help="Where: 'LAT,LON' in degrees.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="A title ('' clears it).")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="A caption ('' clears it).")] = None,
+    rating: Annotated[int | None, typer.Option("--rating", help="0 to 5 stars.")] = None,
+    keyword: Annotated[
+        list[str] | None, typer.Option("--keyword", help="A keyword; repeat for several (replaces the list).")
+    ] = None,
+    undo: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--undo", help="Forget your edit of a field (taken, place, title, description, rating, keywords)."
+        ),
+    ] = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fix a photo's date and time zone, place, title, description, rating or keywords. The edit
+    is kept in camroll (it wins over the file, even after a rescan) and written to an XMP sidecar
+    beside the photo (NAME.xmp, which digiKam and Lightroom read); the original is never written.
+    With no change given, shows the photo's edits."""
+    from camroll.library.edits import EditError, edit, parse_taken
+    from camroll.library.edits import undo as undo_edit
+    from camroll.store import edits as store_edits
+
+    ctx = ctx_for(home)
+    pid = photo_id_of(ctx, photo)
+    changes: dict[str, Any] = {}
+    try:
+        if date is not None:
+            changes["taken"] = parse_taken(date, tz)
+        elif tz is not None:
+            fail("--tz goes with --date")
+        if place is not None:
+            try:
+                changes["place"] = [float(v) for v in place.split(",")]
+            except ValueError:
+                fail(f"{place!r} is not 'LAT,LON'")
+            if len(changes["place"]) != 2:
+                fail(f"{place!r} is not 'LAT,LON'")
+        for name, value in (("title", title), ("description", description), ("rating", rating)):
+            if value is not None:
+                changes[name] = value
+        if keyword is not None:
+            changes["keywords"] = keyword
+        undone = [f for f in undo or [] if undo_edit(ctx, pid, f)]
+        result = edit(ctx, pid, changes) if changes else None
+    except EditError as e:
+        fail(str(e))
+    current = store_edits.of_photo(ctx.db, pid)
+    if as_json:
+        print_json(
+            {
+                "photo": pid,
+                "changed": result.changed if result else [],
+                "undone": undone,
+                "sidecar": result.sidecar if result else None,
+                "notes": result.notes if result else [],
+                "edits": current,
+            }
+        )
+        return
+    console = Console()
+    if result is not None:
+        console.print(f"Photo {pid}: {', '.join(result.changed)} changed.", highlight=False)
+        if result.sidecar:
+            console.print(f"Written to {shown(result.sidecar)} (the original is untouched).", highlight=False)
+        for note in result.notes:
+            console.print(f"[yellow]Note:[/] {shown(note)}", highlight=False)
+    if undone:
+        console.print(f"Photo {pid}: your edits of {', '.join(undone)} are undone; the file's own values are back.")
+    if result is None and not undone:
+        if not current:
+            console.print(f"Photo {pid} has no edits. Give --date, --place, --title, --rating... to make one.")
+        for name, value in current.items():
+            console.print(f"{name}: {shown(str(value))}", highlight=False)
