@@ -221,3 +221,8 @@ def time_and_place(db: Database, photo_id: int) -> sqlite3.Row | None:
         (photo_id,),
     )
     return rows[0] if rows else None
+
+
+def all_ids(db: Database) -> list[int]:
+    """The id of every catalogued photo (what an export copied data of)."""
+    return [int(r[0]) for r in db.query("SELECT id FROM photos ORDER BY id")]
