@@ -919,3 +919,14 @@ RAY_PHOTO_ATTEMPTS = 2
 """Actors a photo may kill before it is recorded as failed (retried by the next run): once is a node
 or actor dying under it (its photos go to another actor), twice is the photo, as a local worker
 death is (workers.stream gives a photo one attempt; a cluster node may die for reasons of its own)."""
+
+# --- collage and video options in the web (issue 14) ---
+WEB_MUSIC_MAX_FILES = 100
+"""Music files the moment page offers: a select of more is not a choice a person can make."""
+WEB_MUSIC_MAX_DEPTH = 4
+"""Folder depth searched for music below each library folder (Music/Artist/Album/track is 3)."""
+WEB_MUSIC_MAX_ENTRIES = 20000
+"""Directory entries looked at when listing music: a moment page must open in a moment even over
+a 200,000-photo library (a scandir of 20,000 entries takes about 20 ms here)."""
+WEB_VIDEO_LENGTHS = (15, 20, 30, 60)
+"""Seconds a memory video made from the web may last (the CLI takes any --length)."""

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from camroll import thresholds
 from camroll.config import AppContext
 from camroll.store import creations as store_creations
 from camroll.web.common import Ctx, Lib, csrf, int_id, not_found, render
@@ -29,6 +32,8 @@ VIDEO_SIZE = (1280, 720)
 VIDEO_FPS = 25
 """A video made from a page: shorter and smaller than ``camroll make video``'s defaults, so it is
 ready in about a minute; the CLI makes the full-size one."""
+LAYOUTS = ("mosaic", "grid", "hero")
+"""The collage layouts the page offers (``camroll make collage --layout``)."""
 
 
 def _moments(ctx: AppContext) -> tuple[list[Any] | None, str | None]:
@@ -56,8 +61,23 @@ def moments_page(request: Request, ctx: Ctx) -> Response:
 
 @router.get("/moments/{moment_id}")
 def moment_page(request: Request, moment_id: str, ctx: Ctx) -> Response:
+    from camroll.creations.looks import FILTERS
+    from camroll.library.music import music_files
+    from camroll.store import scan_roots
+
     moment = _find(ctx, moment_id)
-    return render(request, "moment.html", title=moment.title, nav="moments", moment=moment)
+    return render(
+        request,
+        "moment.html",
+        title=moment.title,
+        nav="moments",
+        moment=moment,
+        layouts=LAYOUTS,
+        filters=list(FILTERS),
+        lengths=thresholds.WEB_VIDEO_LENGTHS,
+        default_seconds=int(VIDEO_SECONDS),
+        music=music_files(scan_roots.catalogued_roots(ctx.db)),
+    )
 
 
 def _find(ctx: AppContext, moment_id: str) -> Any:
@@ -71,13 +91,54 @@ def _find(ctx: AppContext, moment_id: str) -> Any:
         raise not_found("There is no such moment now (moments change as photos and consents change).") from None
 
 
+@dataclass
+class MakeOptions:
+    """What the moment page's form chose (each checked against what it offers)."""
+
+    layout: str = "mosaic"
+    filter: str | None = None
+    seconds: float = VIDEO_SECONDS
+    music: Path | None = None
+
+
+def _options(ctx: AppContext, layout: str, filter_name: str, seconds: str, music: str) -> MakeOptions:
+    from camroll.creations.looks import FILTERS
+    from camroll.library.music import music_files
+    from camroll.store import scan_roots
+
+    out = MakeOptions()
+    if layout in LAYOUTS:
+        out.layout = layout
+    if filter_name in FILTERS:
+        out.filter = filter_name
+    if seconds.isdigit() and int(seconds) in thresholds.WEB_VIDEO_LENGTHS:
+        out.seconds = float(seconds)
+    if music:
+        offered = {str(p): p for p in music_files(scan_roots.catalogued_roots(ctx.db))}
+        if music not in offered:
+            raise not_found("That music file is not one the page offers.")
+        out.music = offered[music]
+    return out
+
+
 @router.post("/moments/{moment_id}/make", dependencies=[Depends(csrf)])
-def make(request: Request, moment_id: str, kind: Annotated[str, Form()], ctx: Ctx, lib: Lib) -> Response:
+def make(
+    request: Request,
+    moment_id: str,
+    kind: Annotated[str, Form()],
+    ctx: Ctx,
+    lib: Lib,
+    layout: Annotated[str, Form()] = "mosaic",
+    filter_name: Annotated[str, Form(alias="filter")] = "",
+    seconds: Annotated[str, Form()] = "",
+    music: Annotated[str, Form()] = "",
+) -> Response:
     moment = _find(ctx, moment_id)
     if kind not in ("collage", "video"):
         raise not_found()
+    options = _options(ctx, layout, filter_name, seconds, music)
     try:
-        maker = _maker(kind)
+        maker = _maker(kind, options)
     except ImportError:
         return render(
             request,
@@ -99,9 +160,9 @@ def make(request: Request, moment_id: str, kind: Annotated[str, Form()], ctx: Ct
     return RedirectResponse(f"/jobs?started={job.id}", status_code=303)
 
 
-def _maker(kind: str) -> Any:
-    """A function (ctx, reporter, moment) -> creation id; ImportError when the creation modules are
-    not there."""
+def _maker(kind: str, options: MakeOptions) -> Any:
+    """A function (ctx, reporter, moment) -> creation id, made with ``options``; ImportError when
+    the creation modules are not there."""
     from camroll.creations.choose import choose_photos
 
     if kind == "collage":
@@ -110,7 +171,16 @@ def _maker(kind: str) -> Any:
         def collage(ctx: AppContext, reporter: JobReporter, moment: Any) -> int:
             chosen = choose_photos(ctx, moment.photo_ids, COLLAGE_PHOTOS, moment.person_ids)
             caps = ["people"] if moment.person_ids else []  # as `camroll make collage`: people steered the choice
-            return int(make_collage(ctx, chosen, title=moment.title, source=moment.id, capabilities=caps).creation_id)
+            made = make_collage(
+                ctx,
+                chosen,
+                layout=options.layout,
+                filter_name=options.filter,
+                title=moment.title,
+                source=moment.id,
+                capabilities=caps,
+            )
+            return int(made.creation_id)
 
         return collage
     from camroll.creations.memories import make_moment_video
@@ -128,9 +198,9 @@ def _maker(kind: str) -> Any:
         made = make_moment_video(
             ctx,
             moment,
-            seconds=VIDEO_SECONDS,
-            settings=Settings(size=VIDEO_SIZE, fps=VIDEO_FPS),
-            photos=min(VIDEO_PHOTOS, photos_that_fit(VIDEO_SECONDS)),
+            seconds=options.seconds,
+            settings=Settings(size=VIDEO_SIZE, fps=VIDEO_FPS, filter=options.filter, music=options.music),
+            photos=min(VIDEO_PHOTOS, photos_that_fit(options.seconds)),
             on_start=lambda _path, frames: reporter.start("Rendering frames", frames),
             on_frame=on_frame,
         )
