@@ -55,3 +55,23 @@ def test_a_collage_with_options_and_music_from_the_library(library_copy: Path, t
     assert (chosen.layout, chosen.filter, chosen.seconds, chosen.music) == ("hero", "warm", 15.0, song)
     assert _options(ctx, "spiral", "x", "999", "").layout == "mosaic"
     ctx.close()
+
+
+def test_a_filtered_copy_from_the_photo_page(library_copy: Path) -> None:
+    con = sqlite3.connect(library_copy / "camroll.db")
+    (photo,) = con.execute("SELECT id FROM photos WHERE kind = 'photo' ORDER BY id LIMIT 1").fetchone()
+    app = create_app(Config(home=library_copy, workers=1))
+    with browser(app) as c:
+        page = c.get(f"/photo/{photo}").text
+        assert f'action="/photo/{photo}/filtered"' in page and '<option value="vintage">' in page
+        r = c.post(
+            f"/photo/{photo}/filtered", data={"csrf": token(c, "/moments"), "filter": "vintage"}, follow_redirects=False
+        )
+        job = int(r.headers["location"].rsplit("=", 1)[1])
+        done = app.state.web.library("local").jobs.wait(job, 120)
+        assert done is not None and done.state == "done", done
+        kind, params, path = con.execute("SELECT kind, params, path FROM creations ORDER BY id DESC LIMIT 1").fetchone()
+        assert kind == "filtered" and json.loads(params)["filter"] == "vintage" and Path(path).is_file()
+        with Image.open(path) as img:
+            assert not img.getexif(), "a filtered copy carries no EXIF"
+        assert c.post(f"/photo/{photo}/filtered", data={"csrf": token(c, "/moments"), "filter": "x"}).status_code == 404

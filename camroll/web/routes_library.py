@@ -163,7 +163,14 @@ def photo_page(request: Request, photo: str, ctx: Ctx) -> Response:
         newer=newer,
         older=older,
         keywords=json.loads(p["keywords"] or "[]"),
+        filters=_filter_names(),
     )
+
+
+def _filter_names() -> list[str]:
+    from camroll.creations.looks import FILTERS
+
+    return list(FILTERS)
 
 
 def _bytes(n: int) -> str:

@@ -247,3 +247,26 @@ def delete_creation(creation: str, ctx: Ctx, lib: Lib) -> Response:
         if not delete(ctx, int_id(creation)):
             raise not_found()
     return RedirectResponse("/creations", status_code=303)
+
+
+@router.post("/photo/{photo}/filtered", dependencies=[Depends(csrf)])
+def filtered_photo(photo: str, ctx: Ctx, lib: Lib, filter_name: Annotated[str, Form(alias="filter")]) -> Response:
+    """A filtered copy of one photo, made as a job; its result links to the copy's page."""
+    from camroll.creations.looks import FILTERS
+    from camroll.store import photos as store_photos
+
+    photo_id = int_id(photo)
+    if filter_name not in FILTERS or store_photos.live_photo_row(ctx.db, photo_id) is None:
+        raise not_found("There is no such photo or filter.")
+
+    def work(jctx: AppContext, reporter: JobReporter) -> JobResult:
+        from camroll.creations import records
+        from camroll.creations.filtered import filtered_copy
+
+        reporter.start(f"Applying {filter_name}", 1)
+        made = filtered_copy(jctx, photo_id, filter_name, None, "jpeg", records.output_dir(jctx, None))
+        reporter.advance(1)
+        return JobResult(f"Your {filter_name} copy is ready (the original is untouched).", f"/creations/{made['id']}")
+
+    job = lib.jobs.start(f"A {filter_name} copy of photo {photo_id}", work)
+    return RedirectResponse(f"/jobs?started={job.id}", status_code=303)
