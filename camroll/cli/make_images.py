@@ -21,10 +21,10 @@ from camroll.cli.make import make_app
 from camroll.config import AppContext
 from camroll.creations import records
 from camroll.creations.choose import best_photo, choose_photos
+from camroll.creations.filtered import filtered_copy
 from camroll.creations.layouts import LAYOUTS
 from camroll.creations.looks import FILTERS
 from camroll.creations.records import CreationError
-from camroll.store import files as store_files
 from camroll.store import photos as store_photos
 
 _DEFAULT_COUNT = {"grid": 9, "mosaic": 8, "hero": 6}
@@ -182,7 +182,7 @@ def filtered_cmd(
         task = progress.add_task(f"Applying {filter_name}", total=len(photo_ids))
         for pid in photo_ids:
             try:
-                made.append(_filtered_copy(ctx, pid, filter_name, max_side, fmt, folder))
+                made.append(filtered_copy(ctx, pid, filter_name, max_side, fmt, folder))
             except CreationError as e:
                 problems.append(str(e))
             progress.advance(task)
@@ -199,41 +199,6 @@ def filtered_cmd(
     )
     if not made:
         raise typer.Exit(1)
-
-
-def _filtered_copy(
-    ctx: AppContext, photo_id: int, filter_name: str, max_side: int | None, fmt: str, folder: Path
-) -> dict[str, Any]:
-    from camroll.creations.filters import apply_filter
-    from camroll.creations.source import displayed_size, face_boxes, open_photo, scale_boxes
-
-    img = open_photo(ctx, photo_id, max_side)
-    full = displayed_size(ctx, photo_id) or img.size
-    faces = face_boxes(ctx, photo_id) if filter_name == "portrait" else []
-    result = apply_filter(img, filter_name, faces=scale_boxes(faces, img.width / full[0]), seed=photo_id)
-    stem = _file_stem(ctx, photo_id)
-    path = records.unique_path(folder, f"{stem}-{filter_name}", ".jpg" if fmt == "jpeg" else ".png")
-    if fmt == "jpeg":
-        result.save(path, "JPEG", quality=92, optimize=True)
-    else:
-        result.save(path, "PNG", optimize=True)
-    caps = ["faces"] if faces else []
-    cid = records.record(
-        ctx,
-        "filtered",
-        path,
-        [photo_id],
-        capabilities=caps,
-        title=None,
-        source=str(photo_id),
-        params={"filter": filter_name, "max_side": max_side, "format": fmt},
-    )
-    return {"id": cid, "photo_id": photo_id, "path": str(path), "size": list(result.size), "capabilities": caps}
-
-
-def _file_stem(ctx: AppContext, photo_id: int) -> str:
-    path = store_files.first_live(ctx.db, photo_id)
-    return Path(path).stem if path else f"photo-{photo_id}"
 
 
 def _resolve(
