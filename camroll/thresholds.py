@@ -930,3 +930,15 @@ WEB_MUSIC_MAX_ENTRIES = 20000
 a 200,000-photo library (a scandir of 20,000 entries takes about 20 ms here)."""
 WEB_VIDEO_LENGTHS = (15, 20, 30, 60)
 """Seconds a memory video made from the web may last (the CLI takes any --length)."""
+
+# --- imports from cloud exports (issue 13) ---
+IMPORT_MAX_MEMBER_BYTES = 8 * 1024**3
+"""Largest single file read from an export (declared or actually streamed): 8 GiB, above the
+largest phone videos we know of (a 4K60 clip of ~20 min) and far below a zip bomb's claim."""
+IMPORT_MAX_TOTAL_BYTES = 4 * 1024**4
+"""Largest export read in all (declared sizes summed over every part): 4 TiB, above the biggest
+Google Photos storage plan (2 TB) with room for duplicates."""
+TAKEOUT_SIDECAR_NAME_MAX = 51
+"""Takeout cuts a sidecar's file name, ".json" included, to this many characters. Not measured
+here (no real export on this machine): the figure reported by users of Takeout; sidecars cut at
+another length are still matched when they are a prefix of the expected name and unique."""
