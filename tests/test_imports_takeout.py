@@ -138,3 +138,29 @@ def test_a_member_larger_than_it_declares_is_refused(tmp_path: Path, monkeypatch
     (tmp_path / "big.jpg").write_bytes(b"0" * 5000)
     with pytest.raises(common.Refused):
         m.read(limit=1000)
+
+
+def test_import_catalogues_the_copies_with_sourced_facts_and_never_copies_twice(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    _export(exports)
+    zips = [str(p) for p in sorted(exports.glob("*.zip"))]
+    home = tmp_path / "home"
+    first = run_cli(home, "import", "takeout", *zips, "--audit", "--json")
+    assert first["copied"] == 7 and first["already_in_library"] == 0 and first["refused"] == []
+    assert first["photos"] == 7 and first["without_sidecar"] == []
+    audit = first["audit"]
+    assert audit["items"] == 7 and audit["people_named"] == {"Ana Souza": 1}
+    assert audit["albums"] == {"Trip to Lisbon": 2} and audit["with_place"] == 2
+    assert any("Empty trash" in line for line in audit["delete_there"])
+    photos = {Path(p["path"]).name: p for p in run_cli(home, "photos", "--json")}
+    lisbon = photos["IMG_0001.jpg"]
+    # 1688486112 is 15:55:12 UTC; Lisbon is UTC+1 in July: the same instant, local wall clock.
+    assert lisbon["taken_at"] == "2023-07-04T16:55:12+01:00"
+    assert [p["name"] for p in lisbon["people"]] == ["Ana Souza"]
+    assert photos["IMG_0003(1).jpg"]["taken_at"] == "2023-07-23T08:13:20+00:00"  # 1690100000, no GPS: UTC
+    again = run_cli(home, "import", "takeout", *zips, "--json")
+    assert again["copied"] == 0 and again["already_in_library"] == 7
+    assert len(list((home / "imports" / "takeout").rglob("*.jpg"))) == 7

@@ -65,6 +65,12 @@ COMMANDS: dict[str, Entry] = {
         ("camroll.cli.make", "camroll.cli.make_images", "camroll.cli.make_video"),
         "make_app",
     ),
+    "import": Entry(
+        "Import a Google Takeout, Meta or Apple Photos export: the originals are copied into the library (never "
+        "modified, never twice) and catalogued, and what the export's JSON or XMP said is kept with its source; "
+        "where the file's own metadata disagrees, the file wins.",
+        ("camroll.cli.imports",),
+    ),
     "edit": Entry(
         "Fix a photo's date and time zone, place, title, description, rating or keywords. The edit is kept in "
         "camroll (it wins over the file, even after a rescan) and written to an XMP sidecar beside the photo "

@@ -68,6 +68,7 @@ KINDS = (
     "web.login",
     "edit",
     "edit.undo",
+    "import",  # a cloud export imported (issue 13)
     MARK,
     REDACTED,
 )

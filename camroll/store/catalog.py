@@ -79,6 +79,12 @@ def _vision(ctx: AppContext, photo_ids: list[int]) -> dict[int, dict[str, Any]]:
         args,
     ):
         entry(photo_id)["people"].append({"id": person_id, "name": name})
+    for photo_id, names, source in db.query(  # names a cloud export attached to the photo (issue 13)
+        f"SELECT photo_id, value, source FROM import_facts WHERE field = 'people' AND photo_id IN {ids}", args
+    ):
+        for name in json.loads(names):
+            if all(p["name"] != name for p in entry(photo_id)["people"]):
+                entry(photo_id)["people"].append({"id": None, "name": name, "source": source})
     for photo_id, face_id, label, score, smiling in db.query(
         f"SELECT photo_id, face_id, label, score, smiling FROM expressions WHERE photo_id IN {ids} ORDER BY face_id",
         args,

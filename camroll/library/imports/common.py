@@ -15,7 +15,9 @@ import stat
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from camroll.thresholds import IMPORT_MAX_MEMBER_BYTES, IMPORT_MAX_TOTAL_BYTES
 
@@ -42,6 +44,35 @@ MEDIA_SUFFIXES = frozenset(
 )
 """File kinds an import copies; JSON and XMP sidecars are read, never copied into the library."""
 SIDECAR_SUFFIXES = frozenset({".json", ".xmp"})
+
+
+@dataclass
+class Facts:
+    """What an export says about one media file, each fact with the label of where it came from."""
+
+    service: str
+    taken_at: datetime | None = None
+    taken_source: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    gps_source: str | None = None
+    title: str | None = None
+    description: str | None = None
+    description_source: str | None = None
+    favorite: bool = False
+    people: list[str] = field(default_factory=list)
+    albums: list[str] = field(default_factory=list)
+    sidecar: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """What the service kept that is not a photo fact (devices, upload IPs): the cloud audit's."""
+
+    @property
+    def album(self) -> str | None:
+        return self.albums[0] if self.albums else None
+
+    @album.setter
+    def album(self, value: str | None) -> None:
+        self.albums = [value] if value else []
 
 
 class Refused(Exception):

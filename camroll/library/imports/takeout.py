@@ -11,51 +11,16 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from camroll.library.imports.common import MEDIA_SUFFIXES, Member
+from camroll.library.imports.common import MEDIA_SUFFIXES, Facts, Member
 from camroll.thresholds import TAKEOUT_SIDECAR_NAME_MAX
 
 SUPPLEMENTAL = ".supplemental-metadata"
 _COUNTER = re.compile(r"^(?P<stem>.*)\((?P<n>\d+)\)$")
 _EDITED = re.compile(r"^(?P<stem>.*)-(edited|bearbeitet|modifié|editado)$", re.IGNORECASE)
-
-
-@dataclass
-class Facts:
-    """What a sidecar says about one photo, each fact tagged with where it came from."""
-
-    taken_at: datetime | None = None
-    lat: float | None = None
-    lon: float | None = None
-    gps_source: str | None = None
-    title: str | None = None
-    description: str | None = None
-    favorite: bool = False
-    people: list[str] = field(default_factory=list)
-    album: str | None = None
-    sidecar: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def sourced(self) -> dict[str, tuple[Any, str]]:
-        """Each known fact with its source label (``takeout:photoTakenTime`` ...)."""
-        out: dict[str, tuple[Any, str]] = {}
-        if self.taken_at is not None:
-            out["taken_at"] = (self.taken_at.isoformat(), "takeout:photoTakenTime")
-        if self.lat is not None and self.lon is not None and self.gps_source:
-            out["gps"] = ([self.lat, self.lon], self.gps_source)
-        if self.description:
-            out["description"] = (self.description, "takeout:description")
-        if self.favorite:
-            out["favorite"] = (True, "takeout:favorited")
-        if self.people:
-            out["people"] = (self.people, "takeout:people")
-        if self.album:
-            out["album"] = (self.album, "takeout:metadata.json")
-        return out
 
 
 def _sidecar_keys(media_name: str) -> list[tuple[str, str]]:
@@ -114,13 +79,13 @@ def _float(v: Any) -> float | None:
 def read_sidecar(data: bytes) -> Facts:
     """The facts of one Takeout sidecar. ``geoData`` of 0.0/0.0 means none (Google writes zeros)."""
     doc = json.loads(data)
-    f = Facts()
+    f = Facts(service="takeout")
     if not isinstance(doc, dict):
         return f
     taken = doc.get("photoTakenTime") or {}
     ts = taken.get("timestamp") if isinstance(taken, dict) else None
     if ts is not None and str(ts).lstrip("-").isdigit():
-        f.taken_at = datetime.fromtimestamp(int(ts), tz=UTC)
+        f.taken_at, f.taken_source = datetime.fromtimestamp(int(ts), tz=UTC), "takeout:photoTakenTime"
     for key in ("geoData", "geoDataExif"):
         geo = doc.get(key)
         if isinstance(geo, dict):
@@ -131,6 +96,7 @@ def read_sidecar(data: bytes) -> Facts:
     f.title = doc.get("title") if isinstance(doc.get("title"), str) else None
     desc = doc.get("description")
     f.description = desc if isinstance(desc, str) and desc.strip() else None
+    f.description_source = "takeout:description" if f.description else None
     f.favorite = bool(doc.get("favorited"))
     f.people = [p["name"] for p in doc.get("people") or [] if isinstance(p, dict) and isinstance(p.get("name"), str)]
     device = (doc.get("googlePhotosOrigin") or {}).get("mobileUpload", {}).get("deviceType")
@@ -164,13 +130,13 @@ def read_export(members: list[Member]) -> dict[str, Facts]:
         if p.suffix.lower() not in MEDIA_SUFFIXES:
             continue
         side = sidecars.get(m.name)
-        facts = Facts()
+        facts = Facts(service="takeout")
         if side is not None:
             try:
                 facts = read_sidecar(side.read(16 << 20))
                 facts.sidecar = side.name
             except ValueError:
-                facts = Facts()
+                facts = Facts(service="takeout")
         facts.album = albums.get(str(p.parent))
         out[m.name] = facts
     return out
