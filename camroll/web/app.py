@@ -28,6 +28,7 @@ from camroll.web import (
     routes_export,
     routes_jobs,
     routes_library,
+    routes_media,
     routes_moments,
     routes_people,
     routes_places,
@@ -108,6 +109,7 @@ def create_app(
         routes_report,
         routes_share,
         routes_jobs,
+        routes_media,
     ):
         app.include_router(module.router)
 
