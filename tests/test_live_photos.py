@@ -81,3 +81,25 @@ def test_a_lying_offset_is_a_note_and_no_clip(still_and_clip: tuple[bytes, bytes
 def test_a_plain_jpeg_has_no_clip_and_no_note(still_and_clip: tuple[bytes, bytes]) -> None:
     jpeg, _ = still_and_clip
     assert find_motion_clip(jpeg).clip is None and find_motion_clip(jpeg).note is None
+
+
+def test_clip_command_writes_the_clip_elsewhere_only(tmp_path: Path, still_and_clip: tuple[bytes, bytes]) -> None:
+    from typer.testing import CliRunner
+
+    from camroll.cli import app
+    from tests.conftest import run_cli
+
+    jpeg, mp4 = still_and_clip
+    lib, home, out = tmp_path / "lib", tmp_path / "home", tmp_path / "out"
+    lib.mkdir()
+    (lib / "PXL_1.MP.jpg").write_bytes(_with_xmp(jpeg, _container_xmp(len(mp4))) + mp4)
+    (lib / "plain.jpg").write_bytes(jpeg)
+    run_cli(home, "scan", str(lib), "--no-analyze")
+    before = sorted(p.name for p in lib.iterdir())
+    done = run_cli(home, "clip", str(lib / "PXL_1.MP.jpg"), "--out", str(out), "--json")
+    assert hashlib.sha256((out / "PXL_1.MP.clip.mp4").read_bytes()).digest() == hashlib.sha256(mp4).digest()
+    assert done["bytes"] == len(mp4) and sorted(p.name for p in lib.iterdir()) == before
+    beside = CliRunner().invoke(app, ["clip", str(lib / "PXL_1.MP.jpg"), "--out", str(lib), "--home", str(home)])
+    assert beside.exit_code != 0 and "beside the original" in beside.output
+    plain = CliRunner().invoke(app, ["clip", str(lib / "plain.jpg"), "--out", str(out), "--home", str(home)])
+    assert plain.exit_code != 0 and "no motion clip" in plain.output

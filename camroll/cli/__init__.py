@@ -78,6 +78,12 @@ COMMANDS: dict[str, Entry] = {
         "shows the photo's edits.",
         ("camroll.cli.edit",),
     ),
+    "clip": Entry(
+        "Write the clip of a motion photo (a JPEG with an MP4 inside, as Google and Samsung phones take them) "
+        "to NAME.clip.mp4 in --out. The original is only read; the clip is never written beside it, and an "
+        "existing file is not overwritten.",
+        ("camroll.cli.clip",),
+    ),
     "share": Entry(
         "Write copies of photos that are safe to send: a new JPEG from the pixels, with no GPS, serial numbers, "
         "time, maker notes, XMP, IPTC or thumbnails; faces of everyone you did not choose with --person blurred "

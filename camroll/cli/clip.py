@@ -1,0 +1,61 @@
+"""`camroll clip`: write the short video a motion photo carries to a file, on request only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json
+
+
+@app.command("clip")
+def clip_cmd(
+    photo: Annotated[str, typer.Argument(help="The photo: its id, its path or its hash (see `camroll photos`).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write the clip in (default: the current folder).")
+    ] = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the clip of a motion photo (a JPEG with an MP4 inside, as Google and Samsung phones
+    take them) to NAME.clip.mp4 in --out. The original is only read; the clip is never written
+    beside it, and an existing file is not overwritten."""
+    from camroll.cli.edit import photo_id_of
+    from camroll.library.live_photos import find_motion_clip
+    from camroll.store import photos
+
+    ctx = ctx_for(home)
+    row = photos.live_source(ctx.db, photo_id_of(ctx, photo))
+    if row is None:  # pragma: no cover - photo_id_of already checked
+        fail(f"no photo {photo!r}")
+    path = Path(row["path"])
+    folder = (out or Path.cwd()).resolve()
+    if folder == path.parent.resolve():
+        fail("the clip is not written beside the original: give another folder with --out")
+    with open(path, "rb") as f:
+        data = f.read()
+    result = find_motion_clip(data)
+    if result.clip is None:
+        fail(f"{path.name} carries no motion clip" + (f" ({result.note})" if result.note else ""), 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{path.stem}.clip.mp4"
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fail(f"{target} already exists")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data[result.clip.offset : result.clip.offset + result.clip.length])
+    if as_json:
+        print_json(
+            {
+                "photo": int(row["id"]),
+                "clip": str(target),
+                "bytes": result.clip.length,
+                "duration_s": result.clip.duration_s,
+            }
+        )
+    else:
+        typer.echo(f"Wrote {target} ({result.clip.length} bytes)")
