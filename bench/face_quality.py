@@ -6,6 +6,11 @@ expression label), ``scene:<label>`` (animals, objects: no human face expected) 
 A summary gives each feature's quartiles per kind, to choose where they separate.
 
     .venv/bin/python -m bench.face_quality
+    .venv/bin/python -m bench.face_quality --mixed   # today's pairwise precision/recall, the floor to beat
+
+``--mixed`` clusters the cached prints of bench/people_prints.py (original photos only, labelled
+faces only: the unlabelled faces of group photos have no truth) with camroll's own clustering
+and prints pairwise precision and recall against the MANIFEST identities.
 """
 
 from __future__ import annotations
@@ -66,5 +71,24 @@ def main() -> None:
         print("  ".join(line))
 
 
+def mixed() -> None:
+    from bench.people_prints import load
+    from bench.people_scale import labels_of, pairwise
+    from camroll.people.cluster import cluster
+
+    d = load(False)
+    sel = d["variant"] == 0
+    ident, vectors, photos = d["identity"][sel], d["prints"][sel], d["photo"][sel]
+    idx = np.flatnonzero(ident != "")
+    clusters = cluster(vectors[idx], photos[idx])
+    _, truth = np.unique(ident[idx], return_inverse=True)
+    p, r = pairwise(truth, labels_of(clusters, len(idx)))
+    print(
+        f"{len(idx)} faces, {len(set(ident[idx]))} identities, {len(clusters)} clusters: precision {p:.4f} recall {r:.4f}"
+    )
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    mixed() if "--mixed" in sys.argv else main()
