@@ -79,3 +79,10 @@ def test_a_motion_photo_clip_is_a_range_of_the_jpeg(served: tuple[TestClient, di
     part = c.get(url, headers={"Range": "bytes=0-15"})
     assert part.status_code == 206 and part.content == mp4[:16] and part.content[4:8] == b"ftyp"
     assert c.get(f"/clip/{ids['walk.mp4']}").status_code == 404
+
+
+def test_a_video_plays_on_its_photo_page(served: tuple[TestClient, dict[str, int], bytes, bytes]) -> None:
+    c, ids, _mp4, _jpeg = served
+    page = c.get(f"/photo/{ids['walk.mp4']}")
+    assert page.status_code == 200 and f'src="/media/{ids["walk.mp4"]}"' in page.text
+    assert "<video" not in c.get(f"/photo/{ids['motion.jpg']}").text
