@@ -164,3 +164,28 @@ def test_import_catalogues_the_copies_with_sourced_facts_and_never_copies_twice(
     again = run_cli(home, "import", "takeout", *zips, "--json")
     assert again["copied"] == 0 and again["already_in_library"] == 7
     assert len(list((home / "imports" / "takeout").rglob("*.jpg"))) == 7
+
+
+def test_why_camroll_knows_names_the_export(tmp_path: Path) -> None:
+    from camroll.config import AppContext, Config
+    from camroll.store import files, photos
+    from camroll.web.routes_library import PhotoFacts
+    from tests.conftest import run_cli
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    _export(exports)
+    home = tmp_path / "home"
+    run_cli(home, "import", "takeout", *[str(p) for p in sorted(exports.glob("*.zip"))], "--json")
+    record = next(p for p in run_cli(home, "photos", "--json") if p["path"].endswith("IMG_0001.jpg"))
+    ctx = AppContext(Config(home=home, workers=1))
+    try:
+        row = photos.live_photo_row(ctx.db, record["id"])
+        path = files.live_files(ctx.db, record["id"])[0]["path"]
+        sections = PhotoFacts(ctx, record["id"], path).sections(dict(row))
+    finally:
+        ctx.close()
+    facts = {f["label"]: f for s in sections for f in s["facts"]}
+    assert "takeout:photoTakenTime" in facts["Taken"]["why"]
+    assert "takeout:geoData" in facts["GPS"]["why"]
+    assert facts["Album"]["value"] == "Trip to Lisbon" and facts["Named there"]["value"] == "Ana Souza"

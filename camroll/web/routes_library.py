@@ -213,6 +213,9 @@ class PhotoFacts:
         from camroll.store import edits as store_edits
 
         self.edited = store_edits.edited_at(self.ctx.db, self.photo_id)
+        from camroll.library.imports.explain import explain
+
+        imported, imported_rows = explain(self.ctx.db, self.photo_id)  # facts from a cloud export (issue 13)
         out: list[dict[str, Any]] = []
         meta: list[dict[str, str]] = []
         source = p["taken_at_source"] or "unknown"
@@ -223,9 +226,12 @@ class PhotoFacts:
             how = self._how(
                 p,
                 "taken",
-                "No date is written in the photo: this is when the file was last changed (file-mtime)."
-                if source.startswith("file-mtime")
-                else f"Read from the file ({source}).",
+                imported.get("taken")
+                or (
+                    "No date is written in the photo: this is when the file was last changed (file-mtime)."
+                    if source.startswith("file-mtime")
+                    else f"Read from the file ({source})."
+                ),
             )
             meta.append({"label": "Taken", "value": when, "why": self.why("metadata", how)})
         camera = camera_name(p["make"], p["model"])
@@ -243,7 +249,8 @@ class PhotoFacts:
                     "label": "GPS",
                     "value": f"{p['gps_lat']:.5f}, {p['gps_lon']:.5f}",
                     "why": self.why(
-                        "metadata", self._how(p, "place", "Written into the file by the camera (EXIF GPS).")
+                        "metadata",
+                        self._how(p, "place", imported.get("place", "Written into the file by the camera (EXIF GPS).")),
                     ),
                 }
             )
@@ -265,8 +272,9 @@ class PhotoFacts:
             )
         for key, label in (("title", "Title"), ("description", "Caption")):
             if p[key]:
-                how = self._how(p, key, "Written by another app (XMP/IPTC).")
+                how = self._how(p, key, imported.get(key, "Written by another app (XMP/IPTC)."))
                 meta.append({"label": label, "value": p[key], "why": self.why("metadata", how)})
+        meta.extend({**row, "why": self.why("metadata", row["why"])} for row in imported_rows)
         keywords = json.loads(p["keywords"] or "[]")
         if keywords:
             meta.append(
