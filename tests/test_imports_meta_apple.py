@@ -85,6 +85,15 @@ def test_meta_export(tmp_path: Path) -> None:
     assert photos["102.jpg"]["taken_at"].startswith("2020-01-02T03:04:05")  # the file wins
     assert photos["103.jpg"]["gps"] is None  # 0/0 is no place
     assert "203.0.113.7" not in json.dumps(photos)  # the upload IP is the audit's, not the catalog's
+    from camroll.config import AppContext, Config
+    from camroll.report.cloud_audit import html_section
+
+    ctx = AppContext(Config(home=home, workers=1))
+    try:
+        section = html_section(ctx)  # the audit was stored for the report
+    finally:
+        ctx.close()
+    assert "203.0.113.7" in section and "Delete photo" in section
 
 
 def test_apple_export_with_xmp_sidecars_and_live_pair(tmp_path: Path) -> None:
