@@ -942,3 +942,6 @@ TAKEOUT_SIDECAR_NAME_MAX = 51
 """Takeout cuts a sidecar's file name, ".json" included, to this many characters. Not measured
 here (no real export on this machine): the figure reported by users of Takeout; sidecars cut at
 another length are still matched when they are a prefix of the expected name and unique."""
+IMPORT_SAME_PLACE_DEG = 1e-4
+"""Two coordinates closer than this (degrees, about 11 m) are the same place when an export's GPS
+is compared with the file's: exports round coordinates, which is not a disagreement. A judgement."""

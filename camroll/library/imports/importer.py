@@ -24,13 +24,12 @@ from camroll.privacy import audit
 from camroll.progress import Reporter, Silent
 from camroll.store import imports as store
 from camroll.store.db import now_iso
+from camroll.thresholds import IMPORT_SAME_PLACE_DEG
 
 SERVICES = ("takeout", "meta", "apple")
 WEAK_TIME_SOURCES = ("file-mtime", "filename")
 """A file's time from these is a guess (the copy's mtime is the import's; a name has no zone):
 the export's recorded instant replaces it."""
-GPS_TOLERANCE_DEG = 1e-4
-"""Under this, two coordinates are the same place (~11 m): rounding in the export, not a difference."""
 
 
 @dataclass
@@ -207,7 +206,10 @@ def _apply(conn: sqlite3.Connection, photo_id: int, name: str, f: Facts, now: st
             store.set_gps(conn, photo_id, f.lat, f.lon)
             record("gps", [f.lat, f.lon], f.gps_source, True)
         else:
-            same = abs(cur["gps_lat"] - f.lat) < GPS_TOLERANCE_DEG and abs(cur["gps_lon"] - f.lon) < GPS_TOLERANCE_DEG
+            same = (
+                abs(cur["gps_lat"] - f.lat) < IMPORT_SAME_PLACE_DEG
+                and abs(cur["gps_lon"] - f.lon) < IMPORT_SAME_PLACE_DEG
+            )
             record("gps", [f.lat, f.lon], f.gps_source, False, None if same else [cur["gps_lat"], cur["gps_lon"]])
     if f.taken_at is not None and f.taken_source:
         instant = f.taken_at.astimezone(UTC).isoformat(timespec="seconds")
