@@ -103,3 +103,21 @@ def test_clip_command_writes_the_clip_elsewhere_only(tmp_path: Path, still_and_c
     assert beside.exit_code != 0 and "beside the original" in beside.output
     plain = CliRunner().invoke(app, ["clip", str(lib / "plain.jpg"), "--out", str(out), "--home", str(home)])
     assert plain.exit_code != 0 and "no motion clip" in plain.output
+
+
+def test_scan_records_a_motion_photo_once_and_a_liar_stays_a_still(
+    tmp_path: Path, still_and_clip: tuple[bytes, bytes]
+) -> None:
+    from tests.conftest import run_cli
+
+    jpeg, mp4 = still_and_clip
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    lib.mkdir()
+    (lib / "motion.jpg").write_bytes(_with_xmp(jpeg, _gcamera_xmp(len(mp4))) + mp4)
+    run_cli(home, "scan", str(lib), "--no-analyze")
+    (lib / "liar.jpg").write_bytes(_with_xmp(jpeg, _gcamera_xmp(10**9)) + mp4)  # arrives in a later scan
+    run_cli(home, "scan", str(lib), "--no-analyze")
+    recs = {Path(r["path"]).name: r for r in run_cli(home, "photos", "--json")}
+    assert recs["motion.jpg"]["motion"]["kind"] == "motion_photo"
+    assert 0.5 < recs["motion.jpg"]["motion"]["duration_s"] < 1.5
+    assert recs["liar.jpg"]["motion"] is None and recs["liar.jpg"]["kind"] == "photo"

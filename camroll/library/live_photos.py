@@ -19,9 +19,12 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from camroll.config import AppContext
 from camroll.library.formats import read_jpeg
 from camroll.library.isobmff import read_isobmff
 from camroll.library.xmp import NS, Xmp
+from camroll.progress import Reporter
+from camroll.store import live_photos as store
 
 CAMERA_NS = "http://ns.google.com/photos/1.0/camera/"
 CONTAINER_NS = "http://ns.google.com/photos/1.0/container/"
@@ -117,3 +120,33 @@ def find_motion_clip(data: bytes) -> MotionResult:
     except (ValueError, struct.error, IndexError):
         duration = None
     return MotionResult(clip=MotionClip(offset, length, duration, form))
+
+
+def find_motion_photos(ctx: AppContext, rep: Reporter) -> int:
+    """Look at every JPEG not looked at yet for an appended clip and record what was found (a
+    step right after a scan's writes). Returns how many clips were found."""
+    todo = store.unchecked_jpegs(ctx.db)
+    if not todo:
+        return 0
+    rep.start("Looking for motion photos", len(todo))
+    found = 0
+    for photo_id, photo_hash, path in todo:
+        try:
+            with open(path, "rb") as f:
+                result = find_motion_clip(f.read())
+        except OSError:
+            rep.advance()
+            continue
+        clip = result.clip
+        store.record_motion_photo(
+            ctx.db,
+            photo_id,
+            photo_hash,
+            (clip.offset, clip.length, clip.duration_s) if clip else None,
+            result.note,
+        )
+        if result.note:
+            rep.problem(path, [result.note])
+        found += clip is not None
+        rep.advance()
+    return found

@@ -348,6 +348,9 @@ def scan(
         files.mark_missing(ctx.db, gone)
         summary.removed = len(gone)
         store_scan.stamp_roots(ctx.db, roots)
+        from camroll.library.live_photos import find_motion_photos  # issue 13: one item per motion photo
+
+        find_motion_photos(ctx, rep)
     summary.seconds = time.perf_counter() - started
     audit.record(
         ctx,

@@ -17,6 +17,7 @@ from typing import Any
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.store import live_photos
 from camroll.timefmt import format_offset, implausible_date, plausible_range
 
 _RECORD_SQL = """
@@ -49,8 +50,9 @@ def iter_photo_records(ctx: AppContext, where: str = "", params: tuple[Any, ...]
     cursor = ctx.db.conn.execute(_RECORD_SQL.format(where=where), params)
     while rows := cursor.fetchmany(thresholds.CATALOG_RECORDS_PAGE):
         vision = _vision(ctx, sorted({int(r["id"]) for r in rows if r["id"] is not None}))
+        motion = live_photos.motion_of(ctx.db, sorted({int(r["id"]) for r in rows if r["id"] is not None}))
         for r in rows:
-            yield _record(dict(r)) | (vision.get(r["id"]) or _no_vision())
+            yield _record(dict(r)) | (vision.get(r["id"]) or _no_vision()) | {"motion": motion.get(r["id"])}
 
 
 def _no_vision() -> dict[str, Any]:
