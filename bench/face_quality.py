@@ -6,6 +6,7 @@ expression label), ``scene:<label>`` (animals, objects: no human face expected) 
 A summary gives each feature's quartiles per kind, to choose where they separate.
 
     .venv/bin/python -m bench.face_quality
+    .venv/bin/python -m bench.face_quality --gate    # precision/recall with each candidate gate
     .venv/bin/python -m bench.face_quality --mixed   # today's pairwise precision/recall, the floor to beat
 
 ``--mixed`` clusters the cached prints of bench/people_prints.py (original photos only, labelled
@@ -88,7 +89,71 @@ def mixed() -> None:
     )
 
 
+def gate() -> None:
+    """Today's clustering with and without each candidate gate, on the identity and expression photos."""
+    import csv as _csv
+
+    from bench.people_scale import labels_of, pairwise
+    from camroll.analysis.decode import Decoded
+    from camroll.people.cluster import cluster
+
+    a = FaceAnalyser(threads=2)
+    a.ensure_loaded()
+    with (PHOTOS / "MANIFEST.tsv").open(newline="") as f:
+        rows = list(_csv.DictReader(f, delimiter="\t"))
+    V, L, P, Q = [], [], [], []
+    for n, r in enumerate(rows):
+        if not r["relative_path"].startswith(("faces/", "expressions/")):
+            continue
+        img = ImageOps.exif_transpose(Image.open(PHOTOS / r["relative_path"])).convert("RGB")
+        img.thumbnail((thresholds.ANALYSIS_MAX_SIDE,) * 2)
+        px = np.asarray(img)
+        h, w = px.shape[:2]
+        res = a.analyse(Decoded(-1, "", px, 1.0, w, h), {})
+        faces = [f for f in res.faces if f.embedding is not None]
+        if not faces:
+            continue
+        big = max(range(len(faces)), key=lambda i: faces[i].box[2])
+        for i, f in enumerate(faces):
+            x, y, bw, bh = f.box
+            kp = np.array([f.points[k] for k in f.points])
+            Q.append(measure(px, (x, y, x + bw, y + bh), kp, f.score))
+            V.append(np.frombuffer(f.embedding, np.float32))
+            P.append(n)
+            L.append(r["identity"] if (i == big and r["identity"]) else "")
+    V, L, P = np.array(V), np.array(L), np.array(P)
+
+    def run(name, ok):
+        idx = np.flatnonzero(ok)
+        cl = cluster(V[idx], P[idx])
+        pred = labels_of(cl, len(idx))
+        lab = L[idx] != ""
+        _, truth = np.unique(L[idx][lab], return_inverse=True)
+        # precision/recall over labelled faces; recall against all labelled pairs incl. held ones
+        p, r = pairwise(truth, pred[lab])
+        _, full = np.unique(L[L != ""], return_inverse=True)
+        tot = sum(c * (c - 1) / 2 for c in np.bincount(full))
+        got = sum(c * (c - 1) / 2 for c in np.bincount(truth))
+        print(f"{name:28} kept {len(idx):4} held {len(V) - len(idx):3}  precision {p:.4f} recall {r * got / tot:.4f}")
+
+    nose = np.array([abs(q.nose_offset) for q in Q])
+    mouth = np.array([q.mouth_below for q in Q])
+    sharp = np.array([q.sharpness for q in Q])
+    score = np.array([q.score for q in Q])
+    print(len(V), "faces,", (L != "").sum(), "labelled")
+    run("no gate (today)", np.ones(len(V), bool))
+    for t in (0.5, 0.7, 1.0):
+        run(f"|nose| < {t}", nose < t)
+    for t in (1.3, 1.5):
+        run(f"mouth_below < {t}", mouth < t)
+    for t in (50, 100, 150):
+        run(f"sharpness > {t}", sharp > t)
+    for t in (0.5, 0.6, 0.7):
+        run(f"score > {t}", score > t)
+    run("|nose|<0.7 & sharp>100", (nose < 0.7) & (sharp > 100))
+
+
 if __name__ == "__main__":
     import sys
 
-    mixed() if "--mixed" in sys.argv else main()
+    gate() if "--gate" in sys.argv else mixed() if "--mixed" in sys.argv else main()
