@@ -68,6 +68,10 @@ KINDS = (
     "web.login",
     "edit",
     "edit.undo",
+    "curation.favourite",  # favourites and archive (issue 14)
+    "curation.unfavourite",
+    "curation.archive",
+    "curation.unarchive",
     "import",  # a cloud export imported (issue 13)
     MARK,
     REDACTED,
