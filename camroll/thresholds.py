@@ -945,3 +945,14 @@ another length are still matched when they are a prefix of the expected name and
 IMPORT_SAME_PLACE_DEG = 1e-4
 """Two coordinates closer than this (degrees, about 11 m) are the same place when an export's GPS
 is compared with the file's: exports round coordinates, which is not a disagreement. A judgement."""
+
+# --- watched folders (issue 13) ---
+WATCH_DEBOUNCE_SECONDS = 2.0
+"""Quiet time after the last file event before a burst is catalogued: a phone sync or a copy of a
+folder arrives as hundreds of events within a second or two; one rescan per burst, not per event.
+A judgement, not measured on real syncs here."""
+WATCH_SETTLE_SECONDS = 1.0
+"""A file is only catalogued once its size and mtime have not changed for this long: a file still
+being written (a copy over the network, a camera's card reader) is caught by the next burst."""
+WATCH_RESCAN_SECONDS = 60.0
+"""Period of the rescan of folders that inotify cannot watch (its watch limit reached)."""

@@ -1,0 +1,168 @@
+"""Watched folders: keep the catalog current while `camroll watch` (or `serve --watch`) runs.
+
+watchdog (inotify on Linux) reports file events; they are gathered into bursts (debounced,
+:data:`~camroll.thresholds.WATCH_DEBOUNCE_SECONDS`) and each burst runs the ordinary rescan
+(:func:`camroll.library.scan.scan`) of the watched folder, so a move keeps the photo's identity
+(the catalog's identity is the content hash), a deletion is handled as `scan` handles it, and a
+file still being written waits until its size and mtime settle. When inotify's watch limit is
+reached (ENOSPC), the folder is rescanned periodically instead, and the watcher says so once.
+At start, one ordinary rescan catches up on what changed while nothing watched.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from camroll import thresholds
+from camroll.config import AppContext
+from camroll.library.scan import scan
+from camroll.store import watch_state
+
+
+@dataclass
+class WatchSummary:
+    """What one watch session did, for the summary printed on Ctrl-C."""
+
+    folders: list[str] = field(default_factory=list)
+    bursts: int = 0
+    new_photos: int = 0
+    removed: int = 0
+    fallbacks: list[str] = field(default_factory=list)
+
+
+def _settled(paths: set[str], wait: float) -> bool:
+    """True when none of ``paths`` changed size or mtime over ``wait`` seconds."""
+
+    def sig() -> dict[str, tuple[int, int]]:
+        out: dict[str, tuple[int, int]] = {}
+        for p in paths:
+            try:
+                st = os.stat(p)
+            except OSError:
+                continue
+            out[p] = (st.st_size, st.st_mtime_ns)
+        return out
+
+    before = sig()
+    time.sleep(wait)
+    return sig() == before
+
+
+class Watcher:
+    """Watch ``folders`` until ``stop`` is set; ``say`` receives one line per burst."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        folders: list[str],
+        stop: threading.Event,
+        say: Callable[[str], None] = lambda _line: None,
+        observer_factory: Callable[[], Any] | None = None,
+        debounce: float = thresholds.WATCH_DEBOUNCE_SECONDS,
+        settle: float = thresholds.WATCH_SETTLE_SECONDS,
+        rescan_every: float = thresholds.WATCH_RESCAN_SECONDS,
+    ) -> None:
+        self.ctx = ctx
+        self.folders = [os.path.abspath(f) for f in folders]
+        self.stop = stop
+        self.say = say
+        self.observer_factory = observer_factory
+        self.debounce, self.settle, self.rescan_every = debounce, settle, rescan_every
+        self.summary = WatchSummary(folders=list(self.folders))
+        self._lock = threading.Lock()
+        self._dirty: dict[str, set[str]] = {}
+        self._last_event = 0.0
+
+    def _event(self, folder: str, path: str) -> None:
+        with self._lock:
+            self._dirty.setdefault(folder, set()).add(path)
+            self._last_event = time.monotonic()
+
+    def _observe(self) -> tuple[Any, list[str]]:
+        """Start watchdog on each folder; the folders it cannot watch come back for rescans."""
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        watcher = self
+
+        class Handler(FileSystemEventHandler):
+            def __init__(self, folder: str) -> None:
+                self.folder = folder
+
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                if event.event_type in ("opened", "closed_no_write"):
+                    return
+                for p in (event.src_path, getattr(event, "dest_path", "")):
+                    if p:
+                        watcher._event(self.folder, os.fsdecode(p))
+
+        observer = (self.observer_factory or Observer)()
+        polled: list[str] = []
+        for folder in self.folders:
+            try:
+                observer.schedule(Handler(folder), folder, recursive=True)
+            except OSError as e:
+                if e.errno not in (errno.ENOSPC, errno.EMFILE):
+                    raise
+                polled.append(folder)
+        try:
+            observer.start()
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EMFILE):
+                raise
+            polled = list(self.folders)
+        if polled:
+            self.say(
+                f"the inotify watch limit is reached (fs.inotify.max_user_watches): rescanning {len(polled)} "
+                f"folder(s) every {self.rescan_every:g} s instead"
+            )
+            self.summary.fallbacks = polled
+        return observer, polled
+
+    def _rescan(self, folder: str, burst: bool) -> None:
+        s = scan(self.ctx, [folder])
+        watch_state.looked(self.ctx.db, folder, burst)
+        self.summary.new_photos += s.new_photos
+        self.summary.removed += s.removed
+        if burst:
+            self.summary.bursts += 1
+            self.say(f"{s.new_photos} new photo(s), {s.removed} gone in {folder}, catalogued")
+
+    def run(self) -> WatchSummary:
+        """Catch up, then watch until ``stop`` is set."""
+        observer, polled = self._observe()
+        for folder in self.folders:
+            watch_state.started(self.ctx.db, folder, "rescan" if folder in polled else "inotify", os.getpid())
+        try:
+            for folder in self.folders:
+                self._rescan(folder, burst=False)
+            next_poll = time.monotonic() + self.rescan_every
+            while not self.stop.wait(0.2):
+                with self._lock:
+                    quiet = self._dirty and time.monotonic() - self._last_event >= self.debounce
+                    batch = dict(self._dirty) if quiet else {}
+                if batch:
+                    paths = set().union(*batch.values())
+                    if not _settled(paths, self.settle):
+                        continue  # still being written: the next quiet spell looks again
+                    with self._lock:
+                        for folder in batch:
+                            self._dirty.pop(folder, None)
+                    for folder in batch:
+                        self._rescan(folder, burst=True)
+                if polled and time.monotonic() >= next_poll:
+                    for folder in polled:
+                        self._rescan(folder, burst=True)
+                    next_poll = time.monotonic() + self.rescan_every
+        finally:
+            observer.stop()
+            if observer.is_alive():
+                observer.join(timeout=5)
+            watch_state.stopped(self.ctx.db, self.folders)
+        return self.summary
