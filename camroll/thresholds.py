@@ -909,17 +909,6 @@ SHARE_WEB_MAX_PHOTOS = 200
 masked, encoded and verified (about 0.3 s a photo here), so 200 is a job of about a minute; a
 larger set is for `camroll share` in a terminal, which the form says."""
 
-# --- analysis on a Ray cluster (issue 16) ---
-RAY_SEND_MAX_BYTES = 200_000_000
-"""Largest photo the driver sends to a Ray actor that cannot see its file. One photo at a time per
-actor, so the driver holds at most actors x this in flight (Ray's object store copies it once per
-node). 200 MB covers every still photo (a 100 MP RAW is about 130 MB) and short videos; a longer
-video is recorded as failed with this reason and analysed by a local run or a shared path."""
-RAY_PHOTO_ATTEMPTS = 2
-"""Actors a photo may kill before it is recorded as failed (retried by the next run): once is a node
-or actor dying under it (its photos go to another actor), twice is the photo, as a local worker
-death is (workers.stream gives a photo one attempt; a cluster node may die for reasons of its own)."""
-
 # --- collage and video options in the web (issue 14) ---
 WEB_MUSIC_MAX_FILES = 100
 """Music files the moment page offers: a select of more is not a choice a person can make."""

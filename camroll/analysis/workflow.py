@@ -59,11 +59,7 @@ def scan_title(paths: Sequence[str | os.PathLike[str]]) -> str:
 
 
 def analyse_granted(
-    ctx: AppContext,
-    reporter: Reporter,
-    workers: int | None = None,
-    on_plan: Callable[[str], None] | None = None,
-    ray: str | None = None,
+    ctx: AppContext, reporter: Reporter, workers: int | None = None, on_plan: Callable[[str], None] | None = None
 ) -> AnalysisSummary | None:
     """Run what was granted (None when nothing is). ``on_plan`` hears what the run will do
     (``Analysing 120 photos: faces, tags``) before it starts: a job's title."""
@@ -72,7 +68,7 @@ def analyse_granted(
     planned = pipeline.plan(ctx)
     if on_plan is not None:
         on_plan(pipeline.describe(planned))
-    return pipeline.analyse(ctx, reporter, workers, planned=planned, ray=ray)
+    return pipeline.analyse(ctx, reporter, workers, planned=planned)
 
 
 def scan_and_analyse(
