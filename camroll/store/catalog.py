@@ -17,7 +17,7 @@ from typing import Any
 
 from camroll import thresholds
 from camroll.config import AppContext
-from camroll.store import live_photos
+from camroll.store import curation, live_photos
 from camroll.timefmt import format_offset, implausible_date, plausible_range
 
 _RECORD_SQL = """
@@ -50,9 +50,20 @@ def iter_photo_records(ctx: AppContext, where: str = "", params: tuple[Any, ...]
     cursor = ctx.db.conn.execute(_RECORD_SQL.format(where=where), params)
     while rows := cursor.fetchmany(thresholds.CATALOG_RECORDS_PAGE):
         vision = _vision(ctx, sorted({int(r["id"]) for r in rows if r["id"] is not None}))
-        motion = live_photos.motion_of(ctx.db, sorted({int(r["id"]) for r in rows if r["id"] is not None}))
+        ids = sorted({int(r["id"]) for r in rows if r["id"] is not None})
+        motion = live_photos.motion_of(ctx.db, ids)
+        flags = curation.flags_of(ctx.db, ids)
         for r in rows:
-            yield _record(dict(r)) | (vision.get(r["id"]) or _no_vision()) | {"motion": motion.get(r["id"])}
+            flag = flags.get(r["id"], {})
+            yield (
+                _record(dict(r))
+                | (vision.get(r["id"]) or _no_vision())
+                | {
+                    "motion": motion.get(r["id"]),
+                    "favourite": flag.get("favourite", False),
+                    "archived": flag.get("archived", False),
+                }
+            )
 
 
 def _no_vision() -> dict[str, Any]:

@@ -7,6 +7,14 @@ from typing import Literal
 from camroll.store.db import Database, now_iso
 
 Flag = Literal["favourite", "archived"]
+
+
+def not_archived(photo: str = "p") -> str:
+    """A WHERE fragment: the photo ``photo`` (a row of ``photos``) is not archived. Archived
+    photos leave the timeline and moments; search, albums and the photo's own page keep them."""
+    return f"NOT EXISTS (SELECT 1 FROM photo_flags af WHERE af.photo_id = {photo}.id AND af.archived = 1)"
+
+
 FLAGS: tuple[Flag, ...] = ("favourite", "archived")
 
 

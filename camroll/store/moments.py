@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 
+from camroll.store.curation import not_archived
 from camroll.store.db import Database
 from camroll.store.files import live_photo
 
@@ -58,7 +59,7 @@ def timeline(db: Database, untrusted_sources: Sequence[str], first: str, last: s
         " FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id"
         " WHERE p.taken_local IS NOT NULL"
         f" AND COALESCE(p.taken_at_source, '') NOT IN ({_marks(len(untrusted_sources))})"
-        f" AND p.taken_local >= ? AND p.taken_local <= ? AND {live_photo()}",
+        f" AND p.taken_local >= ? AND p.taken_local <= ? AND {live_photo()} AND {not_archived()}",
         (*untrusted_sources, first, last),
     )
 

@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from camroll.store.curation import not_archived
 from camroll.store.db import Database
 from camroll.store.files import first_live_path, first_path_any_state, live_file, live_photo
 
@@ -25,7 +26,7 @@ _TIMELINE_COLUMNS = "SELECT p.id, p.taken_local, p.kind, p.width, p.height, p.du
 def dated_page(db: Database, before: tuple[str, int] | None, limit: int) -> list[sqlite3.Row]:
     """Up to ``limit`` dated live photos, newest first, strictly before the (taken_local, id)
     cursor ``before`` (keyset pagination on the ``photos_taken`` index: no sorting, no offset)."""
-    where, args = f"{live_photo()} AND p.taken_local IS NOT NULL", []
+    where, args = f"{live_photo()} AND {not_archived()} AND p.taken_local IS NOT NULL", []
     if before is not None:
         where += " AND (p.taken_local < ? OR (p.taken_local = ? AND p.id < ?))"
         args = [before[0], before[0], before[1]]
@@ -35,7 +36,8 @@ def dated_page(db: Database, before: tuple[str, int] | None, limit: int) -> list
 def undated_page(db: Database, before_id: int, limit: int) -> list[sqlite3.Row]:
     """Up to ``limit`` live photos without a date, highest id first, below ``before_id``."""
     return db.query(
-        f"{_TIMELINE_COLUMNS} WHERE {live_photo()} AND p.taken_local IS NULL AND p.id < ? ORDER BY p.id DESC LIMIT ?",
+        f"{_TIMELINE_COLUMNS} WHERE {live_photo()} AND {not_archived()} AND p.taken_local IS NULL AND p.id < ?"
+        " ORDER BY p.id DESC LIMIT ?",
         (before_id, limit),
     )
 
@@ -43,7 +45,7 @@ def undated_page(db: Database, before_id: int, limit: int) -> list[sqlite3.Row]:
 def month_counts(db: Database) -> list[tuple[str | None, int]]:
     """(``YYYY-MM`` or None for the undated, live photos), newest month first, undated last."""
     rows = db.query(
-        f"SELECT substr(p.taken_local, 1, 7) AS m, count(*) FROM photos p WHERE {live_photo()}"
+        f"SELECT substr(p.taken_local, 1, 7) AS m, count(*) FROM photos p WHERE {live_photo()} AND {not_archived()}"
         " GROUP BY m ORDER BY m IS NULL, m DESC"
     )
     return [(r[0], int(r[1])) for r in rows]
