@@ -94,6 +94,15 @@ def test_meta_export(tmp_path: Path) -> None:
     finally:
         ctx.close()
     assert "203.0.113.7" in section and "Delete photo" in section
+    # ... and the report shows it: in its JSON, its HTML file and the web's report page.
+    report = run_cli(home, "report", "--json", "--html", str(tmp_path / "out" / "report.html"))
+    assert report["cloud_audits"][0]["upload_ips"] == {"203.0.113.7": 3}
+    assert "What the clouds hold" in (tmp_path / "out" / "report.html").read_text()
+    from camroll.web.app import create_app
+    from tests.test_web import browser
+
+    with browser(create_app(Config(home=home, workers=1))) as c:
+        assert "What the clouds hold" in c.get("/report").text
 
 
 def test_apple_export_with_xmp_sidecars_and_live_pair(tmp_path: Path) -> None:

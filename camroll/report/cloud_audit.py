@@ -16,8 +16,13 @@ def audits(ctx: AppContext) -> list[dict[str, Any]]:
 
 def html_section(ctx: AppContext) -> str:
     """A few lines of HTML, or "" when no audit was made."""
+    return html_of(audits(ctx))
+
+
+def html_of(found: list[dict[str, Any]]) -> str:
+    """The section for these audits (:func:`audits`), or "" when there is none."""
     parts: list[str] = []
-    for a in audits(ctx):
+    for a in found:
         people = ", ".join(escape(n) for n in a.get("people_named", {})) or "none"
         ips = ", ".join(escape(ip) for ip in a.get("upload_ips", {})) or "none recorded"
         steps = "".join(f"<li>{escape(s)}</li>" for s in a.get("delete_there", []))

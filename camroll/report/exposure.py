@@ -22,13 +22,14 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.progress import Reporter, Silent
+from camroll.report import cloud_audit
 from camroll.report.places import SHARE_ADVICE, Place, cluster_places, place_findings
 from camroll.report.records import Finding, Photo
 from camroll.store import analysis_results, faces, people
@@ -65,6 +66,8 @@ class Report:
     weekdays: list[int]
     not_checked: list[str]
     paths: dict[int, str | None]
+    cloud_audits: list[dict[str, Any]] = field(default_factory=list)
+    """What each cloud export imported with ``--audit`` showed its service holds (newest per service)."""
 
     def photos_used(self) -> set[int]:
         return {p for f in self.findings for p in f.photos}
@@ -112,6 +115,7 @@ def build(ctx: AppContext, metadata_only: bool = False, reporter: Reporter | Non
         weekdays,
         not_checked,
         {p.id: p.path for p in photos},
+        cloud_audit.audits(ctx),
     )
 
 

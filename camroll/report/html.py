@@ -14,6 +14,7 @@ from html import escape
 from pathlib import PurePath
 
 from camroll import thresholds
+from camroll.report.cloud_audit import html_of
 from camroll.report.exposure import WEEKDAYS, Report
 from camroll.report.records import Finding
 from camroll.report.worldmap import Marker, svg_map
@@ -80,6 +81,8 @@ def render(report: Report) -> str:
         overview(report),
     ]
     parts += [_finding(f, report) for f in report.findings]
+    if report.cloud_audits:
+        parts.append(f"<div class=panel>{html_of(report.cloud_audits)}</div>")
     if report.not_checked:
         parts.append(
             "<section class=panel><h2>Not in this report</h2><ul class=items>"

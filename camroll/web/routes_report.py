@@ -87,6 +87,7 @@ def _finding_view(ctx: AppContext, f: Finding, metadata_only: bool) -> dict[str,
 
 @router.get("/report")
 def report_page(request: Request, ctx: Ctx) -> Response:
+    from camroll.report.cloud_audit import html_of
     from camroll.report.html import overview
 
     metadata_only = request.query_params.get("metadata") == "1"
@@ -106,6 +107,7 @@ def report_page(request: Request, ctx: Ctx) -> Response:
             "findings": len(found),
         },
         overview=Markup(overview(report)),  # SVG built from escaped values
+        clouds=Markup(html_of(report.cloud_audits)),  # every value escaped by html_of
         findings=[_finding_view(ctx, f, metadata_only) for f in report.findings],
     )
 
