@@ -91,3 +91,57 @@ def test_inotify_limit_falls_back_to_rescans(ctx: AppContext, tmp_path: Path) ->
         t.join(10)
     assert sum("watch limit" in line for line in lines) == 1
     assert watch_state.listing(ctx.db)[0]["mode"] == "rescan"
+
+
+def test_camroll_watch_catalogues_and_analyses_then_stops_on_ctrl_c(tmp_path: Path) -> None:
+    """The command, as a person runs it: a photo dropped into the folder is catalogued and the
+    capability granted there analyses it, as a job of the library; Ctrl-C ends with a summary."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    import numpy as np
+    from PIL import Image
+
+    from tests.conftest import run_cli
+
+    home, folder = tmp_path / "home", tmp_path / "Camera"
+    folder.mkdir()
+    Image.fromarray(np.full((40, 60, 3), 90, dtype=np.uint8)).save(folder / "first.jpg")
+    run_cli(home, "scan", str(folder), "--workers", "1")
+    run_cli(home, "consent", "grant", "quality", "--scope", str(folder))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "camroll.cli", "watch", "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        db = home / "camroll.db"
+        deadline = time.monotonic() + 120  # a bound for a broken build, not a timing assertion
+
+        def rows(sql: str) -> int:
+            con = sqlite3.connect(db)
+            try:
+                return int(con.execute(sql).fetchone()[0])
+            finally:
+                con.close()
+
+        while rows("SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") == 0:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.2)
+        rng = np.random.default_rng(4)
+        Image.fromarray(rng.integers(0, 255, size=(40, 60, 3), dtype=np.uint8)).save(folder / "second.jpg")
+        while rows("SELECT count(*) FROM quality") < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, "the new photo was never analysed"
+            time.sleep(0.3)
+        assert rows("SELECT count(*) FROM jobs WHERE title LIKE 'Watching: scanning%'") >= 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "1 new photo(s)" in out, out
+    status = run_cli(home, "watch", "--status", "--json")
+    assert [(s["path"], s["pid"]) for s in status] == [(str(folder.resolve()), None)]

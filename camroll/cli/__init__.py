@@ -71,6 +71,12 @@ COMMANDS: dict[str, Entry] = {
         "where the file's own metadata disagrees, the file wins.",
         ("camroll.cli.imports",),
     ),
+    "watch": Entry(
+        "Keep the catalog current while it runs: new, moved and deleted photos are catalogued as they arrive (a "
+        "moved photo keeps everything camroll knows about it), and what you granted is analysed on the new ones. "
+        "Ctrl-C stops it and says what it did.",
+        ("camroll.cli.watch",),
+    ),
     "edit": Entry(
         "Fix a photo's date and time zone, place, title, description, rating or keywords. The edit is kept in "
         "camroll (it wins over the file, even after a rescan) and written to an XMP sidecar beside the photo "

@@ -67,7 +67,12 @@ class Watcher:
         debounce: float = thresholds.WATCH_DEBOUNCE_SECONDS,
         settle: float = thresholds.WATCH_SETTLE_SECONDS,
         rescan_every: float = thresholds.WATCH_RESCAN_SECONDS,
+        catalogue: Callable[[AppContext, str], Any] | None = None,
     ) -> None:
+        """``catalogue(ctx, folder)`` rescans one folder and returns its scan summary (with
+        ``new_photos`` and ``removed``): the ordinary scan by default; the CLI gives one that runs
+        as a job of the library's one queue and analyses what is granted (layers above this one)."""
+        self.catalogue = catalogue or (lambda ctx, folder: scan(ctx, [folder]))
         self.ctx = ctx
         self.folders = [os.path.abspath(f) for f in folders]
         self.stop = stop
@@ -126,7 +131,7 @@ class Watcher:
         return observer, polled
 
     def _rescan(self, folder: str, burst: bool) -> None:
-        s = scan(self.ctx, [folder])
+        s = self.catalogue(self.ctx, folder)
         watch_state.looked(self.ctx.db, folder, burst)
         self.summary.new_photos += s.new_photos
         self.summary.removed += s.removed

@@ -1,0 +1,90 @@
+"""`camroll watch`: keep the catalog current while it runs (watched folders, issue 13)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, shown
+from camroll.config import AppContext
+
+
+def _catalogue(ctx: AppContext, folder: str) -> Any:
+    """One rescan as a job of the library's one queue (it waits for a running analysis, and lets
+    the next one in between two bursts), analysing what is granted on the new photos."""
+    from camroll.analysis.workflow import scan_and_analyse
+    from camroll.library import jobs
+    from camroll.progress import Silent
+
+    with jobs.run(ctx.config, "scan", f"Watching: scanning {folder}", ctx.actor) as (job, outcome):
+        result = scan_and_analyse(ctx, [folder], job.reporter(Silent()))
+        outcome.message = result.sentence()
+    return result.scan
+
+
+@app.command("watch")
+def watch_cmd(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Folders to watch (default: every folder of the library).")
+    ] = None,
+    status: Annotated[bool, typer.Option("--status", help="Say what is watched and when it last looked.")] = False,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Keep the catalog current while it runs: new, moved and deleted photos are catalogued as they
+    arrive (a moved photo keeps everything camroll knows about it), and what you granted is
+    analysed on the new ones. Ctrl-C stops it and says what it did."""
+    from camroll.library.watch import Watcher
+    from camroll.store import scan_roots, watch_state
+
+    ctx = ctx_for(home)
+    if status:
+        rows = watch_state.listing(ctx.db)
+        if as_json:
+            print_json(rows)
+            return
+        for r in rows:
+            Console().print(
+                f"{shown(str(r.get('path')))}: {r.get('mode')}, last looked {r.get('last_look') or 'never'}"
+                + (f", watched by process {r['pid']}" if r.get("pid") else ", not watched now"),
+                highlight=False,
+            )
+        if not rows:
+            Console().print("Nothing has been watched yet: `camroll watch` starts.")
+        return
+    folders = [str(p.expanduser().resolve()) for p in paths or []] or [
+        r for r in scan_roots.catalogued_roots(ctx.db) if Path(r).is_dir()
+    ]
+    if not folders:
+        fail("no folder to watch: give one, or `camroll scan` a folder first")
+    missing = [f for f in folders if not Path(f).is_dir()]
+    if missing:
+        fail(f"not a folder: {missing[0]}")
+    err = console_err()
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    err.print(f"Watching {len(folders)} folder(s); Ctrl-C stops.", highlight=False)
+    watcher = Watcher(
+        ctx, folders, stop, say=lambda line: err.print(shown(line), highlight=False), catalogue=_catalogue
+    )
+    summary = watcher.run()
+    if as_json:
+        print_json(vars(summary))
+        return
+    Console().print(
+        f"Watched {len(summary.folders)} folder(s): {summary.bursts} burst(s), {summary.new_photos} new photo(s), "
+        f"{summary.removed} gone"
+        + (
+            f"; rescanned periodically (inotify watch limit): {', '.join(summary.fallbacks)}"
+            if summary.fallbacks
+            else ""
+        )
+        + ".",
+        highlight=False,
+    )
