@@ -84,9 +84,13 @@ COMMANDS: dict[str, Entry] = {
         "shows the photo's edits.",
         ("camroll.cli.edit",),
     ),
-    "favourite": Entry("Mark photos as favourites (shown as 'favourite' in `camroll photos --json`).", ("camroll.cli.curate",)),
+    "favourite": Entry(
+        "Mark photos as favourites (shown as 'favourite' in `camroll photos --json`).", ("camroll.cli.curate",)
+    ),
     "unfavourite": Entry("Take photos out of the favourites.", ("camroll.cli.curate",)),
-    "archive": Entry("Archive photos: hidden from the timeline and moments, still searchable and kept.", ("camroll.cli.curate",)),
+    "archive": Entry(
+        "Archive photos: hidden from the timeline and moments, still searchable and kept.", ("camroll.cli.curate",)
+    ),
     "unarchive": Entry("Bring archived photos back to the timeline and moments.", ("camroll.cli.curate",)),
     "clip": Entry(
         "Write the clip of a motion photo (a JPEG with an MP4 inside, as Google and Samsung phones take them) "
