@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from camroll.config import AppContext
 from camroll.errors import RequestError
-from camroll.library.sidecars import CAMROLL_NS
+from camroll.library.sidecars import CAMROLL_NS, packet
 from camroll.library.xmp import read_user_fields
 from camroll.privacy import audit
 from camroll.store import edits as store
@@ -243,19 +243,13 @@ def to_xmp(values: dict[str, Any]) -> str:
     if values.get("keywords"):
         items = "".join(f"<rdf:li>{escape(k)}</rdf:li>" for k in values["keywords"])
         body.append(f"   <dc:subject><rdf:Bag>{items}</rdf:Bag></dc:subject>")
-    ns = (
-        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
-        f' xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:camroll={quoteattr(CAMROLL_NS)}'
-    )
-    description = f'  <rdf:Description rdf:about="" {ns}\n    ' + "\n    ".join(attrs)
-    description += (">\n" + "\n".join(body) + "\n  </rdf:Description>") if body else "/>"
-    return (
-        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
-        '<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="camroll">\n'
-        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
-        f"{description}\n </rdf:RDF>\n</x:xmpmeta>\n"
-        '<?xpacket end="w"?>\n'
-    )
+    namespaces = [
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"',
+        'xmlns:xmp="http://ns.adobe.com/xap/1.0/"',
+        'xmlns:exif="http://ns.adobe.com/exif/1.0/"',
+        f"xmlns:camroll={quoteattr(CAMROLL_NS)}",
+    ]
+    return packet(namespaces + attrs, body)
 
 
 def _xmp_degrees(value: float, hemispheres: str) -> str:

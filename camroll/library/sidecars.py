@@ -108,6 +108,12 @@ def to_xmp(s: Sidecar) -> str:
             )
         body.append("    </rdf:Bag></mwg-rs:RegionList>")
         body.append("   </mwg-rs:Regions>")
+    return packet(attrs, body)
+
+
+def packet(attrs: list[str], body: list[str]) -> str:
+    """An XMP packet of one ``rdf:Description`` with these attributes (namespace declarations
+    included) and these child elements: the wrapper every sidecar camroll writes shares."""
     description = '  <rdf:Description rdf:about=""\n    ' + "\n    ".join(attrs)
     description += (">\n" + "\n".join(body) + "\n  </rdf:Description>") if body else "/>"
     return (
