@@ -436,3 +436,37 @@ def test_real_photos_birthday(library_copy: Path) -> None:
     assert one.title == f"Sam's birthday {day.year}" and photos[-1]["id"] in one.photo_ids
     assert one.details["age"] == 30
     ctx.close()
+
+
+def test_no_page_or_text_names_a_person_by_id(story: dict[str, Any], tmp_path: Path) -> None:
+    """People are never named to a person by a catalog id: an unnamed person is left out of text
+    ("with Ana and 2 others") or shown as a face. Before: "with person 18" on a moment page, "person
+    18's birthday 2024" as a title, "Unnamed person 22" in the report."""
+    import re
+
+    from camroll.web.app import create_app
+    from tests.test_web import browser
+
+    home = tmp_path / "home"
+    shutil.copytree(story["home"], home, symlinks=True)
+    con = sqlite3.connect(home / "camroll.db")
+    con.execute("UPDATE people SET name = NULL")  # Ana, with her birthday, is now not named
+    con.commit()
+    con.close()
+    an_id = re.compile(r"\bperson \d+", re.IGNORECASE)
+    moments = run_cli(home, "moments", "--json")
+    assert any(m["person_ids"] for m in moments), "the story's moments have people"
+    texts = {m["id"]: m["title"] for m in moments}
+    texts["camroll moments"] = run_cli(home, "moments").output
+    texts["camroll report"] = run_cli(home, "report").output
+    with browser(create_app(Config(home=home, workers=1))) as c:
+        urls = ["/moments", "/report", "/report/page", "/search?q=beach"]
+        urls += [f"/moments/{m['id']}" for m in moments if m["person_ids"]]
+        for url in urls:
+            r = c.get(url)
+            assert r.status_code == 200, url
+            texts[url] = r.text
+    found = {where: an_id.findall(text)[:3] for where, text in texts.items() if an_id.search(text)}
+    assert not found, f"people named by id: {found}"
+    people = next(f for f in run_cli(home, "report", "--json")["findings"] if f["id"] == "people")
+    assert all(i["name"] is None and isinstance(i["id"], int) for i in people["items"])

@@ -59,10 +59,6 @@ def _when(moment: Moment) -> str:
     return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
 
 
-def _people(names: list[str], most: int = 3) -> str:
-    return ", ".join(names[:most]) + (f" +{len(names) - most}" if len(names) > most else "")
-
-
 def _estimate(ctx: AppContext) -> Whereabouts:
     """Home and work, with a progress bar on stderr while the library's photos are read."""
     err = console_err()
@@ -124,9 +120,7 @@ def moments_list(
         for column in ("title", "when", "photos", "people", "place"):
             table.add_column(column)
         for m in found:
-            table.add_row(
-                m.id, shown(m.title), _when(m), str(len(m.photo_ids)), shown(_people(m.people)), shown(m.place or "")
-            )
+            table.add_row(m.id, shown(m.title), _when(m), str(len(m.photo_ids)), shown(m.who()), shown(m.place or ""))
         console.print(table)
     counts = [
         f"{n} {_KIND_WORDS[k][n != 1]}"

@@ -71,7 +71,7 @@ def moment_cards(moment: Moment) -> MomentCards:
     Title card: the moment's title over when and where. Closing card: when, then who was there by
     name ("with Ana, Ben and 2 more") or else where; for a birthday, "Happy birthday, Ana!" (and
     the age, for one year's birthday). People without a name are never shown as "person 18"."""
-    named, unnamed = _named(moment)
+    named, unnamed = moment.named()
     when = _when(moment)
     subtitle = " · ".join(p for p in (when if when != moment.title else "", moment.place or "") if p)
     title = _without_ids(moment.title, moment, unnamed)
@@ -98,20 +98,6 @@ def people_words(names: list[str], unnamed: int = 0, most: int = 3) -> str:
         tail = "someone" if rest == 1 and unnamed == 1 and len(names) == len(shown) else f"{rest} more"
         return f"{', '.join(shown)} and {tail}"
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
-
-
-def _named(moment: Moment) -> tuple[list[tuple[int, str]], list[int]]:
-    """The moment's people with a name (id, name), and the ids of those without one. Moments list
-    a person without a name as ``person <id>`` (:mod:`camroll.moments.timeline`), in the order
-    of ``person_ids``; such a label is a catalog id, not a name, and is never put on a card."""
-    named: list[tuple[int, str]] = []
-    unnamed: list[int] = []
-    for pid, name in zip(moment.person_ids, moment.people, strict=False):
-        if name and name != f"person {pid}":
-            named.append((pid, name))
-        else:
-            unnamed.append(pid)
-    return named, unnamed
 
 
 def _without_ids(title: str, moment: Moment, unnamed: list[int]) -> str:

@@ -37,6 +37,29 @@ class Moment:
     ``people``: who is in it, birthdays), for a creation made from it to record, so revoking one
     of them finds the creation."""
 
+    def named(self) -> tuple[list[tuple[int, str]], list[int]]:
+        """The people with a name (id, name), and the ids of those without one. ``people`` lists a
+        person without a name as ``person <id>``: a catalog id, never shown to a person as a name."""
+        named: list[tuple[int, str]] = []
+        unnamed: list[int] = []
+        for pid, name in zip(self.person_ids, self.people, strict=False):
+            if name and name != f"person {pid}":
+                named.append((pid, name))
+            else:
+                unnamed.append(pid)
+        return named, unnamed
+
+    def who(self) -> str:
+        """Who is in it, in words, naming only people with a name: "Ana and Ben", "Ana and 2
+        others", "3 people" ("" when nobody is)."""
+        named, unnamed = self.named()
+        names = [n for _pid, n in named]
+        if not names:
+            return f"{len(unnamed)} {'person' if len(unnamed) == 1 else 'people'}" if unnamed else ""
+        if unnamed:
+            return f"{', '.join(names)} and {len(unnamed)} {'other' if len(unnamed) == 1 else 'others'}"
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
     def as_dict(self) -> dict[str, object]:
         """The ``camroll moments --json`` form of a moment."""
         return {

@@ -51,7 +51,7 @@ def birthday_moment(
     row = people.person(ctx.db, person_id)
     if row is None or row["ignored"]:
         raise MomentNotFound(f"there is no person {person_id} (see `camroll people`)")
-    name = row["name"] or f"person {person_id}"
+    name = row["name"] or "Someone"
     born = snap.birthdays.get(person_id)
     if born is None:
         raise MomentNotFound(f"{name} has no birthday set: `camroll people birthday {person_id} YYYY-MM-DD`")

@@ -64,7 +64,7 @@ def event_moment(ctx: AppContext, snap: Snapshot, run: list[Shot]) -> Moment:
         last_day,
         place_name(run),
         at_home,
-        (snap.names.get(birthday[0], f"person {birthday[0]}"), birthday[1]) if birthday else None,
+        (snap.given_name(birthday[0]) or "Someone", birthday[1]) if birthday else None,
     )
     ids = [s.id for s in sorted(run, key=lambda s: (s.local, s.id))]
     details: dict[str, object] = {

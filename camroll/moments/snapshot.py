@@ -33,5 +33,11 @@ class Snapshot:
                 continue
         return cls(shots, find_home(ctx, reporter), person_names(ctx), birthdays)
 
+    def given_name(self, person_id: int) -> str | None:
+        """The name the person was given, or None (``names`` holds ``person <id>`` for an unnamed
+        person, which is a catalog id and never shown as a name)."""
+        name = self.names.get(person_id)
+        return None if not name or name == f"person {person_id}" else name
+
     def names_of(self, person_ids: list[int]) -> list[str]:
         return [self.names.get(pid, f"person {pid}") for pid in person_ids]

@@ -239,10 +239,7 @@ def _people(ctx: AppContext) -> list[Finding]:
     if not n_faces:
         return []
     known: list[dict[str, Any]] = sorted(
-        (
-            {"id": pid, "name": name or f"Unnamed person {pid}", "photos": ids}
-            for pid, name, ids in people.photos_per_person(ctx.db)
-        ),
+        ({"id": pid, "name": name, "photos": ids} for pid, name, ids in people.photos_per_person(ctx.db)),
         key=lambda p: -len(p["photos"]),
     )
     face_photos = faces.photos_with_faces(ctx.db)
@@ -251,7 +248,11 @@ def _people(ctx: AppContext) -> list[Finding]:
             "people",
             "People in your photos",
             f"{n_faces} faces in {len(face_photos)} photos; {len(known)} people recognised across photos"
-            + (f", most often {known[0]['name']} ({len(known[0]['photos'])} photos)." if known else "."),
+            + (
+                f", most often {known[0]['name'] or 'someone you have not named'} ({len(known[0]['photos'])} photos)."
+                if known
+                else "."
+            ),
             "high",
             len(face_photos),
             face_photos,
@@ -268,9 +269,13 @@ def _people(ctx: AppContext) -> list[Finding]:
     for a, b, pid in people.pairs_together(ctx.db):
         pairs[(a, b)].add(pid)
     if pairs:
-        names = {p["id"]: p["name"] for p in known}
+        names = {p["id"]: p["name"] or "someone not named" for p in known}  # never a catalog id
         items = [
-            {"people": [names.get(a, a), names.get(b, b)], "photos": sorted(v)}
+            {
+                "people": [names.get(a, "someone not named"), names.get(b, "someone not named")],
+                "ids": [a, b],
+                "photos": sorted(v),
+            }
             for (a, b), v in sorted(pairs.items(), key=lambda kv: -len(kv[1]))
         ]
         ids = sorted({p for v in pairs.values() for p in v})
@@ -297,7 +302,7 @@ def _children(ctx: AppContext) -> Finding:
         born = date.fromisoformat(birthday)
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         if age < 18:
-            kids.append({"name": name or f"Unnamed person {pid}", "age": age, "photos": ids})
+            kids.append({"id": pid, "name": name, "age": age, "photos": ids})
     baby = analysis_results.photos_tagged(ctx.db, "baby")
     ids = sorted({p for k in kids for p in k["photos"]} | set(baby))
     parts = []

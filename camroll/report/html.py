@@ -192,9 +192,9 @@ def item_html(i: dict[str, object]) -> str:
     if "evidence" in i:
         return escape(str(i["evidence"])) + count
     if "age" in i:
-        return f"{escape(str(i['name']))}, {i['age']}{count}"
+        return f"{escape(str(i['name'] or 'A child not named'))}, {i['age']}{count}"
     if "name" in i:
-        return f"<b>{escape(str(i['name']))}</b>{count}"
+        return f"<b>{escape(str(i['name']))}</b>{count}" if i["name"] else f"Someone not named{count}"
     if "tag" in i:
         return f"tagged {escape(str(i['tag']))}{count}"
     return ""
