@@ -945,3 +945,10 @@ WATCH_SETTLE_SECONDS = 1.0
 being written (a copy over the network, a camera's card reader) is caught by the next burst."""
 WATCH_RESCAN_SECONDS = 60.0
 """Period of the rescan of folders that inotify cannot watch (its watch limit reached)."""
+
+# --- motion photos (issue 13) ---
+MOTION_HEAD_BYTES = 256 * 1024
+"""How much of a JPEG is read to see whether its XMP declares an appended clip (GCamera
+MicroVideo or Camera MotionPhoto): the XMP packet sits in an APP1 segment after the EXIF one,
+each at most 64 kB, so 256 kB holds both with room; only a JPEG that declares a clip is read
+whole, to check the clip."""

@@ -23,7 +23,7 @@ def clip_cmd(
     """Write the clip of a motion photo (a JPEG with an MP4 inside, as Google and Samsung phones
     take them) to NAME.clip.mp4 in --out. The original is only read; the clip is never written
     beside it, and an existing file is not overwritten."""
-    from camroll.cli.edit import photo_id_of
+    from camroll.cli.common import photo_id_of
     from camroll.library.live_photos import find_motion_clip
     from camroll.store import photos
 

@@ -4,6 +4,7 @@ a :class:`~camroll.errors.CamrollError` becomes a message and an exit status."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -277,3 +278,18 @@ def progress_bar(console: Console, unit: str = "files") -> Progress:
         console=console,
         transient=False,
     )
+
+
+def photo_id_of(ctx: AppContext, arg: str) -> int:
+    """A catalogued photo from its id, the path of one of its files, or its content hash: what
+    every command that takes a PHOTO accepts (`edit`, `clip`, `favourite`...)."""
+    from camroll.store import photos
+
+    row = photos.live_source(ctx.db, int(arg)) if arg.isdigit() else None
+    if row is None and os.path.exists(arg):
+        row = photos.live_source_of_file(ctx.db, os.fsencode(os.path.abspath(arg)))
+    if row is None and len(arg) >= 8 and all(c in "0123456789abcdef" for c in arg.lower()):
+        row = photos.live_source_by_hash_prefix(ctx.db, arg.lower())
+    if row is None:
+        fail(f"no photo {arg!r} in the library (give an id, a path or a hash; see `camroll photos`)")
+    return int(row["id"])

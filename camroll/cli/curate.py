@@ -12,8 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, print_json
-from camroll.cli.edit import photo_id_of
+from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, photo_id_of, print_json
 
 PhotosArg = Annotated[list[str], typer.Argument(help="Photos: ids, paths or hashes (see `camroll photos`).")]
 

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, print_json, shown
-from camroll.config import AppContext
-
-
-def photo_id_of(ctx: AppContext, arg: str) -> int:
-    """A catalogued photo from its id, the path of one of its files, or its content hash."""
-    from camroll.store import photos
-
-    row = photos.live_source(ctx.db, int(arg)) if arg.isdigit() else None
-    if row is None and os.path.exists(arg):
-        row = photos.live_source_of_file(ctx.db, os.fsencode(os.path.abspath(arg)))
-    if row is None and len(arg) >= 8 and all(c in "0123456789abcdef" for c in arg.lower()):
-        row = photos.live_source_by_hash_prefix(ctx.db, arg.lower())
-    if row is None:
-        fail(f"no photo {arg!r} in the library (give an id, a path or a hash; see `camroll photos`)")
-    return int(row["id"])
+from camroll.cli.common import HomeOption, JsonOption, app, ctx_for, fail, photo_id_of, print_json, shown
 
 
 @app.command("edit")

@@ -16,9 +16,11 @@ the original, which the web serves as such and ``photos clip`` writes out on req
 
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass
 
+from camroll import thresholds
 from camroll.config import AppContext
 from camroll.library.formats import read_jpeg
 from camroll.library.isobmff import read_isobmff
@@ -122,6 +124,30 @@ def find_motion_clip(data: bytes) -> MotionResult:
     return MotionResult(clip=MotionClip(offset, length, duration, form))
 
 
+def find_motion_clip_in_file(path: str) -> MotionResult:
+    """:func:`find_motion_clip` on a file, reading all of it only when its head declares a clip:
+    the XMP that declares one sits in the first segments, so an ordinary JPEG costs one small
+    read (the scan has just read every new file once already)."""
+    with open(path, "rb") as f:
+        head = f.read(thresholds.MOTION_HEAD_BYTES)
+        if b"MicroVideo" not in head and b"MotionPhoto" not in head:
+            return MotionResult()
+        return find_motion_clip(head + f.read())
+
+
+def clip_still_there(path: str, offset: int, length: int) -> bool:
+    """Whether the file still ends in the clip recorded for it: its size, and an MP4 ``ftyp`` box
+    at the offset (12 bytes read, not the photo)."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size != offset + length:
+                return False
+            f.seek(offset)
+            return f.read(8)[4:8] == b"ftyp"
+    except OSError:
+        return False
+
+
 def find_motion_photos(ctx: AppContext, rep: Reporter) -> int:
     """Look at every JPEG not looked at yet for an appended clip and record what was found (a
     step right after a scan's writes). Returns how many clips were found."""
@@ -132,8 +158,7 @@ def find_motion_photos(ctx: AppContext, rep: Reporter) -> int:
     found = 0
     for photo_id, photo_hash, path in todo:
         try:
-            with open(path, "rb") as f:
-                result = find_motion_clip(f.read())
+            result = find_motion_clip_in_file(path)
         except OSError:
             rep.advance()
             continue

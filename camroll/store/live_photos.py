@@ -54,3 +54,11 @@ def motion_notes(db: Database) -> list[tuple[int, str]]:
     return [
         (int(r[0]), str(r[1])) for r in db.query("SELECT photo_id, note FROM motion_checked WHERE note IS NOT NULL")
     ]
+
+
+def clip_span(db: Database, photo_id: int) -> tuple[int, int] | None:
+    """(offset, length) of the motion photo's clip recorded at scan time, or None."""
+    row = db.conn.execute(
+        "SELECT clip_offset, clip_length FROM motion_clips WHERE photo_id = ? AND kind = 'motion_photo'", (photo_id,)
+    ).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))

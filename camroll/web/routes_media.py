@@ -20,7 +20,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from camroll.config import AppContext
-from camroll.library.live_photos import find_motion_clip
+from camroll.library.live_photos import clip_still_there
+from camroll.store import live_photos as store_live
 from camroll.web import thumbs
 from camroll.web.common import Ctx, int_id, not_found
 
@@ -114,10 +115,11 @@ def media(request: Request, photo: str, ctx: Ctx) -> Response:
 
 @router.get("/clip/{photo}")
 def clip(request: Request, photo: str, ctx: Ctx) -> Response:
-    """The clip of a motion photo: a byte range of the JPEG, validated each time it is asked for."""
+    """The clip of a motion photo: the byte range of the JPEG the scan recorded, checked to still
+    be there (the file's size and the clip's ``ftyp`` box) without reading the photo: a player
+    asks for many ranges."""
     _kind, path = _path(ctx, photo)
-    with open(path, "rb") as f:
-        found = find_motion_clip(f.read()).clip
-    if found is None:
+    span = store_live.clip_span(ctx.db, int_id(photo))
+    if span is None or not clip_still_there(path, *span):
         raise not_found("This photo has no motion clip.")
-    return ranged(request, path, found.offset, found.length, "video/mp4")
+    return ranged(request, path, span[0], span[1], "video/mp4")
