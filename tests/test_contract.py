@@ -103,6 +103,32 @@ def test_migrations_apply_once_in_order(ctx: AppContext) -> None:
     again.close()
 
 
+def test_a_migration_numbered_below_the_newest_applied_still_runs(tmp_path: Path) -> None:
+    """Work done in parallel lands out of order: a library already at 0023 that was made before
+    0019 existed must still get 0019 (``user_version`` alone would skip it)."""
+    import sqlite3
+
+    from camroll.store import db as store_db
+
+    shipped = store_db.migrations()
+    legacy = [m for m in shipped if m[0] in store_db._BEFORE_THE_TABLE]
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, _name, sql in legacy:  # the library as the old migrator left it
+        for statement in store_db._split_sql(sql):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number}")
+    conn.close()
+    db = Database.open(path)
+    try:
+        applied = db.query("SELECT name FROM schema_migrations ORDER BY number")
+        assert [r[0] for r in applied] == [name for _, name, _ in shipped]
+        assert db.schema_version == shipped[-1][0]
+        assert db.migrate() == []
+    finally:
+        db.close()
+
+
 def test_database_and_home_are_private(ctx: AppContext) -> None:
     ctx.db  # noqa: B018 - opening creates them
     assert ctx.config.home.stat().st_mode & 0o777 == 0o700

@@ -24,6 +24,11 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_BEFORE_THE_TABLE = frozenset((1, 2, 3, 5, 7, 8, 10, 11, 12, 14, 15, 16, 17, 18, 21, 22, 23))
+"""The migrations shipped before applied ones were recorded in ``schema_migrations``: a library
+at ``user_version`` N had exactly those up to N."""
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """(number, name, sql) of every migration shipped with camroll, in order."""
     found = []
@@ -57,16 +62,35 @@ class Database:
         return db
 
     def migrate(self) -> list[str]:
-        """Apply what is new; return the names applied."""
+        """Apply what is new; return the names applied.
+
+        Each applied migration is recorded by number in ``schema_migrations``, so one numbered
+        below the newest applied (work done in parallel lands out of order) still runs.
+        ``PRAGMA user_version`` keeps the highest number, as before; a library made before the
+        table existed counts the migrations shipped until then (``_BEFORE_THE_TABLE``) up to its
+        ``user_version`` as applied."""
         current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        with self.transaction():
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations"
+                " (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            done = {r[0] for r in self.conn.execute("SELECT number FROM schema_migrations")}
+            if not done and current:
+                for number, name, _sql in migrations():
+                    if number <= current and number in _BEFORE_THE_TABLE:
+                        self.conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (number, name, now_iso()))
+                        done.add(number)
         applied = []
         for number, name, sql in migrations():
-            if number <= current:
+            if number in done:
                 continue
             with self.transaction():
                 for statement in _split_sql(sql):
                     self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {number}")
+                self.conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (number, name, now_iso()))
+                self.conn.execute(f"PRAGMA user_version = {max(number, current)}")
+                current = max(number, current)
             applied.append(name)
         return applied
 
