@@ -945,6 +945,12 @@ WATCH_SETTLE_SECONDS = 1.0
 being written (a copy over the network, a camera's card reader) is caught by the next burst."""
 WATCH_RESCAN_SECONDS = 60.0
 """Period of the rescan of folders that inotify cannot watch (its watch limit reached)."""
+WATCH_WRITER_IDLE_SECONDS = 120.0
+"""A file some process still holds open (inotify said it was opened, and not yet closed) holds back
+its folder's rescan, whatever the settle check says: a copy that pauses longer than the settle time
+must not be catalogued half-written. A writer silent for this long no longer holds it back (a
+process that keeps a file open without writing, or a lost close event); a stalled network copy is
+then caught by the rescan after its next write. A judgement, not measured."""
 
 # --- motion photos (issue 13) ---
 MOTION_HEAD_BYTES = 256 * 1024

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -64,6 +65,184 @@ def test_new_file_catalogued_and_move_keeps_photo_id(ctx: AppContext, tmp_path: 
         t.join(10)
     assert w.summary.new_photos == 1 and w.summary.bursts >= 2
     assert watch_state.listing(ctx.db)[0]["pid"] is None
+
+
+FACES = Path(__file__).parent / "data" / "photos" / "faces" / "deepface_p01"
+
+
+def _watching(ctx: AppContext) -> bool:
+    """The watcher has scheduled inotify and done its catch-up rescan (it stamps ``watch_state``)."""
+    with sqlite3.connect(ctx.db.path) as conn:
+        return bool(conn.execute("SELECT count(*) FROM watch_state WHERE pid IS NOT NULL").fetchone()[0])
+
+
+def _one(ctx: AppContext, sql: str, args: tuple[Any, ...] = ()) -> Any:
+    with sqlite3.connect(ctx.db.path) as conn:
+        row = conn.execute(sql, args).fetchone()
+    return None if row is None else row[0]
+
+
+def test_half_written_file_is_catalogued_once_with_the_complete_hash(ctx: AppContext, tmp_path: Path) -> None:
+    """A copy that writes in pieces, pausing shorter and then much longer than the settle time (and
+    the debounce), is not catalogued until its writer closes it, and then once, whole."""
+    folder = tmp_path / "Camera"
+    folder.mkdir()
+    data = PHOTO.read_bytes()
+    cut = [0, len(data) // 3, 2 * len(data) // 3, len(data)]
+    settle = debounce = 0.3
+    stop = threading.Event()
+    lines: list[str] = []
+    w = Watcher(ctx, [str(folder)], stop, lines.append, debounce=debounce, settle=settle)
+    t = _start(w)
+    try:
+        assert _until(lambda: _watching(ctx))
+        with open(folder / "a.jpg", "wb", buffering=0) as f:
+            f.write(data[cut[0] : cut[1]])
+            time.sleep(settle / 3)  # shorter than the settle time
+            f.write(data[cut[1] : cut[2]])
+            time.sleep(4 * (debounce + settle))  # the writer pauses long enough for a burst to settle
+            assert _one(ctx, "SELECT count(*) FROM files") == 0, "a half-written file was catalogued"
+            f.write(data[cut[2] : cut[3]])
+        assert _until(lambda: len(_live(ctx)) == 1), lines
+        time.sleep(3 * (debounce + settle))  # room for a second, wrong, cataloguing to show
+    finally:
+        stop.set()
+        t.join(10)
+    assert _one(ctx, "SELECT count(*) FROM photos") == 1
+    assert _one(ctx, "SELECT hash FROM photos") == hashlib.sha256(data).hexdigest()
+    assert w.summary.new_photos == 1, lines
+
+
+def _scan_delete_scan(tmp_path: Path) -> tuple[Any, ...]:
+    """What `camroll scan` leaves after a file it catalogued is deleted: the reference."""
+    from camroll.config import Config
+    from camroll.library.scan import scan
+
+    folder = tmp_path / "ByScan"
+    folder.mkdir()
+    shutil.copy(PHOTO, folder / "a.jpg")
+    other = AppContext(Config(home=tmp_path / "home-scan", workers=1))
+    try:
+        scan(other, [str(folder)])
+        (folder / "a.jpg").unlink()
+        removed = scan(other, [str(folder)]).removed
+        return removed, _catalog_shape(other)
+    finally:
+        other.close()
+
+
+def _catalog_shape(ctx: AppContext) -> tuple[Any, ...]:
+    with sqlite3.connect(ctx.db.path) as conn:
+        return (
+            conn.execute("SELECT state, count(*) FROM files GROUP BY state ORDER BY state").fetchall(),
+            conn.execute("SELECT count(*), group_concat(hash) FROM photos").fetchall(),
+        )
+
+
+def test_deleted_file_leaves_the_catalog_as_scan_does(ctx: AppContext, tmp_path: Path) -> None:
+    folder = tmp_path / "Camera"
+    folder.mkdir()
+    shutil.copy(PHOTO, folder / "a.jpg")
+    stop = threading.Event()
+    lines: list[str] = []
+    w = Watcher(ctx, [str(folder)], stop, lines.append, debounce=0.3, settle=0.2)
+    t = _start(w)
+    try:
+        assert _until(lambda: len(_live(ctx)) == 1)  # the catch-up rescan
+        (folder / "a.jpg").unlink()
+        assert _until(lambda: _live(ctx) == []), lines
+    finally:
+        stop.set()
+        t.join(10)
+    removed, shape = _scan_delete_scan(tmp_path)
+    assert (w.summary.removed, _catalog_shape(ctx)) == (removed, shape) == (1, shape)
+    assert shape[0] == [("missing", 1)]
+
+
+def _analysed_photos(ctx: AppContext) -> list[int]:
+    """The ``photos`` count of every analysis run recorded in the audit log, oldest first."""
+    from camroll.config import Config
+    from camroll.privacy import audit
+
+    reader = AppContext(Config(home=ctx.config.home))
+    try:
+        return [int(e.details["photos"]) for e in audit.events(reader) if e.kind == "analysis"]
+    finally:
+        reader.close()
+
+
+def test_create_move_rename_analyses_once(ctx: AppContext, tmp_path: Path) -> None:
+    """With a capability granted, a photo created, moved to a subfolder and renamed is analysed by
+    the first burst only: one analysis_state row, stamped once, and one photo in the analysis runs."""
+    from camroll.cli.watch import _catalogue
+    from camroll.privacy import consent
+
+    folder = tmp_path / "Camera"
+    folder.mkdir()
+    consent.grant(ctx, "quality", f"path:{folder}")
+    stop = threading.Event()
+    lines: list[str] = []
+    w = Watcher(ctx, [str(folder)], stop, lines.append, debounce=0.3, settle=0.2, catalogue=_catalogue)
+    t = _start(w)
+    try:
+        assert _until(lambda: _watching(ctx), 30)
+        shutil.copy(PHOTO, folder / "a.jpg")
+        assert _until(lambda: _one(ctx, "SELECT count(*) FROM analysis_state") == 1, 60), lines
+        first = _one(ctx, "SELECT photo_id || ' ' || at FROM analysis_state")
+        time.sleep(1.1)  # analysis_state stamps to the second: a second analysis would change it
+        (folder / "sub").mkdir()
+        (folder / "a.jpg").rename(folder / "sub" / "a.jpg")
+        assert _until(lambda: [p for _, p in _live(ctx)] == [str(folder / "sub" / "a.jpg")], 30), lines
+        bursts = w.summary.bursts
+        (folder / "sub" / "a.jpg").rename(folder / "sub" / "renamed.jpg")
+        assert _until(lambda: [p for _, p in _live(ctx)] == [str(folder / "sub" / "renamed.jpg")], 30), lines
+        assert _until(lambda: w.summary.bursts > bursts, 30)
+    finally:
+        stop.set()
+        t.join(30)
+    assert _one(ctx, "SELECT count(*) FROM photos") == 1
+    assert _one(ctx, "SELECT count(*) FROM analysis_state") == 1
+    assert _one(ctx, "SELECT photo_id || ' ' || at FROM analysis_state") == first
+    runs = _analysed_photos(ctx)
+    assert len(runs) >= 3 and sum(runs) == 1, runs  # an analysis ran after each burst, and found nothing new
+
+
+def test_moved_photo_keeps_its_person(ctx: AppContext, tmp_path: Path) -> None:
+    """Faces and people granted: a photo with a face moved from one watched folder to another keeps
+    its face's person, and no person appears."""
+    from camroll.cli.watch import _catalogue
+    from camroll.privacy import consent
+
+    camera, archive = tmp_path / "Camera", tmp_path / "Archive"
+    camera.mkdir()
+    archive.mkdir()
+    for name in ("img1.jpg", "img2.jpg", "img4.jpg"):
+        shutil.copy(FACES / name, camera / name)
+    consent.grant(ctx, "faces")
+    consent.grant(ctx, "people")
+    stop = threading.Event()
+    lines: list[str] = []
+    w = Watcher(ctx, [str(camera), str(archive)], stop, lines.append, debounce=0.3, settle=0.2, catalogue=_catalogue)
+    t = _start(w)
+    person_of = (
+        "SELECT f.person_id FROM faces f JOIN files x ON x.photo_id = f.photo_id WHERE x.state = 'ok' AND x.path = ?"
+    )
+    try:
+        assert _until(lambda: _watching(ctx) and _one(ctx, "SELECT count(*) FROM people") > 0, 60), lines
+        people = _one(ctx, "SELECT group_concat(id) FROM people")
+        person = _one(ctx, person_of, (str(camera / "img1.jpg"),))
+        assert person is not None
+        bursts = w.summary.bursts
+        shutil.move(camera / "img1.jpg", archive / "img1.jpg")
+        assert _until(lambda: _one(ctx, person_of, (str(archive / "img1.jpg"),)) is not None, 30), lines
+        assert _until(lambda: w.summary.bursts >= bursts + 2, 30), lines  # both folders looked at again
+    finally:
+        stop.set()
+        t.join(30)
+    assert _one(ctx, person_of, (str(archive / "img1.jpg"),)) == person
+    assert _one(ctx, "SELECT group_concat(id) FROM people") == people
+    assert _one(ctx, "SELECT count(*) FROM faces") == 3
+    assert _one(ctx, "SELECT count(*) FROM photos") == 3
 
 
 def test_inotify_limit_falls_back_to_rescans(ctx: AppContext, tmp_path: Path) -> None:

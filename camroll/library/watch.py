@@ -4,7 +4,9 @@ watchdog (inotify on Linux) reports file events; they are gathered into bursts (
 :data:`~camroll.thresholds.WATCH_DEBOUNCE_SECONDS`) and each burst runs the ordinary rescan
 (:func:`camroll.library.scan.scan`) of the watched folder, so a move keeps the photo's identity
 (the catalog's identity is the content hash), a deletion is handled as `scan` handles it, and a
-file still being written waits until its size and mtime settle. When inotify's watch limit is
+file still being written waits until its size and mtime settle, and, where inotify reports opens
+and closes (Linux), until the process writing it has closed it: a copy that pauses longer than the
+settle time is not catalogued half-written. When inotify's watch limit is
 reached (ENOSPC), the folder is rescanned periodically instead, and the watcher says so once.
 At start, one ordinary rescan catches up on what changed while nothing watched.
 """
@@ -83,11 +85,33 @@ class Watcher:
         self._lock = threading.Lock()
         self._dirty: dict[str, set[str]] = {}
         self._last_event = 0.0
+        self._open: dict[str, tuple[int, float]] = {}
+        """path -> (opens not yet closed, time of its last event): who still holds a file open."""
 
-    def _event(self, folder: str, path: str) -> None:
+    def _event(self, folder: str, kind: str, src: str, dest: str = "") -> None:
+        """One file event: count opens and closes (``opened`` and ``closed_no_write`` change no
+        content, so they only count), and mark the folder dirty for anything else."""
+        now = time.monotonic()
         with self._lock:
-            self._dirty.setdefault(folder, set()).add(path)
-            self._last_event = time.monotonic()
+            opens = self._open.pop(src, (0, now))[0]
+            if kind == "opened":
+                opens += 1
+            elif kind in ("closed", "closed_no_write"):
+                opens = max(0, opens - 1)
+            elif kind == "deleted":
+                opens = 0
+            if opens:
+                self._open[dest or src] = (opens, now)  # a file renamed while open is closed under its new name
+            if kind in ("opened", "closed_no_write"):
+                return
+            self._dirty.setdefault(folder, set()).update(p for p in (src, dest) if p)
+            self._last_event = now
+
+    def _writing(self, paths: set[str]) -> bool:
+        """Whether a process still holds one of ``paths`` open and was heard from recently."""
+        now = time.monotonic()
+        with self._lock:
+            return any(p in self._open and now - self._open[p][1] < thresholds.WATCH_WRITER_IDLE_SECONDS for p in paths)
 
     def _observe(self) -> tuple[Any, list[str]]:
         """Start watchdog on each folder; the folders it cannot watch come back for rescans."""
@@ -101,11 +125,10 @@ class Watcher:
                 self.folder = folder
 
             def on_any_event(self, event: FileSystemEvent) -> None:
-                if event.event_type in ("opened", "closed_no_write"):
-                    return
-                for p in (event.src_path, getattr(event, "dest_path", "")):
-                    if p:
-                        watcher._event(self.folder, os.fsdecode(p))
+                dest = getattr(event, "dest_path", "")
+                watcher._event(
+                    self.folder, event.event_type, os.fsdecode(event.src_path), os.fsdecode(dest) if dest else ""
+                )
 
         observer = (self.observer_factory or Observer)()
         polled: list[str] = []
@@ -152,6 +175,7 @@ class Watcher:
                 with self._lock:
                     quiet = self._dirty and time.monotonic() - self._last_event >= self.debounce
                     batch = dict(self._dirty) if quiet else {}
+                batch = {folder: paths for folder, paths in batch.items() if not self._writing(paths)}
                 if batch:
                     paths = set().union(*batch.values())
                     if not _settled(paths, self.settle):
