@@ -144,7 +144,7 @@ def _split_sql(sql: str) -> list[str]:
             continue
         current.append(line)
         text = "\n".join(current)
-        if stripped.endswith(";") and sqlite3.complete_statement(text):
+        if sqlite3.complete_statement(text):  # a trailing "-- comment" after the ";" is fine
             statements.append(text)
             current = []
     if current:
