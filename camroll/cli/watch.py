@@ -27,12 +27,53 @@ def _catalogue(ctx: AppContext, folder: str) -> Any:
     return result.scan
 
 
+def _install(folders: list[str], home: Path) -> None:
+    """``--install``: the systemd user unit written (Linux), or the launchd plist printed (macOS)."""
+    import sys
+
+    from camroll.cli import watch_install
+
+    argv = watch_install.watch_argv(folders, home)
+    out = Console()
+    if sys.platform == "darwin":
+        plist = Path("~/Library/LaunchAgents") / f"{watch_install.LAUNCHD_LABEL}.plist"
+        print(watch_install.launchd_plist(argv, home), end="")
+        console_err().print(
+            f"Save this as {plist} and run: launchctl bootstrap gui/$(id -u) {plist}  (camroll wrote nothing).",
+            soft_wrap=True,
+            highlight=False,
+        )
+        return
+    path, replaced = watch_install.write_unit(argv)
+    name = watch_install.UNIT_NAME
+    start = (
+        f"systemctl --user daemon-reload && systemctl --user enable {name} && systemctl --user restart {name}"
+        if replaced  # a running watch keeps its old folders until it restarts
+        else f"systemctl --user enable --now {name}"
+    )
+    out.print(
+        f"{'Replaced' if replaced else 'Wrote'} {shown(str(path))}: it watches {len(folders)} folder(s) of the "
+        f"library {shown(str(home))}.\nTo start it now and at every login, run:\n  {start}\n"
+        "(To keep it running while you are logged out: loginctl enable-linger. camroll started nothing.)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 @app.command("watch")
 def watch_cmd(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Folders to watch (default: every folder of the library).")
     ] = None,
     status: Annotated[bool, typer.Option("--status", help="Say what is watched and when it last looked.")] = False,
+    install: Annotated[
+        bool,
+        typer.Option(
+            "--install",
+            help="Write a systemd user unit (on macOS: print a launchd plist) that keeps this watch running "
+            "after a reboot; prints the command that starts it, runs nothing.",
+        ),
+    ] = False,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -65,6 +106,9 @@ def watch_cmd(
     missing = [f for f in folders if not Path(f).is_dir()]
     if missing:
         fail(f"not a folder: {missing[0]}")
+    if install:
+        _install(folders, ctx.config.home)
+        return
     err = console_err()
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
