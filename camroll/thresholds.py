@@ -958,3 +958,17 @@ MOTION_HEAD_BYTES = 256 * 1024
 MicroVideo or Camera MotionPhoto): the XMP packet sits in an APP1 segment after the EXIF one,
 each at most 64 kB, so 256 kB holds both with room; only a JPEG that declares a clip is read
 whole, to check the clip."""
+
+# --- Apple Live Photos (issue 13) ---
+LIVE_NAME_PAIR_MAX_SECONDS = 4.0
+"""A still without a Live Photo identifier is paired with the MOV of its name (IMG_0001.HEIC and
+IMG_0001.MOV) only when the MOV is shorter than this: Apple's Live Photo clip is about 3 s (1.5 s
+either side of the shutter), while a video the person took and named alike (an export, a copy)
+is usually longer. Pairing by identifier has no such limit."""
+LIVE_JPEG_HEAD_BYTES = 128 * 1024
+"""How much of a JPEG is read for its Apple MakerNote: the EXIF APP1 segment holding it is at most
+64 kB and comes first (after an APP0 at most), so 128 kB always holds it."""
+LIVE_METADATA_MAX_BYTES = 4 << 20
+"""The largest MOV ``moov`` box, HEIC ``meta`` box or HEIC EXIF item read to find a Live Photo
+identifier: an iPhone's 3 s Live Photo MOV has a ``moov`` of about 20-60 kB and a HEIC a ``meta``
+of 5-15 kB; anything over this is not a phone's and is refused with a note, unread."""

@@ -21,10 +21,12 @@ def clip_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Write the clip of a motion photo (a JPEG with an MP4 inside, as Google and Samsung phones
-    take them) to NAME.clip.mp4 in --out. The original is only read; the clip is never written
-    beside it, and an existing file is not overwritten."""
+    take them) to NAME.clip.mp4 in --out, or the MOV of an Apple Live Photo to NAME.clip.mov. The
+    original is only read; the clip is never written beside it, and an existing file is not
+    overwritten."""
     from camroll.cli.common import photo_id_of
     from camroll.library.live_photos import find_motion_clip
+    from camroll.store import live_photos as store_live
     from camroll.store import photos
 
     ctx = ctx_for(home)
@@ -35,6 +37,11 @@ def clip_cmd(
     folder = (out or Path.cwd()).resolve()
     if folder == path.parent.resolve():
         fail("the clip is not written beside the original: give another folder with --out")
+    mov = store_live.live_clip_of(ctx.db, int(row["id"]))
+    mov_row = photos.live_source(ctx.db, mov) if mov is not None else None
+    if mov_row is not None:  # an Apple Live Photo: its MOV is the clip, copied whole
+        _write_live_clip(int(row["id"]), path, Path(mov_row["path"]), folder, as_json)
+        return
     with open(path, "rb") as f:
         data = f.read()
     result = find_motion_clip(data)
@@ -59,3 +66,22 @@ def clip_cmd(
         )
     else:
         typer.echo(f"Wrote {target} ({result.clip.length} bytes)")
+
+
+def _write_live_clip(photo_id: int, still: Path, mov: Path, folder: Path, as_json: bool) -> None:
+    """Copy a Live Photo's MOV to ``folder/STILL.clip.mov`` (never over an existing file)."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{still.stem}.clip.mov"
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fail(f"{target} already exists")
+    with open(mov, "rb") as src, os.fdopen(fd, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+        size = dst.tell()
+    if as_json:
+        print_json({"photo": photo_id, "clip": str(target), "bytes": size, "kind": "apple-live", "source": str(mov)})
+    else:
+        typer.echo(f"Wrote {target} ({size} bytes, a copy of {mov.name})")

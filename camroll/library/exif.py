@@ -9,6 +9,7 @@ Exif IFD, the GPS IFD and the first SubIFD (DNG/RAW main image), decodes only th
 
 from __future__ import annotations
 
+import re
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -208,3 +209,106 @@ def xp_text(value: Any) -> str | None:
         return None
     text = value.decode("utf-16-le", "replace").split("\x00", 1)[0].strip()
     return text or None
+
+
+# --- Apple's MakerNote: the Live Photo content identifier (issue 13) ---------------------------
+
+MAKER_NOTE = 0x927C
+APPLE_MAKER_HEADER = b"Apple iOS\x00"
+"""Apple's MakerNote opens with ``Apple iOS\\0``, a 16-bit version, and ``MM`` (or ``II``): 14
+bytes, then an IFD whose value offsets count from the start of the MakerNote itself (not the
+TIFF header), as exiftool's ``MakerNoteApple`` reads it (``Start => $valuePtr + 14, Base =>
+$start - 14``)."""
+APPLE_CONTENT_IDENTIFIER = 0x0011
+"""The Apple MakerNote tag that holds the Live Photo's identifier, the same UUID as the paired
+MOV's ``com.apple.quicktime.content.identifier`` (exiftool 12.19+ names it ``MediaGroupUUID``,
+earlier ones ``ContentIdentifier``)."""
+_MAX_MAKER_NOTE_BYTES = 64 << 10  # Apple's are 1-2 kB; a JPEG APP1 cannot hold more than 64 kB anyway
+_MAX_MAKER_ENTRIES = 256  # iOS 17 writes ~60
+_MAX_IDENTIFIER_BYTES = 64  # a UUID is 36 characters and a NUL
+_UUID_SHAPE = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+
+
+def apple_content_identifier(tiff: bytes) -> tuple[str | None, str | None]:
+    """(identifier, note) from an EXIF block's Apple MakerNote: the upper-case UUID, or None with
+    a note saying why a value that is there was refused (too long, not a UUID, out of bounds); (None,
+    None) where the photo simply has no Apple MakerNote or no identifier in it.
+
+    Every count and offset is untrusted: each is checked against the block that holds it before
+    anything is read, so a hostile file costs at most the bytes of its own EXIF block."""
+    if len(tiff) < 8 or tiff[:4] not in (b"II*\x00", b"MM\x00*"):
+        return None, None
+    endian = "<" if tiff[0] == 0x49 else ">"
+    try:
+        exif_at = _pointer(tiff, endian, struct.unpack_from(endian + "I", tiff, 4)[0], EXIF_IFD_POINTER)
+        found = _entry(tiff, endian, exif_at, MAKER_NOTE, _MAX_ENTRIES) if exif_at else None
+        if found is None:
+            return None, None
+        typ, count, raw = found
+        if typ not in (1, 7) or count < len(APPLE_MAKER_HEADER) + 4:
+            return None, None
+        if count > _MAX_MAKER_NOTE_BYTES:
+            return None, f"the Apple MakerNote is {count} bytes, over {_MAX_MAKER_NOTE_BYTES}: not read"
+        (at,) = struct.unpack(endian + "I", raw)
+        if at + count > len(tiff):
+            return None, "the MakerNote points outside the EXIF block"
+        note = tiff[at : at + count]
+        return _apple_identifier(note)
+    except struct.error:
+        return None, "the EXIF block is cut short"
+
+
+def _apple_identifier(note: bytes) -> tuple[str | None, str | None]:
+    if not note.startswith(APPLE_MAKER_HEADER):
+        return None, None  # another maker's note
+    order = note[12:14]
+    if order not in (b"MM", b"II"):
+        return None, "the Apple MakerNote names no byte order"
+    endian = ">" if order == b"MM" else "<"
+    found = _entry(note, endian, 14, APPLE_CONTENT_IDENTIFIER, _MAX_MAKER_ENTRIES)
+    if found is None:
+        return None, None
+    typ, count, raw = found
+    if typ not in (2, 7):
+        return None, f"the Live Photo identifier has type {typ}, not text"
+    if count > _MAX_IDENTIFIER_BYTES:
+        return None, f"the Live Photo identifier is {count} bytes long, not a UUID: refused"
+    if count <= 4:
+        value = raw[:count]
+    else:
+        (at,) = struct.unpack(endian + "I", raw)
+        if at + count > len(note):
+            return None, "the Live Photo identifier points outside the MakerNote"
+        value = note[at : at + count]
+    return checked_uuid(value)
+
+
+def checked_uuid(value: bytes) -> tuple[str | None, str | None]:
+    """A content identifier as text if it has the shape of a UUID (upper-cased, as Apple writes
+    it), else None and a note; trailing NULs and spaces are allowed, anything else is not."""
+    text = value.split(b"\x00", 1)[0].strip().decode("ascii", "replace")
+    if not _UUID_SHAPE.fullmatch(text):
+        shown = text[:40].encode("ascii", "backslashreplace").decode()
+        return None, f"the Live Photo identifier {shown!r} is not a UUID: refused"
+    return text.upper(), None
+
+
+def _entry(block: bytes, endian: str, offset: int, tag: int, limit: int) -> tuple[int, int, bytes] | None:
+    """(type, count, the 4 value-or-offset bytes) of ``tag`` in the IFD at ``offset``, or None."""
+    if offset < 8 or offset + 2 > len(block):
+        return None
+    (count,) = struct.unpack_from(endian + "H", block, offset)
+    count = min(count, limit, (len(block) - offset - 2) // 12)
+    for i in range(count):
+        found, typ, n, raw = struct.unpack_from(endian + "HHI4s", block, offset + 2 + 12 * i)
+        if found == tag:
+            return typ, n, raw
+    return None
+
+
+def _pointer(block: bytes, endian: str, ifd: int, tag: int) -> int | None:
+    """The offset a pointer tag (the Exif IFD's, say) of the IFD at ``ifd`` holds, or None."""
+    found = _entry(block, endian, ifd, tag, _MAX_ENTRIES)
+    if found is None or found[0] not in (4, 13):
+        return None
+    return int(struct.unpack(endian + "I", found[2])[0])

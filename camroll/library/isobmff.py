@@ -17,6 +17,7 @@ could not be read goes to ``Container.problems`` (``container.py`` says why).
 from __future__ import annotations
 
 import math
+import os
 import re
 import struct
 from collections.abc import Callable, Iterator
@@ -135,6 +136,118 @@ def _tiff_size(tiff: bytes) -> tuple[int | None, int | None]:
     return found.get(0x100), found.get(0x101)
 
 
+def exif_item_tiff(payload: memoryview | bytes) -> bytes | None:
+    """The TIFF structure inside a HEIF ``Exif`` item, which opens with a 32-bit offset to the
+    TIFF header (past ``Exif\\0\\0``); a wrong offset is forgiven when a TIFF magic is in the
+    item's first 64 bytes. None when there is none."""
+    skip = 4 + _U32(payload, 0)[0] if len(payload) >= 4 else 0
+    if bytes(payload[skip : skip + 4]) not in _TIFF_MAGICS:
+        head = bytes(payload[:64])
+        if not (found := [i for i in (head.find(m) for m in _TIFF_MAGICS) if i >= 0]):
+            return None
+        skip = min(found)
+    return bytes(payload[skip:])
+
+
+# --- bounded reads from an open file (Live Photos, issue 13) ------------------------------------
+# The scan reads every new file whole once; pairing Live Photos afterwards must not do it again,
+# so these read only the boxes they need, each with a limit, by offset (``os.pread``).
+
+_MAX_TOP_BOXES = 64
+"""Top-level boxes walked before giving up: a phone's MOV has 4-6 (ftyp, wide, mdat, moov...)."""
+_MAX_KEYS = 256
+"""QuickTime ``keys`` entries read: an iPhone MOV names about 10."""
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    chunks: list[bytes] = []
+    while length > 0 and (chunk := os.pread(fd, length, offset)):
+        chunks.append(chunk)
+        length, offset = length - len(chunk), offset + len(chunk)
+    return b"".join(chunks)
+
+
+def top_box(fd: int, size: int, wanted: bytes, limit: int) -> tuple[bytes | None, str | None]:
+    """The whole top-level box ``wanted`` (header included) of an open ISO media file, found by
+    reading only box headers, or None and a note: missing, larger than ``limit`` bytes, or cut
+    short by the end of the file."""
+    pos = 0
+    for _ in range(_MAX_TOP_BOXES):
+        head = _pread(fd, 16, pos)
+        if len(head) < 8:
+            break
+        box_size, typ = _HEAD(head, 0)
+        head_len = 8
+        if box_size == 1 and len(head) == 16:
+            box_size, head_len = _U64(head, 8)[0], 16
+        elif box_size == 0:
+            box_size = size - pos
+        name = typ.decode("latin-1")
+        if box_size < head_len:
+            return None, f"box {name!r} has an impossible size ({box_size})"
+        if typ == wanted:
+            if box_size > limit:
+                return None, f"box {name!r} is {box_size} bytes, over the {limit}-byte limit: not read"
+            if pos + box_size > size:
+                return None, f"box {name!r} runs past the end of the file (truncated?)"
+            return _pread(fd, box_size, pos), None
+        pos += box_size
+        if pos >= size:
+            break
+    return None, f"no {wanted.decode('latin-1')!r} box"
+
+
+def quicktime_key(moov: bytes, key: str) -> tuple[bytes | None, list[str]]:
+    """The raw value of one Apple QuickTime metadata key in a whole ``moov`` box: a ``meta`` box
+    with an ``mdta`` handler names its keys in ``keys`` and holds their values in ``ilst``, each
+    item typed by its 1-based key index and holding a ``data`` atom (type, locale, value). The
+    ``meta`` may sit in ``moov`` or in ``moov/udta``. Returns (value or None, notes)."""
+    reader = _Reader(moov)
+    first = next(reader.boxes(0, reader.size, 0), None)
+    if first is None or first[0] != b"moov":
+        return None, ["not a 'moov' box"]
+    _typ, a, b = first
+    metas = [(s, e) for typ, s, e in reader.boxes(a, b, 1) if typ == b"meta"]
+    if (udta := reader.find(a, b, 1, b"udta")) is not None:
+        metas += [(s, e) for typ, s, e in reader.boxes(*udta, 2) if typ == b"meta"]
+    for s, e in metas:
+        if (value := reader.guarded("meta", reader.qt_key, s, e, key.encode())) is not None:
+            return value, reader.out.problems
+    return None, reader.out.problems
+
+
+def heif_exif_of_file(fd: int, size: int, limit: int) -> tuple[bytes | None, list[str]]:
+    """The EXIF TIFF block of an open HEIC file, reading its ``meta`` box and then the EXIF item's
+    extents where ``iloc`` puts them (anywhere in the file), each read bounded by ``limit``."""
+    meta, note = top_box(fd, size, b"meta", limit)
+    if meta is None:
+        return None, [note or "no 'meta' box"]
+    reader = _Reader(meta)
+    first = next(reader.boxes(0, reader.size, 0), None)
+    if first is None:
+        return None, ["the 'meta' box is empty"]
+    found = reader.guarded("meta", reader.heif_exif_location, first[1], first[2])
+    if found is None:
+        return None, reader.out.problems
+    (method, base, extents), idat = found
+    parts, total = [], 0
+    for offset, length in extents[:16]:
+        start = base + offset
+        if method == 1:  # in the 'idat' box, inside the meta box read above
+            if idat is None:
+                return None, ["the EXIF item is in an 'idat' box that is not there"]
+            piece = meta[idat[0] + start : idat[1] if length == 0 else min(idat[0] + start + length, idat[1])]
+        else:
+            length = size - start if length == 0 else length
+            if start >= size or total + length > limit:
+                return None, [f"the EXIF item ({length} bytes at {start}) is past the file's end or over the limit"]
+            piece = _pread(fd, length, start)
+        parts.append(piece)
+        total += len(piece)
+    tiff = exif_item_tiff(b"".join(parts))
+    return tiff, [] if tiff is not None else ["the EXIF item does not hold a TIFF structure"]
+
+
 class _Reader:
     """One pass over one file's boxes, filling ``self.out``."""
 
@@ -249,15 +362,55 @@ class _Reader:
         if xmp_id in locs and (payload := self.heif_payload(xmp_id, locs, kids.get(b"idat"))):
             self.out.xmp = bytes(payload)
         if exif_id in locs and (payload := self.heif_payload(exif_id, locs, kids.get(b"idat"))):
-            # The item opens with a 32-bit offset to the TIFF header (past "Exif\0\0").
-            skip = 4 + _U32(payload, 0)[0] if len(payload) >= 4 else 0
-            if bytes(payload[skip : skip + 4]) not in _TIFF_MAGICS:
-                head = bytes(payload[:64])
-                if not (found := [i for i in (head.find(m) for m in _TIFF_MAGICS) if i >= 0]):
-                    self.note("the EXIF item does not hold a TIFF structure")
-                    return
-                skip = min(found)
-            self.out.exif = bytes(payload[skip:])
+            self.out.exif = exif_item_tiff(payload)
+            if self.out.exif is None:
+                self.note("the EXIF item does not hold a TIFF structure")
+
+    def heif_exif_location(self, a: int, b: int) -> tuple[_Loc, tuple[int, int] | None] | None:
+        """Where the EXIF item of the primary image is (as :meth:`heif_meta` chooses it) and the
+        ``idat`` payload range, from a ``meta`` box's payload ``data[a:b]``; None if none."""
+        kids: dict[bytes, tuple[int, int]] = {}
+        for typ, s, e in self.boxes(self.meta_start(a, b), b, 1):
+            kids.setdefault(typ, (s, e))
+        if b"iinf" not in kids or b"iloc" not in kids:
+            return None
+        primary = self.heif_primary(*kids[b"pitm"]) if b"pitm" in kids else None
+        items = self.heif_items(*kids[b"iinf"])
+        cdsc = self.heif_cdsc(*kids[b"iref"]) if b"iref" in kids else {}
+        exif_id = min(
+            (i for i, t in items.items() if t == b"Exif"), key=lambda i: primary not in cdsc.get(i, ()), default=None
+        )
+        if exif_id is None:
+            return None
+        locs: dict[int, _Loc] = {}
+        self.heif_iloc(*kids[b"iloc"], {exif_id}, locs)
+        return (locs[exif_id], kids.get(b"idat")) if exif_id in locs else None
+
+    def qt_key(self, a: int, b: int, key: bytes) -> bytes | None:
+        """The raw ``data`` value of the ``mdta`` key ``key`` in the QuickTime ``meta`` at ``data[a:b]``."""
+        index, lists = None, []
+        for typ, s, e in self.boxes(self.meta_start(a, b), b, 3):
+            if typ == b"hdlr" and self.data[s + 8 : s + 12] != b"mdta":
+                return None  # an iTunes-style or other meta: no keys of Apple's
+            if typ == b"keys" and e - s >= 8:  # FullBox, count, then (size, namespace, name)
+                pos = s + 8
+                for i in range(min(_U32(self.data, s + 4)[0], _MAX_KEYS)):
+                    size = _U32(self.data, pos)[0] if pos + 8 <= e else 0
+                    if size < 8 or pos + size > e:
+                        self.note("a QuickTime key runs out of its 'keys' box")
+                        break
+                    if self.data[pos + 4 : pos + 8] == b"mdta" and self.data[pos + 8 : pos + size] == key:
+                        index = i + 1
+                    pos += size
+            elif typ == b"ilst":
+                lists.append((s, e))
+        for s, e in lists if index is not None else []:
+            for typ, s2, e2 in self.boxes(s, e, 4):
+                if int.from_bytes(typ, "big") == index:
+                    for typ3, s3, e3 in self.boxes(s2, e2, 5):
+                        if typ3 == b"data" and e3 - s3 >= 8:  # type indicator, locale, value
+                            return bytes(self.data[s3 + 8 : e3])
+        return None
 
     def heif_primary(self, a: int, b: int) -> int:
         return int(struct.unpack_from(">H" if self.data[a] == 0 else ">I", self.view[a:b], 4)[0])

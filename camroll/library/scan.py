@@ -351,6 +351,9 @@ def scan(
         from camroll.library.live_photos import find_motion_photos  # issue 13: one item per motion photo
 
         find_motion_photos(ctx, rep)
+        from camroll.library.apple_live import pair_live_photos  # issue 13: a Live Photo is one item
+
+        pair_live_photos(ctx, rep)
     summary.seconds = time.perf_counter() - started
     audit.record(
         ctx,

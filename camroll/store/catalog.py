@@ -5,7 +5,8 @@ taken_at_source, taken_at_implausible (why the capture time cannot be right, e.g
 1826-01-01, the first photograph", or null; such photos make no moments), gps, camera,
 orientation, width, height, place, errors; and, from the vision
 capabilities, faces (a count), expressions, tags, text, sensitive, duplicate_of. New keys may be
-added; none of these may change meaning.
+added; none of these may change meaning. ``motion`` is a still's clip ({kind, duration_s}) and
+``clip_of`` the path of the still whose Live Photo clip this MOV is (it is no item of its own).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def iter_photo_records(ctx: AppContext, where: str = "", params: tuple[Any, ...]
         vision = _vision(ctx, sorted({int(r["id"]) for r in rows if r["id"] is not None}))
         ids = sorted({int(r["id"]) for r in rows if r["id"] is not None})
         motion = live_photos.motion_of(ctx.db, ids)
+        clip_of = live_photos.stills_of(ctx.db, ids)
         flags = curation.flags_of(ctx.db, ids)
         for r in rows:
             flag = flags.get(r["id"], {})
@@ -60,6 +62,7 @@ def iter_photo_records(ctx: AppContext, where: str = "", params: tuple[Any, ...]
                 | (vision.get(r["id"]) or _no_vision())
                 | {
                     "motion": motion.get(r["id"]),
+                    "clip_of": clip_of.get(r["id"]),
                     "favourite": flag.get("favourite", False),
                     "archived": flag.get("archived", False),
                 }

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from camroll.store.curation import not_archived
 from camroll.store.db import Database
 from camroll.store.files import live_photo
+from camroll.store.live_photos import not_live_clip
 
 
 def _marks(n: int) -> str:
@@ -59,7 +60,7 @@ def timeline(db: Database, untrusted_sources: Sequence[str], first: str, last: s
         " FROM photos p LEFT JOIN photo_places pp ON pp.photo_id = p.id"
         " WHERE p.taken_local IS NOT NULL"
         f" AND COALESCE(p.taken_at_source, '') NOT IN ({_marks(len(untrusted_sources))})"
-        f" AND p.taken_local >= ? AND p.taken_local <= ? AND {live_photo()} AND {not_archived()}",
+        f" AND p.taken_local >= ? AND p.taken_local <= ? AND {live_photo()} AND {not_archived()} AND {not_live_clip()}",
         (*untrusted_sources, first, last),
     )
 
@@ -69,7 +70,7 @@ def _located_where(placed_only: bool, n_untrusted: int) -> str:
         f"{'JOIN' if placed_only else 'LEFT JOIN'} photo_places pp ON pp.photo_id = p.id"
         " WHERE p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL AND p.taken_local IS NOT NULL"
         f" AND COALESCE(p.taken_at_source, '') NOT IN ({_marks(n_untrusted)})"
-        f" AND p.taken_local >= ? AND p.taken_local <= ? AND {live_photo()}"
+        f" AND p.taken_local >= ? AND p.taken_local <= ? AND {live_photo()} AND {not_live_clip()}"
     )
 
 

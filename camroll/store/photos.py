@@ -19,6 +19,7 @@ from typing import Any
 from camroll.store.curation import not_archived
 from camroll.store.db import Database
 from camroll.store.files import first_live_path, first_path_any_state, live_file, live_photo
+from camroll.store.live_photos import not_live_clip
 
 _TIMELINE_COLUMNS = "SELECT p.id, p.taken_local, p.kind, p.width, p.height, p.duration FROM photos p"
 
@@ -26,7 +27,7 @@ _TIMELINE_COLUMNS = "SELECT p.id, p.taken_local, p.kind, p.width, p.height, p.du
 def dated_page(db: Database, before: tuple[str, int] | None, limit: int) -> list[sqlite3.Row]:
     """Up to ``limit`` dated live photos, newest first, strictly before the (taken_local, id)
     cursor ``before`` (keyset pagination on the ``photos_taken`` index: no sorting, no offset)."""
-    where, args = f"{live_photo()} AND {not_archived()} AND p.taken_local IS NOT NULL", []
+    where, args = f"{live_photo()} AND {not_archived()} AND {not_live_clip()} AND p.taken_local IS NOT NULL", []
     if before is not None:
         where += " AND (p.taken_local < ? OR (p.taken_local = ? AND p.id < ?))"
         args = [before[0], before[0], before[1]]
@@ -36,7 +37,8 @@ def dated_page(db: Database, before: tuple[str, int] | None, limit: int) -> list
 def undated_page(db: Database, before_id: int, limit: int) -> list[sqlite3.Row]:
     """Up to ``limit`` live photos without a date, highest id first, below ``before_id``."""
     return db.query(
-        f"{_TIMELINE_COLUMNS} WHERE {live_photo()} AND {not_archived()} AND p.taken_local IS NULL AND p.id < ?"
+        f"{_TIMELINE_COLUMNS} WHERE {live_photo()} AND {not_archived()} AND {not_live_clip()}"
+        " AND p.taken_local IS NULL AND p.id < ?"
         " ORDER BY p.id DESC LIMIT ?",
         (before_id, limit),
     )
@@ -46,6 +48,7 @@ def month_counts(db: Database) -> list[tuple[str | None, int]]:
     """(``YYYY-MM`` or None for the undated, live photos), newest month first, undated last."""
     rows = db.query(
         f"SELECT substr(p.taken_local, 1, 7) AS m, count(*) FROM photos p WHERE {live_photo()} AND {not_archived()}"
+        f" AND {not_live_clip()}"
         " GROUP BY m ORDER BY m IS NULL, m DESC"
     )
     return [(r[0], int(r[1])) for r in rows]
@@ -67,9 +70,9 @@ def neighbours(db: Database, photo_id: int, taken_local: str | None) -> tuple[in
     """The live photos just after and just before this one in (time, id) order: (newer, older)."""
     key = taken_local or ""
     row = db.conn.execute(
-        f"SELECT (SELECT p.id FROM photos p WHERE {live_photo()} AND (coalesce(p.taken_local, ''), p.id) > (?, ?)"
+        f"SELECT (SELECT p.id FROM photos p WHERE {live_photo()} AND {not_live_clip()} AND (coalesce(p.taken_local, ''), p.id) > (?, ?)"
         "         ORDER BY coalesce(p.taken_local, ''), p.id LIMIT 1),"
-        f"       (SELECT p.id FROM photos p WHERE {live_photo()} AND (coalesce(p.taken_local, ''), p.id) < (?, ?)"
+        f"       (SELECT p.id FROM photos p WHERE {live_photo()} AND {not_live_clip()} AND (coalesce(p.taken_local, ''), p.id) < (?, ?)"
         "         ORDER BY coalesce(p.taken_local, '') DESC, p.id DESC LIMIT 1)",
         (key, photo_id, key, photo_id),
     ).fetchone()
@@ -144,6 +147,7 @@ def analysable(db: Database) -> list[tuple[sqlite3.Row, list[str]]]:
         "SELECT p.id, p.hash, p.kind, CASE p.kind WHEN 'video' THEN p.display_orientation ELSE p.orientation END"
         " AS orientation, p.width, p.height, f.path_bytes"
         f" FROM photos p JOIN files f ON f.photo_id = p.id AND {live_file('f')}"
+        f" WHERE {not_live_clip()}"  # a Live Photo's MOV: its still is analysed, once
         " ORDER BY p.id, f.path_bytes"
     )
     out: list[tuple[sqlite3.Row, list[str]]] = []

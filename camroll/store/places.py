@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from camroll.store.db import Database
 from camroll.store.files import first_live_path, live_photo
+from camroll.store.live_photos import not_live_clip
 
 
 def named_groups(db: Database) -> list[tuple[str | None, str | None, float, float, int, int]]:
@@ -21,7 +22,7 @@ def named_groups(db: Database) -> list[tuple[str | None, str | None, float, floa
     was found."""
     rows = db.query(
         "SELECT coalesce(pp.town, pp.city) AS town, pp.country, avg(p.gps_lat), avg(p.gps_lon), count(*), max(p.id)"
-        f" FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE p.gps_lat IS NOT NULL AND {live_photo()}"
+        f" FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE p.gps_lat IS NOT NULL AND {live_photo()} AND {not_live_clip()}"
         " GROUP BY town, pp.country ORDER BY count(*) DESC"
     )
     return [(r[0], r[1], float(r[2]), float(r[3]), int(r[4]), int(r[5])) for r in rows]
@@ -30,7 +31,7 @@ def named_groups(db: Database) -> list[tuple[str | None, str | None, float, floa
 def unnamed_positions(db: Database) -> list[tuple[float, float, int]]:
     """(lat, lon, photo id) of the live located photos without a named place."""
     rows = db.query(
-        f"SELECT p.gps_lat, p.gps_lon, p.id FROM photos p WHERE p.gps_lat IS NOT NULL AND {live_photo()}"
+        f"SELECT p.gps_lat, p.gps_lon, p.id FROM photos p WHERE p.gps_lat IS NOT NULL AND {live_photo()} AND {not_live_clip()}"
         " AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photo_id = p.id)"
     )
     return [(float(r[0]), float(r[1]), int(r[2])) for r in rows]
@@ -40,7 +41,7 @@ def unnamed_in_box(db: Database, lat: tuple[float, float], lon: tuple[float, flo
     """Ids of the live photos without a named place whose position is in [lat0, lat1) x [lon0,
     lon1), newest first."""
     rows = db.query(
-        f"SELECT p.id FROM photos p WHERE {live_photo()} AND p.gps_lat >= ? AND p.gps_lat < ? AND p.gps_lon >= ?"
+        f"SELECT p.id FROM photos p WHERE {live_photo()} AND {not_live_clip()} AND p.gps_lat >= ? AND p.gps_lat < ? AND p.gps_lon >= ?"
         " AND p.gps_lon < ? AND NOT EXISTS (SELECT 1 FROM photo_places pp WHERE pp.photo_id = p.id)"
         " ORDER BY p.taken_local DESC",
         (lat[0], lat[1], lon[0], lon[1]),
@@ -52,7 +53,7 @@ def named_photos(db: Database, city: str, country: str) -> list[int]:
     """Ids of the live photos whose place is this town (or city, as :func:`named_groups` groups
     them) and country ('' for an unnamed part), newest first."""
     rows = db.query(
-        f"SELECT p.id FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE {live_photo()}"
+        f"SELECT p.id FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE {live_photo()} AND {not_live_clip()}"
         " AND coalesce(pp.town, pp.city, '') = ? AND coalesce(pp.country, '') = ? ORDER BY p.taken_local DESC",
         (city, country),
     )

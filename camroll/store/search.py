@@ -20,6 +20,7 @@ from typing import Any
 
 from camroll.store.db import Database
 from camroll.store.files import first_live_path, live_photo
+from camroll.store.live_photos import not_live_clip
 
 
 @dataclass
@@ -85,7 +86,7 @@ def filters(
     be; one of the places (column, value) with column one of city/region/country; one of the
     date fragments (from :func:`taken_in` / :func:`taken_on_days` on ``p.taken_local``); one of
     the (make, model) cameras."""
-    conds: list[str] = [live_photo()]
+    conds: list[str] = [live_photo(), not_live_clip()]
     params: list[Any] = []
     for ids in people:
         conds.append(f"p.id IN (SELECT photo_id FROM faces WHERE person_id IN ({_marks(len(ids))}))")

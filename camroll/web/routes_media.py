@@ -2,7 +2,8 @@
 
 A ``<video>`` element asks for byte ranges (``Range: bytes=a-b``) so it can start playing and seek
 without downloading the whole file. ``/media/{id}`` serves a catalogued video; ``/clip/{id}``
-serves the MP4 a motion photo carries, as a byte range of the JPEG itself (no temporary file).
+serves the MP4 a motion photo carries, as a byte range of the JPEG itself (no temporary file), or
+the MOV of an Apple Live Photo's still.
 Bytes are streamed in chunks from the original, opened read-only. Only ONE range per request is
 served: several ranges (``bytes=0-1,5-9``) or a malformed header get 416 with
 ``Content-Range: bytes */SIZE``, never a multipart reply (which would let a request ask for the
@@ -120,6 +121,9 @@ def clip(request: Request, photo: str, ctx: Ctx) -> Response:
     asks for many ranges."""
     _kind, path = _path(ctx, photo)
     span = store_live.clip_span(ctx.db, int_id(photo))
+    if span is None and (mov := store_live.live_clip_of(ctx.db, int_id(photo))) is not None:
+        _mov_kind, mov_path = _path(ctx, str(mov))  # an Apple Live Photo: its MOV, whole
+        return ranged(request, mov_path, 0, os.path.getsize(mov_path), "video/quicktime")
     if span is None or not clip_still_there(path, *span):
         raise not_found("This photo has no motion clip.")
     return ranged(request, path, span[0], span[1], "video/mp4")
