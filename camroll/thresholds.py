@@ -415,6 +415,12 @@ RETENTION_CEILING_DAYS = 30
 """Anything held outside the live catalog (trash, staging files, backups) is destroyed within
 this many days at the very most, whatever else is configured: the promise the consent screen makes."""
 
+TRASH_KEEP_DAYS = RETENTION_CEILING_DAYS
+"""A deleted photo (``camroll delete``) waits in ``<home>/trash/`` this many days after its delete,
+so it can be restored, then the retention sweep destroys it. The same 30 days as the ceiling: the
+trash is the one place camroll holds originals, and a month is what other photo apps give (Google
+Photos keeps 60, iCloud 30); it may never be longer than the ceiling the consent screen promises."""
+
 RETENTION_STAGING_GRACE_HOURS = 6
 """A staging file (``*.tmp``, ``*.partial``) untouched this long belongs to no running command:
 its command crashed or was killed, and the sweeper deletes it."""

@@ -92,6 +92,15 @@ COMMANDS: dict[str, Entry] = {
         "Archive photos: hidden from the timeline and moments, still searchable and kept.", ("camroll.cli.curate",)
     ),
     "unarchive": Entry("Bring archived photos back to the timeline and moments.", ("camroll.cli.curate",)),
+    "delete": Entry(
+        "Move photos to the trash: their files go to the trash folder in camroll's home, kept 30 days (`camroll "
+        "trash restore` brings them back), and the photos leave the library with all that was derived from them. "
+        "Nothing is destroyed until the trash is emptied.",
+        ("camroll.cli.trash",),
+    ),
+    "trash": Entry(
+        "Deleted photos, kept 30 days: list them, restore them, or empty the trash.", ("camroll.cli.trash",)
+    ),
     "clip": Entry(
         "Write the clip of a motion photo (a JPEG with an MP4 inside, as Google and Samsung phones take them) "
         "to NAME.clip.mp4 in --out. The original is only read; the clip is never written beside it, and an "

@@ -86,18 +86,24 @@ def display_path(path_bytes: bytes) -> str:
     return path_bytes.decode("utf-8", "backslashreplace")
 
 
-def walk(root: bytes, on_error: Callable[[bytes, str], None]) -> Iterator[tuple[bytes, os.stat_result]]:
+def walk(
+    root: bytes, on_error: Callable[[bytes, str], None], skip: frozenset[tuple[int, int]] = frozenset()
+) -> Iterator[tuple[bytes, os.stat_result]]:
     """Media files under ``root`` (a folder or one file), following folder links once each, in
     the byte order of their paths: the order of the catalog's index on ``path_bytes``, so the
     scan can merge the two (see :func:`_diff`).
 
     Depth first with each folder's entries sorted, a subfolder keyed by its name and a ``/``:
     the full paths then come out sorted (``a-b.jpg`` < ``a.jpg`` < ``a/x.jpg``, as '-' < '.' <
-    '/')."""
+    '/').
+
+    ``skip``: folders (device, inode) never entered, however they are reached: camroll's trash."""
     try:
         st = os.stat(root)
     except OSError as e:
         on_error(root, f"cannot open: {e.strerror}")
+        return
+    if (st.st_dev, st.st_ino) in skip:
         return
     if not stat.S_ISDIR(st.st_mode):
         if stat.S_ISREG(st.st_mode):
@@ -105,7 +111,7 @@ def walk(root: bytes, on_error: Callable[[bytes, str], None]) -> Iterator[tuple[
         else:
             on_error(root, refusal(st.st_mode))
         return
-    seen_dirs = {(st.st_dev, st.st_ino)}
+    seen_dirs = {(st.st_dev, st.st_ino), *skip}
     stack = [iter(_sorted_entries(root, on_error))]
     while stack:
         entry = next(stack[-1], None)
@@ -317,6 +323,7 @@ def scan(
     excluded = Exclusions.load(ctx)
     walk_errors: list[tuple[bytes, str]] = []
     roots = [os.path.abspath(os.fsencode(path)) for path in paths]
+    trash = _trash_folder(ctx)
 
     rep.start("Looking for photos", None)
     for root in roots:
@@ -325,7 +332,7 @@ def scan(
         root_id = store_scan.root_id(ctx.db, root, display_path(root))
         if root in roots[: roots.index(root)] or any(_under(root, other) for other in roots if other != root):
             continue  # its files are walked with the folder that holds it
-        found = walk(root, lambda p, msg: walk_errors.append((p, msg)))
+        found = walk(root, lambda p, msg: walk_errors.append((p, msg)), trash)
         _diff(ctx, root, found, root_id, summary, todo, gone, rep)
     for bad_path, message in walk_errors:
         summary.failures.append((display_path(bad_path), [message]))
@@ -367,6 +374,16 @@ def scan(
         interrupted=summary.interrupted,
     )
     return summary
+
+
+def _trash_folder(ctx: AppContext) -> frozenset[tuple[int, int]]:
+    """camroll's trash (``<home>/trash``, see library/trash.py) as the walk skips it: deleted
+    photos wait there, and a library folder that holds the home must not catalogue them again."""
+    try:
+        st = os.stat(ctx.config.home / "trash")
+    except OSError:
+        return frozenset()
+    return frozenset({(st.st_dev, st.st_ino)})
 
 
 def _under(path: bytes, folder: bytes) -> bool:

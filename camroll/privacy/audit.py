@@ -72,6 +72,9 @@ KINDS = (
     "curation.unfavourite",
     "curation.archive",
     "curation.unarchive",
+    "trash.delete",  # the trash (issue 14): counts only, like "remove"
+    "trash.restore",
+    "trash.empty",
     "import",  # a cloud export imported (issue 13)
     MARK,
     REDACTED,

@@ -10,9 +10,10 @@ Two rules, both enforced here rather than promised in a comment:
   capability off (revoking does).
 - **A hard ceiling** of RETENTION_CEILING_DAYS for anything held outside the live catalog:
 
-  ``trash``    ``CAMROLL_HOME/trash/``: anything moved there (by a person or a future undo) is
-               destroyed once it has been there that long. camroll itself deletes at once and
-               puts nothing there today.
+  ``trash``    ``CAMROLL_HOME/trash/``: the originals a person deleted (``camroll delete``,
+               library/trash.py) are destroyed TRASH_KEEP_DAYS after their delete, as the
+               ``trash`` table dates them (privacy/trash.py); any other file found there once it
+               has been there RETENTION_CEILING_DAYS.
   ``backups``  ``CAMROLL_HOME/backups/`` and copies of the database beside it (``camroll.db.*``
                other than SQLite's own ``-wal``/``-shm``). camroll makes no backups; one made by a
                person or a tool is destroyed at the ceiling. (Backups made elsewhere are out of
@@ -44,7 +45,7 @@ from typing import Any
 from camroll import capabilities, thresholds
 from camroll.config import AppContext
 from camroll.errors import RequestError
-from camroll.privacy import audit, consent
+from camroll.privacy import audit, consent, trash
 from camroll.privacy.purge import delete_derived, fill_scope, finish_pending, hashed_files, journal
 from camroll.store import analysis_state, photos, places, removed_photos
 from camroll.store import purge as store_purge
@@ -137,7 +138,10 @@ def sweep(ctx: AppContext, force: bool = False, now: float | None = None) -> Swe
             pass
     report.full = True
     ceiling = now - thresholds.RETENTION_CEILING_DAYS * 86400
-    report.destroyed["trash"] = _destroy_older(home / "trash", ceiling, lambda _p: True)
+    # Deleted photos by the date of their delete; anything else there by its file's age.
+    kept = trash.tracked(ctx)
+    report.destroyed["trash"] = trash.destroy_older(ctx, now - thresholds.TRASH_KEEP_DAYS * 86400)
+    report.destroyed["trash"] += _destroy_older(home / trash.FOLDER, ceiling, lambda p: p not in kept)
     report.destroyed["backups"] = _destroy_older(home / "backups", ceiling, lambda _p: True) + sum(
         _destroy_older(p, ceiling, lambda _p: True) for p in _db_copies(home)
     )
