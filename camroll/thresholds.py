@@ -978,3 +978,30 @@ LIVE_METADATA_MAX_BYTES = 4 << 20
 """The largest MOV ``moov`` box, HEIC ``meta`` box or HEIC EXIF item read to find a Live Photo
 identifier: an iPhone's 3 s Live Photo MOV has a ``moov`` of about 20-60 kB and a HEIC a ``meta``
 of 5-15 kB; anything over this is not a phone's and is refused with a note, unread."""
+
+UPLOAD_MAX_FILE_BYTES = 8 * 1024**3
+"""The largest file a phone may upload: the same ceiling as an import's member (an 8 GiB file is a
+long 4K video); a bigger announced size is refused before a byte is sent."""
+
+UPLOAD_CHUNK_MAX_BYTES = 8 * 1024**2
+"""The most one upload request may carry. The page sends 2 MiB; the server holds one request's
+bytes in memory before writing them, so this bounds each request's memory."""
+
+UPLOAD_MAX_NAME_BYTES = 200
+"""Longest file name kept for an upload (ext4 allows 255 bytes; room is left for `` (N)``)."""
+
+UPLOAD_MAX_PARTIALS = 256
+"""Uploads half done at once in one folder: more than a phone's whole selection sends at a time
+(the page sends one file after another), few enough that a stranger cannot fill the folder
+with partial files."""
+
+UPLOAD_MIN_FREE_BYTES = 1024**3
+"""Disk space left free after a new upload: an upload is refused up front rather than filling the
+disk that also holds the library's database."""
+
+UPLOAD_PARTIAL_KEEP_DAYS = 7
+"""A partial upload nobody added to for this long is deleted: a phone away for a week starts that
+file again, and abandoned halves do not pile up."""
+
+UPLOAD_CHECK_MAX_FILES = 5000
+"""Files one "which do you have?" question may ask about; the page asks in batches of 500."""

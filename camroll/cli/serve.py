@@ -89,6 +89,14 @@ def serve_cmd(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes for scans and analyses started from the web.")
     ] = None,
+    upload_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--upload-dir",
+            help="Let phones send photos here (an upload page at /upload/, with --allow-remote): "
+            "they land in DIR/YYYY/MM/ and are catalogued at once.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app: consent, library, people, places, moments, search, report."""
     import uvicorn
@@ -135,6 +143,14 @@ def serve_cmd(
         if not root.is_dir():
             fail(f"The scan root {root} is not a folder.")
     tls = _tls_files(tls_cert, tls_key)
+    if upload_dir is not None:
+        if not allow_remote:
+            fail("--upload-dir needs --allow-remote: a phone on the network sends photos, and must log in.")
+        upload_dir = upload_dir.expanduser()
+        try:
+            upload_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            fail(f"Cannot use {upload_dir} for uploads: {e.strerror}.")
     if login and not users.names():
         console.print("First start with login: create the first user.")
         first = str(typer.prompt("Name")).strip().lower()
@@ -143,7 +159,13 @@ def serve_cmd(
         except SecurityError as e:
             fail(str(e))
     web = create_app(
-        config, login=login, scan_roots=roots, bind_host=host, allow_hosts=allow_host or (), secure_cookies=bool(tls)
+        config,
+        login=login,
+        scan_roots=roots,
+        bind_host=host,
+        allow_hosts=allow_host or (),
+        secure_cookies=bool(tls),
+        upload_dir=upload_dir,
     )
     if remote and not tls:
         console.print(
@@ -163,6 +185,7 @@ def serve_cmd(
     console.print(
         f"camroll is at [bold]{scheme}://{shown(address)}:{port}/[/]"
         + (" (login required)" if login else "")
+        + (f"  phones upload at {scheme}://{shown(address)}:{port}/upload/" if upload_dir else "")
         + f"  library: {shown(str(config.home))}  names: {shown(', '.join(sorted(hosts.names)))}"
         + "  (Ctrl-C stops it)",
         highlight=False,

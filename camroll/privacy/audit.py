@@ -76,6 +76,7 @@ KINDS = (
     "trash.restore",
     "trash.empty",
     "import",  # a cloud export imported (issue 13)
+    "upload",  # a file sent from a phone landed (issue 13)
     MARK,
     REDACTED,
 )

@@ -35,6 +35,7 @@ from camroll.web import (
     routes_report,
     routes_search,
     routes_share,
+    routes_upload,
 )
 from camroll.web.common import render
 from camroll.web.security import LOCAL_USER, SESSION_COOKIE, HostPolicy
@@ -69,6 +70,7 @@ def create_app(
     allow_hosts: Iterable[str] = (),
     secure_cookies: bool = False,
     clock: Clock = time.time,
+    upload_dir: Path | None = None,
 ) -> FastAPI:
     """The app for the camroll home ``config.home``. ``login``: ask for a user and password (any
     address other than loopback); each user then has a library of their own under
@@ -77,7 +79,10 @@ def create_app(
     ``bind_host`` and ``allow_hosts`` add to the loopback names the server answers to (anything
     else in ``Host`` is refused, in every mode); ``scan_roots`` are the folders the scan form
     accepts; ``secure_cookies`` marks the session cookie ``Secure`` (the server speaks TLS);
-    ``clock`` is for tests."""
+    ``clock`` is for tests; ``upload_dir`` turns on the upload page (login mode only: a phone on
+    the network sends photos there)."""
+    if upload_dir is not None and not login:
+        raise ValueError("uploads need login: a phone on the network must say who it is")
     state = WebState(
         config.home,
         login,
@@ -86,6 +91,7 @@ def create_app(
         hosts=HostPolicy.for_server(bind_host, allow_hosts),
         secure_cookies=secure_cookies,
         clock=clock,
+        upload_dir=upload_dir.resolve() if upload_dir is not None else None,
     )
 
     @asynccontextmanager
@@ -110,6 +116,7 @@ def create_app(
         routes_share,
         routes_jobs,
         routes_media,
+        routes_upload,
     ):
         app.include_router(module.router)
 

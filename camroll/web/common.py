@@ -99,6 +99,7 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
         "running_jobs": jobs,
         "poll_ms": thresholds.WEB_JOB_POLL_MS,
         "q": request.query_params.get("q", ""),
+        "uploads": state.upload_dir is not None,
     }
     return TEMPLATES.TemplateResponse(request, template, {**base, **values}, status_code=status_code)
 

@@ -104,6 +104,8 @@ class WebState:
     """Served over TLS: the session cookie is marked ``Secure`` (never sent over plain HTTP)."""
     clock: Clock = time.time
     """Seconds since the epoch, for session expiry and the login brake (tests move it)."""
+    upload_dir: Path | None = None
+    """Where photos sent from a phone land (``--upload-dir``); None: no upload page."""
     users: Users = field(init=False)
     sessions: Sessions = field(init=False)
     logins: Logins = field(init=False)
@@ -125,6 +127,14 @@ class WebState:
                 home = user_home(self.home, user)
                 lib = self._libraries[user] = Library(Config(home=home, workers=self.workers), user)
             return lib
+
+    def upload_root(self, user: str) -> Path | None:
+        """The folder ``user``'s uploads land in: the upload folder itself on a server of one
+        user, ``<upload folder>/<user>`` once there are several (each library catalogs its own
+        folder, so no one's scan picks up another's photos)."""
+        if self.upload_dir is None:
+            return None
+        return self.upload_dir if len(self.users.names()) <= 1 else self.upload_dir / user
 
     def close(self) -> None:
         with self._lock:
