@@ -324,3 +324,75 @@ def test_camroll_watch_catalogues_and_analyses_then_stops_on_ctrl_c(tmp_path: Pa
     assert "1 new photo(s)" in out, out
     status = run_cli(home, "watch", "--status", "--json")
     assert [(s["path"], s["pid"]) for s in status] == [(str(folder.resolve()), None)]
+
+
+def test_serve_watch_bursts_wait_in_the_library_queue_and_stop_with_the_server(tmp_path: Path) -> None:
+    """`camroll serve --watch`: the server's watcher thread catalogues a photo dropped into a
+    library folder, as a job of the library's one queue: while another exclusive job holds the
+    library (here, one this test runs, as a web analysis would), the burst waits, queued, and the
+    photo is not catalogued; released, it is. Ctrl-C stops the server and the watch cleanly."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from camroll.config import Config
+    from camroll.library import jobs
+    from tests.conftest import run_cli
+
+    home, folder = tmp_path / "home", tmp_path / "Camera"
+    folder.mkdir()
+    shutil.copy(FACES / "img1.jpg", folder / "first.jpg")
+    run_cli(home, "scan", str(folder), "--workers", "1", "--no-analyze")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "camroll.cli", "serve", "--watch", "--port", str(port), "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    db = home / "camroll.db"
+
+    def one(sql: str) -> Any:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(sql).fetchone()[0]
+
+    try:
+        assert _until(lambda: one("SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") == 1, 60), (
+            proc.poll() is not None and proc.communicate(timeout=5)
+        )
+        assert _until(lambda: one("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')") == 0, 60)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as page:
+            assert page.status == 200  # it serves while it watches
+        with jobs.run(Config(home=home), "analyse", "Held by the test", "test") as (_job, outcome):
+            shutil.copy(PHOTO, folder / "second.jpg")
+            assert _until(
+                lambda: (
+                    one("SELECT state FROM jobs WHERE title LIKE 'Watching: scanning%' ORDER BY id DESC") == "queued"
+                ),
+                30,
+            )
+            time.sleep(1)
+            assert one("SELECT count(*) FROM files") == 1, "a burst ran while another job held the library"
+            outcome.message = "released"
+        assert _until(lambda: one("SELECT count(*) FROM files WHERE state = 'ok'") == 2, 60)
+        assert _until(lambda: one("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')") == 0, 60)
+        with jobs.run(Config(home=home), "analyse", "Held again by the test", "test") as (_job, outcome):
+            shutil.copy(FACES / "img2.jpg", folder / "third.jpg")
+            assert _until(lambda: one("SELECT count(*) FROM jobs WHERE state = 'queued'") == 1, 30)
+            proc.send_signal(signal.SIGINT)  # stopped while its burst waits: the burst is cancelled
+            out, err = proc.communicate(timeout=30)
+            outcome.message = "released"
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Watching 1 folder(s)" in out, out
+    assert one("SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") == 0  # the watch ended with the server
+    states = one("SELECT group_concat(state, ' ') FROM jobs WHERE title LIKE 'Watching%' ORDER BY id")
+    assert states.split()[-1] == "cancelled" and set(states.split()[:-1]) == {"done"}, states
+    assert one("SELECT count(*) FROM files") == 2

@@ -97,6 +97,14 @@ def serve_cmd(
             "they land in DIR/YYYY/MM/ and are catalogued at once.",
         ),
     ] = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="While serving, keep the library's folders catalogued as `camroll watch` does "
+            "(each change is a job of the library, in the same queue as the web's).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the web app: consent, library, people, places, moments, search, report."""
     import uvicorn
@@ -190,4 +198,23 @@ def serve_cmd(
         + "  (Ctrl-C stops it)",
         highlight=False,
     )
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, **tls)
+    watching = None
+    if watch:  # a thread of this process; its bursts wait in the library's one job queue
+        from camroll.cli.watch import BackgroundWatch
+        from camroll.web.security import LOCAL_USER, user_home
+
+        people = sorted(users.names()) if login else [LOCAL_USER]
+        libraries = [
+            (
+                Config(home=user_home(config.home, p), workers=config.workers),
+                "watch" if p == LOCAL_USER else f"watch:{p}",
+            )
+            for p in people
+        ]
+        watching = BackgroundWatch(libraries, lambda line: console.print(shown(line), highlight=False))
+        watching.start()
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, **tls)
+    finally:
+        if watching is not None:
+            watching.stop()

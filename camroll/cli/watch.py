@@ -1,9 +1,13 @@
-"""`camroll watch`: keep the catalog current while it runs (watched folders, issue 13)."""
+"""`camroll watch`: keep the catalog current while it runs (watched folders, issue 13), and the
+same watcher in a thread of `camroll serve --watch` (:class:`BackgroundWatch`)."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,20 +15,121 @@ import typer
 from rich.console import Console
 
 from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json, shown
-from camroll.config import AppContext
+from camroll.config import AppContext, Config
+
+log = logging.getLogger(__name__)
 
 
-def _catalogue(ctx: AppContext, folder: str) -> Any:
+class _JobIds:
+    """The watch's jobs not ended yet (queued or running), so a stopping server can cancel them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[int] = set()
+
+    def add(self, job_id: int) -> None:
+        with self._lock:
+            self._ids.add(job_id)
+
+    def discard(self, job_id: int) -> None:
+        with self._lock:
+            self._ids.discard(job_id)
+
+    def all(self) -> list[int]:
+        with self._lock:
+            return sorted(self._ids)
+
+
+def _catalogue(ctx: AppContext, folder: str, running: _JobIds | None = None) -> Any:
     """One rescan as a job of the library's one queue (it waits for a running analysis, and lets
-    the next one in between two bursts), analysing what is granted on the new photos."""
+    the next one in between two bursts), analysing what is granted on the new photos. ``running``
+    holds the job's id while it is queued or runs."""
     from camroll.analysis.workflow import scan_and_analyse
     from camroll.library import jobs
     from camroll.progress import Silent
 
-    with jobs.run(ctx.config, "scan", f"Watching: scanning {folder}", ctx.actor) as (job, outcome):
-        result = scan_and_analyse(ctx, [folder], job.reporter(Silent()))
-        outcome.message = result.sentence()
+    title = f"Watching: scanning {folder}"
+    job_id = jobs.submit(ctx.config, "scan", title, ctx.actor)
+    if running is not None:
+        running.add(job_id)
+    try:
+        with jobs.run(ctx.config, "scan", title, ctx.actor, job_id=job_id) as (job, outcome):
+            result = scan_and_analyse(ctx, [folder], job.reporter(Silent()))
+            outcome.message = result.sentence()
+    finally:
+        if running is not None:
+            running.discard(job_id)
     return result.scan
+
+
+class BackgroundWatch:
+    """`camroll serve --watch`: one watcher thread per library the server shows (``libraries``:
+    each library's config and the actor its jobs are recorded under), over the folders that
+    library has catalogued when the server starts. Each burst is a job of that library's one
+    queue, as the web's scans and analyses are, so a burst and a web analysis never run at once.
+    :meth:`stop` ends the watchers and cancels a burst still queued or running (what it finished
+    is kept), so the server stops promptly."""
+
+    def __init__(self, libraries: list[tuple[Config, str]], say: Callable[[str], None]) -> None:
+        self.libraries, self.say = libraries, say
+        self.stop_event = threading.Event()
+        self.running = {config.home: _JobIds() for config, _actor in libraries}
+        self.threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for config, actor in self.libraries:
+            thread = threading.Thread(
+                target=self._watch, args=(config, actor), name=f"camroll-watch-{actor}", daemon=True
+            )
+            thread.start()
+            self.threads.append(thread)
+
+    def _watch(self, config: Config, actor: str) -> None:
+        from camroll.library.watch import Watcher
+        from camroll.store import scan_roots
+
+        ctx = AppContext(config, actor=actor)  # its own database connection, in its own thread
+        try:
+            if not config.db_path.exists():
+                return
+            folders = [r for r in scan_roots.catalogued_roots(ctx.db) if Path(r).is_dir()]
+            if not folders:
+                self.say(f"Nothing to watch in {config.home}: scan a folder first.")
+                return
+            self.say(f"Watching {len(folders)} folder(s) of {config.home}.")
+            watcher = Watcher(
+                ctx,
+                folders,
+                self.stop_event,
+                self.say,
+                catalogue=partial(_catalogue, running=self.running[config.home]),
+            )
+            watcher.run()
+        except KeyboardInterrupt:  # a burst cancelled by stop(): what it finished is kept
+            pass
+        except Exception:  # the server goes on serving; the log says why the watch ended
+            log.exception("watching %s failed", config.home)
+            self.say(f"Watching {config.home} stopped on an error (see the log); the server goes on.")
+        finally:
+            ctx.close()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop watching: cancel the bursts in flight, then wait for the threads (``timeout`` s)."""
+        from camroll.library import jobs
+        from camroll.store.db import Database
+
+        self.stop_event.set()
+        for config, _actor in self.libraries:
+            ids = self.running[config.home].all()
+            if ids:
+                db = Database.open(config.db_path)
+                try:
+                    for job_id in ids:
+                        jobs.cancel(db, job_id)
+                finally:
+                    db.close()
+        for thread in self.threads:
+            thread.join(timeout)
 
 
 def _install(folders: list[str], home: Path) -> None:
