@@ -171,6 +171,14 @@ def test_hostile_identifiers_are_refused_with_a_note(tmp_path: Path, dog: Path, 
     (tmp_path / "huge.mov").write_bytes(huge)
     found = identifier_of_file(str(tmp_path / "huge.mov"), "mov")
     assert found.content_id is None and found.note is not None and "limit" in found.note
+    heic = heic_with_exif(dog, apple_exif(apple_maker_note(CID.encode())))
+    meta_at = heic.index(b"meta") - 4
+    (tmp_path / "huge.heic").write_bytes(heic[:meta_at] + struct.pack(">I", 0x7FFFFFF0) + heic[meta_at + 4 :])
+    found = identifier_of_file(str(tmp_path / "huge.heic"), "heic")
+    assert found.content_id is None and found.note is not None and "limit" in found.note
+    (tmp_path / "cut.heic").write_bytes(heic[: heic.index(CID.encode())])  # cut inside the Exif item
+    found = identifier_of_file(str(tmp_path / "cut.heic"), "heic")
+    assert found.content_id is None and found.note is not None and "truncated" in found.note
     keys_at = mov.index(b"keys") - 4  # a keys box that claims more than its meta holds
     (tmp_path / "keys.mov").write_bytes(mov[:keys_at] + struct.pack(">I", 10**6) + mov[keys_at + 4 :])
     found = identifier_of_file(str(tmp_path / "keys.mov"), "mov")
@@ -342,3 +350,44 @@ def test_a_live_photo_from_an_apple_export_is_one_item(tmp_path: Path, pair: tup
     assert str(recs["IMG_0001.MOV"]["clip_of"]).endswith("IMG_0001.JPG")
     assert str(recs["IMG_0001.MOV"]["path"]) != str(export / "IMG_0001.MOV")  # the copy, not the export
     assert len(_timeline(home)) == 1
+
+
+def test_a_heic_live_photo_is_one_item(tmp_path: Path, dog: Path) -> None:
+    """The HEIC's identifier is in its Exif item, wherever ``iloc`` puts it (libheif: in ``mdat``)."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    lib.mkdir()
+    (lib / "IMG_0002.HEIC").write_bytes(heic_with_exif(dog, apple_exif(apple_maker_note(OTHER.encode()))))
+    mov = live_mov(lib / "IMG_0002.MOV", dog, OTHER, seconds=3.0)
+    run_cli(home, "scan", str(lib), "--no-analyze")
+    recs = _records(home)
+    motion = recs["IMG_0002.HEIC"]["motion"]
+    assert isinstance(motion, dict) and motion["kind"] == "apple-live" and motion["paired_by"] == "identifier"
+    assert recs["IMG_0002.MOV"]["clip_of"] == str(lib / "IMG_0002.HEIC")
+    assert _timeline(home) == [int(str(recs["IMG_0002.HEIC"]["id"]))]
+    out = tmp_path / "out"
+    run_cli(home, "clip", str(recs["IMG_0002.HEIC"]["id"]), "--out", str(out))
+    assert (out / "IMG_0002.clip.mov").read_bytes() == mov
+
+
+def test_mutated_halves_never_raise(tmp_path: Path, pair: tuple[bytes, bytes], dog: Path) -> None:
+    """Bytes flipped in the metadata a reader walks (EXIF and MakerNote, moov, HEIF meta) and
+    cuts at random places: every read ends with an identifier of UUID shape, a note, or nothing."""
+    import random
+    import re
+
+    still, mov = pair
+    heic = heic_with_exif(dog, apple_exif(apple_maker_note(CID.encode())))
+    shape = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}")
+    rng = random.Random(13)
+    moov_at = mov.index(b"moov") - 4
+    for data, fmt, lo, hi in ((still, "jpeg", 0, 300), (mov, "mov", moov_at, len(mov)), (heic, "heic", 0, len(heic))):
+        for i in range(150):
+            mutated = bytearray(data)
+            for _ in range(rng.randint(1, 8)):
+                mutated[rng.randrange(lo, hi)] = rng.randrange(256)
+            if i % 3 == 0:
+                mutated = mutated[: rng.randrange(lo, hi)]
+            path = tmp_path / f"m.{fmt}"
+            path.write_bytes(bytes(mutated))
+            found = identifier_of_file(str(path), fmt)
+            assert found.content_id is None or shape.fullmatch(found.content_id), (fmt, i)

@@ -103,8 +103,8 @@ COMMANDS: dict[str, Entry] = {
     ),
     "clip": Entry(
         "Write the clip of a motion photo (a JPEG with an MP4 inside, as Google and Samsung phones take them) "
-        "to NAME.clip.mp4 in --out. The original is only read; the clip is never written beside it, and an "
-        "existing file is not overwritten.",
+        "to NAME.clip.mp4 in --out, or the MOV of an Apple Live Photo to NAME.clip.mov. The original is only "
+        "read; the clip is never written beside it, and an existing file is not overwritten.",
         ("camroll.cli.clip",),
     ),
     "share": Entry(

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import stat
+import struct
 from dataclasses import dataclass
 
 from camroll import thresholds
@@ -53,14 +54,18 @@ class Identifier:
 
 def identifier_of_file(path: bytes | str, fmt: str) -> Identifier:
     """The Live Photo identifier of one file of format ``jpeg``, ``heic`` or ``mov``, read in
-    bounded memory. Never raises on the file's content; OSError only when it cannot be opened."""
+    bounded memory. Never raises on the file's content (a malformed structure the readers did not
+    foresee is a note); OSError only when it cannot be opened or read."""
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(path, flags)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return Identifier()
-        return _identifier(fd, st.st_size, fmt)
+        try:
+            return _identifier(fd, st.st_size, fmt)
+        except (ValueError, IndexError, OverflowError, struct.error, UnicodeError) as exc:  # a reader's gap
+            return Identifier(note=f"the Live Photo identifier could not be read ({type(exc).__name__}); no pair")
     finally:
         os.close(fd)
 

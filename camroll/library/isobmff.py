@@ -239,8 +239,10 @@ def heif_exif_of_file(fd: int, size: int, limit: int) -> tuple[bytes | None, lis
             piece = meta[idat[0] + start : idat[1] if length == 0 else min(idat[0] + start + length, idat[1])]
         else:
             length = size - start if length == 0 else length
-            if start >= size or total + length > limit:
-                return None, [f"the EXIF item ({length} bytes at {start}) is past the file's end or over the limit"]
+            if start + length > size:
+                return None, [f"the EXIF item ({length} bytes at {start}) runs past the end of the file (truncated?)"]
+            if total + length > limit:
+                return None, [f"the EXIF item is over the {limit}-byte limit: not read"]
             piece = _pread(fd, length, start)
         parts.append(piece)
         total += len(piece)
