@@ -119,7 +119,17 @@ REGISTRY: tuple[Capability, ...] = (
                 "UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL"
                 " WHERE photo_id IN (SELECT id FROM purge_scope) AND person_id IS NOT NULL",
             ),
-            ("people", "DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = people.id)"),
+            (
+                "faces held for review",
+                "DELETE FROM face_holds WHERE face_id IN (SELECT id FROM faces WHERE photo_id IN (SELECT id FROM purge_scope))",
+            ),
+            # A person the user named, split or corrected stays while their hand edits (face_edits)
+            # name them: the edits are theirs, not derived, and come back with the faces.
+            (
+                "people",
+                "DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = people.id)"
+                " AND NOT EXISTS (SELECT 1 FROM face_edits e WHERE e.person_id = people.id)",
+            ),
         ),
         job="camroll.people.cluster:update_people",
     ),

@@ -129,6 +129,34 @@ PEOPLE_CLUSTER_DISTANCE = 0.6
 operating point: two groups merge only if their faces are, on average, within it. Average
 linkage does not chain look-alikes through one ambiguous face, as single linkage (DBSCAN) does."""
 
+FACE_CLUSTER_MIN_SCORE = 0.7
+"""A face forms or joins a person automatically only if its detector score is above this; below
+it the face is kept, shown in its photo and searchable, but left "unassigned (not clear enough)"
+until the person puts it on someone by hand (that hand assignment stays). Measured with
+``python -m bench.face_quality --gate`` on the 237 faces of the identity and expression test
+photos (180 labelled, about 100 identities): no gate, pairwise precision 0.924 recall 1.000;
+score > 0.7: precision 0.979 recall 0.991 (45 faces held out). Sharpness (> 150: 0.939) helped
+less and the pose gates lowered both figures, so the score alone is the gate (docs/models.md)."""
+
+PEOPLE_HOLD_MARGIN = PEOPLE_ATTACH_MARGIN
+"""A face within PEOPLE_ATTACH_DISTANCE of a known person whose runner-up is less than this much
+further is *held for review*: it joins no one and forms no new person (before, it was clustered
+with the faces nobody knew and could start a look-alike person). The same value as the attach
+margin, so every face either joins, is held, or is too far from everyone: a thin margin is
+exactly the case the margin was set for (siblings, look-alikes), and the person decides it in
+``camroll people review``."""
+
+FACE_COVER_SHARP = 400.0
+"""A person's cover is the face best by sharpness x size x frontal pose x detector score
+(``people.face_quality.cover_score``). Sharpness counts up to this Laplacian variance at 64 px
+(log scale): on the 233 faces of the identity and expression test photos the quartiles are
+166 / 290 / 475 (``python -m bench.face_quality``), so a face between the median and the upper
+quartile counts fully, and a blurred one (under 20) less than half as much."""
+
+FACE_COVER_WIDTH = 160.0
+"""...and size counts up to this width in displayed pixels: the face crop shown is 160 px
+(FACE_THUMB_SIDE), so a face at least this wide is never upscaled on the people page."""
+
 # --- faces -----------------------------------------------------------------------------------
 
 FACE_DETECT_SIDE = 640
@@ -168,9 +196,9 @@ FACE_THUMB_SIDE = 160
 """Face crops for the people pages: this many pixels on their longest side."""
 
 FACE_EDIT_CARRY_MIN_IOU = 0.5
-"""When a photo's faces are detected again (a new model version), a new face takes over the hand
-edits (a confirmed person, rejections) of the old face whose box overlaps it this much
-(intersection over union). 0.5 is the usual "same object" overlap in detection benchmarks (PASCAL VOC)."""
+"""When a photo's faces are detected again (a new model version, or a new grant after a revoke),
+a new face takes over the hand edits kept for that photo (``face_edits``: a confirmed person,
+rejections) whose box overlaps it this much (intersection over union). 0.5 is the usual "same object" overlap in detection benchmarks (PASCAL VOC)."""
 
 # --- text in photos ----------------------------------------------------------------------------
 

@@ -133,18 +133,26 @@ def test_look_alikes_are_left_apart(ctx: AppContext) -> None:
     assert not any(set(s1) & p and set(s2) & p for p in people)
 
 
-def test_revoking_people_forgets_names_and_assignments(ctx: AppContext) -> None:
-    ana = _centre()
+def test_revoking_people_forgets_assignments_and_keeps_hand_edits(ctx: AppContext) -> None:
+    """A revoke deletes what the job derived; the name the person typed (and the faces it
+    confirmed, in face_edits) stays, unlisted, until the faces are grouped again."""
+    ana, ben = _centre(), _centre()
     faces = _add_faces(ctx, [_near(ana, 0.3) for _ in range(3)])
+    _add_faces(ctx, [_near(ben, 0.3) for _ in range(3)])
     consent.grant(ctx, "faces")
     consent.grant(ctx, "people")
     update_people(ctx)
-    edit.name(ctx, ctx.db.scalar("SELECT person_id FROM faces WHERE id = ?", (faces[0],)), "Ana")
+    named = int(ctx.db.scalar("SELECT person_id FROM faces WHERE id = ?", (faces[0],)))
+    edit.name(ctx, named, "Ana")
     [report] = consent.revoke(ctx, "people")
-    assert report.rows["face assignments"] == 3 and report.rows["people"] == 1
-    assert ctx.db.scalar("SELECT count(*) FROM people") == 0
+    assert report.rows["face assignments"] == 6 and report.rows["people"] == 1, "the unnamed person goes"
     assert ctx.db.scalar("SELECT count(*) FROM faces WHERE person_id IS NOT NULL") == 0
-    assert ctx.db.scalar("SELECT count(*) FROM faces") == 3, "faces stay: only people was revoked"
+    assert ctx.db.scalar("SELECT count(*) FROM faces") == 6, "faces stay: only people was revoked"
+    assert [tuple(r) for r in ctx.db.query("SELECT id, name FROM people")] == [(named, "Ana")]
+    assert edit.listing(ctx) == [], "a person with no face is not listed"
+    consent.grant(ctx, "people")
+    update_people(ctx)
+    assert {int(r[0]) for r in ctx.db.query("SELECT id FROM faces WHERE person_id = ?", (named,))} == set(faces)
 
 
 def test_one_photo_never_holds_one_person_twice(ctx: AppContext) -> None:
@@ -172,7 +180,8 @@ def test_one_photo_never_holds_one_person_twice(ctx: AppContext) -> None:
 
 
 def test_a_new_face_model_keeps_what_a_person_confirmed(ctx: AppContext) -> None:
-    """Re-detection (a new model version) replaces a photo's faces; hand edits follow the box."""
+    """Re-detection (a new model version) replaces a photo's faces; hand edits follow the box
+    (kept in face_edits, given back by the people job)."""
     from camroll.analysis.faces import Face, FaceAnalyser, FaceResult
 
     ana = _centre()
@@ -188,6 +197,7 @@ def test_a_new_face_model_keeps_what_a_person_confirmed(ctx: AppContext) -> None
     with ctx.db.transaction() as conn:
         FaceAnalyser.store(conn, photo, FaceResult([moved, elsewhere]), "v2")
         FaceAnalyser.store(conn, rejected_photo, FaceResult([moved]), "v2")
+    update_people(ctx)  # the people job gives the hand edits back
     rows = ctx.db.query("SELECT x, person_id, assigned_by FROM faces WHERE photo_id = ? ORDER BY x", (photo,))
     assert [(r["person_id"], r["assigned_by"]) for r in rows] == [(person, "user"), (None, None)]
     new_id = ctx.db.scalar("SELECT id FROM faces WHERE photo_id = ?", (rejected_photo,))

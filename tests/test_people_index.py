@@ -161,12 +161,13 @@ def test_attach_through_k_nearest_equals_the_full_comparison() -> None:
     args = (known, owners, np.arange(len(owners)) + 10_000, waiting, ids, photos, rejected, Silent())
     with pytest.MonkeyPatch.context() as m:
         m.setattr(thresholds, "PEOPLE_ATTACH_K", len(known))  # every assigned face: the full comparison
-        full = attach(*args)
+        full, full_held = attach(*args)
     for k in (1, 3, 8, 50):
         with pytest.MonkeyPatch.context() as m:
             m.setattr(thresholds, "PEOPLE_ATTACH_K", k)
-            got = attach(*args)
+            got, held = attach(*args)
         assert [(f, p) for f, p, _ in got] == [(f, p) for f, p, _ in full]
+        assert [h[:2] + h[3:4] for h in held] == [h[:2] + h[3:4] for h in full_held], "the same faces held"
         assert np.allclose([c for _, _, c in got], [c for _, _, c in full], atol=1e-5)
     joined = {f: p for f, p, _ in full}
     assert all(joined.get(1000 + i) != who[i] for i in range(20, 60)), "a rejection holds"

@@ -56,8 +56,10 @@ def test_revoking_faces_deletes_faces_prints_crops_and_people(tmp_path: Path, fe
     assert set(reports) == {"faces", "people", "expressions"}, "what depends on faces goes with it"
     assert reports["faces"]["rows"]["faces"] == faces and reports["faces"]["files"] == faces
     assert reports["expressions"]["rows"]["expressions"] == faces
-    assert reports["people"]["rows"]["people"] == people
-    for table in ("faces", "people", "expressions", "face_rejections"):
+    # The person the user named stays (with no face) for a new grant: a hand edit, not derived data.
+    assert reports["people"]["rows"]["people"] == people - 1
+    assert [tuple(r) for r in ctx.db.query("SELECT id, name FROM people")] == [(person, "Ana")]
+    for table in ("faces", "expressions", "face_rejections"):
         assert _count(ctx, table) == 0, table
     assert list((home / "cache" / "faces").glob("*")) == []
     assert _count(ctx, "analysis_state") == 0

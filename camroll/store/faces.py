@@ -1,5 +1,6 @@
-"""The ``faces`` and ``face_rejections`` tables: what the faces analyser writes, and the faces a
-page, a creation or a name import reads.
+"""The ``faces``, ``face_rejections`` and ``face_holds`` tables: what the faces analyser writes
+(with each face's quality features), the faces a page, a creation or a name import reads, and the
+faces the people job held for review.
 
 Functions taking a ``sqlite3.Connection`` run inside the caller's write transaction (the
 analysis pipeline's writer); those taking a :class:`Database` read on their own.
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from camroll.store.db import Database
+from camroll.store.files import first_live_path
 
 Box = tuple[float, float, float, float]
 
@@ -34,21 +36,6 @@ def face_ids(conn: sqlite3.Connection, photo_id: int) -> list[int]:
     return [int(r[0]) for r in conn.execute("SELECT id FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,))]
 
 
-def user_edits(conn: sqlite3.Connection, photo_id: int) -> list[tuple[Box, int | None, list[int]]]:
-    """A photo's faces that a person assigned or rejected by hand: (box, person, rejected people)."""
-    rows = conn.execute(
-        "SELECT f.id, f.x, f.y, f.w, f.h, CASE WHEN f.assigned_by = 'user' THEN f.person_id END,"
-        " (SELECT group_concat(person_id) FROM face_rejections r WHERE r.face_id = f.id)"
-        " FROM faces f WHERE f.photo_id = ?",
-        (photo_id,),
-    ).fetchall()
-    return [
-        ((r[1], r[2], r[3], r[4]), r[5], [int(p) for p in (r[6] or "").split(",") if p])
-        for r in rows
-        if r[5] is not None or r[6]
-    ]
-
-
 def delete_for_photo(conn: sqlite3.Connection, photo_id: int) -> None:
     """Forget a photo's faces (before its new detection is written)."""
     conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
@@ -63,27 +50,16 @@ def insert_face(
     embedding: bytes | None,
     model: str,
     thumb: str | None,
+    quality: tuple[float, float, float, float] | None = None,
 ) -> int:
-    """Store one detected face (its print already sealed); return its id."""
+    """Store one detected face (its print already sealed) and its quality features (sharpness,
+    eye_ratio, nose_offset, mouth_below; None: not measured); return its id."""
     cur = conn.execute(
-        "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model, thumb)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (photo_id, *box, score, landmarks, embedding, model, thumb),
+        "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model, thumb,"
+        " sharpness, eye_ratio, nose_offset, mouth_below) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (photo_id, *box, score, landmarks, embedding, model, thumb, *(quality or (None, None, None, None))),
     )
     return int(cur.lastrowid or 0)
-
-
-def restore_user_edit(conn: sqlite3.Connection, face_id: int, person_id: int | None, rejected: list[int]) -> None:
-    """Give a re-detected face a person's hand edits: the person they put it on, the people they
-    said it is not."""
-    if person_id is not None:
-        conn.execute(
-            "UPDATE faces SET person_id = ?, confidence = 1.0, assigned_by = 'user' WHERE id = ?", (person_id, face_id)
-        )
-    conn.executemany(
-        "INSERT OR IGNORE INTO face_rejections (face_id, person_id, at) VALUES (?, ?, datetime('now'))",
-        [(face_id, p) for p in rejected],
-    )
 
 
 def boxes(db: Database, photo_id: int) -> list[Box]:
@@ -137,20 +113,24 @@ def print_count(db: Database) -> int:
     return int(db.scalar("SELECT count(*) FROM faces WHERE embedding IS NOT NULL") or 0)
 
 
-def print_batches(db: Database, size: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]]:
+def print_batches(
+    db: Database, size: int
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[bytes]]]:
     """Every face with a print, in id order, ``size`` at a time: numpy columns of ids, person ids
-    (-1 for none) and photo ids, and the prints still sealed. One query, read in slices, so a
-    library's faces are never all Python rows at once."""
+    (-1 for none), photo ids and detector scores, and the prints still sealed. One query, read in
+    slices, so a library's faces are never all Python rows at once."""
     cursor = db.conn.execute(
-        "SELECT id, coalesce(person_id, -1), photo_id, embedding FROM faces WHERE embedding IS NOT NULL ORDER BY id"
+        "SELECT id, coalesce(person_id, -1), photo_id, score, embedding FROM faces WHERE embedding IS NOT NULL"
+        " ORDER BY id"
     )
     try:
         while rows := cursor.fetchmany(size):
-            ids, people, photos, sealed = zip(*rows, strict=True)
+            ids, people, photos, scores, sealed = zip(*rows, strict=True)
             yield (
                 np.array(ids, np.int64),
                 np.array(people, np.int64),
                 np.array(photos, np.int64),
+                np.array(scores, np.float32),
                 list(sealed),
             )
     finally:
@@ -187,3 +167,73 @@ def photos_of_person(db: Database, person_id: int) -> list[int]:
 def unassigned_count(db: Database) -> int:
     """How many faces are on no person."""
     return int(db.scalar("SELECT count(*) FROM faces WHERE person_id IS NULL") or 0)
+
+
+def waiting_counts(db: Database, min_score: float) -> dict[str, int]:
+    """Faces on no person, by why: ``held`` for review, ``not_clear_enough`` (a detector score at
+    or under ``min_score``, or no print), and ``alone`` (clear, but like no one else yet)."""
+    row = db.conn.execute(
+        "SELECT count(h.face_id), sum(h.face_id IS NULL AND (f.score <= ? OR f.embedding IS NULL)),"
+        " sum(h.face_id IS NULL AND f.score > ? AND f.embedding IS NOT NULL)"
+        " FROM faces f LEFT JOIN face_holds h ON h.face_id = f.id WHERE f.person_id IS NULL",
+        (min_score, min_score),
+    ).fetchone()
+    return {"held": int(row[0] or 0), "not_clear_enough": int(row[1] or 0), "alone": int(row[2] or 0)}
+
+
+# --- quality features measured after the fact ----------------------------------------------------
+
+
+def unmeasured(db: Database, after_id: int, size: int) -> list[sqlite3.Row]:
+    """Up to ``size`` faces with id above ``after_id`` whose quality was never measured, by id:
+    id, x, y, w, h, landmarks, thumb, and their photo's displayed width and height."""
+    return db.query(
+        "SELECT f.id, f.x, f.y, f.w, f.h, f.landmarks, f.thumb, p.width, p.height FROM faces f"
+        " JOIN photos p ON p.id = f.photo_id WHERE f.eye_ratio IS NULL AND f.id > ? ORDER BY f.id LIMIT ?",
+        (after_id, size),
+    )
+
+
+def set_quality(db: Database, rows: list[tuple[float | None, float, float, float, int]]) -> None:
+    """Store (sharpness, eye_ratio, nose_offset, mouth_below, face id) for each face."""
+    with db.transaction() as conn:
+        conn.executemany(
+            "UPDATE faces SET sharpness = ?, eye_ratio = ?, nose_offset = ?, mouth_below = ? WHERE id = ?", rows
+        )
+
+
+# --- faces held for review ---------------------------------------------------------------------
+
+
+def replace_holds(
+    conn: sqlite3.Connection, decided: list[int], holds: list[tuple[int, int, float, int, float]], at: str
+) -> None:
+    """Inside the caller's transaction: drop the holds of the faces the job just decided again,
+    then hold each (face, first person, its distance, second person, its distance)."""
+    conn.executemany("DELETE FROM face_holds WHERE face_id = ?", [(f,) for f in decided])
+    conn.executemany(
+        "INSERT OR REPLACE INTO face_holds (face_id, first_person, first_distance, second_person,"
+        " second_distance, at) VALUES (?, ?, ?, ?, ?, ?)",
+        [(*h, at) for h in holds],
+    )
+
+
+def held(db: Database) -> list[sqlite3.Row]:
+    """Every face held for review, by face: face id, photo id, box, score, the two people it
+    stands between (id, name, distance), and the path of its photo's first live file."""
+    return db.query(
+        "SELECT f.id, f.photo_id, f.x, f.y, f.w, f.h, f.score, h.first_person, a.name AS first_name,"
+        " h.first_distance, h.second_person, b.name AS second_name, h.second_distance,"
+        f" {first_live_path('f.photo_id')} AS path"
+        " FROM face_holds h JOIN faces f ON f.id = h.face_id JOIN people a ON a.id = h.first_person"
+        " JOIN people b ON b.id = h.second_person WHERE f.person_id IS NULL ORDER BY f.id"
+    )
+
+
+def held_per_person(db: Database) -> dict[int, int]:
+    """How many held faces name each person as the closest."""
+    rows = db.query(
+        "SELECT h.first_person, count(*) FROM face_holds h JOIN faces f ON f.id = h.face_id"
+        " WHERE f.person_id IS NULL GROUP BY h.first_person"
+    )
+    return {int(r[0]): int(r[1]) for r in rows}

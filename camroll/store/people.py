@@ -5,6 +5,12 @@ Each edit is one transaction here, so a person's edit is all or nothing; the rul
 edited, what a name looks like) stay in ``people/edit.py``. A face a person moved is marked
 ``assigned_by = 'user'`` with confidence 1.0: the clustering job never touches it.
 
+Every hand edit of a face is also written to ``face_edits`` (photo, box rounded to whole pixels,
+person, ``is`` or ``not``), which a revoke of faces or people does not purge: the faces found
+again after a new grant get their edits back from it (:func:`apply_edits`), so a name, a split,
+a "not this person" and a birthday survive revoke and re-grant. Removing the photo or forgetting
+the person deletes them (cascade).
+
 Dialect: ``INSERT OR IGNORE`` (PostgreSQL: ``ON CONFLICT DO NOTHING``), ``group_concat``
 (PostgreSQL: ``string_agg``; with ``DISTINCT`` it takes a text cast) and ``lastrowid``
 (PostgreSQL: ``RETURNING id``) are SQLite's.
@@ -13,8 +19,10 @@ Dialect: ``INSERT OR IGNORE`` (PostgreSQL: ``ON CONFLICT DO NOTHING``), ``group_
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 
 from camroll.store.db import Database, now_iso
+from camroll.store.faces import replace_holds
 from camroll.store.files import first_live_path
 
 
@@ -33,12 +41,41 @@ def person(db: Database, person_id: int) -> sqlite3.Row | None:
     return rows[0] if rows else None
 
 
+_BOX = "CAST(round(x) AS INTEGER), CAST(round(y) AS INTEGER), CAST(round(w) AS INTEGER), CAST(round(h) AS INTEGER)"
+
+
+def _record(conn: sqlite3.Connection, face_ids: list[int], person_id: int, kind: str) -> None:
+    """Inside the caller's transaction: remember that each face ``is`` (or is ``not``) the person,
+    by its photo and box. A face is one person: an ``is`` drops the box's other ``is``."""
+    now = now_iso()
+    for face_id in face_ids:
+        if kind == "is":
+            conn.execute(
+                f"DELETE FROM face_edits WHERE kind = 'is' AND person_id != ? AND (photo_id, x, y, w, h) IN"
+                f" (SELECT photo_id, {_BOX} FROM faces WHERE id = ?)",
+                (person_id, face_id),
+            )
+        conn.execute(
+            f"INSERT INTO face_edits (photo_id, x, y, w, h, person_id, kind, at) SELECT photo_id, {_BOX}, ?, ?, ?"
+            " FROM faces WHERE id = ? ON CONFLICT (photo_id, x, y, w, h, person_id)"
+            " DO UPDATE SET kind = excluded.kind, at = excluded.at",
+            (person_id, kind, now, face_id),
+        )
+
+
+def _confirm(conn: sqlite3.Connection, person_id: int) -> None:
+    """The person's faces as they are now are theirs, by hand (naming, a birthday, an ignore)."""
+    conn.execute("UPDATE faces SET assigned_by = 'user', confidence = 1.0 WHERE person_id = ?", (person_id,))
+    ids = [int(r[0]) for r in conn.execute("SELECT id FROM faces WHERE person_id = ?", (person_id,))]
+    _record(conn, ids, person_id, "is")
+
+
 def rename(db: Database, person_id: int, name: str) -> None:
     """Name a person; naming confirms that the faces it holds now are this person's, whatever a
     rerun thinks."""
     with db.transaction() as conn:
         conn.execute("UPDATE people SET name = ?, name_source = 'user' WHERE id = ?", (name, person_id))
-        conn.execute("UPDATE faces SET assigned_by = 'user', confidence = 1.0 WHERE person_id = ?", (person_id,))
+        _confirm(conn, person_id)
 
 
 def merge(db: Database, into: int, others: list[int]) -> int:
@@ -47,10 +84,14 @@ def merge(db: Database, into: int, others: list[int]) -> int:
     moved = 0
     with db.transaction() as conn:
         for other in others:
+            ids = [int(r[0]) for r in conn.execute("SELECT id FROM faces WHERE person_id = ?", (other,))]
             moved += conn.execute(
                 "UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE person_id = ?",
                 (into, other),
             ).rowcount
+            conn.execute("UPDATE OR IGNORE face_edits SET person_id = ? WHERE person_id = ?", (into, other))
+            conn.execute("DELETE FROM face_edits WHERE person_id = ?", (other,))
+            _record(conn, ids, into, "is")
             row = conn.execute("SELECT name, birthday FROM people WHERE id = ?", (other,)).fetchone()
             conn.execute(
                 "UPDATE people SET name = coalesce(name, ?), birthday = coalesce(birthday, ?) WHERE id = ?",
@@ -65,8 +106,9 @@ def face_ids_of(db: Database, person_id: int) -> set[int]:
 
 
 def split(db: Database, person_id: int, face_ids: list[int]) -> int:
-    """Move faces of a person into a new person, and record that they are not the first one;
-    return the new person's id."""
+    """Move faces of a person into a new person, and record that they are not the first one and
+    that the faces left are (so both sides of a split come back after a revoke and a new
+    grant); return the new person's id."""
     with db.transaction() as conn:
         new = int(conn.execute("INSERT INTO people (created_at) VALUES (?)", (now_iso(),)).lastrowid or 0)
         conn.executemany(
@@ -76,6 +118,9 @@ def split(db: Database, person_id: int, face_ids: list[int]) -> int:
         conn.executemany(
             "INSERT OR IGNORE INTO face_rejections VALUES (?, ?, ?)", [(f, person_id, now_iso()) for f in face_ids]
         )
+        _record(conn, face_ids, new, "is")
+        _record(conn, face_ids, person_id, "not")
+        _confirm(conn, person_id)  # a split says who both sides are: the faces left are the first person's
     return new
 
 
@@ -90,6 +135,7 @@ def detach_face(db: Database, face_id: int, person_id: int | None) -> None:
     with db.transaction() as conn:
         if person_id is not None:
             conn.execute("INSERT OR IGNORE INTO face_rejections VALUES (?, ?, ?)", (face_id, person_id, now_iso()))
+            _record(conn, [face_id], person_id, "not")
         conn.execute(
             "UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL WHERE id = ?", (face_id,)
         )
@@ -107,33 +153,53 @@ def assign_face(db: Database, face_id: int, person_id: int) -> bool:
         ):
             return False
         conn.execute("DELETE FROM face_rejections WHERE face_id = ? AND person_id = ?", (face_id, person_id))
+        conn.execute("DELETE FROM face_holds WHERE face_id = ?", (face_id,))
+        _record(conn, [face_id], person_id, "is")
     return True
 
 
 def set_ignored(db: Database, person_id: int, ignored: bool) -> None:
+    """Ignore a person (confirming the faces they hold: a stranger stays one after a re-grant),
+    or show them again."""
     with db.transaction() as conn:
         conn.execute("UPDATE people SET ignored = ? WHERE id = ?", (int(ignored), person_id))
+        if ignored:
+            _confirm(conn, person_id)
 
 
 def set_birthday(db: Database, person_id: int, birthday: str | None) -> None:
+    """Set a birthday; like a name, it confirms the faces the person holds now."""
     with db.transaction() as conn:
         conn.execute("UPDATE people SET birthday = ? WHERE id = ?", (birthday, person_id))
+        if birthday is not None:
+            _confirm(conn, person_id)
+
+
+def set_cover(db: Database, person_id: int, face_id: int | None) -> None:
+    """Choose a person's cover face by hand (None: the best face by quality again)."""
+    with db.transaction() as conn:
+        conn.execute("UPDATE people SET cover_face_id = ? WHERE id = ?", (face_id, person_id))
 
 
 def all_people(db: Database, include_ignored: bool) -> list[sqlite3.Row]:
-    """id, name, birthday, ignored of every person (the ignored only if asked), by id."""
+    """id, name, birthday, ignored, cover_face_id of every person with a face (the ignored only if
+    asked), by id. A person kept only by their hand edits (their faces revoked) is not listed
+    until their faces are found again."""
     return db.query(
-        "SELECT id, name, birthday, ignored FROM people"
-        + ("" if include_ignored else " WHERE ignored = 0")
+        "SELECT id, name, birthday, ignored, cover_face_id FROM people p"
+        " WHERE EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id)"
+        + ("" if include_ignored else " AND ignored = 0")
         + " ORDER BY id"
     )
 
 
 def assigned_faces(db: Database) -> list[sqlite3.Row]:
     """Every face on a person, by person then face: id, person_id, photo_id, x, y, w, h, score,
-    confidence, assigned_by and the path of its photo's first live file (NULL if none)."""
+    confidence, assigned_by, the quality features (sharpness, eye_ratio, nose_offset,
+    mouth_below; NULL until measured) and the path of its photo's first live file (NULL if none)."""
     return db.query(
         "SELECT fa.id, fa.person_id, fa.photo_id, fa.x, fa.y, fa.w, fa.h, fa.score, fa.confidence, fa.assigned_by,"
+        " fa.sharpness, fa.eye_ratio, fa.nose_offset, fa.mouth_below,"
         f" {first_live_path('fa.photo_id')} AS path FROM faces fa WHERE fa.person_id IS NOT NULL ORDER BY fa.person_id, fa.id"
     )
 
@@ -152,6 +218,7 @@ _UNTOUCHED = (
     "SELECT p.id FROM people p WHERE p.name IS NULL AND p.birthday IS NULL AND p.ignored = 0"
     " AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id AND f.assigned_by = 'user')"
     " AND NOT EXISTS (SELECT 1 FROM face_rejections r WHERE r.person_id = p.id)"
+    " AND NOT EXISTS (SELECT 1 FROM face_edits e WHERE e.person_id = p.id)"
 )
 
 
@@ -167,13 +234,20 @@ def forget_untouched(db: Database) -> int:
 
 
 def save_assignments(
-    db: Database, attached: list[tuple[int, int, float]], clusters: list[tuple[list[int], float]], tag: str
+    db: Database,
+    attached: list[tuple[int, int, float]],
+    clusters: list[tuple[list[int], float]],
+    tag: str,
+    decided: list[int] | None = None,
+    holds: list[tuple[int, int, float, int, float]] | None = None,
 ) -> int:
     """In one transaction: put each (face, person, confidence) of ``attached`` on its person unless
-    a face got one meanwhile, and make one new person of each (face ids, confidence) cluster.
-    Returns how many people were made."""
+    a face got one meanwhile, make one new person of each (face ids, confidence) cluster, and
+    replace the holds of the ``decided`` faces with ``holds`` (face, first person, distance,
+    second person, distance). Returns how many people were made."""
     now = now_iso()
     with db.transaction() as conn:
+        replace_holds(conn, decided or [], holds or [], now)
         conn.executemany(
             "UPDATE faces SET person_id = ?, confidence = ?, assigned_by = ? WHERE id = ? AND person_id IS NULL",
             [(p, c, tag, f) for f, p, c in attached],
@@ -247,3 +321,53 @@ def ids_by_id_or_name(db: Database, person: str) -> list[int]:
         (int(person) if person.isdigit() else -1, person),
     )
     return [int(r[0]) for r in rows]
+
+
+# --- hand edits given back to faces found again ------------------------------------------------
+
+
+def edit_pages(db: Database, size: int) -> Iterator[tuple[list[sqlite3.Row], list[sqlite3.Row]]]:
+    """The hand edits and the faces of up to ``size`` photos with edits at a time, by photo:
+    (edits: photo_id, x, y, w, h, person_id, kind; faces: id, photo_id, x, y, w, h, person_id,
+    assigned_by, and whether a rejection of that edit's person is stored is asked separately)."""
+    after = -1
+    while True:
+        photos = [
+            int(r[0])
+            for r in db.query(
+                "SELECT DISTINCT photo_id FROM face_edits WHERE photo_id > ? ORDER BY photo_id LIMIT ?", (after, size)
+            )
+        ]
+        if not photos:
+            return
+        after = photos[-1]
+        marks = ",".join("?" * len(photos))
+        edits = db.query(
+            f"SELECT photo_id, x, y, w, h, person_id, kind FROM face_edits WHERE photo_id IN ({marks})", photos
+        )
+        found = db.query(
+            "SELECT f.id, f.photo_id, f.x, f.y, f.w, f.h, f.person_id, f.assigned_by,"
+            " (SELECT group_concat(r.person_id) FROM face_rejections r WHERE r.face_id = f.id) AS rejected"
+            f" FROM faces f WHERE f.photo_id IN ({marks})",
+            photos,
+        )
+        yield edits, found
+
+
+def give_back(db: Database, assign: list[tuple[int, int]], reject: list[tuple[int, int]]) -> None:
+    """In one transaction: put each (face, person) of ``assign`` on that person by hand, and
+    record each (face, person) of ``reject`` as "not this person" (taking the face off that
+    person if the job had put it there)."""
+    now = now_iso()
+    with db.transaction() as conn:
+        conn.executemany(
+            "UPDATE faces SET person_id = ?, confidence = 1.0, assigned_by = 'user' WHERE id = ?",
+            [(p, f) for f, p in assign],
+        )
+        conn.executemany("DELETE FROM face_holds WHERE face_id = ?", [(f,) for f, _ in assign])
+        conn.executemany("INSERT OR IGNORE INTO face_rejections VALUES (?, ?, ?)", [(f, p, now) for f, p in reject])
+        conn.executemany(
+            "UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL"
+            " WHERE id = ? AND person_id = ? AND assigned_by IS NOT 'user'",
+            reject,
+        )

@@ -16,7 +16,6 @@ from fastapi.responses import RedirectResponse, Response
 from camroll.config import AppContext
 from camroll.people import edit
 from camroll.privacy import consent
-from camroll.store import faces as store_faces
 from camroll.store import people as store_people
 from camroll.web.common import Ctx, Lib, csrf, int_id, not_found, render
 from camroll.web.state import Library
@@ -32,7 +31,6 @@ def _people(ctx: AppContext, include_ignored: bool = False) -> list[dict[str, An
 def people_page(request: Request, ctx: Ctx) -> Response:
     show_all = request.query_params.get("all") == "1"
     people = _people(ctx, include_ignored=show_all)
-    unassigned = store_faces.unassigned_count(ctx.db)
     return render(
         request,
         "people.html",
@@ -40,7 +38,7 @@ def people_page(request: Request, ctx: Ctx) -> Response:
         nav="people",
         people=people,
         show_all=show_all,
-        unassigned=unassigned,
+        waiting=edit.waiting(ctx),
         faces_on=bool(consent.active_scopes(ctx, "faces")),
         people_on=bool(consent.active_scopes(ctx, "people")),
     )
