@@ -37,11 +37,15 @@ class TrashError(CamrollError):
     """A file could not be moved or destroyed safely; the message says which and why."""
 
 
+class UnsafePath(TrashError):
+    """A stored path that could leave its folder (``..``, an empty part): never used."""
+
+
 def safe_parts(rel: bytes) -> list[bytes]:
     """``a/b/c.jpg`` -> ``[a, b, c.jpg]``; a path that could leave its folder is refused."""
     parts = rel.split(b"/")
     if not rel or any(p in (b"", b".", b"..") or b"\0" in p for p in parts):
-        raise TrashError(f"refused the path {rel.decode('utf-8', 'backslashreplace')!r}: it could leave its folder")
+        raise UnsafePath(f"refused the path {rel.decode('utf-8', 'backslashreplace')!r}: it could leave its folder")
     return parts
 
 
@@ -115,19 +119,26 @@ def trash_dirs(ctx: AppContext, parts: Sequence[bytes], create: bool) -> Dirs:
 
 
 def destroy(ctx: AppContext, items: Iterable[store.Item]) -> int:
-    """Unlink these items' files for good and forget them; return how many files were destroyed
-    (an item whose file is already gone is forgotten too)."""
+    """Unlink these items' files for good and forget them; return how many files were destroyed.
+
+    An item whose file is already gone is forgotten. So is one whose stored place could leave the
+    trash (tampered with): nothing is unlinked for it, and whatever file it had is left to the
+    sweep's file-age rule. One the trash cannot be reached for (a link put in place of a folder)
+    stays listed, untouched: this runs in the sweep at the start of every command, which must
+    neither follow the link nor stop working."""
     gone: list[int] = []
     destroyed = 0
     for item in items:
-        parts = safe_parts(item.trash_rel)
         try:
+            parts = safe_parts(item.trash_rel)
             with trash_dirs(ctx, parts[:-1], create=False) as dirs:
                 os.unlink(parts[-1], dir_fd=dirs.fd)
                 destroyed += 1
                 dirs.prune()
-        except FileNotFoundError:
+        except (FileNotFoundError, UnsafePath):
             pass
+        except TrashError:
+            continue
         gone.append(item.id)
     store.drop(ctx.db, gone)
     return destroyed

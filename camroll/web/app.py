@@ -35,6 +35,7 @@ from camroll.web import (
     routes_report,
     routes_search,
     routes_share,
+    routes_trash,
     routes_upload,
 )
 from camroll.web.common import render
@@ -116,6 +117,7 @@ def create_app(
         routes_share,
         routes_jobs,
         routes_media,
+        routes_trash,
         routes_upload,
     ):
         app.include_router(module.router)

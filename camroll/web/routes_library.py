@@ -18,7 +18,7 @@ from camroll import capabilities, thresholds
 from camroll.config import AppContext
 from camroll.library.metadata import format_offset
 from camroll.privacy import consent
-from camroll.store import analysis_results, faces, files, photos, places
+from camroll.store import analysis_results, curation, faces, files, photos, places
 from camroll.store.catalog import camera_name
 from camroll.web import thumbs
 from camroll.web.common import Ctx, Lib, int_id, not_found, render
@@ -164,6 +164,8 @@ def photo_page(request: Request, photo: str, ctx: Ctx) -> Response:
         older=older,
         keywords=json.loads(p["keywords"] or "[]"),
         filters=_filter_names(),
+        flags=curation.flags_of(ctx.db, [photo_id]).get(photo_id, {}),  # favourite/archive/delete buttons
+        trash_days=thresholds.TRASH_KEEP_DAYS,
     )
 
 

@@ -1,0 +1,268 @@
+"""The trash (issue 14): `camroll delete` moves a photo's file into <home>/trash/ byte for byte and
+the photo leaves the library; `camroll trash restore` puts it back where it was and catalogues it
+again; the sweep destroys only what was deleted more than TRASH_KEEP_DAYS ago; a rescan never
+catalogues the trash, even from a library folder that holds the home; and a tampered path or a
+link in place of a folder cannot make a delete, restore or empty touch anything outside the home
+or the library folder. Real photos from tests/data/photos, copied into a library in tmp_path."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from camroll import thresholds
+from camroll.cli import app
+from camroll.config import AppContext, Config
+from camroll.library import trash
+from camroll.library.scan import scan
+from camroll.privacy.retention import sweep
+from camroll.privacy.trash import TrashError
+from camroll.store import trash as store
+from camroll.web.app import create_app
+from tests.conftest import PHOTOS, run_cli
+from tests.test_web import browser
+
+pytestmark = pytest.mark.photos
+DAY = 86400
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _library(folder: Path) -> dict[str, Path]:
+    """Four real photos: two at the top, two in a subfolder (so the trash keeps a folder)."""
+    picked = sorted((PHOTOS / "scenes").rglob("*.jpg"))[:4]
+    assert len(picked) == 4
+    (folder / "2019" / "beach").mkdir(parents=True)
+    out = {}
+    for i, p in enumerate(picked):
+        dest = folder / p.name if i < 2 else folder / "2019" / "beach" / p.name
+        shutil.copyfile(p, dest)
+        out[p.name] = dest
+    return out
+
+
+def _ids(home: Path) -> dict[str, int]:
+    return {os.path.basename(r["path"]): int(r["id"]) for r in run_cli(home, "photos", "--json") if r["path"]}
+
+
+def _every_file(*roots: Path) -> dict[str, int]:
+    """sha256 -> how many files hold those bytes, under these folders."""
+    seen: dict[str, int] = {}
+    for root in roots:
+        for dirpath, _dirs, names in os.walk(root):
+            for name in names:
+                if name.lower().endswith(".jpg"):
+                    h = _sha(Path(dirpath) / name)
+                    seen[h] = seen.get(h, 0) + 1
+    return seen
+
+
+def test_delete_moves_the_file_whole_and_restore_brings_it_back(tmp_path: Path) -> None:
+    home, lib = tmp_path / "home", tmp_path / "lib"
+    files = _library(lib)
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    ids = _ids(home)
+    name, original = next((n, p) for n, p in files.items() if p.parent.name == "beach")
+    digest, inode = _sha(original), original.stat().st_ino
+    before = _every_file(lib)
+
+    result = CliRunner().invoke(app, ["delete", str(original), "--home", str(home)], input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "Move 1 photo to the trash" in result.output and "kept 30 days" in result.output
+
+    # Moved, not copied and unlinked: the same inode, the same bytes, under the same relative path.
+    held = home / "trash" / "2019" / "beach" / name
+    assert not original.exists() and held.is_file()
+    assert _sha(held) == digest and held.stat().st_ino == inode
+    assert _every_file(lib, home / "trash") == before  # nothing is gone: every byte is somewhere
+    # The photo left the library: the list, the timeline and search.
+    assert ids[name] not in _ids(home).values() and len(_ids(home)) == 3
+    hits = run_cli(home, "search", "iPhone", "--json")["hits"] + run_cli(home, "search", "2019", "--json")["hits"]
+    assert all(h["photo_id"] != ids[name] and h["path"] != str(original) for h in hits)
+    with browser(create_app(Config(home=home, workers=1))) as c:
+        page = c.get("/").text
+        other = next(n for n in ids if n != name)
+        assert f'href="/photo/{ids[name]}"' not in page and f'href="/photo/{ids[other]}"' in page
+        assert c.get(f"/photo/{ids[name]}").status_code == 404
+        assert name in c.get("/trash").text
+    listed = run_cli(home, "trash", "--json")
+    assert [(r["original"], r["days_left"], r["hash"]) for r in listed] == [(str(original), 30, digest)]
+
+    # Restore by its original path: back at the same path, the same bytes, catalogued again.
+    run_cli(home, "trash", "restore", str(original))
+    assert original.is_file() and _sha(original) == digest and not held.exists()
+    assert not (home / "trash").exists()  # emptied folders go too
+    assert name in _ids(home) and run_cli(home, "trash", "--json") == []
+    kinds = [e["kind"] for e in run_cli(home, "audit", "--json")]
+    assert kinds.count("trash.delete") == 1 and kinds.count("trash.restore") == 1
+
+
+def test_restore_never_overwrites_and_empty_destroys(tmp_path: Path) -> None:
+    home, lib = tmp_path / "home", tmp_path / "lib"
+    files = _library(lib)
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    ids = _ids(home)
+    (a, pa), (b, pb) = sorted(files.items())[:2]
+    digest = _sha(pa)
+    run_cli(home, "delete", str(ids[a]), str(ids[b]), "--yes")
+    pa.write_bytes(b"a new file with the old name")  # the person put something else there
+    restored = run_cli(home, "trash", "restore", str(pa), "--json")
+    again = pa.with_name(f"{pa.stem} (2){pa.suffix}")
+    assert restored["restored"] == [[str(pa), str(again)]]
+    assert pa.read_bytes() == b"a new file with the old name" and _sha(again) == digest
+    # Empty: destroyed for good, the library untouched.
+    assert run_cli(home, "trash", "empty", "--yes", "--json") == {"destroyed": 1, "items": 1}
+    assert not pb.exists() and not (home / "trash").exists() and run_cli(home, "trash", "--json") == []
+    result = CliRunner().invoke(app, ["trash", "empty", "--home", str(home)])
+    assert result.exit_code == 2 and "--yes" in result.output
+
+
+def test_the_sweep_destroys_only_what_is_past_its_days(ctx: AppContext, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    files = _library(lib)
+    scan(ctx, [str(lib)])
+    ids = {os.path.basename(r[1]): int(r[0]) for r in ctx.db.query("SELECT photo_id, path FROM files")}
+    old, new = sorted(files)[:2]
+    now = time.time()
+    at = datetime.fromtimestamp(now - 20 * DAY, UTC).isoformat(timespec="seconds")
+    held_old = Path(trash.delete_photos(ctx, [ids[old]], at=at).files[0][1])  # deleted 20 days ago
+    held_new = Path(trash.delete_photos(ctx, [ids[new]]).files[0][1])
+    assert held_old.is_file() and held_new.is_file()
+    stray = ctx.config.home / "trash" / "left-by-a-crash.jpg"  # a file no item owns: dated by its age
+    stray.write_bytes(b"x")
+
+    soon = sweep(ctx, force=True, now=now + 9 * DAY)  # 29 and 9 days: nothing is due
+    assert soon.destroyed["trash"] == 0 and len(store.items(ctx.db)) == 2
+    later = sweep(ctx, force=True, now=now + 11 * DAY)  # 31 days for the old one
+    assert later.destroyed["trash"] == 1
+    assert [os.path.basename(i.original_path) for i in store.items(ctx.db)] == [new]
+    assert not held_old.exists() and held_new.exists() and stray.exists()
+    last = sweep(ctx, force=True, now=now + (thresholds.TRASH_KEEP_DAYS + 1) * DAY)
+    assert last.destroyed["trash"] == 2 and store.items(ctx.db) == [] and not stray.exists()
+    assert all(files[n].is_file() for n in sorted(files)[2:])  # the library is untouched
+
+
+def test_a_rescan_never_catalogues_the_trash(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    _library(lib)
+    home = lib / "camroll-home"  # a library folder that holds camroll's home
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    ids = _ids(home)
+    assert len(ids) == 4
+    name = sorted(ids)[0]
+    run_cli(home, "delete", str(ids[name]), "--yes")
+    assert len(list((home / "trash").rglob(name))) == 1
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    rows = run_cli(home, "photos", "--json")
+    assert len(rows) == 3 and not [r for r in rows if "trash" in (r["path"] or "")]
+    # Even a link to the trash from inside the library is not walked.
+    (lib / "shortcut").symlink_to(home / "trash")
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    assert len(run_cli(home, "photos", "--json")) == 3
+
+
+def _tree(root: Path) -> set[str]:
+    return {str(p) for p in root.rglob("*")}
+
+
+def test_hostile_paths_and_links_cannot_lead_outside(tmp_path: Path) -> None:
+    home, lib, outside = tmp_path / "home", tmp_path / "lib", tmp_path / "outside"
+    files = _library(lib)
+    outside.mkdir()
+    ctx = AppContext(Config(home=home, workers=1))
+    try:
+        scan(ctx, [str(lib)])
+        ids = {os.path.basename(r[1]): int(r[0]) for r in ctx.db.query("SELECT photo_id, path FROM files")}
+        top = sorted(n for n, p in files.items() if p.parent == lib)
+        beach = sorted(n for n, p in files.items() if p.parent.name == "beach")
+
+        # 1. A stored path that climbs out of its library folder: refused, nothing moved.
+        victim = outside / top[0]
+        shutil.copyfile(files[top[0]], victim)
+        con = sqlite3.connect(home / "camroll.db")
+        climbing = os.fsencode(lib) + b"/2019/../../outside/" + top[0].encode()
+        con.execute("UPDATE files SET path_bytes = ? WHERE photo_id = ?", (climbing, ids[top[0]]))
+        con.commit()
+        report = trash.delete_photos(ctx, [ids[top[0]]])
+        assert report.deleted == [] and "leave its folder" in report.refused[0][1]
+        assert victim.is_file() and files[top[0]].is_file() and not (home / "trash").exists()
+
+        # 2. A link in place of the trash folder: refused, never followed.
+        (home / "trash").symlink_to(outside)
+        report = trash.delete_photos(ctx, [ids[top[1]]])
+        assert report.deleted == [] and "trash folder" in report.refused[0][1]
+        assert files[top[1]].is_file() and _tree(outside) == {str(victim)}
+        (home / "trash").unlink()
+
+        # 3. A link in place of a folder inside the trash: refused too.
+        (home / "trash").mkdir(mode=0o700)
+        (home / "trash" / "2019").symlink_to(outside)
+        report = trash.delete_photos(ctx, [ids[beach[0]]])
+        assert report.deleted == [] and files[beach[0]].is_file() and _tree(outside) == {str(victim)}
+        (home / "trash" / "2019").unlink()
+
+        # 4. Restore where a library folder was swapped for a link: refused, stays in the trash.
+        assert trash.delete_photos(ctx, [ids[beach[1]]]).deleted == [ids[beach[1]]]
+        shutil.rmtree(lib / "2019")
+        (lib / "2019").symlink_to(outside)
+        item = store.items(ctx.db)[0]
+        report2 = trash.restore(ctx, [item])
+        assert report2.restored == [] and "link" in report2.refused[0][1]
+        assert _tree(outside) == {str(victim)} and (home / "trash" / "2019" / "beach" / beach[1]).is_file()
+        (lib / "2019").unlink()
+
+        # 5. A tampered trash row (where it came from, where it waits) cannot make restore or
+        #    empty write or delete outside: restore refuses, empty forgets the row, touching nothing.
+        con.execute("UPDATE trash SET original_bytes = ?", (os.fsencode(lib) + b"/../outside/evil.jpg",))
+        con.commit()
+        report3 = trash.restore(ctx, store.items(ctx.db))
+        assert report3.restored == [] and not (outside / "evil.jpg").exists()
+        con.execute("UPDATE trash SET trash_rel = ?", (b"../camroll.db",))
+        con.commit()
+        with pytest.raises(TrashError):
+            trash.safe_parts(b"../camroll.db")
+        assert trash.empty(ctx, store.items(ctx.db)) == 0
+        assert (home / "camroll.db").is_file() and store.items(ctx.db) == []
+        con.close()
+    finally:
+        ctx.close()
+
+
+def test_days_left() -> None:
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    at = (now - timedelta(days=29, hours=1)).isoformat(timespec="seconds")
+    assert trash.days_left(at, now.timestamp()) == 1
+    assert trash.days_left((now - timedelta(days=40)).isoformat(timespec="seconds"), now.timestamp()) == 0
+
+
+def test_across_file_systems_the_file_is_copied_checked_then_unlinked(tmp_path: Path) -> None:
+    """A home on another file system (/dev/shm, a tmpfs): no hard link is possible, so the file is
+    copied, flushed and hashed before its original name goes; the same again on the way back."""
+    lib = tmp_path / "lib"
+    files = _library(lib)
+    shm = Path(tempfile.mkdtemp(dir="/dev/shm"))
+    try:
+        home = shm / "home"
+        assert os.stat(shm).st_dev != os.stat(tmp_path).st_dev
+        run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+        name = sorted(files)[0]
+        digest, mtime = _sha(files[name]), files[name].stat().st_mtime_ns
+        moved = run_cli(home, "delete", str(files[name]), "--yes", "--json")
+        held = Path(moved["files"][0][1])
+        assert not files[name].exists() and _sha(held) == digest and held.stat().st_mtime_ns == mtime
+        assert not [p for p in held.parent.iterdir() if "camroll-tmp" in p.name]  # no staging copy left
+        run_cli(home, "trash", "restore", "--all")
+        assert _sha(files[name]) == digest and not held.exists() and name in _ids(home)
+    finally:
+        shutil.rmtree(shm)
