@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 from camroll import thresholds
@@ -29,6 +30,7 @@ from camroll.privacy.trash import TrashError
 from camroll.store import trash as store
 from camroll.web.app import create_app
 from tests.conftest import PHOTOS, run_cli
+from tests.test_curation import _day
 from tests.test_web import browser
 
 pytestmark = pytest.mark.photos
@@ -266,3 +268,24 @@ def test_across_file_systems_the_file_is_copied_checked_then_unlinked(tmp_path: 
         assert _sha(files[name]) == digest and not held.exists() and name in _ids(home)
     finally:
         shutil.rmtree(shm)
+
+
+def test_a_deleted_photo_leaves_its_moment_and_a_second_one_of_that_name_waits_beside_it(tmp_path: Path) -> None:
+    home, lib = tmp_path / "home", tmp_path / "lib"
+    _day(lib, 6)  # six photos a minute apart: one moment
+    run_cli(home, "scan", str(lib), "--workers", "1", "--no-analyze", "--quiet")
+    ids = _ids(home)
+    assert any(ids["p2.jpg"] in m["photo_ids"] for m in run_cli(home, "moments", "--json"))
+    first = _sha(lib / "p2.jpg")
+    run_cli(home, "delete", str(lib / "p2.jpg"), "--yes")
+    assert not any(ids["p2.jpg"] in m["photo_ids"] for m in run_cli(home, "moments", "--json"))
+    # Another p2.jpg, deleted too: it waits beside the first under a suffixed name.
+    Image.new("RGB", (90, 60), (200, 20, 20)).save(lib / "p2.jpg", "JPEG")
+    run_cli(home, "scan", str(lib), "--workers", "1", "--no-analyze", "--quiet")
+    second = _sha(lib / "p2.jpg")
+    run_cli(home, "delete", str(lib / "p2.jpg"), "--yes")
+    assert {_sha(home / "trash" / "p2.jpg"), _sha(home / "trash" / "p2 (2).jpg")} == {first, second}
+    # Both come back; the second one to arrive finds the name taken and gets a suffix.
+    run_cli(home, "trash", "restore", "--all")
+    assert {_sha(lib / "p2.jpg"), _sha(lib / "p2 (2).jpg")} == {first, second}
+    assert {"p2.jpg", "p2 (2).jpg"} <= set(_ids(home))

@@ -37,7 +37,7 @@ import math
 import os
 import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -101,14 +101,14 @@ def _names(name: bytes) -> list[bytes]:
 
 
 def _place(
-    src: bytes, src_dir: int, dst_dir: int, name: bytes, content_hash: str, taken: set[bytes] | None = None
+    src: bytes, src_dir: int, dst_dir: int, name: bytes, content_hash: str, taken: Callable[[bytes], bool] | None = None
 ) -> bytes:
     """Give the file ``src`` (in the folder ``src_dir``) a name in ``dst_dir``: ``name``
     or, when that is taken, the first free suffixed one. Never replaces a file; the source keeps
     its own name (the caller unlinks it). Returns the name given."""
     st = os.stat(src, dir_fd=src_dir, follow_symlinks=False)
     for candidate in _names(name):
-        if taken is not None and candidate in taken:
+        if taken is not None and taken(candidate):
             continue
         try:
             os.link(src, candidate, src_dir_fd=src_dir, dst_dir_fd=dst_dir, follow_symlinks=False)
@@ -174,9 +174,15 @@ def _move_in(ctx: AppContext, content_hash: str, found: store.OnDisk) -> bytes:
         if _sha256_at(parts[-1], source.fd) != content_hash:
             raise TrashError("it changed since the last scan (rescan it first): left where it is")
         with trash_dirs(ctx, parts[:-1], create=True) as dirs:
-            prefix = b"/".join(parts[:-1])
-            taken = {r.rpartition(b"/")[2] for r in store.rels(ctx.db) if r.rpartition(b"/")[0] == prefix}
-            name = _place(parts[-1], source.fd, dirs.fd, parts[-1], content_hash, taken)
+            # A name an item holds is taken even if its file went missing: each item keeps its own place.
+            name = _place(
+                parts[-1],
+                source.fd,
+                dirs.fd,
+                parts[-1],
+                content_hash,
+                lambda n: store.rel_taken(ctx.db, b"/".join([*parts[:-1], n])),
+            )
         os.unlink(parts[-1], dir_fd=source.fd)  # the trash holds the same bytes now
     return b"/".join([*parts[:-1], name])
 
