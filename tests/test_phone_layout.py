@@ -47,6 +47,7 @@ def _pages(home: Path) -> list[str]:
         "/report/photos/places",
         f"/share?photos={photo}",
         "/jobs",
+        "/trash",
         f"/photo/{photo}",
         f"/photo/{placed}",
     ]
