@@ -31,7 +31,7 @@ from camroll.store import trash as store
 from camroll.web.app import create_app
 from tests.conftest import PHOTOS, run_cli
 from tests.test_curation import _day
-from tests.test_web import browser
+from tests.test_web import browser, token
 
 pytestmark = pytest.mark.photos
 DAY = 86400
@@ -289,3 +289,32 @@ def test_a_deleted_photo_leaves_its_moment_and_a_second_one_of_that_name_waits_b
     run_cli(home, "trash", "restore", "--all")
     assert {_sha(lib / "p2.jpg"), _sha(lib / "p2 (2).jpg")} == {first, second}
     assert {"p2.jpg", "p2 (2).jpg"} <= set(_ids(home))
+
+
+def test_the_web_deletes_only_for_its_own_pages(tmp_path: Path) -> None:
+    """A delete, restore or empty sent without the page's token, or by another site's page, is
+    refused and moves nothing."""
+    home, lib = tmp_path / "home", tmp_path / "lib"
+    files = _library(lib)
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    ids = _ids(home)
+    name = sorted(ids)[0]
+    with browser(create_app(Config(home=home, workers=1))) as c:
+        good = token(c, f"/photo/{ids[name]}")
+        for data, headers in (
+            ({}, {}),
+            ({"csrf": "forged"}, {}),
+            ({"csrf": good}, {"origin": "http://evil.example"}),
+        ):
+            r = c.post(f"/photo/{ids[name]}/delete", data=data, headers=headers, follow_redirects=False)
+            assert r.status_code == 403, (data, headers)
+            assert files[name].is_file()
+        r = c.post(f"/photo/{ids[name]}/delete", data={"csrf": good}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/trash?deleted=1" and not files[name].exists()
+        item = run_cli(home, "trash", "--json")[0]["id"]
+        for url in (f"/trash/{item}/restore", f"/trash/{item}/destroy", "/trash/empty"):
+            r = c.post(url, data={"csrf": good}, headers={"origin": "http://evil.example"}, follow_redirects=False)
+            assert r.status_code == 403 and len(run_cli(home, "trash", "--json")) == 1
+        assert c.post("/trash/999/restore", data={"csrf": good}).status_code == 404
+        r = c.post(f"/trash/{item}/destroy", data={"csrf": good}, follow_redirects=False)
+        assert r.status_code == 303 and run_cli(home, "trash", "--json") == [] and not files[name].exists()
