@@ -211,7 +211,9 @@ def test_a_live_photo_is_one_item_analysed_once(tmp_path: Path, pair: tuple[byte
     (lib / "IMG_0001.JPG").write_bytes(still)
     (lib / "IMG_0001.MOV").write_bytes(mov)
     live_mov(lib / "holiday.mov", dog, None, seconds=1.0)  # an ordinary video stays an item
-    run_cli(home, "scan", str(lib), "--no-analyze")
+    scanned = run_cli(home, "scan", str(lib), "--no-analyze")
+    said = " ".join(scanned.output.split())
+    assert "1 Live Photos made one item each" in said and "2 videos (1 of them the clips of Live Photos)" in said
     recs = _records(home)
     motion = recs["IMG_0001.JPG"]["motion"]
     assert isinstance(motion, dict) and motion["kind"] == "apple-live" and motion["paired_by"] == "identifier"
@@ -248,7 +250,7 @@ def test_pairs_follow_the_files_on_rescan(tmp_path: Path, pair: tuple[bytes, byt
     # The still moves to another folder: the halves no longer sit together, the MOV is a video again.
     (lib / "b").mkdir()
     shutil.move(lib / "a" / "IMG_0001.JPG", lib / "b" / "IMG_0001.JPG")
-    run_cli(home, "scan", str(lib), "--no-analyze")
+    assert "1 Live Photos split" in " ".join(run_cli(home, "scan", str(lib), "--no-analyze").output.split())
     recs = _records(home)
     assert recs["IMG_0001.JPG"]["motion"] is None and recs["IMG_0001.MOV"]["clip_of"] is None
     assert len(_timeline(home)) == 2
@@ -276,7 +278,9 @@ def test_by_name_only_without_an_identifier_and_a_short_mov(tmp_path: Path, dog:
     other = sorted((dog.parent).glob("*.jpg"))[1]  # another photo: identical bytes would be one photo
     (lib / "IMG_0006.JPG").write_bytes(jpeg_with_exif(other.read_bytes(), apple_exif(apple_maker_note(None))))
     live_mov(lib / "IMG_0006.MOV", dog, None, seconds=6.0)
-    run_cli(home, "scan", str(lib), "--no-analyze")
+    scanned = run_cli(home, "scan", str(lib), "--no-analyze")
+    said = " ".join(scanned.output.split())  # as words: the console wraps long lines
+    assert "1 Live Photos made one item each (still and clip), 1 by file name only" in said
     recs = _records(home)
     motion = recs["IMG_0005.JPG"]["motion"]
     assert isinstance(motion, dict) and motion["kind"] == "apple-live" and motion["paired_by"] == "name"

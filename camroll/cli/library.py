@@ -99,6 +99,11 @@ def _print_scan_summary(console: Console, s: ScanSummary, named: int) -> None:
         parts.append(f"{s.problems} with metadata problems (listed by `camroll photos --problems`)")
     if named:
         parts.append(f"{named} photos placed on the map")
+    if s.live_paired:
+        by_name = f", {s.live_by_name} by file name only (the still carries no identifier)" if s.live_by_name else ""
+        parts.append(f"{s.live_paired} Live Photos made one item each (still and clip){by_name}")
+    if s.live_undone:
+        parts.append(f"{s.live_undone} Live Photos split: a half moved or gone, the clip is a video again")
     console.print("; ".join(parts) + ".")
     if s.failures:
         console.print(f"[red]{len(s.failures)} could not be read[/] (they will be retried on the next scan):")
@@ -112,6 +117,7 @@ def _print_overview(console: Console, o: dict[str, Any], brief: bool = False) ->
     console.print()
     console.print(
         f"[bold]Your library:[/] {o['photos']} photos, {o['videos']} videos"
+        + (f" ({o['live_photo_clips']} of them the clips of Live Photos)" if o.get("live_photo_clips") else "")
         + (f", {o['exact_duplicates']} exact duplicate files" if o["exact_duplicates"] else "")
         + (f", taken {o['date_range'][0]} to {o['date_range'][1]}" if o["date_range"] else "")
         + "."

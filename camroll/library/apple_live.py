@@ -92,9 +92,21 @@ def _identifier(fd: int, size: int, fmt: str) -> Identifier:
     return Identifier(*apple_content_identifier(tiff))
 
 
-def pair_live_photos(ctx: AppContext, rep: Reporter) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Pairing:
+    """What one pairing pass changed, for the scan's summary."""
+
+    paired: int = 0
+    """Live Photos made one item by this pass."""
+    by_name: int = 0
+    """Of those, paired by file name only (the still has no identifier)."""
+    undone: int = 0
+    """Pairs undone: a half moved away or gone (a MOV left alone is an ordinary video again)."""
+
+
+def pair_live_photos(ctx: AppContext, rep: Reporter) -> Pairing:
     """After a scan's writes: read the identifier of every JPEG, HEIC and MOV not looked at yet,
-    then make the Live Photo pairs match what is on disk. Returns (pairs added, pairs undone)."""
+    then make the Live Photo pairs match what is on disk."""
     todo = store.unchecked_for_identifier(ctx.db)
     if todo:
         rep.start("Looking for Live Photos", len(todo))
@@ -110,7 +122,9 @@ def pair_live_photos(ctx: AppContext, rep: Reporter) -> tuple[int, int]:
                 rep.problem(path.decode("utf-8", "backslashreplace"), [ident.note])
             rep.advance()
         store.record_identifiers(ctx.db, found)
-    return store.sync_live_pairs(ctx.db, live_pairs(ctx))
+    pairs = live_pairs(ctx)
+    added, undone = store.sync_live_pairs(ctx.db, pairs)
+    return Pairing(len(added), sum(pairs[still][2] == "name" for still in added), undone)
 
 
 def live_pairs(ctx: AppContext) -> dict[int, tuple[int, float | None, str]]:

@@ -76,6 +76,12 @@ class ScanSummary:
     removed: int = 0
     excluded: int = 0
     """Files whose content a person removed from camroll (``camroll remove``): not catalogued again."""
+    live_paired: int = 0
+    """Apple Live Photos (a still and its MOV) made one item by this scan."""
+    live_by_name: int = 0
+    """Of those, paired by file name only: the still carries no identifier."""
+    live_undone: int = 0
+    """Live Photo pairs undone: a half moved away or gone."""
     interrupted: bool = False
     seconds: float = 0.0
     failures: list[tuple[str, list[str]]] = field(default_factory=list)
@@ -360,7 +366,12 @@ def scan(
         find_motion_photos(ctx, rep)
         from camroll.library.apple_live import pair_live_photos  # issue 13: a Live Photo is one item
 
-        pair_live_photos(ctx, rep)
+        pairing = pair_live_photos(ctx, rep)
+        summary.live_paired, summary.live_by_name, summary.live_undone = (
+            pairing.paired,
+            pairing.by_name,
+            pairing.undone,
+        )
     summary.seconds = time.perf_counter() - started
     audit.record(
         ctx,

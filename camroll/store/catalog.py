@@ -228,6 +228,12 @@ def overview(ctx: AppContext) -> dict[str, Any]:
         "files": sum(states.values()) - states.get("missing", 0),
         "photos": kinds.get("photo", 0),
         "videos": kinds.get("video", 0),
+        "live_photo_clips": int(
+            db.scalar(
+                "SELECT count(DISTINCT clip_photo_id) FROM motion_clips WHERE kind = 'apple-live'"
+                f" AND clip_photo_id IN ({_LIVE})"
+            )
+        ),
         "exact_duplicates": readable_files - sum(kinds.values()),
         "date_range": [first, last] if first else None,
         "date_sources": dict(sources.most_common()),

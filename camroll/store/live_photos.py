@@ -86,11 +86,6 @@ def not_live_clip(photo: str = "p") -> str:
     return f"NOT EXISTS (SELECT 1 FROM motion_clips lc WHERE lc.clip_photo_id = {photo}.id)"
 
 
-def is_live_clip(db: Database, photo_id: int) -> bool:
-    """Whether the photo is the MOV of a Live Photo."""
-    return db.scalar("SELECT 1 FROM motion_clips WHERE clip_photo_id = ? LIMIT 1", (photo_id,)) is not None
-
-
 def unchecked_for_identifier(db: Database) -> list[tuple[int, str, str, bytes]]:
     """(photo id, hash, format, path bytes of its first live file) of every JPEG, HEIC and MOV
     whose Live Photo identifier was not looked for yet (or that changed since)."""
@@ -156,10 +151,12 @@ def stills_named(db: Database, prefix: bytes) -> list[sqlite3.Row]:
     )
 
 
-def sync_live_pairs(db: Database, pairs: dict[int, tuple[int, float | None, str]]) -> tuple[int, int]:
+def sync_live_pairs(db: Database, pairs: dict[int, tuple[int, float | None, str]]) -> tuple[list[int], int]:
     """Make the recorded Live Photo pairs exactly ``pairs`` (still id -> (MOV id, the MOV's
-    duration, how paired)); a still that is a motion photo keeps that. Returns (added, removed)."""
-    added = removed = 0
+    duration, how paired)); a still that is a motion photo keeps that. Returns (the stills newly
+    paired, how many pairs were undone)."""
+    added: list[int] = []
+    removed = 0
     with db.transaction() as conn:
         current = {
             int(r[0]): (int(r[1]), r[2], str(r[3]))
@@ -178,7 +175,8 @@ def sync_live_pairs(db: Database, pairs: dict[int, tuple[int, float | None, str]
                     " VALUES (?, 'apple-live', ?, ?, ?)",
                     (still, mov, duration, how),
                 )
-                added += cur.rowcount > 0 and still not in current
+                if cur.rowcount > 0 and still not in current:
+                    added.append(still)
     return added, removed
 
 
