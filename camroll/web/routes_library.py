@@ -22,6 +22,7 @@ from camroll.store import analysis_results, curation, faces, files, photos, plac
 from camroll.store.catalog import camera_name
 from camroll.web import thumbs
 from camroll.web.common import Ctx, Lib, int_id, not_found, render
+from camroll.web.motion import with_motion
 
 router = APIRouter()
 
@@ -100,6 +101,7 @@ def library_page(request: Request, ctx: Ctx, lib: Lib) -> Response:
         title="Library",
         nav="library",
         groups=group_by_month(page),
+        motion=with_motion(ctx, [p["id"] for p in page]),  # a badge, and the clip played on hover
         cursor=cursor,
         months=months,
         total=total,

@@ -25,6 +25,7 @@ from camroll.privacy import consent
 from camroll.report.worldmap import Marker, svg_map
 from camroll.store import places
 from camroll.web.common import Ctx, Lib, csrf, not_found, render
+from camroll.web.motion import with_motion
 
 router = APIRouter()
 
@@ -144,4 +145,6 @@ def place_page(request: Request, ctx: Ctx) -> Response:
         title = ", ".join(x for x in (city, country) if x) or "Somewhere unnamed"
     if not ids:
         raise not_found("No photos were taken there.")
-    return render(request, "grid.html", title=title, nav="places", photo_ids=ids, back="/places")
+    return render(
+        request, "grid.html", title=title, nav="places", photo_ids=ids, motion=with_motion(ctx, ids), back="/places"
+    )
