@@ -131,7 +131,7 @@ REGISTRY: tuple[Capability, ...] = (
                 " AND NOT EXISTS (SELECT 1 FROM face_edits e WHERE e.person_id = people.id)",
             ),
         ),
-        job="camroll.people.cluster:update_people",
+        job="camroll.people.export_names:people_job",
     ),
     Capability(
         id="expressions",

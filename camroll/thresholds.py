@@ -1033,3 +1033,10 @@ file again, and abandoned halves do not pile up."""
 
 UPLOAD_CHECK_MAX_FILES = 5000
 """Files one "which do you have?" question may ask about; the page asks in batches of 500."""
+
+EXPORT_NAME_MIN_SHARE = 0.5
+"""A name a cloud export gave some photos names the person camroll finds in at least this share
+of them (counting only photos where camroll found somebody), and in more of them than anyone
+else. A half: a person tagged "Ana" on every photo of her is in nearly all of them; a friend
+who shares a few of those photos is in fewer, and a tie names nobody. A judgement, not measured
+on a real Takeout (the test exports are built from the test photos)."""

@@ -208,13 +208,15 @@ def import_names(ctx: AppContext, paths: Iterable[Path], from_photos: bool = Fal
             if regions:
                 result.sources += 1
                 collect(r["id"], regions, os.path.basename(r["path"] or f"photo {r['id']}"))
-    _apply(ctx, votes, first_source, result)
+    apply_votes(ctx, votes, first_source, result)
     return result
 
 
-def _apply(
+def apply_votes(
     ctx: AppContext, votes: dict[int, Counter[str]], first_source: dict[tuple[int, str], str], result: ImportResult
 ) -> None:
+    """Name each person by the name most of its votes gave (a tie names nobody), recorded as
+    ``import:<first source>``; a name the person typed is kept."""
     with ctx.db.transaction() as conn:
         for person, counter in sorted(votes.items()):
             ranked = counter.most_common()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from camroll.store.db import Database
@@ -133,3 +134,16 @@ def latest_audits(db: Database) -> list[dict[str, Any]]:
         " (SELECT MAX(id) FROM import_runs WHERE audit IS NOT NULL GROUP BY service) ORDER BY service"
     )
     return [{"service": r["service"], "at": r["started_at"], **json.loads(r["audit"])} for r in rows]
+
+
+def named_faces(db: Database) -> Iterator[tuple[str, int, int | None, str]]:
+    """(name, photo id, person id or None, the fact's source) for every name an export gave a photo (the
+    ``people`` facts: Takeout's ``people[].name``, Apple's named regions), once per person found
+    in that photo (None: nobody camroll knows is in it). Streamed: a few rows per named photo."""
+    yield from db.conn.execute(
+        "SELECT DISTINCT n.value, i.photo_id, p.id, i.source FROM import_facts i, json_each(i.value) n"
+        " LEFT JOIN faces f ON f.photo_id = i.photo_id AND f.person_id IS NOT NULL"
+        " LEFT JOIN people p ON p.id = f.person_id AND p.ignored = 0"
+        " WHERE i.field = 'people' AND json_valid(i.value) AND n.type = 'text'"
+        " ORDER BY n.value, i.photo_id"
+    )
