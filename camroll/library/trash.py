@@ -32,6 +32,7 @@ library folder contains the home), so it cannot come back by itself.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -124,8 +125,10 @@ def _place(
 
 def _copy(src: bytes, src_dir: int, dst_dir: int, name: bytes, content_hash: str, st: os.stat_result) -> bool:
     """Copy, fsync, hash the copy, and give it ``name`` (False when the name is taken meanwhile)."""
-    staging = b"." + name + b".camroll-tmp"
+    staging = b"." + name + b".camroll-tmp"  # hidden: a scan never catalogues it
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    with contextlib.suppress(FileNotFoundError):  # left by a copy that was killed
+        os.unlink(staging, dir_fd=dst_dir)
     out = os.open(staging, flags, 0o600, dir_fd=dst_dir)
     try:
         source = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src_dir)
@@ -183,7 +186,12 @@ def _move_in(ctx: AppContext, content_hash: str, found: store.OnDisk) -> bytes:
                 content_hash,
                 lambda n: store.rel_taken(ctx.db, b"/".join([*parts[:-1], n])),
             )
-        os.unlink(parts[-1], dir_fd=source.fd)  # the trash holds the same bytes now
+            try:
+                os.unlink(parts[-1], dir_fd=source.fd)  # the trash holds the same bytes now
+            except OSError as e:  # a read-only library folder: the original stays, so no second copy
+                os.unlink(name, dir_fd=dirs.fd)
+                dirs.prune()
+                raise TrashError(f"its folder cannot be changed ({e.strerror or e}): left where it is") from e
     return b"/".join([*parts[:-1], name])
 
 
