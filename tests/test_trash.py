@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -318,3 +319,25 @@ def test_the_web_deletes_only_for_its_own_pages(tmp_path: Path) -> None:
         assert c.post("/trash/999/restore", data={"csrf": good}).status_code == 404
         r = c.post(f"/trash/{item}/destroy", data={"csrf": good}, follow_redirects=False)
         assert r.status_code == 303 and run_cli(home, "trash", "--json") == [] and not files[name].exists()
+
+
+def test_a_read_only_folder_keeps_its_photo_and_the_trash_keeps_no_copy(tmp_path: Path) -> None:
+    home, lib = tmp_path / "home", tmp_path / "lib"
+    files = _library(lib)
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    ids = _ids(home)
+    name = sorted(n for n, p in files.items() if p.parent.name == "beach")[0]
+    folder = files[name].parent
+    folder.chmod(0o555)
+    immutable = os.geteuid() == 0  # root may unlink in a 0555 folder: make it immutable instead
+    if immutable:
+        subprocess.run(["chattr", "+i", str(folder)], check=True)
+    try:
+        result = CliRunner().invoke(app, ["delete", str(ids[name]), "--yes", "--home", str(home)])
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        folder.chmod(0o755)
+    assert result.exit_code == 1 and "cannot be changed" in result.output
+    assert files[name].is_file() and name in _ids(home)
+    assert run_cli(home, "trash", "--json") == [] and not list((home / "trash").rglob("*.jpg"))
