@@ -189,3 +189,31 @@ def test_why_camroll_knows_names_the_export(tmp_path: Path) -> None:
     assert "takeout:photoTakenTime" in facts["Taken"]["why"]
     assert "takeout:geoData" in facts["GPS"]["why"]
     assert facts["Album"]["value"] == "Trip to Lisbon" and facts["Named there"]["value"] == "Ana Souza"
+
+
+def test_a_newer_metadata_reader_keeps_what_the_export_said(tmp_path: Path) -> None:
+    """Every file is read again when camroll's reader improves; a photo whose time and place came
+    only from the export's JSON keeps them (the file still has none)."""
+    from camroll.library import scan as scan_module
+    from tests.conftest import run_cli
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    _export(exports)
+    home = tmp_path / "home"
+    run_cli(home, "import", "takeout", *[str(p) for p in sorted(exports.glob("*.zip"))], "--json")
+
+    def lisbon() -> dict[str, object]:
+        return next(p for p in run_cli(home, "photos", "--json") if p["path"].endswith("IMG_0001.jpg"))
+
+    before = lisbon()
+    assert before["taken_at"] == "2023-07-04T16:55:12+01:00" and before["gps"]
+    old = scan_module.METADATA_VERSION
+    try:
+        scan_module.METADATA_VERSION = old + 1
+        run_cli(home, "scan", str(home / "imports" / "takeout"), "--workers", "1")
+    finally:
+        scan_module.METADATA_VERSION = old
+    after = lisbon()
+    assert after["taken_at"] == before["taken_at"] and after["gps"] == before["gps"]
+    assert after["taken_at_source"] == "takeout:photoTakenTime" and after["description"] == "Tram 28"

@@ -557,6 +557,9 @@ def _upsert_photo(batch: store_scan.Batch, r: ReadResult) -> tuple[int, bool, li
     photo_id, version, stored_errors = known
     if version != METADATA_VERSION:
         batch.update_photo(photo_id, values)
+        from camroll.library.imports.reapply import reapply as reapply_imported  # rare: a reader bump
+
+        reapply_imported(batch.conn, photo_id)  # what an export said fills what the file still lacks
         edits.reapply(batch.conn, photo_id)  # the person's edits win over the file read again
         return photo_id, False, list(m.errors)
     return photo_id, False, stored_errors

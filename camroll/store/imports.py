@@ -147,3 +147,12 @@ def named_faces(db: Database) -> Iterator[tuple[str, int, int | None, str]]:
         " WHERE i.field = 'people' AND json_valid(i.value) AND n.type = 'text'"
         " ORDER BY n.value, i.photo_id"
     )
+
+
+def applied_facts(conn: sqlite3.Connection, photo_id: int) -> dict[str, tuple[Any, str]]:
+    """field -> (value, source) of the export's facts that filled the photo's own fields."""
+    rows = conn.execute(
+        "SELECT field, value, source FROM import_facts WHERE photo_id = ? AND applied = 1 ORDER BY source",
+        (photo_id,),
+    ).fetchall()
+    return {r[0]: (json.loads(r[1]), r[2]) for r in rows}
