@@ -317,6 +317,12 @@ def test_the_web_deletes_only_for_its_own_pages(tmp_path: Path) -> None:
             r = c.post(url, data={"csrf": good}, headers={"origin": "http://evil.example"}, follow_redirects=False)
             assert r.status_code == 403 and len(run_cli(home, "trash", "--json")) == 1
         assert c.post("/trash/999/restore", data={"csrf": good}).status_code == 404
+        # The Trash page's preview is made from the file in the trash and kept nowhere.
+        digest = run_cli(home, "trash", "--json")[0]["hash"]
+        shown = c.get(f"/trash/{item}/preview.jpg")
+        assert shown.status_code == 200 and shown.headers["content-type"] == "image/jpeg"
+        assert shown.headers["cache-control"] == "no-store" and shown.content[:2] == b"\xff\xd8"
+        assert not [p for p in (home / "cache").rglob("*") if digest in p.name]
         r = c.post(f"/trash/{item}/destroy", data={"csrf": good}, follow_redirects=False)
         assert r.status_code == 303 and run_cli(home, "trash", "--json") == [] and not files[name].exists()
 

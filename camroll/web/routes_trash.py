@@ -4,8 +4,10 @@ Delete moves the photo's files into the trash and removes the photo from the lib
 (``library/trash.py`` says why removed and not hidden); the Trash page lists what is there with
 the days left before the sweep destroys it, and restores it or destroys it for good. Its photos
 left the catalog with their derived data, thumbnails included, so the page names each one by its
-file name, folder and dates rather than showing a picture: making a thumbnail again would derive
-data from a photo the person threw away.
+file name, folder and dates, and shows a small preview drawn from the file in the trash on each
+request and kept nowhere (``no-store``: not in camroll's cache, not in the browser's), so
+nothing derived from a deleted photo is held anywhere. A file Pillow cannot read (a video, a RAW)
+shows the "cannot show" picture and its name.
 
 Every route here changes something: POST only, with the page's CSRF token, and the app's
 middleware has already checked the Origin. Each takes the library's write lock, like the other
@@ -14,15 +16,18 @@ writers of the web app.
 
 from __future__ import annotations
 
+import io
 import os
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from PIL import Image, ImageOps
 
 from camroll import thresholds
 from camroll.library import trash
 from camroll.privacy import audit
+from camroll.privacy.trash import TrashError, safe_parts, trash_dirs
 from camroll.store import curation, photos
 from camroll.store import trash as store
 from camroll.web.common import Ctx, Lib, csrf, int_id, not_found, render
@@ -110,6 +115,34 @@ def _item(ctx: Ctx, item: str) -> store.Item:
     if found is None:
         raise not_found("This is not in the trash (any more).")
     return found
+
+
+@router.get("/trash/{item}/preview.jpg")
+def preview(item: str, ctx: Ctx) -> Response:
+    """A small JPEG of a file in the trash, made from it now and stored nowhere."""
+    chosen = _item(ctx, item)
+    try:
+        data = _preview(ctx, chosen, thresholds.WEB_THUMB_SIDE)
+    except (OSError, ValueError, TrashError, Image.DecompressionBombError):
+        data = None
+    if data is None:
+        return RedirectResponse("/static/unreadable.svg", status_code=302)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+def _preview(ctx: Ctx, item: store.Item, side: int) -> bytes | None:
+    parts = safe_parts(item.trash_rel)
+    with trash_dirs(ctx, parts[:-1], create=False) as dirs:
+        fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirs.fd)
+    with os.fdopen(fd, "rb") as f, Image.open(f) as img:
+        if img.width * img.height > thresholds.MAX_PIXELS:
+            return None
+        img.draft("RGB", (side, side))  # a JPEG decodes at 1/2, 1/4 or 1/8 of its size
+        shown = ImageOps.exif_transpose(img).convert("RGB")
+        shown.thumbnail((side, side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        shown.save(out, "JPEG", quality=thresholds.WEB_JPEG_QUALITY)
+    return out.getvalue()
 
 
 @router.post("/trash/{item}/restore", dependencies=[Depends(csrf)])
