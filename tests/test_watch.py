@@ -113,6 +113,33 @@ def test_half_written_file_is_catalogued_once_with_the_complete_hash(ctx: AppCon
     assert w.summary.new_photos == 1, lines
 
 
+def test_the_librarys_own_writes_start_no_burst(tmp_path: Path) -> None:
+    """A library whose home lies inside a watched folder: the database and caches it writes
+    while cataloguing are not changes to catalogue (else each burst would start the next)."""
+    from camroll.config import Config
+
+    folder = tmp_path / "Pictures"
+    folder.mkdir()
+    shutil.copy(PHOTO, folder / "a.jpg")
+    ctx = AppContext(Config(home=folder / ".camroll", workers=1))
+    stop = threading.Event()
+    lines: list[str] = []
+    w = Watcher(ctx, [str(folder)], stop, lines.append, debounce=0.2, settle=0.1)
+    t = _start(w)
+    try:
+        assert _until(lambda: len(_live(ctx)) == 1)  # the catch-up rescan wrote the database
+        with sqlite3.connect(ctx.db.path) as conn, conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS test_write (x)")  # one more write under the home
+        time.sleep(1.5)
+        assert w.summary.bursts == 0, lines
+        shutil.copy(FACES / "img1.jpg", folder / "b.jpg")  # a real change still is one
+        assert _until(lambda: len(_live(ctx)) == 2), lines
+    finally:
+        stop.set()
+        t.join(10)
+        ctx.close()
+
+
 def _scan_delete_scan(tmp_path: Path) -> tuple[Any, ...]:
     """What `camroll scan` leaves after a file it catalogued is deleted: the reference."""
     from camroll.config import Config

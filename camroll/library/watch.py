@@ -56,6 +56,18 @@ def _settled(paths: set[str], wait: float) -> bool:
     return sig() == before
 
 
+def _home_prefixes(home: os.PathLike[str] | str, folders: list[str]) -> tuple[str, ...]:
+    """Path prefixes under which events are the library's own writes: its home, as given and
+    resolved, and as reached through each watched folder that holds it (a symlinked folder)."""
+    given, real = os.path.abspath(home), os.path.realpath(home)
+    prefixes = {given, real}
+    for folder in folders:
+        real_folder = os.path.realpath(folder)
+        if real.startswith(real_folder + os.sep):
+            prefixes.add(os.path.join(folder, os.path.relpath(real, real_folder)))
+    return tuple(p + os.sep for p in sorted(prefixes))
+
+
 class Watcher:
     """Watch ``folders`` until ``stop`` is set; ``say`` receives one line per burst."""
 
@@ -87,10 +99,15 @@ class Watcher:
         self._last_event = 0.0
         self._open: dict[str, tuple[int, float]] = {}
         """path -> (opens not yet closed, time of its last event): who still holds a file open."""
+        self._ignored = _home_prefixes(ctx.config.home, self.folders)
+        """The library's home as seen under each watched folder: its database and caches change
+        with every burst, and must not start the next one."""
 
     def _event(self, folder: str, kind: str, src: str, dest: str = "") -> None:
         """One file event: count opens and closes (``opened`` and ``closed_no_write`` change no
         content, so they only count), and mark the folder dirty for anything else."""
+        if (src + os.sep).startswith(self._ignored) and (not dest or (dest + os.sep).startswith(self._ignored)):
+            return  # the home itself, or a file in it
         now = time.monotonic()
         with self._lock:
             opens = self._open.pop(src, (0, now))[0]
@@ -111,7 +128,9 @@ class Watcher:
         """Whether a process still holds one of ``paths`` open and was heard from recently."""
         now = time.monotonic()
         with self._lock:
-            return any(p in self._open and now - self._open[p][1] < thresholds.WATCH_WRITER_IDLE_SECONDS for p in paths)
+            for stale in [p for p, (_n, at) in self._open.items() if now - at >= thresholds.WATCH_WRITER_IDLE_SECONDS]:
+                del self._open[stale]  # a close inotify never reported (its queue overflowed) is forgotten
+            return any(p in self._open for p in paths)
 
     def _observe(self) -> tuple[Any, list[str]]:
         """Start watchdog on each folder; the folders it cannot watch come back for rescans."""
