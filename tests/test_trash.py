@@ -347,3 +347,24 @@ def test_a_read_only_folder_keeps_its_photo_and_the_trash_keeps_no_copy(tmp_path
     assert result.exit_code == 1 and "cannot be changed" in result.output
     assert files[name].is_file() and name in _ids(home)
     assert run_cli(home, "trash", "--json") == [] and not list((home / "trash").rglob("*.jpg"))
+
+
+def test_a_live_photo_goes_to_the_trash_whole_and_comes_back_a_pair(tmp_path: Path) -> None:
+    from tests.test_apple_live import CID, apple_exif, apple_maker_note, jpeg_with_exif, live_mov
+
+    home, lib = tmp_path / "home", tmp_path / "lib"
+    lib.mkdir()
+    dog = sorted((PHOTOS / "scenes" / "dog").glob("*.jpg"))[0]
+    (lib / "IMG_0001.JPG").write_bytes(jpeg_with_exif(dog.read_bytes(), apple_exif(apple_maker_note(CID.encode()))))
+    live_mov(lib / "IMG_0001.MOV", dog, CID)
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    assert any(r["clip_of"] for r in run_cli(home, "photos", "--json"))  # one item: a still and its MOV
+    moved = run_cli(home, "delete", str(lib / "IMG_0001.JPG"), "--yes", "--json")
+    assert len(moved["deleted"]) == 2 and sorted(p.name for p in (home / "trash").iterdir()) == [
+        "IMG_0001.JPG",
+        "IMG_0001.MOV",
+    ]
+    assert run_cli(home, "photos", "--json") == [] and list(lib.iterdir()) == []
+    run_cli(home, "trash", "restore", "--all")
+    records = {Path(r["path"]).name: r for r in run_cli(home, "photos", "--json")}
+    assert records["IMG_0001.MOV"]["clip_of"] == str(lib / "IMG_0001.JPG")

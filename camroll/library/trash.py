@@ -49,6 +49,7 @@ from camroll.privacy import audit
 from camroll.privacy.removal import remove_photos
 from camroll.privacy.trash import Dirs, TrashError, destroy, safe_parts, trash_dirs
 from camroll.progress import Reporter, Silent
+from camroll.store import live_photos
 from camroll.store import trash as store
 from camroll.store.db import now_iso
 
@@ -203,6 +204,7 @@ def delete_photos(
     (ISO, UTC), for tests that look TRASH_KEEP_DAYS ahead."""
     rep, report = reporter or Silent(), DeleteReport()
     at = at or now_iso()
+    photo_ids = _with_live_clips(ctx, photo_ids)
     rep.start("Moving to the trash", len(photo_ids))
     for photo_id in photo_ids:
         facts = store.photo_facts(ctx.db, photo_id)
@@ -242,6 +244,18 @@ def days_left(deleted_at: str, now: float | None = None) -> int:
     now = time.time() if now is None else now
     left = datetime.fromisoformat(deleted_at).timestamp() + thresholds.TRASH_KEEP_DAYS * 86400 - now
     return max(0, math.ceil(left / 86400))
+
+
+def _with_live_clips(ctx: AppContext, photo_ids: Sequence[int]) -> list[int]:
+    """The photos, each Live Photo's still followed by its MOV: a Live Photo is one item (issue
+    13), so deleting it moves both; left behind, the MOV would turn up alone in the timeline."""
+    out: dict[int, None] = {}
+    for photo_id in photo_ids:
+        out[photo_id] = None
+        clip = live_photos.live_clip_of(ctx.db, photo_id)
+        if clip is not None:
+            out[clip] = None
+    return list(out)
 
 
 def find(ctx: AppContext, arg: str) -> list[store.Item]:
