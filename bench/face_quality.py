@@ -6,8 +6,13 @@ expression label), ``scene:<label>`` (animals, objects: no human face expected) 
 A summary gives each feature's quartiles per kind, to choose where they separate.
 
     .venv/bin/python -m bench.face_quality
-    .venv/bin/python -m bench.face_quality --gate    # precision/recall with each candidate gate
+    .venv/bin/python -m bench.face_quality --gate    # precision/recall with each candidate gate,
+                                                     # then the built gate through camroll itself
     .venv/bin/python -m bench.face_quality --mixed   # today's pairwise precision/recall, the floor to beat
+
+``--gate`` ends with :func:`built`: the photos scanned and analysed by camroll in a temporary
+home, grouped by the people job with the gate off and on (``FACE_CLUSTER_MIN_SCORE``, held faces,
+attach then cluster), measured the same way.
 
 ``--mixed`` clusters the cached prints of bench/people_prints.py (original photos only, labelled
 faces only: the unlabelled faces of group photos have no truth) with camroll's own clustering
@@ -151,6 +156,66 @@ def gate() -> None:
     for t in (0.5, 0.6, 0.7):
         run(f"score > {t}", score > t)
     run("|nose|<0.7 & sharp>100", (nose < 0.7) & (sharp > 100))
+    built()
+
+
+def built() -> None:
+    """The gate as built: camroll's own scan, analysis and people job on the identity and
+    expression photos, with the gate off (every printed face) and on. The labelled face of a
+    photo is its largest printed face; a face on no person counts as a person of its own."""
+    import tempfile
+
+    from bench.people_scale import pairwise
+    from camroll.cli import app
+    from camroll.config import AppContext, Config
+    from camroll.people.cluster import update_people
+    from camroll.people.edit import waiting
+    from camroll.privacy import consent
+
+    with (PHOTOS / "MANIFEST.tsv").open(newline="") as f:
+        identity = {r["relative_path"]: r["identity"] for r in csv.DictReader(f, delimiter="\t") if r["identity"]}
+    with tempfile.TemporaryDirectory() as tmp:
+        from typer.testing import CliRunner
+
+        home = str(Path(tmp) / "home")
+        for args in (
+            ["scan", str(PHOTOS / "faces"), "--no-analyze", "--quiet"],
+            ["scan", str(PHOTOS / "expressions"), "--no-analyze", "--quiet"],
+            ["consent", "grant", "faces"],
+            ["analyze", "--quiet"],
+        ):
+            result = CliRunner().invoke(app, [*args, "--home", home])
+            assert result.exit_code == 0, result.output
+        ctx = AppContext(Config(home=Path(home)))
+        consent.grant(ctx, "people")
+        labelled: dict[int, str] = {}
+        for path, face in ctx.db.query(
+            "SELECT f.path, (SELECT fa.id FROM faces fa WHERE fa.photo_id = f.photo_id AND fa.embedding IS NOT NULL"
+            " ORDER BY fa.w DESC LIMIT 1) FROM files f"
+        ):
+            rel = Path(path).relative_to(PHOTOS).as_posix()
+            if face is not None and rel in identity:
+                labelled[int(face)] = identity[rel]
+        ids = sorted(labelled)
+        _, truth = np.unique([labelled[i] for i in ids], return_inverse=True)
+        total = int(ctx.db.scalar("SELECT count(*) FROM faces WHERE embedding IS NOT NULL"))
+        print(f"\nbuilt: {total} printed faces, {len(ids)} labelled, {len(set(labelled.values()))} identities")
+        for name, gate in (("no gate", 0.0), (f"score > {thresholds.FACE_CLUSTER_MIN_SCORE}", None)):
+            saved = thresholds.FACE_CLUSTER_MIN_SCORE
+            if gate is not None:
+                thresholds.FACE_CLUSTER_MIN_SCORE = gate
+            try:
+                update_people(ctx, from_scratch=True)
+                counts = waiting(ctx)
+            finally:
+                thresholds.FACE_CLUSTER_MIN_SCORE = saved
+            owner = dict(ctx.db.query("SELECT id, coalesce(person_id, -id) FROM faces"))
+            p, r = pairwise(truth, np.array([owner[i] for i in ids], np.int64))
+            print(
+                f"{name:28} precision {p:.4f} recall {r:.4f}  held {counts['held']}, "
+                f"not clear enough {counts['not_clear_enough']}, not grouped yet {counts['not_grouped_yet']}"
+            )
+        ctx.close()
 
 
 if __name__ == "__main__":

@@ -110,7 +110,9 @@ REGISTRY: tuple[Capability, ...] = (
         title="People",
         reads="The face prints found by Faces, compared with each other.",
         learns="Which faces belong to the same person, across your whole library, and the names and "
-        "birthdays you give them.",
+        "birthdays you give them. Your own edits (names, birthdays, which face is or is not someone) "
+        "stay when you revoke, so a new grant finds them again; forgetting the person or removing the "
+        "photo deletes them.",
         biometric=True,
         depends_on=("faces",),
         purge_sql=(

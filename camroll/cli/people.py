@@ -64,8 +64,8 @@ def _waiting_line(console: Console, ctx: Any) -> None:
         parts.append(f"{counts['held']} held for review (`camroll people review`)")
     if counts["not_clear_enough"]:
         parts.append(f"{counts['not_clear_enough']} not clear enough to group")
-    if counts["alone"]:
-        parts.append(f"{counts['alone']} like no one else yet")
+    if counts["not_grouped_yet"]:
+        parts.append(f"{counts['not_grouped_yet']} not grouped yet (`camroll people cluster`)")
     if parts:
         console.print("Faces on no one: " + ", ".join(parts) + ".", highlight=False)
 

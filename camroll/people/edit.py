@@ -165,7 +165,7 @@ def listing(ctx: AppContext, include_ignored: bool = False) -> list[dict[str, An
 
 def waiting(ctx: AppContext) -> dict[str, int]:
     """Faces on no person, counted by why: ``held`` for review, ``not_clear_enough`` (detector
-    score at or under ``FACE_CLUSTER_MIN_SCORE``, or too small for a print) and ``alone``."""
+    score at or under ``FACE_CLUSTER_MIN_SCORE``, or too small for a print) and ``not_grouped_yet`` (clear faces the people job has not run on)."""
     return faces.waiting_counts(ctx.db, thresholds.FACE_CLUSTER_MIN_SCORE)
 
 

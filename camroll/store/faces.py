@@ -171,14 +171,14 @@ def unassigned_count(db: Database) -> int:
 
 def waiting_counts(db: Database, min_score: float) -> dict[str, int]:
     """Faces on no person, by why: ``held`` for review, ``not_clear_enough`` (a detector score at
-    or under ``min_score``, or no print), and ``alone`` (clear, but like no one else yet)."""
+    or under ``min_score``, or no print), and ``not_grouped_yet`` (clear, found since the people job last ran)."""
     row = db.conn.execute(
         "SELECT count(h.face_id), sum(h.face_id IS NULL AND (f.score <= ? OR f.embedding IS NULL)),"
         " sum(h.face_id IS NULL AND f.score > ? AND f.embedding IS NOT NULL)"
         " FROM faces f LEFT JOIN face_holds h ON h.face_id = f.id WHERE f.person_id IS NULL",
         (min_score, min_score),
     ).fetchone()
-    return {"held": int(row[0] or 0), "not_clear_enough": int(row[1] or 0), "alone": int(row[2] or 0)}
+    return {"held": int(row[0] or 0), "not_clear_enough": int(row[1] or 0), "not_grouped_yet": int(row[2] or 0)}
 
 
 # --- quality features measured after the fact ----------------------------------------------------

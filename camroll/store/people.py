@@ -215,7 +215,7 @@ def birthdays(db: Database) -> list[tuple[int, str]]:
 # --- the clustering job ------------------------------------------------------------------------
 
 _UNTOUCHED = (
-    "SELECT p.id FROM people p WHERE p.name IS NULL AND p.birthday IS NULL AND p.ignored = 0"
+    "SELECT p.id FROM people p WHERE p.name IS NULL AND p.birthday IS NULL AND p.ignored = 0 AND p.cover_face_id IS NULL"
     " AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id AND f.assigned_by = 'user')"
     " AND NOT EXISTS (SELECT 1 FROM face_rejections r WHERE r.person_id = p.id)"
     " AND NOT EXISTS (SELECT 1 FROM face_edits e WHERE e.person_id = p.id)"
