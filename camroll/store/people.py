@@ -326,18 +326,24 @@ def ids_by_id_or_name(db: Database, person: str) -> list[int]:
 # --- hand edits given back to faces found again ------------------------------------------------
 
 
+_UNAPPLIED = (
+    "SELECT DISTINCT e.photo_id FROM face_edits e WHERE e.photo_id > ? AND NOT EXISTS (SELECT 1 FROM faces f"
+    " WHERE f.photo_id = e.photo_id AND ((e.kind = 'is' AND f.person_id = e.person_id AND f.assigned_by = 'user')"
+    " OR (e.kind = 'not' AND EXISTS (SELECT 1 FROM face_rejections r WHERE r.face_id = f.id"
+    " AND r.person_id = e.person_id)))) ORDER BY e.photo_id LIMIT ?"
+)
+"""Photos with an edit that no face of theirs shows yet (after a new grant, a new model): the
+only photos worth matching, so a run with nothing to give back reads no edit twice."""
+
+
 def edit_pages(db: Database, size: int) -> Iterator[tuple[list[sqlite3.Row], list[sqlite3.Row]]]:
-    """The hand edits and the faces of up to ``size`` photos with edits at a time, by photo:
-    (edits: photo_id, x, y, w, h, person_id, kind; faces: id, photo_id, x, y, w, h, person_id,
-    assigned_by, and whether a rejection of that edit's person is stored is asked separately)."""
+    """For up to ``size`` photos at a time (by id) with an edit not yet shown by their faces:
+    their edits (photo_id, x, y, w, h, person_id, kind) and their faces (id, photo_id, x, y, w,
+    h, person_id, assigned_by, and ``rejected``: the people it is recorded as not being, comma
+    separated)."""
     after = -1
     while True:
-        photos = [
-            int(r[0])
-            for r in db.query(
-                "SELECT DISTINCT photo_id FROM face_edits WHERE photo_id > ? ORDER BY photo_id LIMIT ?", (after, size)
-            )
-        ]
+        photos = [int(r[0]) for r in db.query(_UNAPPLIED, (after, size))]
         if not photos:
             return
         after = photos[-1]
