@@ -23,6 +23,10 @@ Measured on the test photos (one core): a face in all 87 single-person photos, 2
 couple and 7 of 7 in the group selfie (BlazeFace: 4); about 30 ms a photo to detect and 9 ms a
 face to align and print (BlazeFace and dlib's own print: about 50 ms and 93 ms).
 
+Each face's quality features (sharpness of its grey crop at 64 px, pose from its five points:
+:mod:`camroll.people.face_quality`) are measured here, where the pixels are, and stored with it;
+the people job decides from them (and the score) which faces may form people.
+
 Boxes and points are stored in displayed-photo pixels (divided by the analysis scale). A face
 crop (``FACE_THUMB_SIDE`` px JPEG) is written to ``cache/faces/<photo hash>_<n>.jpg``; the
 registry names that folder, so revoking ``faces`` deletes the crops with the rows.
@@ -81,11 +85,28 @@ class Face:
     quality: tuple[float, float, float, float] | None = None
     """sharpness, eye_ratio, nose_offset, mouth_below (:mod:`camroll.people.face_quality`),
     measured here where the pixels are; None when read back from the catalog."""
+    at_s: float | None = None
+    """In a video: the time code of the frame the face was found in."""
 
 
 @dataclass
 class FaceResult:
     faces: list[Face] = field(default_factory=list)
+
+
+def _same_face(kept: list[Face], face: Face) -> int | None:
+    """The index of the kept face (from another frame) whose print is nearest ``face``'s, if
+    within ``VIDEO_SAME_FACE_DISTANCE``; None: someone not seen yet."""
+    assert face.embedding is not None
+    mine = np.frombuffer(face.embedding, np.float32)
+    best, best_d = None, thresholds.VIDEO_SAME_FACE_DISTANCE
+    for i, other in enumerate(kept):
+        if other.embedding is None or other.at_s == face.at_s:
+            continue
+        d = float(np.linalg.norm(np.frombuffer(other.embedding, np.float32) - mine))
+        if d < best_d:
+            best, best_d = i, d
+    return best
 
 
 def nms(boxes: np.ndarray, scores: np.ndarray, overlap: float) -> list[int]:
@@ -125,6 +146,7 @@ def _centerface(threads: int) -> Any:
 class FaceAnalyser(Analyser):
     capability = "faces"
     version = "centerface640+dlib-resnet-onnx-v1"
+    every_frame = True
 
     def load(self) -> None:
         import dlib
@@ -160,6 +182,40 @@ class FaceAnalyser(Analyser):
         return boxes[keep] / s, scores[keep], points[keep].reshape(-1, 5, 2).astype(np.float32) / s
 
     def analyse(self, photo: Decoded, upstream: dict[str, Any]) -> FaceResult:
+        return self._faces_in(photo, 0)
+
+    def analyse_video(self, video: Decoded, upstream: dict[str, Any]) -> FaceResult:
+        """The faces of every frame, one per person: a face whose print is within
+        ``VIDEO_SAME_FACE_DISTANCE`` of one already kept from another frame is the same person
+        seen again, and the better of the two (detector score x width) is kept, with its frame's
+        time code. Faces too small for a print are kept from the middle frame only (the others
+        would be the same strangers over and over)."""
+        kept: list[Face] = []
+        for k, frame in enumerate(video.frames):
+            for face in self._faces_in(frame, k * thresholds.VIDEO_MAX_FACES_PER_FRAME).faces:
+                face.at_s = frame.at_s
+                if face.embedding is None:
+                    if frame.at_s == video.at_s:
+                        kept.append(face)
+                    else:
+                        self._drop_thumb(face)
+                    continue
+                same = _same_face(kept, face)
+                if same is None:
+                    kept.append(face)
+                elif face.score * face.box[2] > kept[same].score * kept[same].box[2]:
+                    self._drop_thumb(kept[same])
+                    kept[same] = face
+                else:
+                    self._drop_thumb(face)
+        return FaceResult(kept)
+
+    def _drop_thumb(self, face: Face) -> None:
+        if face.thumb and self.cache_dir is not None:
+            (self.cache_dir / "faces" / face.thumb).unlink(missing_ok=True)
+
+    def _faces_in(self, photo: Decoded, first: int) -> FaceResult:
+        """The faces of one image; their crops are numbered from ``first``."""
         img = photo.pixels
         boxes, scores, points = self.detect(img)
         result, chips, printed = FaceResult(), [], []
@@ -180,7 +236,7 @@ class FaceAnalyser(Analyser):
             )
             q = measure(img, (x1, y1, x2, y2), kp, float(score))
             face.quality = (q.sharpness, q.eye_ratio, q.nose_offset, q.mouth_below)
-            face.thumb = self._thumbnail(photo, (x1, y1, x2, y2), len(result.faces))
+            face.thumb = self._thumbnail(photo, (x1, y1, x2, y2), first + len(result.faces))
             result.faces.append(face)
         if chips:
             prints = self._print.run(None, {"chips": np.stack(chips)})[0]
@@ -249,7 +305,7 @@ class FaceAnalyser(Analyser):
     @classmethod
     def stored(cls, conn: sqlite3.Connection, photo_id: int) -> FaceResult:
         rows = face_table.face_rows(conn, photo_id)
-        return FaceResult([Face((r[0], r[1], r[2], r[3]), r[4], json.loads(r[5]), None, r[6]) for r in rows])
+        return FaceResult([Face((r[0], r[1], r[2], r[3]), r[4], json.loads(r[5]), None, r[6], at_s=r[7]) for r in rows])
 
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
@@ -260,5 +316,5 @@ class FaceAnalyser(Analyser):
         face_table.delete_for_photo(conn, photo_id)
         for f in r.faces:
             face_table.insert_face(
-                conn, photo_id, f.box, f.score, json.dumps(f.points), f.embedding, version, f.thumb, f.quality
+                conn, photo_id, f.box, f.score, json.dumps(f.points), f.embedding, version, f.thumb, f.quality, f.at_s
             )
