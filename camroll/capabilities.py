@@ -125,12 +125,12 @@ REGISTRY: tuple[Capability, ...] = (
                 "faces held for review",
                 "DELETE FROM face_holds WHERE face_id IN (SELECT id FROM faces WHERE photo_id IN (SELECT id FROM purge_scope))",
             ),
-            # A person the user named, split or corrected stays while their hand edits (face_edits)
-            # name them: the edits are theirs, not derived, and come back with the faces.
+            # A person the user named, split or corrected stays while a hand edit (face_edits) says
+            # a face is them: the edits are theirs, not derived, and come back with the faces.
             (
                 "people",
                 "DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM faces WHERE faces.person_id = people.id)"
-                " AND NOT EXISTS (SELECT 1 FROM face_edits e WHERE e.person_id = people.id)",
+                " AND NOT EXISTS (SELECT 1 FROM face_edits e WHERE e.person_id = people.id AND e.kind = 'is')",
             ),
         ),
         job="camroll.people.export_names:people_job",

@@ -203,3 +203,21 @@ def test_a_new_face_model_keeps_what_a_person_confirmed(ctx: AppContext) -> None
     new_id = ctx.db.scalar("SELECT id FROM faces WHERE photo_id = ?", (rejected_photo,))
     assert other is not None
     assert ctx.db.scalar("SELECT person_id FROM face_rejections WHERE face_id = ?", (new_id,)) == person
+
+
+def test_a_face_removed_from_an_unnamed_person_stays_off_it_after_revoke_and_grant(ctx: AppContext) -> None:
+    """ "Not this person" on a person nobody named: the faces left are confirmed by it, so the
+    person and the rejection both come back after a revoke and a new grant."""
+    ana = _centre()
+    faces = _add_faces(ctx, [_near(ana, 0.3) for _ in range(4)])
+    consent.grant(ctx, "faces")
+    consent.grant(ctx, "people")
+    update_people(ctx)
+    person = int(ctx.db.scalar("SELECT person_id FROM faces WHERE id = ?", (faces[0],)))
+    assert edit.remove_face(ctx, faces[3]) == person
+    consent.revoke(ctx, "people")
+    assert ctx.db.scalar("SELECT count(*) FROM faces WHERE person_id IS NOT NULL") == 0
+    consent.grant(ctx, "people")
+    update_people(ctx)
+    assert _people(ctx)[person] == set(faces[:3])
+    assert ctx.db.scalar("SELECT person_id FROM faces WHERE id = ?", (faces[3],)) != person

@@ -131,7 +131,9 @@ def face_owner(db: Database, face_id: int) -> tuple[bool, int | None]:
 
 
 def detach_face(db: Database, face_id: int, person_id: int | None) -> None:
-    """Take a face off its person for good: it will never be put back on ``person_id``."""
+    """Take a face off its person for good: it will never be put back on ``person_id``. Like a
+    split, it says who the person is: the faces left are confirmed, so after a revoke and a new
+    grant the person comes back with them and the rejection still has someone to refuse."""
     with db.transaction() as conn:
         if person_id is not None:
             conn.execute("INSERT OR IGNORE INTO face_rejections VALUES (?, ?, ?)", (face_id, person_id, now_iso()))
@@ -139,6 +141,8 @@ def detach_face(db: Database, face_id: int, person_id: int | None) -> None:
         conn.execute(
             "UPDATE faces SET person_id = NULL, confidence = NULL, assigned_by = NULL WHERE id = ?", (face_id,)
         )
+        if person_id is not None:
+            _confirm(conn, person_id)
 
 
 def assign_face(db: Database, face_id: int, person_id: int) -> bool:
