@@ -26,7 +26,7 @@ def _live(ctx: AppContext) -> list[tuple[int, str]]:
     return [(int(r[0]), os.fsdecode(r[1]) if isinstance(r[1], bytes) else str(r[1])) for r in rows]
 
 
-def _until(check: Any, seconds: float = 10.0) -> bool:
+def _until(check: Any, seconds: float = 30.0) -> bool:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if check():
@@ -219,11 +219,11 @@ def test_create_move_rename_analyses_once(ctx: AppContext, tmp_path: Path) -> No
         time.sleep(1.1)  # analysis_state stamps to the second: a second analysis would change it
         (folder / "sub").mkdir()
         (folder / "a.jpg").rename(folder / "sub" / "a.jpg")
-        assert _until(lambda: [p for _, p in _live(ctx)] == [str(folder / "sub" / "a.jpg")], 30), lines
+        assert _until(lambda: [p for _, p in _live(ctx)] == [str(folder / "sub" / "a.jpg")], 60), lines
         bursts = w.summary.bursts
         (folder / "sub" / "a.jpg").rename(folder / "sub" / "renamed.jpg")
-        assert _until(lambda: [p for _, p in _live(ctx)] == [str(folder / "sub" / "renamed.jpg")], 30), lines
-        assert _until(lambda: w.summary.bursts > bursts, 30)
+        assert _until(lambda: [p for _, p in _live(ctx)] == [str(folder / "sub" / "renamed.jpg")], 60), lines
+        assert _until(lambda: w.summary.bursts > bursts, 60)
     finally:
         stop.set()
         t.join(30)
@@ -255,14 +255,17 @@ def test_moved_photo_keeps_its_person(ctx: AppContext, tmp_path: Path) -> None:
         "SELECT f.person_id FROM faces f JOIN files x ON x.photo_id = f.photo_id WHERE x.state = 'ok' AND x.path = ?"
     )
     try:
-        assert _until(lambda: _watching(ctx) and _one(ctx, "SELECT count(*) FROM people") > 0, 60), lines
+        # both catch-up rescans done (one job per folder), every face in a person
+        caught_up = "SELECT count(*) FROM jobs WHERE state = 'done'"
+        assert _until(lambda: _watching(ctx) and _one(ctx, caught_up) >= 2, 120), lines
+        assert _one(ctx, "SELECT count(*) FROM faces WHERE person_id IS NOT NULL") == 3
         people = _one(ctx, "SELECT group_concat(id) FROM people")
         person = _one(ctx, person_of, (str(camera / "img1.jpg"),))
         assert person is not None
         bursts = w.summary.bursts
         shutil.move(camera / "img1.jpg", archive / "img1.jpg")
-        assert _until(lambda: _one(ctx, person_of, (str(archive / "img1.jpg"),)) is not None, 30), lines
-        assert _until(lambda: w.summary.bursts >= bursts + 2, 30), lines  # both folders looked at again
+        assert _until(lambda: _one(ctx, person_of, (str(archive / "img1.jpg"),)) is not None, 60), lines
+        assert _until(lambda: w.summary.bursts >= bursts + 2, 60), lines  # both folders looked at again
     finally:
         stop.set()
         t.join(30)
