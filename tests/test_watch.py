@@ -426,3 +426,47 @@ def test_serve_watch_bursts_wait_in_the_library_queue_and_stop_with_the_server(t
     states = one("SELECT group_concat(state, ' ') FROM jobs WHERE title LIKE 'Watching%' ORDER BY id")
     assert states.split()[-1] == "cancelled" and set(states.split()[:-1]) == {"done"}, states
     assert one("SELECT count(*) FROM files") == 2
+
+
+def test_background_watch_keeps_each_library_and_waits_in_its_queue_in_process(tmp_path: Path) -> None:
+    """`serve --watch`'s threads, one per library (each user's, with login): a photo dropped into
+    either library's folder is catalogued in that library only; while an exclusive job of the same
+    process holds library A (as a web analysis would), A's burst waits and B's does not."""
+    from camroll.cli.watch import BackgroundWatch
+    from camroll.config import Config
+    from camroll.library import jobs
+    from tests.conftest import run_cli
+
+    homes, folders = (
+        [tmp_path / "a" / "home", tmp_path / "b" / "home"],
+        [tmp_path / "a" / "Cam", tmp_path / "b" / "Cam"],
+    )
+    for home, folder in zip(homes, folders, strict=True):
+        folder.mkdir(parents=True)
+        shutil.copy(FACES / "img1.jpg", folder / "first.jpg")
+        run_cli(home, "scan", str(folder), "--workers", "1", "--no-analyze", "--quiet")
+
+    def one(home: Path, sql: str) -> Any:
+        with sqlite3.connect(home / "camroll.db") as conn:
+            return conn.execute(sql).fetchone()[0]
+
+    lines: list[str] = []
+    bw = BackgroundWatch([(Config(home=homes[0]), "watch"), (Config(home=homes[1]), "watch:ana")], lines.append)
+    bw.start()
+    try:
+        for home in homes:
+            assert _until(lambda h=home: one(h, "SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") == 1, 60)
+            assert _until(lambda h=home: one(h, "SELECT count(*) FROM jobs WHERE state = 'done'") >= 1, 60), lines
+        with jobs.run(Config(home=homes[0]), "analyse", "Held by the test", "test"):
+            for folder in folders:
+                shutil.copy(PHOTO, folder / "second.jpg")
+            assert _until(lambda: one(homes[1], "SELECT count(*) FROM files") == 2, 60), lines
+            assert _until(lambda: one(homes[0], "SELECT count(*) FROM jobs WHERE state = 'queued'") == 1, 60)
+            assert one(homes[0], "SELECT count(*) FROM files") == 1, "a burst ran while the library was held"
+        assert _until(lambda: one(homes[0], "SELECT count(*) FROM files") == 2, 60), lines
+    finally:
+        bw.stop()
+    assert not any(t.is_alive() for t in bw.threads)
+    assert [one(h, "SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") for h in homes] == [0, 0]
+    assert [one(h, "SELECT count(*) FROM photos") for h in homes] == [2, 2]
+    assert one(homes[1], "SELECT group_concat(DISTINCT actor) FROM jobs WHERE title LIKE 'Watching%'") == "watch:ana"
