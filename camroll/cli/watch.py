@@ -21,23 +21,30 @@ log = logging.getLogger(__name__)
 
 
 class _JobIds:
-    """The watch's jobs not ended yet (queued or running), so a stopping server can cancel them."""
+    """The watch's jobs not ended yet (queued or running), so a stopping server can cancel them.
+    After :meth:`close`, a job submitted late is refused (its caller cancels it)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._ids: set[int] = set()
+        self._closed = False
 
-    def add(self, job_id: int) -> None:
+    def add(self, job_id: int) -> bool:
         with self._lock:
+            if self._closed:
+                return False
             self._ids.add(job_id)
+            return True
+
+    def close(self) -> list[int]:
+        """Refuse new jobs; the ids of those in flight, to cancel."""
+        with self._lock:
+            self._closed = True
+            return sorted(self._ids)
 
     def discard(self, job_id: int) -> None:
         with self._lock:
             self._ids.discard(job_id)
-
-    def all(self) -> list[int]:
-        with self._lock:
-            return sorted(self._ids)
 
 
 def _catalogue(ctx: AppContext, folder: str, running: _JobIds | None = None) -> Any:
@@ -50,8 +57,8 @@ def _catalogue(ctx: AppContext, folder: str, running: _JobIds | None = None) -> 
 
     title = f"Watching: scanning {folder}"
     job_id = jobs.submit(ctx.config, "scan", title, ctx.actor)
-    if running is not None:
-        running.add(job_id)
+    if running is not None and not running.add(job_id):
+        jobs.cancel(ctx.db, job_id)  # the server stopped between the burst's start and now
     try:
         with jobs.run(ctx.config, "scan", title, ctx.actor, job_id=job_id) as (job, outcome):
             result = scan_and_analyse(ctx, [folder], job.reporter(Silent()))
@@ -120,7 +127,7 @@ class BackgroundWatch:
 
         self.stop_event.set()
         for config, _actor in self.libraries:
-            ids = self.running[config.home].all()
+            ids = self.running[config.home].close()
             if ids:
                 db = Database.open(config.db_path)
                 try:
