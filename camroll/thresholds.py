@@ -993,20 +993,6 @@ MicroVideo or Camera MotionPhoto): the XMP packet sits in an APP1 segment after 
 each at most 64 kB, so 256 kB holds both with room; only a JPEG that declares a clip is read
 whole, to check the clip."""
 
-# --- Apple Live Photos (issue 13) ---
-LIVE_NAME_PAIR_MAX_SECONDS = 4.0
-"""A still without a Live Photo identifier is paired with the MOV of its name (IMG_0001.HEIC and
-IMG_0001.MOV) only when the MOV is shorter than this: Apple's Live Photo clip is about 3 s (1.5 s
-either side of the shutter), while a video the person took and named alike (an export, a copy)
-is usually longer. Pairing by identifier has no such limit."""
-LIVE_JPEG_HEAD_BYTES = 128 * 1024
-"""How much of a JPEG is read for its Apple MakerNote: the EXIF APP1 segment holding it is at most
-64 kB and comes first (after an APP0 at most), so 128 kB always holds it."""
-LIVE_METADATA_MAX_BYTES = 4 << 20
-"""The largest MOV ``moov`` box, HEIC ``meta`` box or HEIC EXIF item read to find a Live Photo
-identifier: an iPhone's 3 s Live Photo MOV has a ``moov`` of about 20-60 kB and a HEIC a ``meta``
-of 5-15 kB; anything over this is not a phone's and is refused with a note, unread."""
-
 UPLOAD_MAX_FILE_BYTES = 8 * 1024**3
 """The largest file a phone may upload: the same ceiling as an import's member (an 8 GiB file is a
 long 4K video); a bigger announced size is refused before a byte is sent."""
@@ -1034,9 +1020,54 @@ file again, and abandoned halves do not pile up."""
 UPLOAD_CHECK_MAX_FILES = 5000
 """Files one "which do you have?" question may ask about; the page asks in batches of 500."""
 
+# --- Apple Live Photos (issue 13) ---
+LIVE_NAME_PAIR_MAX_SECONDS = 4.0
+"""A still without a Live Photo identifier is paired with the MOV of its name (IMG_0001.HEIC and
+IMG_0001.MOV) only when the MOV is shorter than this: Apple's Live Photo clip is about 3 s (1.5 s
+either side of the shutter), while a video the person took and named alike (an export, a copy)
+is usually longer. Pairing by identifier has no such limit."""
+LIVE_JPEG_HEAD_BYTES = 128 * 1024
+"""How much of a JPEG is read for its Apple MakerNote: the EXIF APP1 segment holding it is at most
+64 kB and comes first (after an APP0 at most), so 128 kB always holds it."""
+LIVE_METADATA_MAX_BYTES = 4 << 20
+"""The largest MOV ``moov`` box, HEIC ``meta`` box or HEIC EXIF item read to find a Live Photo
+identifier: an iPhone's 3 s Live Photo MOV has a ``moov`` of about 20-60 kB and a HEIC a ``meta``
+of 5-15 kB; anything over this is not a phone's and is refused with a note, unread."""
+
 EXPORT_NAME_MIN_SHARE = 0.5
 """A name a cloud export gave some photos names the person camroll finds in at least this share
 of them (counting only photos where camroll found somebody), and in more of them than anyone
 else. A half: a person tagged "Ana" on every photo of her is in nearly all of them; a friend
 who shares a few of those photos is in fewer, and a tie names nobody. A judgement, not measured
 on a real Takeout (the test exports are built from the test photos)."""
+
+VIDEO_SPREAD_FRAMES = 4
+"""A video is analysed at least at this many times spread over its length (the first keyframe at
+or after 1/8, 3/8, 5/8 and 7/8 of it): a phone clip of under a minute is usually one scene, and
+four looks at it find who and what is in it as it moves."""
+
+VIDEO_SCENE_CHANGE = 0.35
+"""...and at each keyframe whose colour histogram (64 bins, half L1) is this far from the keyframe
+before it: a cut. Consecutive keyframes of one continuous shot differ by well under 0.15 (light
+and motion); a cut to another place usually by more than 0.5 (0.99 from a dog to a white sign in
+the test clip; 0.376 between two dark photos letterboxed on the same dark canvas, which is why
+the value is not higher). A judgement from those figures, not a measured optimum."""
+
+VIDEO_MAX_FRAMES = 8
+"""At most this many frames of one video are analysed: a video costs at most eight photos, and
+the frames kept in a worker's memory are bounded."""
+
+VIDEO_MAX_KEYFRAMES_READ = 600
+"""Keyframes decoded in order to look for cuts (ten minutes of a phone video at one a second);
+past that the video is read by seeking to the spread times only, so a two-hour film costs four
+decodes, not seven thousand."""
+
+VIDEO_SAME_FACE_DISTANCE = 0.45
+"""Two faces from different frames of one video whose prints are nearer than this are one person
+seen twice, and only the better is kept: a video gives each person one face, as a photo does.
+Tighter than the distance at which faces join a person (PEOPLE_ATTACH_DISTANCE), since two
+people in one clip must not become one; the same person a second apart is usually under 0.3."""
+
+VIDEO_MAX_FACES_PER_FRAME = 1000
+"""Face crops of a video's frame k are numbered from k times this (``<hash>_<n>.jpg``), so the
+frames' crops never overwrite each other."""

@@ -115,7 +115,7 @@ def test_a_migration_numbered_below_the_newest_applied_still_runs(tmp_path: Path
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     for number, _name, sql in legacy:  # the library as the old migrator left it
-        for statement in store_db._split_sql(sql):
+        for statement in store_db.split_sql(sql):
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {number}")
     conn.close()

@@ -15,7 +15,8 @@ from camroll.analysis import face_print
 from camroll.analysis.base import ModelFileError, package_file
 from camroll.analysis.decode import Decoded, decode
 from camroll.analysis.faces import DLIB_RESNET, POINT_NAMES, Face, FaceAnalyser, FaceResult
-from camroll.store import migrations
+from camroll.store.db import migrations as all_migrations
+from camroll.store.db import split_sql
 from tests.conftest import PHOTOS
 
 pytestmark = pytest.mark.photos  # reads tests/data/photos through FACES, not a fixture
@@ -118,8 +119,10 @@ def test_a_small_face_is_kept_without_a_print(analyser: FaceAnalyser) -> None:
 
 @pytest.fixture
 def conn() -> Iterator[sqlite3.Connection]:
-    db = sqlite3.connect(":memory:")
-    db.executescript((Path(migrations.__file__).parent / "0002_analysis.sql").read_text(encoding="utf-8"))
+    db = sqlite3.connect(":memory:")  # every migration, without foreign keys (no photo rows needed)
+    for _number, _name, sql in all_migrations():
+        for statement in split_sql(sql):
+            db.execute(statement)
     yield db
     db.close()
 

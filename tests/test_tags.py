@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,8 @@ from camroll.analysis import tags
 from camroll.analysis.base import ModelFileError, package_file
 from camroll.analysis.decode import decode
 from camroll.analysis.tags import Tag, TagAnalyser
+from camroll.store.db import migrations as all_migrations
+from camroll.store.db import split_sql
 
 # Label (folder name) -> the search words that count as finding it. Plural and spelling fixes, and
 # the obvious broader word where ImageNet-1k has no class for the label itself (no "lime" class:
@@ -133,11 +134,11 @@ def test_load_refuses_a_swapped_model_file(tmp_path: Path, monkeypatch: pytest.M
 
 
 def _tags_table() -> sqlite3.Connection:
-    sql = (resources.files("camroll.store.migrations") / "0002_analysis.sql").read_text(encoding="utf-8")
-    ddl = re.search(r"CREATE TABLE tags \(.*?\);", sql, re.S)
-    assert ddl is not None
+    """Every migration, without foreign keys (no photo rows needed)."""
     conn = sqlite3.connect(":memory:")
-    conn.execute(ddl.group(0))
+    for _number, _name, sql in all_migrations():
+        for statement in split_sql(sql):
+            conn.execute(statement)
     return conn
 
 

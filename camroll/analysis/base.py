@@ -23,6 +23,9 @@ from camroll.analysis.decode import Decoded
 from camroll.errors import CamrollError
 from camroll.privacy.crypto import Sealer
 
+VIDEO_FRAMES_VERSION = "+frames-v1"
+"""Appended to the version of a video's results from every frame (``Analyser.version_for``)."""
+
 
 class ModelFileError(CamrollError, RuntimeError):
     """A model file is missing or is not the file camroll was tested with."""
@@ -68,6 +71,9 @@ class Analyser(ABC):
     """Changes whenever the model or its use changes: results of another version are redone."""
     needs: ClassVar[tuple[str, ...]] = ()
     """Capabilities whose results for the same photo this analyser reads (run before it)."""
+    every_frame: ClassVar[bool] = False
+    """Looks at every analysed frame of a video (``analyse_video``, with time codes), not only
+    the one ``VIDEO_FRAME_AT`` of the way through."""
 
     def __init__(self, threads: int = 1, cache_dir: Path | None = None, sealer: Sealer | None = None) -> None:
         self.threads = threads
@@ -88,6 +94,19 @@ class Analyser(ABC):
     @abstractmethod
     def analyse(self, photo: Decoded, upstream: dict[str, Any]) -> Any:
         """Analyse one photo. ``upstream`` holds this photo's results of ``needs``."""
+
+    def analyse_video(self, video: Decoded, upstream: dict[str, Any]) -> Any:
+        """Analyse a video whose chosen frames are ``video.frames`` (each with its ``at_s``).
+        An analyser with ``every_frame`` merges what it finds in each; the others look at
+        ``video`` itself, one frame."""
+        return self.analyse(video, upstream)
+
+    @classmethod
+    def version_for(cls, kind: str) -> str:
+        """The version recorded for a result on a photo or a video: a video's results from
+        every frame are a version of their own, so videos analysed through one frame before
+        are analysed again (and photos are not)."""
+        return cls.version + VIDEO_FRAMES_VERSION if kind == "video" and cls.every_frame else cls.version
 
     @classmethod
     def seal(cls, result: Any, sealer: Callable[[bytes], bytes]) -> Any:

@@ -7,9 +7,11 @@ found here maps to the displayed photo by one scale factor. JPEGs are decoded wi
 ``irot``/``imir`` when present (libheif applies them) and EXIF orientation otherwise, the same
 rule the metadata reader used for the displayed size.
 
-A video is analysed through one frame of it (``thresholds.VIDEO_FRAME_AT`` into the clip), decoded
-with PyAV and turned by the track's rotation: enough to find the people, objects and text of a
-typical phone clip and make it searchable, at the cost of one photo.
+A video is analysed through a few of its frames (:mod:`camroll.analysis.keyframes`: spread over
+its length and at each cut, at most ``VIDEO_MAX_FRAMES``), decoded with PyAV and turned by the
+track's rotation. Analyses that look at every frame (faces, tags, text, expressions, sensitive
+content) say what they found at which time code; the others look at the one ``VIDEO_FRAME_AT``
+of the way through.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import functools
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -42,6 +44,11 @@ class Decoded:
     width: int
     """Displayed width of the full photo."""
     height: int
+    at_s: float | None = None
+    """For a frame of a video: its time code, in seconds from the start."""
+    frames: tuple[Decoded, ...] = ()
+    """For a video: every frame chosen for analysis (:mod:`camroll.analysis.keyframes`), this one
+    among them; an analyser that looks at every frame reads these (``Analyser.analyse_video``)."""
 
 
 @functools.cache
@@ -66,7 +73,7 @@ def decode(
     orientation of its track. Raises :class:`DecodeError`."""
     side = max_side or thresholds.ANALYSIS_MAX_SIDE
     if kind == "video":
-        return _finish(photo_id, photo_hash, _orient(video_frame(path), orientation), size, side)
+        return _video(photo_id, photo_hash, path, orientation, size, side)
     if size and all(size) and size[0] * size[1] > thresholds.MAX_PIXELS and not _jpeg_name(path):
         raise DecodeError(_bomb(*size))  # the scan's verdict, before the file is even read
     try:
@@ -128,6 +135,29 @@ def _finish(photo_id: int, photo_hash: str, img: Image.Image, size: tuple[int, i
         img.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
     scale = img.width / full_w if full_w else 1.0
     return Decoded(photo_id, photo_hash, np.asarray(img), scale, full_w, full_h)
+
+
+def _video(
+    photo_id: int, photo_hash: str, path: str, orientation: int, size: tuple[int, int] | None, side: int
+) -> Decoded:
+    """A video's frames to analyse, each the right way up at analysis size; the one returned is
+    the frame ``VIDEO_FRAME_AT`` of the way through them (what a one-frame analysis looks at),
+    with all of them in ``frames``."""
+    import av
+
+    from camroll.analysis.keyframes import NoFrames, keyframes
+
+    try:
+        chosen = keyframes(path, side)
+    except NoFrames as e:
+        raise DecodeError(str(e)) from e
+    except av.FFmpegError as e:
+        raise DecodeError(f"the video cannot be decoded: {e}") from e
+    frames = tuple(
+        replace(_finish(photo_id, photo_hash, _orient(k.image, orientation), size, side), at_s=k.at_s) for k in chosen
+    )
+    main = frames[min(len(frames) - 1, round(thresholds.VIDEO_FRAME_AT * (len(frames) - 1)))]
+    return replace(main, frames=frames)
 
 
 def video_frame(path: str) -> Image.Image:

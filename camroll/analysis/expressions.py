@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -95,6 +95,7 @@ class ExpressionAnalyser(Analyser):
     """v2: the face square repeats the photo's edge instead of black, and labels below their class's
     threshold are stored as UNCLEAR (issue 15); v1 results are redone."""
     needs = ("faces",)
+    every_frame = True
 
     def load(self) -> None:
         from ai_edge_litert.interpreter import Interpreter
@@ -132,6 +133,18 @@ class ExpressionAnalyser(Analyser):
                 )
             )
         return out
+
+    def analyse_video(self, video: Decoded, upstream: dict[str, Any]) -> list[Expression]:
+        """Each face of a video is read in the frame it was found in (its ``at_s``)."""
+        faces: FaceResult = upstream["faces"]
+        frames = {frame.at_s: frame for frame in video.frames}
+        out: list[Expression] = []
+        for at_s in dict.fromkeys(face.at_s for face in faces.faces):
+            indices = [i for i, face in enumerate(faces.faces) if face.at_s == at_s]
+            frame = frames.get(at_s, video)
+            found = self.analyse(frame, {"faces": FaceResult([faces.faces[i] for i in indices])})
+            out += [replace(e, face_index=indices[e.face_index]) for e in found]
+        return sorted(out, key=lambda e: e.face_index)
 
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:

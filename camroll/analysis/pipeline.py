@@ -73,7 +73,7 @@ class Job:
     upstream: dict[str, Any] = field(default_factory=dict)
     """Stored results of capabilities that ``caps`` need but that are not run again."""
     kind: str = "photo"
-    """``video``: analysed through one frame (:func:`camroll.analysis.decode.video_frame`)."""
+    """``video``: analysed through its chosen frames (:mod:`camroll.analysis.keyframes`)."""
     paths: tuple[str, ...] = ()
     """Every readable file of the photo: consent covering any one of them allows the analysis."""
 
@@ -124,14 +124,15 @@ def plan(ctx: AppContext) -> list[Job]:
     if not caps:
         return []
     histories = {c: consent.events(ctx, c) for c in capabilities.BY_ID}
-    versions = {c.id: analyser_class(c).version for c in caps}  # type: ignore[union-attr]
+    classes = {c.id: analyser_class(c) for c in caps}
     done = analysis_state.by_photo(ctx.db)
     jobs = []
     for row, paths in photos.analysable(ctx.db):
         wanted = []
         for cap in caps:
             state = done.get(row["id"], {}).get(cap.id)
-            if state != (versions[cap.id], "done") and allowed(ctx, cap.id, paths, histories):
+            version = classes[cap.id].version_for(row["kind"])  # type: ignore[union-attr]
+            if state != (version, "done") and allowed(ctx, cap.id, paths, histories):
                 wanted.append(cap.id)
         if wanted:
             job = Job(
@@ -239,7 +240,11 @@ class _Worker:
             started = time.perf_counter()
             try:
                 analyser.ensure_loaded()
-                out.results[cap_id] = analyser.analyse(photo, {n: available[n] for n in analyser.needs})
+                needed = {n: available[n] for n in analyser.needs}
+                if photo.frames:
+                    out.results[cap_id] = analyser.analyse_video(photo, needed)
+                else:
+                    out.results[cap_id] = analyser.analyse(photo, needed)
             except Exception as e:  # one model failing on one photo must not stop the rest
                 out.errors[cap_id] = f"{type(e).__name__}: {e}"
             out.seconds[cap_id] = time.perf_counter() - started
@@ -405,8 +410,9 @@ def _write(
                 cap = capabilities.get(cap_id)
                 if cap.key:
                     result = cls.seal(result, ctx.sealer(cap.key).seal)
-                cls.store(conn, o.photo_id, result, cls.version)
-                analysis_state.record(conn, o.photo_id, cap_id, cls.version, "done", None, now)
+                version = cls.version_for(job.kind)
+                cls.store(conn, o.photo_id, result, version)
+                analysis_state.record(conn, o.photo_id, cap_id, version, "done", None, now)
                 stored[cap_id] += 1
             errors = {c: e for c, e in o.errors.items() if gate.allows(c, job)}
             dropped.update(c for c in o.errors if c not in errors)

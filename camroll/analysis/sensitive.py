@@ -123,6 +123,7 @@ def postprocess(output: np.ndarray, width: int, height: int) -> list[Detection]:
 class SensitiveAnalyser(Analyser):
     capability = "sensitive"
     version = "nudenet3.4.2-320n-rgb-v1"
+    every_frame = True
 
     def load(self) -> None:
         path = package_file("nudenet", *MODEL)
@@ -142,6 +143,11 @@ class SensitiveAnalyser(Analyser):
             d.box = [round(v / photo.scale, 1) for v in d.box]
         score = max((d.score for d in found if d.label in EXPLICIT_LABELS), default=0.0)
         return SensitiveResult(score >= thresholds.SENSITIVE_EXPLICIT_MIN_SCORE, score, found)
+
+    def analyse_video(self, video: Decoded, upstream: dict[str, Any]) -> SensitiveResult:
+        """A video is as sensitive as its most sensitive frame; that frame's findings are kept."""
+        results = [self.analyse(frame, upstream) for frame in video.frames]
+        return max(results, key=lambda r: (r.score, len(r.labels)))
 
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:

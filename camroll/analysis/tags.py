@@ -54,6 +54,9 @@ ONNX_NAME = f"efficientnet-lite0-{MODEL_SHA256[:12]}-opset{ONNX_OPSET}"
 Tag = tuple[str, float, str]
 """(tag, score 0..1, evidence: the ImageNet classes behind it with their probabilities)."""
 
+VideoTag = tuple[str, float, str, float]
+"""A video's tag: a :data:`Tag` and the time code of the frame where it was surest."""
+
 
 @dataclass(frozen=True)
 class ImageNetClass:
@@ -183,6 +186,7 @@ def preprocess(photo: Decoded) -> np.ndarray:
 
 class TagAnalyser(Analyser):
     capability = "tags"
+    every_frame = True
     version = "efficientnet-lite0-in1k/words-v2"
     """Model + table version: change the suffix whenever tag_words.tsv, tag_misleading.tsv or a
     threshold changes. v2 (issue 15): misleading classes dropped, no "wedding", thresholds measured."""
@@ -204,7 +208,16 @@ class TagAnalyser(Analyser):
         probs = np.exp(logits - logits.max())
         return tags_from_probabilities(probs / probs.sum())
 
+    def analyse_video(self, video: Decoded, upstream: dict[str, Any]) -> list[VideoTag]:
+        """Every frame's tags; each tag once, at the frame where it was surest."""
+        best: dict[str, VideoTag] = {}
+        for frame in video.frames:
+            for tag, score, evidence in self.analyse(frame, upstream):
+                if tag not in best or score > best[tag][1]:
+                    best[tag] = (tag, score, evidence, frame.at_s or 0.0)
+        return sorted(best.values(), key=lambda t: -t[1])
+
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
-        tags: list[Tag] = result
+        tags: list[Tag | VideoTag] = result
         results.replace_tags(conn, photo_id, tags, version)

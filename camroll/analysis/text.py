@@ -55,6 +55,8 @@ class TextLine:
     box: list[float]
     """[x, y, w, h] in displayed pixels."""
     score: float
+    at_s: float | None = None
+    """In a video: the time code of the frame the line was read in."""
 
 
 @dataclass
@@ -143,10 +145,26 @@ class TextAnalyser(Analyser):
         texts = [line.text for line in lines]
         return TextResult("\n".join(texts), lines, find_flags(texts))
 
+    def analyse_video(self, video: Decoded, upstream: dict[str, Any]) -> TextResult:
+        """Every frame's text; a line read in several frames is kept once, at its first."""
+        lines: list[TextLine] = []
+        seen: set[str] = set()
+        for frame in video.frames:
+            for line in self.analyse(frame, upstream).lines:
+                if line.text.casefold() not in seen:
+                    seen.add(line.text.casefold())
+                    line.at_s = frame.at_s
+                    lines.append(line)
+        texts = [line.text for line in lines]
+        return TextResult("\n".join(texts), lines, find_flags(texts))
+
     @staticmethod
     def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
         r: TextResult = result
-        lines = [{"text": x.text, "box": x.box, "score": x.score} for x in r.lines]
+        lines = [
+            {"text": x.text, "box": x.box, "score": x.score, **({"at_s": x.at_s} if x.at_s is not None else {})}
+            for x in r.lines
+        ]
         results.replace_text(
             conn,
             photo_id,

@@ -10,18 +10,24 @@ UPDATE``); the rest is plain SQL.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from camroll.store.db import Database
 
 # --- writers (one photo's result, replacing any earlier one) ---------------------------------
 
 
-def replace_tags(conn: sqlite3.Connection, photo_id: int, tags: list[tuple[str, float, str]], model: str) -> None:
-    """A photo's tags as (tag, score, evidence)."""
+def replace_tags(
+    conn: sqlite3.Connection,
+    photo_id: int,
+    tags: Sequence[tuple[str, float, str] | tuple[str, float, str, float]],
+    model: str,
+) -> None:
+    """A photo's tags as (tag, score, evidence), or for a video (tag, score, evidence, time code)."""
     conn.execute("DELETE FROM tags WHERE photo_id = ?", (photo_id,))
     conn.executemany(
-        "INSERT INTO tags (photo_id, tag, score, evidence, model) VALUES (?, ?, ?, ?, ?)",
-        [(photo_id, tag, score, evidence, model) for tag, score, evidence in tags],
+        "INSERT INTO tags (photo_id, tag, score, evidence, model, at_s) VALUES (?, ?, ?, ?, ?, ?)",
+        [(photo_id, t[0], t[1], t[2], model, t[3] if len(t) > 3 else None) for t in tags],
     )
 
 
@@ -100,14 +106,17 @@ def replace_near_duplicates(db: Database, rows: list[tuple[int, int, int, int]])
 
 
 def photo_tags(db: Database, photo_id: int) -> list[sqlite3.Row]:
-    """tag, score, evidence, model; most likely first."""
-    return db.query("SELECT tag, score, evidence, model FROM tags WHERE photo_id = ? ORDER BY score DESC", (photo_id,))
+    """tag, score, evidence, model, at_s (a video's time code, else None); most likely first."""
+    return db.query(
+        "SELECT tag, score, evidence, model, at_s FROM tags WHERE photo_id = ? ORDER BY score DESC", (photo_id,)
+    )
 
 
 def photo_text(db: Database, photo_id: int) -> sqlite3.Row | None:
-    """text, flags (JSON), model; None if the photo's text was not read."""
+    """text, flags (JSON), model, lines (JSON, with a video's time codes); None if the photo's
+    text was not read."""
     row: sqlite3.Row | None = db.conn.execute(
-        "SELECT text, flags, model FROM texts WHERE photo_id = ?", (photo_id,)
+        "SELECT text, flags, model, lines FROM texts WHERE photo_id = ?", (photo_id,)
     ).fetchone()
     return row
 

@@ -71,7 +71,7 @@ def iter_photo_records(ctx: AppContext, where: str = "", params: tuple[Any, ...]
 
 def _no_vision() -> dict[str, Any]:
     """A photo's vision keys before any analysis (a new dict each time: records are mutable)."""
-    return {"faces": 0, "people": [], "expressions": [], "tags": [], "text": None, "sensitive": None}
+    return {"faces": 0, "people": [], "expressions": [], "tags": [], "text": None, "sensitive": None, "found_at": None}
 
 
 def _vision(ctx: AppContext, photo_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -112,13 +112,36 @@ def _vision(ctx: AppContext, photo_ids: list[int]) -> dict[int, dict[str, Any]]:
         f"SELECT photo_id, tag, score FROM tags WHERE photo_id IN {ids} ORDER BY photo_id, score DESC", args
     ):
         entry(photo_id)["tags"].append({"tag": tag, "score": round(score, 3)})
-    for photo_id, text, flags in db.query(f"SELECT photo_id, text, flags FROM texts WHERE photo_id IN {ids}", args):
+    for photo_id, text, flags, lines in db.query(
+        f"SELECT photo_id, text, flags, lines FROM texts WHERE photo_id IN {ids}", args
+    ):
         entry(photo_id)["text"] = {"text": text, "flags": json.loads(flags)}
+        timed = [{"text": line["text"], "at_s": line["at_s"]} for line in json.loads(lines) if "at_s" in line]
+        if timed:
+            _found(entry(photo_id))["text"] = timed
+    for photo_id, face_id, person_id, at_s in db.query(  # a video's faces, tags and text: when (issue 13)
+        f"SELECT photo_id, id, person_id, at_s FROM faces WHERE at_s IS NOT NULL AND photo_id IN {ids} ORDER BY at_s",
+        args,
+    ):
+        _found(entry(photo_id))["faces"].append({"face_id": face_id, "person_id": person_id, "at_s": at_s})
+    for photo_id, tag, at_s in db.query(
+        f"SELECT photo_id, tag, at_s FROM tags WHERE at_s IS NOT NULL AND photo_id IN {ids}", args
+    ):
+        _found(entry(photo_id))["tags"][tag] = at_s
     for photo_id, explicit, score in db.query(
         f"SELECT photo_id, explicit, score FROM sensitive WHERE photo_id IN {ids}", args
     ):
         entry(photo_id)["sensitive"] = {"explicit": bool(explicit), "score": round(score, 3)}
     return out
+
+
+def _found(entry: dict[str, Any]) -> dict[str, Any]:
+    """A video's ``found_at``: when (seconds from its start) each face, tag and line of text was
+    seen; None for a photo."""
+    if entry["found_at"] is None:
+        entry["found_at"] = {"faces": [], "tags": {}, "text": []}
+    found: dict[str, Any] = entry["found_at"]
+    return found
 
 
 def _record(r: dict[str, Any]) -> dict[str, Any]:

@@ -86,7 +86,7 @@ class Database:
             if number in done:
                 continue
             with self.transaction():
-                for statement in _split_sql(sql):
+                for statement in split_sql(sql):
                     self.conn.execute(statement)
                 self.conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (number, name, now_iso()))
                 self.conn.execute(f"PRAGMA user_version = {max(number, current)}")
@@ -135,7 +135,7 @@ class Database:
         self.conn.close()
 
 
-def _split_sql(sql: str) -> list[str]:
+def split_sql(sql: str) -> list[str]:
     """Split a migration into statements, keeping trigger bodies (BEGIN ... END;) whole."""
     statements, current = [], []
     for line in sql.splitlines():

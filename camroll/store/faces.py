@@ -27,7 +27,7 @@ Box = tuple[float, float, float, float]
 def face_rows(conn: sqlite3.Connection, photo_id: int) -> list[sqlite3.Row]:
     """A photo's stored faces (x, y, w, h, score, landmarks JSON, thumb), in detection order."""
     return conn.execute(
-        "SELECT x, y, w, h, score, landmarks, thumb FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,)
+        "SELECT x, y, w, h, score, landmarks, thumb, at_s FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,)
     ).fetchall()
 
 
@@ -51,13 +51,16 @@ def insert_face(
     model: str,
     thumb: str | None,
     quality: tuple[float, float, float, float] | None = None,
+    at_s: float | None = None,
 ) -> int:
     """Store one detected face (its print already sealed) and its quality features (sharpness,
-    eye_ratio, nose_offset, mouth_below; None: not measured); return its id."""
+    eye_ratio, nose_offset, mouth_below; None: not measured), and in a video the time code of its
+    frame; return its id."""
     cur = conn.execute(
         "INSERT INTO faces (photo_id, x, y, w, h, score, landmarks, embedding, model, thumb,"
-        " sharpness, eye_ratio, nose_offset, mouth_below) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (photo_id, *box, score, landmarks, embedding, model, thumb, *(quality or (None, None, None, None))),
+        " sharpness, eye_ratio, nose_offset, mouth_below, at_s)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (photo_id, *box, score, landmarks, embedding, model, thumb, *(quality or (None, None, None, None)), at_s),
     )
     return int(cur.lastrowid or 0)
 
@@ -75,8 +78,8 @@ def with_people(db: Database, photo_id: int) -> list[dict[str, Any]]:
         dict(r)
         for r in db.query(
             "SELECT fa.id, fa.x, fa.y, fa.w, fa.h, fa.score, fa.model, fa.person_id, fa.confidence, fa.assigned_by,"
-            " pe.name, pe.ignored, e.label AS expression, e.score AS expression_score, e.smiling, e.model AS expression_model"
-            " FROM faces fa LEFT JOIN people pe ON pe.id = fa.person_id LEFT JOIN expressions e ON e.face_id = fa.id"
+            " pe.name, pe.ignored, e.label AS expression, e.score AS expression_score, e.smiling, e.model AS expression_model,"
+            " fa.at_s FROM faces fa LEFT JOIN people pe ON pe.id = fa.person_id LEFT JOIN expressions e ON e.face_id = fa.id"
             " WHERE fa.photo_id = ? ORDER BY fa.x",
             (photo_id,),
         )

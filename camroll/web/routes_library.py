@@ -177,6 +177,14 @@ def _filter_names() -> list[str]:
     return list(FILTERS)
 
 
+def _in_video(at_s: float | None) -> str:
+    """`` at 0:07 in the video`` for a time code, '' for a photo."""
+    if at_s is None:
+        return ""
+    whole = int(at_s)
+    return f" at {whole // 60}:{whole % 60:02d} in the video"
+
+
 def _bytes(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{max(1, round(n / 1e3))} kB"
 
@@ -320,7 +328,7 @@ class PhotoFacts:
         facts: list[dict[str, str]] = []
         for f in self.faces:
             who = f["name"] or ("someone camroll has not named" if f["person_id"] else "not matched to a person")
-            how = f"A face found by {f['model']} (detection score {f['score']:.2f})."
+            how = f"A face found by {f['model']} (detection score {f['score']:.2f}){_in_video(f['at_s'])}."
             facts.append({"label": "Face", "value": who, "why": self.why("faces", how), "face": str(f["id"])})
             if f["person_id"]:
                 by = "you" if f["assigned_by"] == "user" else f"clustering ({f['assigned_by'] or 'auto'})"
@@ -349,13 +357,19 @@ class PhotoFacts:
                 {
                     "label": "Tag",
                     "value": f"{t['tag']} ({t['score']:.0%})",
-                    "why": self.why("tags", f"{t['model']} saw: {t['evidence']}."),
+                    "why": self.why("tags", f"{t['model']} saw: {t['evidence']}{_in_video(t['at_s'])}."),
                 }
             )
         text = analysis_results.photo_text(db, pid)
         if text is not None and text["text"]:
+            timed = [line for line in json.loads(text["lines"]) if line.get("at_s") is not None]
+            when = "; ".join(f"{line['text'][:40]}{_in_video(line['at_s'])}" for line in timed[:8])
             facts.append(
-                {"label": "Text", "value": text["text"][:600], "why": self.why("text", f"Read by {text['model']}.")}
+                {
+                    "label": "Text",
+                    "value": text["text"][:600],
+                    "why": self.why("text", f"Read by {text['model']}." + (f" {when}." if when else "")),
+                }
             )
             for flag in json.loads(text["flags"]):
                 facts.append(
