@@ -1071,3 +1071,17 @@ people in one clip must not become one; the same person a second apart is usuall
 VIDEO_MAX_FACES_PER_FRAME = 1000
 """Face crops of a video's frame k are numbered from k times this (``<hash>_<n>.jpg``), so the
 frames' crops never overwrite each other."""
+
+VIDEO_MAX_CLIPS = 3
+"""A memory video shows at most this many clips of the moment's videos, each for as long as a
+photo would stay (VIDEO_SECONDS_PER_PHOTO): short glimpses, so the photos still carry it."""
+
+VIDEO_MUSIC_DUCK = 0.25
+"""The music's level while a clip's own sound plays (a quarter, about -12 dB): voices and laughter
+come through, the music keeps going underneath, as video editors duck it."""
+
+VIDEO_MUSIC_DUCK_RAMP_SECONDS = 0.3
+"""How long the music takes to go down before a clip's sound and back up after it."""
+
+VIDEO_CLIP_SOUND_FADE_SECONDS = 0.15
+"""A clip's sound fades in and out this fast, so a cut into it does not click."""

@@ -271,3 +271,99 @@ def test_birthday_and_moment_videos_from_the_library(photos_dir: Path, tmp_path:
     reports = run_cli(home, "consent", "revoke", "faces", "--json")
     assert not path.exists() and Path(other["path"]).exists()
     assert other["path"] in [f for r in reports for f in r["my_files_kept"]]
+
+
+def _clip_with_tone(path: Path, picture: Image.Image, seconds: float, hz: float, fps: int = 30) -> None:
+    """An H.264 + AAC clip showing ``picture`` with a ``hz`` tone: what a phone's video is made of."""
+    rate = 48_000
+    picture = ImageOps.fit(picture.convert("RGB"), (320, 240))
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+        audio = out.add_stream("aac", rate=rate)
+        audio.layout = "stereo"
+        frame = av.VideoFrame.from_ndarray(np.asarray(picture), format="rgb24")
+        for _ in range(round(seconds * fps)):
+            for packet in video.encode(frame):
+                out.mux(packet)
+        t = np.arange(round(seconds * rate)) / rate
+        tone = (0.5 * np.sin(2 * math.pi * hz * t)).astype(np.float32)
+        for start in range(0, len(tone), 1024):
+            piece = np.ascontiguousarray(np.stack([tone[start : start + 1024]] * 2))
+            sound = av.AudioFrame.from_ndarray(piece, format="fltp", layout="stereo")
+            sound.sample_rate, sound.pts = rate, start
+            for packet in audio.encode(sound):
+                out.mux(packet)
+        for stream in (video, audio):
+            for packet in stream.encode(None):
+                out.mux(packet)
+
+
+def test_a_clip_plays_in_its_slide_with_its_sound_over_ducked_music(photos_dir: Path, tmp_path: Path) -> None:
+    from camroll.creations.clips import Clip
+
+    dog = Image.open(photos_dir / "scenes" / "dog" / "dog_orange.jpg")
+    clip = tmp_path / "dog.mp4"
+    _clip_with_tone(clip, dog, 6.0, 1000.0)
+    music = tmp_path / "tune.wav"
+    _sine_wav(music, 12.0)
+    beach, horses = (_file_slide(photos_dir / rel) for rel in (LANDSCAPES[0], LANDSCAPES[2]))
+    played = Slide(Clip(str(clip), 1.0).poster, (320, 240), [], None, Clip(str(clip), 1.0))
+    out = tmp_path / "out.mp4"
+    seconds, fps = 9.0, 30
+    rendered = render_video(
+        out,
+        [beach, played, horses],
+        Card("A walk"),
+        Card("Fin"),
+        seconds,
+        Settings(size=(320, 180), fps=fps, music=music),
+    )
+    assert not rendered.problems
+    segs = [s for s in timeline(3, seconds, fps) if s.kind == "photo"]
+    fade = fade_frames(seconds, fps)
+    middle = (segs[1].start + fade + segs[1].end - fade) // 2
+    _facts, frames = _frames(out, {middle})
+    shown = _signature(frames[middle][:, 40:280])  # the clip's 4:3 picture, fitted in the middle
+    Image.fromarray(frames[middle]).save(tmp_path / "clip-frame.png")
+    assert float(np.sum(shown * _signature(ImageOps.fit(dog.convert("RGB"), (320, 240))))) > 0.9
+    with av.open(str(out)) as c:
+        samples = np.concatenate([f.to_ndarray().reshape(-1, f.samples)[0] for f in c.decode(c.streams.audio[0])])
+        rate = c.streams.audio[0].codec_context.sample_rate
+
+    def level(a: float, b: float, hz: float) -> float:
+        window = samples[int(a * rate) : int(b * rate)]
+        spectrum = np.abs(np.fft.rfft(window * np.hanning(len(window))))
+        freqs = np.fft.rfftfreq(len(window), 1 / rate)
+        return float(spectrum[np.abs(freqs - hz) < 15].max())
+
+    during = (segs[1].start + fade) / fps + 0.4, (segs[1].end - fade) / fps - 0.4
+    before = (segs[0].start + fade) / fps + 0.2, (segs[0].end - fade) / fps - 0.2
+    assert level(*during, 1000.0) > 10 * level(*before, 1000.0), "the clip's own sound plays in its slide"
+    ducked = level(*during, 440.0) / level(*before, 440.0)
+    assert 0.1 < ducked < 0.45, f"the music goes down to about a quarter under the clip, not {ducked:.2f}"
+
+
+def test_a_moments_video_becomes_a_clip_slide(photos_dir: Path, tmp_path: Path) -> None:
+    from camroll.config import AppContext, Config
+    from camroll.creations.choose import choose_clips
+    from camroll.creations.memories import slides_for
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    lib.mkdir()
+    _clip_with_tone(lib / "walk.mp4", Image.open(photos_dir / "scenes" / "dog" / "dog_orange.jpg"), 8.0, 1000.0)
+    for rel in LANDSCAPES[:2]:
+        (lib / Path(rel).name).write_bytes((photos_dir / rel).read_bytes())
+    run_cli(home, "scan", str(lib), "--no-analyze")
+    ids = {Path(r["path"]).name: r["id"] for r in run_cli(home, "photos", "--json")}
+    ctx = AppContext(Config(home=home, workers=1))
+    try:
+        assert choose_clips(ctx, list(ids.values()), 3) == [ids["walk.mp4"]]
+        slides, problems = slides_for(ctx, [ids["beach_sand.jpg"], ids["walk.mp4"]])
+    finally:
+        ctx.close()
+    assert not problems and slides[0].clip is None
+    clip = slides[1].clip
+    assert clip is not None and clip.path.endswith("walk.mp4")
+    assert clip.start_s == pytest.approx(8.0 * 0.3, abs=0.1)  # no face: VIDEO_FRAME_AT of the way in
+    assert slides[1].load(64).size[0] <= 64  # its poster, for a card behind it

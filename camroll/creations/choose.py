@@ -64,6 +64,17 @@ def choose_photos(ctx: AppContext, photo_ids: Sequence[int], n: int, person_ids:
     return [c.id for c in sorted(chosen, key=lambda c: (c.taken, c.id))]
 
 
+def choose_clips(ctx: AppContext, photo_ids: Sequence[int], n: int) -> list[int]:
+    """Up to ``n`` of the videos among ``photo_ids`` to show as clips in a memory video: those
+    with the most people, then the best made; never one the nudity check marked explicit; in
+    time order."""
+    if n <= 0:
+        return []
+    videos = [c for c in load_candidates(ctx, photo_ids) if c.video and not c.explicit]
+    best = sorted(videos, key=lambda c: (-len(c.people), -c.faces, -c.score, c.id))[:n]
+    return [c.id for c in sorted(best, key=lambda c: (c.taken, c.id))]
+
+
 def best_photo(ctx: AppContext, photo_ids: Sequence[int]) -> int | None:
     """The photo to feature (a collage's hero): well made first, then the most smiling faces, then
     the best quality; a photo marked explicit (only there when named by hand) only when nothing

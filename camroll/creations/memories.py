@@ -24,9 +24,10 @@ from typing import Any
 from camroll import thresholds
 from camroll.config import AppContext
 from camroll.creations.cards import Card
-from camroll.creations.choose import choose_photos
+from camroll.creations.choose import choose_clips, choose_photos
+from camroll.creations.clips import Clip
 from camroll.creations.records import CreationError, output_dir, record, unique_path
-from camroll.creations.source import displayed_size, face_boxes, open_photo
+from camroll.creations.source import clip_of, displayed_size, face_boxes, open_photo
 from camroll.creations.video import Rendered, Settings, Slide, length_for, photos_that_fit, render_video
 from camroll.moments import Moment
 
@@ -149,14 +150,15 @@ def make_moment_video(
     or the music is refused.
     """
     cards = moment_cards(moment)
+    order = list(moment.photo_ids)  # the moment's own order: time
     capabilities = [
         *moment.capabilities,
         *cards.capabilities,
     ]  # what shaped the moment (and the cards) shaped the video
-    chosen = choose_photos(
-        ctx, moment.photo_ids, photos if photos is not None else most_photos(seconds), moment.person_ids
-    )
-    slides, problems = slides_for(ctx, chosen)
+    wanted = photos if photos is not None else most_photos(seconds)
+    clips = choose_clips(ctx, moment.photo_ids, min(thresholds.VIDEO_MAX_CLIPS, wanted // 3))
+    chosen = choose_photos(ctx, moment.photo_ids, wanted - len(clips), moment.person_ids)
+    slides, problems = slides_for(ctx, sorted(chosen + clips, key=lambda pid: order.index(pid)))
     if not slides:
         raise CreationError(
             f"{moment.title}: none of its photos can be read" + (f" ({'; '.join(problems)})" if problems else "")
@@ -194,6 +196,10 @@ def slides_for(ctx: AppContext, photo_ids: list[int]) -> tuple[list[Slide], list
     slides: list[Slide] = []
     problems: list[str] = []
     for pid in photo_ids:
+        clip: Clip | None = clip_of(ctx, pid)
+        if clip is not None:  # a video of the moment: a few seconds of it play in a slide's place
+            slides.append(Slide(clip.poster, displayed_size(ctx, pid) or (16, 9), [], pid, clip))
+            continue
         try:
             size = displayed_size(ctx, pid)
             probe = open_photo(ctx, pid, 64)

@@ -1,15 +1,19 @@
-"""The music of a video: a person's own track, trimmed and faded to the video's length, as AAC.
+"""The sound of a video: a person's own track, trimmed and faded to the video's length, and the
+sound of the clips it shows, the music ducked under them, as AAC.
 
 The track is decoded, resampled to 48 kHz stereo and encoded chunk by chunk, interleaved with the
 video as it is made (the video module asks for the music up to each frame's time), so a long
 track never sits decoded in memory. It fades in over ``VIDEO_MUSIC_FADE_IN_SECONDS`` and out over
 ``VIDEO_MUSIC_FADE_OUT_SECONDS`` (at most a fifth of the video), ending silent on the last frame;
-a track shorter than the video plays again from its start.
+a track shorter than the video plays again from its start. While a clip's own sound plays
+(:class:`Voice`), the music is turned down to ``VIDEO_MUSIC_DUCK`` of its level, with a short
+ramp either side; without music, the clips' sound plays over silence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -38,11 +42,27 @@ def check_music(path: Path) -> None:
     raise CreationError(f"{path} holds no sound")
 
 
-class Soundtrack:
-    """Adds an AAC stream to ``container`` and writes the music into it, up to a time at a call."""
+@dataclass(frozen=True)
+class Voice:
+    """A clip's sound: float32 (2, n) samples at ``RATE``, starting ``start`` samples in."""
 
-    def __init__(self, container: OutputContainer, path: Path, seconds: float) -> None:
+    start: int
+    samples: np.ndarray
+
+    @property
+    def end(self) -> int:
+        return self.start + int(self.samples.shape[1])
+
+
+class Soundtrack:
+    """Adds an AAC stream to ``container`` and writes the music (or silence) and the clips'
+    sound into it, up to a time at a call."""
+
+    def __init__(
+        self, container: OutputContainer, path: Path | None, seconds: float, voices: Sequence[Voice] = ()
+    ) -> None:
         self.path = path
+        self.voices = list(voices)
         self.total = round(seconds * RATE)
         self.written = 0
         self.stream: AudioStream = container.add_stream("aac", rate=RATE)
@@ -76,7 +96,12 @@ class Soundtrack:
             return
         index = np.arange(self.written, self.written + n, dtype=np.float32)
         gain = np.minimum(1.0, np.minimum((index + 1) / self.fade_in, (self.total - index) / self.fade_out))
-        chunk = np.ascontiguousarray(samples[:, :n] * (gain**2)[None, :], dtype=np.float32)
+        mixed = samples[:, :n] * (gain**2 * self._duck(index))[None, :]
+        for voice in self.voices:
+            a, b = max(voice.start, self.written), min(voice.end, self.written + n)
+            if a < b:
+                mixed[:, a - self.written : b - self.written] += voice.samples[:, a - voice.start : b - voice.start]
+        chunk = np.ascontiguousarray(np.clip(mixed, -1.0, 1.0), dtype=np.float32)
         frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
         frame.sample_rate = RATE
         frame.pts = self.written
@@ -84,8 +109,23 @@ class Soundtrack:
             self.container.mux(packet)
         self.written += n
 
+    def _duck(self, index: np.ndarray) -> np.ndarray:
+        """The music's gain at each sample: ``VIDEO_MUSIC_DUCK`` under a clip's sound, ramping
+        over ``VIDEO_MUSIC_DUCK_RAMP_SECONDS`` into and out of it, else 1."""
+        gain = np.ones_like(index)
+        ramp = max(1.0, thresholds.VIDEO_MUSIC_DUCK_RAMP_SECONDS * RATE)
+        for voice in self.voices:
+            inside = np.clip(np.minimum(index - voice.start + ramp, voice.end + ramp - index) / ramp, 0.0, 1.0)
+            gain = np.minimum(gain, 1.0 - (1.0 - thresholds.VIDEO_MUSIC_DUCK) * inside)
+        return gain
+
     def _decoded(self) -> Generator[np.ndarray, None, None]:
-        """The track as float32 (2, n) chunks at 48 kHz, from its start again while it is needed."""
+        """The track as float32 (2, n) chunks at 48 kHz, from its start again while it is needed;
+        silence when there is no track."""
+        if self.path is None:
+            for _ in range(0, self.total, RATE):
+                yield np.zeros((2, RATE), np.float32)
+            return
         produced = 0
         while produced < self.total:
             before = produced

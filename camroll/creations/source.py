@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from PIL import Image
 
+from camroll import thresholds
 from camroll.analysis.decode import DecodeError, decode, to_pil
 from camroll.config import AppContext
+from camroll.creations.clips import Clip
 from camroll.creations.records import CreationError
 from camroll.store import faces, files, photos
 
@@ -52,6 +54,22 @@ def open_photo(ctx: AppContext, photo_id: int, max_side: int | None = None) -> I
             continue
         return to_pil(decoded)
     raise CreationError(f"photo {photo_id} cannot be read: {'; '.join(problems)}")
+
+
+def clip_of(ctx: AppContext, photo_id: int) -> Clip | None:
+    """Where a memory video's clip of this video starts: a second before its largest face was
+    seen, else ``VIDEO_FRAME_AT`` of the way in; None for a photo, or a video with no file left."""
+    facts = photos.clip_facts(ctx.db, photo_id)
+    paths = files.readable_paths(ctx.db, photo_id) if facts is not None else []
+    if facts is None or not paths:
+        return None
+    if facts["face_at"] is not None:
+        start = max(0.0, float(facts["face_at"]) - 1.0)
+    else:
+        start = float(facts["duration"] or 0.0) * thresholds.VIDEO_FRAME_AT
+    if facts["duration"]:  # leave room for a slide's length before the end
+        start = max(0.0, min(start, float(facts["duration"]) - thresholds.VIDEO_SECONDS_PER_PHOTO))
+    return Clip(paths[0], round(start, 3), int(facts["orientation"] or 1))
 
 
 def displayed_size(ctx: AppContext, photo_id: int) -> tuple[int, int] | None:

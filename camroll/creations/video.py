@@ -1,5 +1,8 @@
 """Memory and birthday videos: photos in time order with slow pan and zoom, cards, cross-fades.
 
+A slide may also be a clip of one of the moment's videos (:mod:`camroll.creations.clips`): its
+frames play in the slide's place and its sound is mixed under the music.
+
 The video is an H.264 MP4 that plays anywhere (yuv420p, High profile, ``moov`` atom first for
 streaming, BT.709 colour tags), encoded in-process by libx264 through PyAV. Its timeline is a
 title card, the photos, and a closing card; each piece cross-fades into the next, the first fades
@@ -32,11 +35,12 @@ from PIL import Image
 
 from camroll import thresholds
 from camroll.creations.cards import Card, backdrop, draw_card
+from camroll.creations.clips import Clip, ClipReader, clip_sound
 from camroll.creations.filters import apply_filter
 from camroll.creations.framing import saliency_centre
 from camroll.creations.motion import Motion, plan_motion
 from camroll.creations.records import CreationError
-from camroll.creations.soundtrack import Soundtrack, check_music
+from camroll.creations.soundtrack import RATE, Soundtrack, Voice, check_music
 
 Box = tuple[float, float, float, float]
 
@@ -66,6 +70,8 @@ class Slide:
     faces: list[Box] = field(default_factory=list)
     """Face boxes in displayed full-size pixels (empty without the faces capability)."""
     photo_id: int | None = None
+    clip: Clip | None = None
+    """A video of the moment: its own frames (and sound) play in this slide's place."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,8 @@ class _Picture:
     motion: Motion | None = None
     backdrop: np.ndarray | None = None
     """The I420 frame under a photo shown whole."""
+    clip: ClipReader | None = None
+    """A clip: its frames, read as the video is made."""
 
 
 def render_video(
@@ -225,7 +233,8 @@ def render_video(
         codec.thread_count = cfg.threads
         codec.thread_type = "FRAME"  # like the ffmpeg command line: PyAV would pick slices, which cost more
         codec.color_range = codec.color_primaries = codec.color_trc = codec.colorspace = _AVCOL_BT709
-        music = Soundtrack(container, cfg.music, total / cfg.fps) if cfg.music is not None else None
+        voices = _voices(slides, segments, cfg.fps)
+        music = Soundtrack(container, cfg.music, total / cfg.fps, voices) if cfg.music is not None or voices else None
         buffers = [np.empty((h * 3 // 2, w), np.uint8) for _ in range(3)]
         black = np.empty_like(buffers[0])
         black[:h], black[h:] = 16, 128
@@ -238,6 +247,9 @@ def render_video(
             if seg.kind == "closing":
                 return _card_picture(cfg.size, closing, slides[-1] if slides else None)
             try:
+                clip = slides[seg.index].clip
+                if clip is not None:
+                    return _Picture(clip=ClipReader(clip, cfg.size, cfg.fps, _to_i420))
                 return _photo_picture(slides[seg.index], cfg, seconds_of[seg.index], seg.index)
             except (CreationError, OSError, ValueError) as e:
                 result.problems.append(f"photo {slides[seg.index].photo_id or seg.index + 1}: {e}")
@@ -250,7 +262,9 @@ def render_video(
                     if k < len(segments) and k not in pictures:
                         pictures[k] = pool.submit(prepare, k)
                 for k in [k for k in pictures if segments[k].end <= f]:
-                    del pictures[k]
+                    done = pictures.pop(k).result()
+                    if done.clip is not None:
+                        done.clip.close()
                 out = _draw(pictures[active[0]].result(), segments[active[0]], f, buffers[0])
                 if len(active) > 1:
                     nxt = _draw(pictures[active[1]].result(), segments[active[1]], f, buffers[1])
@@ -288,10 +302,24 @@ def _fade_black(out: np.ndarray, f: int, total: int, fps: int, black: np.ndarray
     return cv2.addWeighted(out, level, black, 1.0 - level, 0.0, dst=scratch)
 
 
+def _voices(slides: Sequence[Slide], segments: list[Segment], fps: int) -> list[Voice]:
+    """The sound of each clip, placed where its slide plays."""
+    voices = []
+    for seg in segments:
+        clip = slides[seg.index].clip if seg.kind == "photo" else None
+        if clip is not None:
+            sound = clip_sound(clip, (seg.end - seg.start) / fps, RATE)
+            if sound is not None:
+                voices.append(Voice(round(seg.start / fps * RATE), sound))
+    return voices
+
+
 def _draw(pic: _Picture, seg: Segment, f: int, buf: np.ndarray) -> np.ndarray:
     """The piece's picture at frame ``f``, in ``buf`` (or the card's own frame)."""
     if pic.still is not None:
         return pic.still
+    if pic.clip is not None:
+        return pic.clip.frame(f - seg.start)
     assert pic.planes is not None and pic.motion is not None
     h = buf.shape[0] * 2 // 3
     w = buf.shape[1]

@@ -232,3 +232,15 @@ def time_and_place(db: Database, photo_id: int) -> sqlite3.Row | None:
 def all_ids(db: Database) -> list[int]:
     """The id of every catalogued photo (what an export copied data of)."""
     return [int(r[0]) for r in db.query("SELECT id FROM photos ORDER BY id")]
+
+
+def clip_facts(db: Database, photo_id: int) -> sqlite3.Row | None:
+    """For a video shown as a clip: its display orientation, its length (seconds, or None), and
+    the time code of its largest face (None without one); None for a photo or an unknown id."""
+    rows = db.query(
+        "SELECT p.orientation, p.duration,"
+        " (SELECT f.at_s FROM faces f WHERE f.photo_id = p.id AND f.at_s IS NOT NULL ORDER BY f.w * f.h DESC LIMIT 1)"
+        " AS face_at FROM photos p WHERE p.id = ? AND p.kind = 'video'",
+        (photo_id,),
+    )
+    return rows[0] if rows else None
