@@ -1,4 +1,4 @@
-"""Distributions of the face quality features (camroll/people/face_quality.py) on the test photos.
+"""Distributions of the face quality features (camroll/analysis/face_quality.py) on the test photos.
 
 Every photo of tests/data/photos is run through CenterFace (at FACE_MIN_SCORE, as analysis
 does); each detection is printed with its features and the photo's kind from MANIFEST.tsv: ``person`` (an identity or an
@@ -28,8 +28,8 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from camroll import thresholds
+from camroll.analysis.face_quality import FaceQuality, measure
 from camroll.analysis.faces import FaceAnalyser
-from camroll.people.face_quality import FaceQuality, measure
 
 PHOTOS = Path(__file__).resolve().parent.parent / "tests" / "data" / "photos"
 

@@ -148,7 +148,7 @@ exactly the case the margin was set for (siblings, look-alikes), and the person 
 
 FACE_COVER_SHARP = 400.0
 """A person's cover is the face best by sharpness x size x frontal pose x detector score
-(``people.face_quality.cover_score``). Sharpness counts up to this Laplacian variance at 64 px
+(``analysis.face_quality.cover_score``). Sharpness counts up to this Laplacian variance at 64 px
 (log scale): on the 233 faces of the identity and expression test photos the quartiles are
 166 / 290 / 475 (``python -m bench.face_quality``), so a face between the median and the upper
 quartile counts fully, and a blurred one (under 20) less than half as much."""

@@ -1,4 +1,4 @@
-"""Face quality (camroll/people/face_quality.py) and what the people job does with it (issue 14).
+"""Face quality (camroll/analysis/face_quality.py) and what the people job does with it (issue 14).
 
 The features on drawn faces whose answers are known; then, on real photos and on faces with
 designed prints in a real catalog: a blurred or small face is kept in its photo but forms no
@@ -20,9 +20,9 @@ import pytest
 from PIL import Image, ImageFilter
 
 from camroll import thresholds
+from camroll.analysis.face_quality import laplacian_variance, measure
 from camroll.config import AppContext, Config
 from camroll.people.cluster import update_people
-from camroll.people.face_quality import laplacian_variance, measure
 from camroll.privacy import consent
 from camroll.store.db import now_iso
 from tests.conftest import run_cli

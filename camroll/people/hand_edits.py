@@ -27,8 +27,8 @@ import numpy as np
 from PIL import Image
 
 from camroll import thresholds
+from camroll.analysis.face_quality import FACE_CROP_PAD, from_crop, pose
 from camroll.config import AppContext
-from camroll.people.face_quality import FACE_CROP_PAD, from_crop, pose
 from camroll.privacy.crypto import KeyDestroyed, Sealer
 from camroll.progress import Reporter, Silent
 from camroll.store import faces
