@@ -470,3 +470,56 @@ def test_background_watch_keeps_each_library_and_waits_in_its_queue_in_process(t
     assert [one(h, "SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") for h in homes] == [0, 0]
     assert [one(h, "SELECT count(*) FROM photos") for h in homes] == [2, 2]
     assert one(homes[1], "SELECT group_concat(DISTINCT actor) FROM jobs WHERE title LIKE 'Watching%'") == "watch:ana"
+
+
+def test_ctrl_c_cancels_a_long_burst_and_keeps_what_it_finished(tmp_path: Path) -> None:
+    """`camroll watch`, Ctrl-C while a burst analyses many new photos: the burst is cancelled
+    between two photos (not waited for to the end), the command ends cleanly with its summary,
+    and the photos already analysed stay analysed."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import run_cli
+
+    home, folder = tmp_path / "home", tmp_path / "Camera"
+    folder.mkdir()
+    shutil.copy(PHOTO, folder / "first.jpg")
+    run_cli(home, "scan", str(folder), "--workers", "1", "--no-analyze", "--quiet")
+    run_cli(home, "consent", "grant", "faces")
+    faces = sorted((FACES.parent).glob("*/*.jpg"))
+    assert len(faces) >= 60
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "camroll.cli", "watch", "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    db = home / "camroll.db"
+
+    def one(sql: str) -> Any:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(sql).fetchone()[0]
+
+    try:
+        assert _until(lambda: one("SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") == 1, 60)
+        assert _until(lambda: one("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')") == 0, 120)
+        for i, face in enumerate(faces):
+            shutil.copy(face, folder / f"{i:03d}.jpg")
+        burst = "SELECT count(*) FROM jobs WHERE title LIKE 'Watching%' AND state = 'running' AND phase LIKE 'Analys%'"
+        assert _until(lambda: one(burst) == 1, 120)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Watched 1 folder(s)" in out, out
+    states = one(
+        "SELECT group_concat(state, ' ') FROM (SELECT state FROM jobs WHERE title LIKE 'Watching%' ORDER BY id)"
+    )
+    assert states.split()[-1] == "cancelled", states
+    analysed = one("SELECT count(*) FROM analysis_state WHERE capability = 'faces'")
+    catalogued = one("SELECT count(*) FROM photos")  # the copy may have come in one burst or two
+    assert 0 < analysed < catalogued, (analysed, catalogued)  # stopped between photos, keeping those done

@@ -69,6 +69,22 @@ def _catalogue(ctx: AppContext, folder: str, running: _JobIds | None = None) -> 
     return result.scan
 
 
+def _cancel_all(config: Config, running: _JobIds) -> None:
+    """Refuse new bursts and cancel those in flight (each stops within a heartbeat and one photo,
+    keeping what it finished; the next start's rescan catches up)."""
+    from camroll.library import jobs
+    from camroll.store.db import Database
+
+    ids = running.close()
+    if ids:
+        db = Database.open(config.db_path)
+        try:
+            for job_id in ids:
+                jobs.cancel(db, job_id)
+        finally:
+            db.close()
+
+
 class BackgroundWatch:
     """`camroll serve --watch`: one watcher thread per library the server shows (``libraries``:
     each library's config and the actor its jobs are recorded under), over the folders that
@@ -122,19 +138,9 @@ class BackgroundWatch:
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop watching: cancel the bursts in flight, then wait for the threads (``timeout`` s)."""
-        from camroll.library import jobs
-        from camroll.store.db import Database
-
         self.stop_event.set()
         for config, _actor in self.libraries:
-            ids = self.running[config.home].close()
-            if ids:
-                db = Database.open(config.db_path)
-                try:
-                    for job_id in ids:
-                        jobs.cancel(db, job_id)
-                finally:
-                    db.close()
+            _cancel_all(config, self.running[config.home])
         for thread in self.threads:
             thread.join(timeout)
 
@@ -222,14 +228,28 @@ def watch_cmd(
         _install(folders, ctx.config.home)
         return
     err = console_err()
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop, running = threading.Event(), _JobIds()
+
+    def stopping(*_: Any) -> None:
+        # A burst runs in this (the main) thread: the cancel, a database write, goes to a thread
+        # of its own, which waits for the burst's transaction instead of deadlocking on it.
+        stop.set()
+        threading.Thread(target=_cancel_all, args=(ctx.config, running), daemon=True).start()
+
+    signal.signal(signal.SIGINT, stopping)
+    signal.signal(signal.SIGTERM, stopping)
     err.print(f"Watching {len(folders)} folder(s); Ctrl-C stops.", highlight=False)
     watcher = Watcher(
-        ctx, folders, stop, say=lambda line: err.print(shown(line), highlight=False), catalogue=_catalogue
+        ctx,
+        folders,
+        stop,
+        say=lambda line: err.print(shown(line), highlight=False),
+        catalogue=partial(_catalogue, running=running),
     )
-    summary = watcher.run()
+    try:
+        summary = watcher.run()
+    except KeyboardInterrupt:  # the cancelled burst stopped outside the scan's own Ctrl-C handling
+        summary = watcher.summary
     if as_json:
         print_json(vars(summary))
         return

@@ -188,21 +188,27 @@ class Watcher:
             watch_state.started(self.ctx.db, folder, "rescan" if folder in polled else "inotify", os.getpid())
         try:
             for folder in self.folders:
+                if self.stop.is_set():
+                    break
                 self._rescan(folder, burst=False)
             next_poll = time.monotonic() + self.rescan_every
             while not self.stop.wait(0.2):
                 with self._lock:
-                    quiet = self._dirty and time.monotonic() - self._last_event >= self.debounce
-                    batch = dict(self._dirty) if quiet else {}
+                    seen = self._last_event
+                    quiet = self._dirty and time.monotonic() - seen >= self.debounce
+                    batch = {folder: set(paths) for folder, paths in self._dirty.items()} if quiet else {}
                 batch = {folder: paths for folder, paths in batch.items() if not self._writing(paths)}
                 if batch:
-                    paths = set().union(*batch.values())
-                    if not _settled(paths, self.settle):
+                    if not _settled(set().union(*batch.values()), self.settle):
                         continue  # still being written: the next quiet spell looks again
                     with self._lock:
+                        if self._last_event != seen:
+                            continue  # a file came or changed while it settled: look again when quiet
                         for folder in batch:
                             self._dirty.pop(folder, None)
                     for folder in batch:
+                        if self.stop.is_set():
+                            break  # what is left is caught up by the next start's rescan
                         self._rescan(folder, burst=True)
                 if polled and time.monotonic() >= next_poll:
                     for folder in polled:
