@@ -6,9 +6,16 @@ watchdog (inotify on Linux) reports file events; they are gathered into bursts (
 (the catalog's identity is the content hash), a deletion is handled as `scan` handles it, and a
 file still being written waits until its size and mtime settle, and, where inotify reports opens
 and closes (Linux), until the process writing it has closed it: a copy that pauses longer than the
-settle time is not catalogued half-written. When inotify's watch limit is
-reached (ENOSPC), the folder is rescanned periodically instead, and the watcher says so once.
-At start, one ordinary rescan catches up on what changed while nothing watched.
+settle time is not catalogued half-written. When inotify's watch limit is reached (ENOSPC), the
+folder is rescanned periodically instead, and the watcher says so once. At start, one ordinary
+rescan catches up on what changed while nothing watched. Events under the library's own home
+(a home kept inside a watched folder) are not changes: its database writes would start bursts
+without end.
+
+Known gap: a rescan walks the whole folder, so a file that starts being written *while a burst's
+scan runs* can be read half-written by that scan; the next burst then catalogues the whole file
+as a new photo and the half one's photo row stays, without a live file. The window is the scan's
+walk, not the settle time.
 """
 
 from __future__ import annotations
