@@ -160,3 +160,27 @@ def test_macos_prints_a_launchd_plist_and_writes_nothing(tmp_path: Path, monkeyp
         str(library),
     ]
     assert "launchctl bootstrap" in result.stderr
+
+
+def test_install_without_folders_watches_the_library_as_it_is_at_each_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No folder given: the unit names none, so `camroll watch` takes the library's folders when
+    the service starts (one scanned later is watched after the next start); with none catalogued
+    there is nothing to install."""
+    from tests.conftest import run_cli
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    library = tmp_path / "lib"
+    empty = CliRunner().invoke(app, ["watch", "--install", "--home", str(library)])
+    assert empty.exit_code == 2 and not (tmp_path / "xdg").exists(), empty.output
+    folder = tmp_path / "Camera"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "data" / "photos" / "exif" / "exifr" / "IMG_5910.jpg", folder / "a.jpg")
+    run_cli(library, "scan", str(folder), "--no-analyze", "--quiet")
+    result = CliRunner().invoke(app, ["watch", "--install", "--home", str(library)])
+    assert result.exit_code == 0 and "every folder of the library (now 1" in result.output, result.output
+    text = (tmp_path / "xdg" / "systemd" / "user" / "camroll-watch.service").read_text(encoding="utf-8")
+    (exec_line,) = [line for line in text.splitlines() if line.startswith("ExecStart=")]
+    argv = _unquote_exec(exec_line.removeprefix("ExecStart="))
+    assert argv[argv.index("watch") :] == ["watch", "--home", str(library)]

@@ -145,13 +145,20 @@ class BackgroundWatch:
             thread.join(timeout)
 
 
-def _install(folders: list[str], home: Path) -> None:
-    """``--install``: the systemd user unit written (Linux), or the launchd plist printed (macOS)."""
+def _install(given: list[str], folders: list[str], home: Path) -> None:
+    """``--install``: the systemd user unit written (Linux), or the launchd plist printed (macOS).
+    With no folder ``given``, the service watches every folder of the library as it is at each
+    start (a folder scanned later is watched after the next start), not today's list."""
     import sys
 
     from camroll.cli import watch_install
 
-    argv = watch_install.watch_argv(folders, home)
+    argv = watch_install.watch_argv(given, home)
+    what = (
+        f"{len(given)} folder(s)"
+        if given
+        else f"every folder of the library (now {len(folders)}; at each start, those it has then)"
+    )
     out = Console()
     if sys.platform == "darwin":
         plist = Path("~/Library/LaunchAgents") / f"{watch_install.LAUNCHD_LABEL}.plist"
@@ -170,7 +177,7 @@ def _install(folders: list[str], home: Path) -> None:
         else f"systemctl --user enable --now {name}"
     )
     out.print(
-        f"{'Replaced' if replaced else 'Wrote'} {shown(str(path))}: it watches {len(folders)} folder(s) of the "
+        f"{'Replaced' if replaced else 'Wrote'} {shown(str(path))}: it watches {what} of the "
         f"library {shown(str(home))}.\nTo start it now and at every login, run:\n  {start}\n"
         "(To keep it running while you are logged out: loginctl enable-linger. camroll started nothing.)",
         highlight=False,
@@ -225,7 +232,7 @@ def watch_cmd(
     if missing:
         fail(f"not a folder: {missing[0]}")
     if install:
-        _install(folders, ctx.config.home)
+        _install([str(p.expanduser().resolve()) for p in paths or []], folders, ctx.config.home)
         return
     err = console_err()
     stop, running = threading.Event(), _JobIds()
