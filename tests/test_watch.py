@@ -275,6 +275,36 @@ def test_moved_photo_keeps_its_person(ctx: AppContext, tmp_path: Path) -> None:
     assert _one(ctx, "SELECT count(*) FROM photos") == 3
 
 
+def test_a_folder_the_library_gains_is_watched_too(ctx: AppContext, tmp_path: Path) -> None:
+    """``more_folders`` (serve --watch: the library's folders, which the web's scan form adds to):
+    a folder it names later is watched from then on, recorded in watch_state, and caught up."""
+    first, later = tmp_path / "Camera", tmp_path / "Added"
+    first.mkdir()
+    later.mkdir()
+    shutil.copy(FACES / "img1.jpg", later / "already.jpg")  # there before it is watched: caught up
+    named = [str(first)]
+    stop = threading.Event()
+    lines: list[str] = []
+    w = Watcher(
+        ctx, [str(first)], stop, lines.append, debounce=0.2, settle=0.1, rescan_every=0.3, more_folders=lambda: named
+    )
+    t = _start(w)
+    try:
+        assert _until(lambda: _watching(ctx))
+        named.append(str(later))
+        assert _until(lambda: [p for _, p in _live(ctx)] == [str(later / "already.jpg")]), lines
+        shutil.copy(PHOTO, later / "new.jpg")
+        assert _until(lambda: len(_live(ctx)) == 2), lines
+    finally:
+        stop.set()
+        t.join(10)
+    assert w.summary.folders == [str(first), str(later)] and w.summary.bursts >= 1
+    assert [(r["path"], r["mode"], r["pid"]) for r in watch_state.listing(ctx.db)] == [
+        (str(later), "inotify", None),
+        (str(first), "inotify", None),
+    ]
+
+
 def test_inotify_limit_falls_back_to_rescans(ctx: AppContext, tmp_path: Path) -> None:
     class Full:
         def schedule(self, *_a: Any, **_k: Any) -> None:
@@ -285,21 +315,31 @@ def test_inotify_limit_falls_back_to_rescans(ctx: AppContext, tmp_path: Path) ->
         def is_alive(self) -> bool:
             return False
 
-    folder = tmp_path / "Camera"
+    folder, added = tmp_path / "Camera", tmp_path / "Added"
     folder.mkdir()
+    added.mkdir()
     stop = threading.Event()
     lines: list[str] = []
-    w = Watcher(ctx, [str(folder)], stop, lines.append, observer_factory=Full, rescan_every=0.5)
+    w = Watcher(
+        ctx,
+        [str(folder)],
+        stop,
+        lines.append,
+        observer_factory=Full,
+        rescan_every=0.5,
+        more_folders=lambda: [str(folder), str(added)],
+    )
     t = _start(w)
     try:
         assert _until(lambda: w.summary.folders != [])
         shutil.copy(PHOTO, folder / "a.jpg")
-        assert _until(lambda: len(_live(ctx)) == 1)
+        shutil.copy(FACES / "img1.jpg", added / "b.jpg")  # a folder added later is rescanned too
+        assert _until(lambda: len(_live(ctx)) == 2)
     finally:
         stop.set()
         t.join(10)
-    assert sum("watch limit" in line for line in lines) == 1
-    assert watch_state.listing(ctx.db)[0]["mode"] == "rescan"
+    assert sum("watch limit" in line for line in lines) == 1, lines
+    assert [r["mode"] for r in watch_state.listing(ctx.db)] == ["rescan", "rescan"]
 
 
 def test_camroll_watch_catalogues_and_analyses_then_stops_on_ctrl_c(tmp_path: Path) -> None:

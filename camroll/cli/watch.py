@@ -88,7 +88,8 @@ def _cancel_all(config: Config, running: _JobIds) -> None:
 class BackgroundWatch:
     """`camroll serve --watch`: one watcher thread per library the server shows (``libraries``:
     each library's config and the actor its jobs are recorded under), over the folders that
-    library has catalogued when the server starts. Each burst is a job of that library's one
+    library has catalogued (one added while it serves is watched within
+    ``thresholds.WATCH_RESCAN_SECONDS``). Each burst is a job of that library's one
     queue, as the web's scans and analyses are, so a burst and a web analysis never run at once.
     :meth:`stop` ends the watchers and cancels a burst still queued or running (what it finished
     is kept), so the server stops promptly."""
@@ -108,6 +109,7 @@ class BackgroundWatch:
             self.threads.append(thread)
 
     def _watch(self, config: Config, actor: str) -> None:
+        from camroll import thresholds
         from camroll.library.watch import Watcher
         from camroll.store import scan_roots
 
@@ -116,16 +118,19 @@ class BackgroundWatch:
             if not config.db_path.exists():
                 return
             folders = [r for r in scan_roots.catalogued_roots(ctx.db) if Path(r).is_dir()]
-            if not folders:
-                self.say(f"Nothing to watch in {config.home}: scan a folder first.")
-                return
-            self.say(f"Watching {len(folders)} folder(s) of {config.home}.")
+            self.say(
+                f"Watching {len(folders)} folder(s) of {config.home}."
+                if folders
+                else f"Nothing to watch in {config.home} yet: a folder scanned there is watched within "
+                f"{thresholds.WATCH_RESCAN_SECONDS:g} s."
+            )
             watcher = Watcher(
                 ctx,
                 folders,
                 self.stop_event,
                 self.say,
                 catalogue=partial(_catalogue, running=self.running[config.home]),
+                more_folders=lambda: scan_roots.catalogued_roots(ctx.db),  # a folder the web's scan form adds
             )
             watcher.run()
         except KeyboardInterrupt:  # a burst cancelled by stop(): what it finished is kept

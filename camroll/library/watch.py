@@ -89,10 +89,14 @@ class Watcher:
         settle: float = thresholds.WATCH_SETTLE_SECONDS,
         rescan_every: float = thresholds.WATCH_RESCAN_SECONDS,
         catalogue: Callable[[AppContext, str], Any] | None = None,
+        more_folders: Callable[[], list[str]] | None = None,
     ) -> None:
         """``catalogue(ctx, folder)`` rescans one folder and returns its scan summary (with
         ``new_photos`` and ``removed``): the ordinary scan by default; the CLI gives one that runs
-        as a job of the library's one queue and analyses what is granted (layers above this one)."""
+        as a job of the library's one queue and analyses what is granted (layers above this one).
+        ``more_folders()``, asked every ``rescan_every`` seconds, names the folders to watch now
+        (``serve --watch``: the library's, which the web's scan form can add to)."""
+        self.more_folders = more_folders
         self.catalogue = catalogue or (lambda ctx, folder: scan(ctx, [folder]))
         self.ctx = ctx
         self.folders = [os.path.abspath(f) for f in folders]
@@ -139,32 +143,40 @@ class Watcher:
                 del self._open[stale]  # a close inotify never reported (its queue overflowed) is forgotten
             return any(p in self._open for p in paths)
 
-    def _observe(self) -> tuple[Any, list[str]]:
-        """Start watchdog on each folder; the folders it cannot watch come back for rescans."""
+    def _schedule(self, observer: Any, folder: str) -> bool:
+        """Watch ``folder`` and what is below it; False when inotify's watch limit is reached."""
         from watchdog.events import FileSystemEvent, FileSystemEventHandler
-        from watchdog.observers import Observer
 
         watcher = self
 
         class Handler(FileSystemEventHandler):
-            def __init__(self, folder: str) -> None:
-                self.folder = folder
-
             def on_any_event(self, event: FileSystemEvent) -> None:
                 dest = getattr(event, "dest_path", "")
-                watcher._event(
-                    self.folder, event.event_type, os.fsdecode(event.src_path), os.fsdecode(dest) if dest else ""
-                )
+                watcher._event(folder, event.event_type, os.fsdecode(event.src_path), os.fsdecode(dest) if dest else "")
+
+        try:
+            observer.schedule(Handler(), folder, recursive=True)
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EMFILE):
+                raise
+            return False
+        return True
+
+    def _fall_back(self, folders: list[str]) -> None:
+        """These folders are rescanned periodically instead; said once per watch."""
+        if not self.summary.fallbacks:
+            self.say(
+                f"the inotify watch limit is reached (fs.inotify.max_user_watches): rescanning {len(folders)} "
+                f"folder(s) every {self.rescan_every:g} s instead"
+            )
+        self.summary.fallbacks.extend(folders)
+
+    def _observe(self) -> tuple[Any, list[str]]:
+        """Start watchdog on each folder; the folders it cannot watch come back for rescans."""
+        from watchdog.observers import Observer
 
         observer = (self.observer_factory or Observer)()
-        polled: list[str] = []
-        for folder in self.folders:
-            try:
-                observer.schedule(Handler(folder), folder, recursive=True)
-            except OSError as e:
-                if e.errno not in (errno.ENOSPC, errno.EMFILE):
-                    raise
-                polled.append(folder)
+        polled = [folder for folder in self.folders if not self._schedule(observer, folder)]
         try:
             observer.start()
         except OSError as e:
@@ -172,12 +184,26 @@ class Watcher:
                 raise
             polled = list(self.folders)
         if polled:
-            self.say(
-                f"the inotify watch limit is reached (fs.inotify.max_user_watches): rescanning {len(polled)} "
-                f"folder(s) every {self.rescan_every:g} s instead"
-            )
-            self.summary.fallbacks = polled
+            self._fall_back(polled)
         return observer, polled
+
+    def _add_new_folders(self, observer: Any, polled: list[str]) -> None:
+        """The folders ``more_folders`` names that are not watched yet (the library gained them,
+        say from the web's scan form): watched from now on, recorded, and caught up."""
+        assert self.more_folders is not None
+        for folder in [os.path.abspath(f) for f in self.more_folders()]:
+            if folder in self.folders or not os.path.isdir(folder):
+                continue
+            self.folders.append(folder)
+            self.summary.folders.append(folder)
+            self._ignored = _home_prefixes(self.ctx.config.home, self.folders)
+            watched = observer.is_alive() and self._schedule(observer, folder)
+            if not watched:
+                polled.append(folder)
+                self._fall_back([folder])
+            watch_state.started(self.ctx.db, folder, "inotify" if watched else "rescan", os.getpid())
+            self.say(f"now watching {folder} too")
+            self._rescan(folder, burst=False)
 
     def _rescan(self, folder: str, burst: bool) -> None:
         s = self.catalogue(self.ctx, folder)
@@ -198,8 +224,11 @@ class Watcher:
                 if self.stop.is_set():
                     break
                 self._rescan(folder, burst=False)
-            next_poll = time.monotonic() + self.rescan_every
+            next_poll = next_folders = time.monotonic() + self.rescan_every
             while not self.stop.wait(0.2):
+                if self.more_folders is not None and time.monotonic() >= next_folders:
+                    self._add_new_folders(observer, polled)
+                    next_folders = time.monotonic() + self.rescan_every
                 with self._lock:
                     seen = self._last_event
                     quiet = self._dirty and time.monotonic() - seen >= self.debounce
