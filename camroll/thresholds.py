@@ -978,7 +978,8 @@ WATCH_SETTLE_SECONDS = 1.0
 """A file is only catalogued once its size and mtime have not changed for this long: a file still
 being written (a copy over the network, a camera's card reader) is caught by the next burst."""
 WATCH_RESCAN_SECONDS = 60.0
-"""Period of the rescan of folders that inotify cannot watch (its watch limit reached)."""
+"""Period of the rescan of folders that inotify cannot watch (its watch limit reached), and of
+`serve --watch`'s look for folders the library gained (the web's scan form) to watch them too."""
 WATCH_WRITER_IDLE_SECONDS = 120.0
 """A file some process still holds open (inotify said it was opened, and not yet closed) holds back
 its folder's rescan, whatever the settle check says: a copy that pauses longer than the settle time
