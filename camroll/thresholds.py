@@ -1086,3 +1086,20 @@ VIDEO_MUSIC_DUCK_RAMP_SECONDS = 0.3
 
 VIDEO_CLIP_SOUND_FADE_SECONDS = 0.15
 """A clip's sound fades in and out this fast, so a cut into it does not click."""
+
+
+# --- albums (issue 14) -------------------------------------------------------------------------
+
+ALBUM_NAME_MAX_CHARS = 120
+"""An album's name is at most this many characters: a long title fits (Google Photos allows
+about 100 and no phone shows more in a list), while a pasted paragraph is refused with a clear
+message rather than breaking the 390 px layout or the CLI's table."""
+
+ALBUM_PAGE = 120
+"""Photos per page of an album, in the web and in ``camroll album show``: the timeline's page
+(WEB_TIMELINE_PAGE), for the same reason."""
+
+ALBUM_SMART_MAX = 5000
+"""A smart album shows at most this many of its search's best photos. Search ranks and then cuts
+(it has no offset), so page n costs a search of n pages; past this depth the saved search says
+"narrow the search" instead of ranking the whole library on every page turn."""

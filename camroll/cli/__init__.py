@@ -92,6 +92,7 @@ COMMANDS: dict[str, Entry] = {
         "Archive photos: hidden from the timeline and moments, still searchable and kept.", ("camroll.cli.curate",)
     ),
     "unarchive": Entry("Bring archived photos back to the timeline and moments.", ("camroll.cli.curate",)),
+    "album": Entry("Albums: your own lists of photos, and saved searches (smart albums).", ("camroll.cli.albums",)),
     "delete": Entry(
         "Move photos to the trash: their files go to the trash folder in camroll's home, kept 30 days (`camroll "
         "trash restore` brings them back), and the photos leave the library with all that was derived from them. "

@@ -75,6 +75,12 @@ KINDS = (
     "trash.delete",  # the trash (issue 14): counts only, like "remove"
     "trash.restore",
     "trash.empty",
+    "album.create",  # albums (issue 14): the album's id, kind and photo ids; never its name or query
+    "album.add",
+    "album.remove",
+    "album.rename",
+    "album.delete",
+    "album.cover",
     "import",  # a cloud export imported (issue 13)
     "upload",  # a file sent from a phone landed (issue 13)
     MARK,

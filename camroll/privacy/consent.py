@@ -21,6 +21,7 @@ from camroll import capabilities
 from camroll.config import POLICY_VERSION, AppContext
 from camroll.privacy import audit, ledger_keys
 from camroll.privacy.purge import PurgeReport, finish_pending, purge_in
+from camroll.store import albums
 from camroll.store import jobs as job_records
 from camroll.store import ledger as ledger_store
 from camroll.store import purge as purge_store
@@ -266,6 +267,7 @@ def forget(ctx: AppContext, include_my_files: bool = False) -> list[PurgeReport]
     audit.redact_legacy(ctx)  # folder names in audit records written before the log was keyed
     with ctx.db.transaction() as conn:
         job_records.clear(conn)  # ended jobs' titles and failures name folders and files
+        albums.clear(conn)  # names and saved searches describe the library (search/albums.py says why)
     purge_store.vacuum(ctx.db)
     purge_store.checkpoint_wal(ctx.db)
     return reports
