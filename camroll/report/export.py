@@ -4,7 +4,8 @@ The export folder holds:
 
 * ``library.json``: photos (with their files and metadata), places, faces (boxes, points,
   person; face prints only with ``--include-face-prints``), people, expressions, tags, texts,
-  sensitive-content findings, quality, near duplicates, analysis state, moments and creations.
+  sensitive-content findings, quality, near duplicates, analysis state, moments, creations and
+  albums (a manual album's photos by content hash; a smart album by its search).
   Everything is read from the tables the capability registry names, so what a revoked capability
   deleted is simply absent.
 * ``sidecars/*.xmp``: one XMP sidecar per photo with faces, tags or a place, in the schema
@@ -39,6 +40,7 @@ from camroll.library.sidecars import FaceRegion, Sidecar, to_xmp
 from camroll.privacy import audit, consent
 from camroll.privacy.crypto import KeyDestroyed
 from camroll.privacy.private_files import private_folder, write_private
+from camroll.store import albums as album_rows
 from camroll.store import export as rows_of
 from camroll.store.db import now_iso
 
@@ -161,6 +163,16 @@ def _moments(ctx: AppContext, result: ExportResult) -> list[dict[str, Any]]:
         return []
 
 
+def _albums(ctx: AppContext) -> list[dict[str, Any]]:
+    """The person's albums: a manual one with its photos' content hashes in its order (hashes, so
+    another library or a later camroll finds the same photos whatever their ids and paths), a
+    smart one with its search (its photos are whatever the search finds when it is read)."""
+    return [
+        {"name": a.name, "kind": a.kind, "query": a.query, "photo_hashes": hashes, "created_at": a.created_at}
+        for a, hashes in album_rows.for_export(ctx.db)
+    ]
+
+
 def library(ctx: AppContext, include_prints: bool, result: ExportResult) -> dict[str, Any]:
     """Everything derived, as one JSON-ready dict (the ``library.json`` contract)."""
     people = _rows(rows_of.people(ctx.db))
@@ -188,6 +200,7 @@ def library(ctx: AppContext, include_prints: bool, result: ExportResult) -> dict
         "analysis": _rows(rows_of.analysis_state(ctx.db)),
         "moments": _moments(ctx, result),
         "creations": [asdict(c) for c in records.listing(ctx)],
+        "albums": _albums(ctx),
     }
     for s in data["sensitive"]:
         s["explicit"] = bool(s["explicit"])

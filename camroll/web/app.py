@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from camroll.config import Config
 from camroll.errors import CamrollError
 from camroll.web import (
+    routes_albums,
     routes_auth,
     routes_consent,
     routes_edit,
@@ -119,6 +120,7 @@ def create_app(
         routes_media,
         routes_trash,
         routes_upload,
+        routes_albums,
     ):
         app.include_router(module.router)
 
