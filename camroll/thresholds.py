@@ -1103,3 +1103,25 @@ ALBUM_SMART_MAX = 5000
 """A smart album shows at most this many of its search's best photos. Search ranks and then cuts
 (it has no offset), so page n costs a search of n pages; past this depth the saved search says
 "narrow the search" instead of ranking the whole library on every page turn."""
+
+
+# --- stacks (issue 14) -------------------------------------------------------------------------
+
+STACK_PAIR_SECONDS = 2.0
+"""A RAW file and a JPEG (or HEIC) of the same name in the same folder are one shot when their
+times are at most this far apart. A camera writing RAW+JPEG stamps both with the same time; a
+phone's HEIC and its JPEG export too. Two seconds absorb a camera that stamps the JPEG when it
+finished processing, while a later reshoot that reused the name (a counter wrap) is not paired."""
+
+BURST_GAP_SECONDS = 1.0
+"""Photos from one camera taken at most this long after the previous one continue a burst.
+Burst modes shoot 3 to 30 frames a second (gaps of 0.03-0.35 s) and a phone's slowest about 2;
+two shots a person takes by pressing twice are rarely under a second apart."""
+
+BURST_MIN_PHOTOS = 3
+"""A run needs this many photos to be a burst. Two quick shots are often deliberate variants (a
+second try at the same smile) that a person wants side by side in the timeline, not folded."""
+
+STACKS_PAGE = 40
+"""Stacks per page of the web's review (each shows its members' thumbnails): a page loads in
+about the time of a timeline page and a person can work down it without losing their place."""

@@ -72,6 +72,7 @@ KINDS = (
     "curation.unfavourite",
     "curation.archive",
     "curation.unarchive",
+    "curation.stack_kept",  # a stack kept whole, or the photos kept of it (issue 14)
     "trash.delete",  # the trash (issue 14): counts only, like "remove"
     "trash.restore",
     "trash.empty",

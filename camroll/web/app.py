@@ -36,6 +36,7 @@ from camroll.web import (
     routes_report,
     routes_search,
     routes_share,
+    routes_stacks,
     routes_trash,
     routes_upload,
 )
@@ -119,6 +120,7 @@ def create_app(
         routes_jobs,
         routes_media,
         routes_trash,
+        routes_stacks,
         routes_upload,
         routes_albums,
     ):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,7 +21,7 @@ from camroll.library.metadata import format_offset
 from camroll.privacy import consent
 from camroll.store import analysis_results, curation, faces, files, photos, places
 from camroll.store.catalog import camera_name
-from camroll.web import thumbs
+from camroll.web import routes_stacks, thumbs
 from camroll.web.common import Ctx, Lib, int_id, not_found, render
 from camroll.web.motion import with_motion
 
@@ -49,11 +50,28 @@ def month_name(key: str) -> str:
     return "Date unknown"
 
 
-def timeline(ctx: AppContext, before: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+def timeline(
+    ctx: AppContext, before: str | None, limit: int, hidden: Collection[int] = ()
+) -> tuple[list[dict[str, Any]], str | None]:
     """One page of photos, newest first (photos without a date last), and the cursor of the next
     page: ``<taken_local>|<id>``, empty before the bar for the undated. Keyset pagination walks
     the ``photos_taken`` index backwards, so a page deep in a large library costs what the first
-    one costs and nothing is sorted."""
+    one costs and nothing is sorted. ``hidden``: photos left out (those under the top of their
+    stack, library/stacks.py); the page is filled from further on so it still holds ``limit``."""
+    page, cursor = _timeline_page(ctx, before, limit)
+    if not hidden:
+        return page, cursor
+    page = [p for p in page if p["id"] not in hidden]
+    while len(page) < limit and cursor:
+        more, cursor = _timeline_page(ctx, cursor, limit)
+        page += [p for p in more if p["id"] not in hidden]
+    if len(page) > limit:
+        page = page[:limit]
+        cursor = f"{page[-1]['taken_local'] or ''}|{page[-1]['id']}"
+    return page, cursor
+
+
+def _timeline_page(ctx: AppContext, before: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
     taken, last_id = None, 2**62
     if before:
         head, _, tail = before.rpartition("|")
@@ -91,7 +109,8 @@ def library_page(request: Request, ctx: Ctx, lib: Lib) -> Response:
     month = request.query_params.get("month")
     if month is not None and not before:
         before = f"{month}-99|{2**62}" if month else f"|{2**62}"
-    page, cursor = timeline(ctx, before, thresholds.WEB_TIMELINE_PAGE)
+    stacked = routes_stacks.timeline_view(ctx, lib)  # one item per stack: its top, with a count
+    page, cursor = timeline(ctx, before, thresholds.WEB_TIMELINE_PAGE, stacked.hidden)
     months = lib.memo("months", lambda: month_index(ctx))
     total = sum(m["count"] for m in months)
     roots = lib.memo("roots", lambda: photos.root_paths(ctx.db))
@@ -107,6 +126,7 @@ def library_page(request: Request, ctx: Ctx, lib: Lib) -> Response:
         total=total,
         roots=roots,
         first_page=not before,
+        stacks=stacked.tops,
     )
 
 
