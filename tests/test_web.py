@@ -126,10 +126,12 @@ def test_every_page_renders(client: TestClient, web_home: Path) -> None:
 
 
 def test_thumbnails_made_once_under_the_photo_hash(client: TestClient, web_home: Path) -> None:
-    photo_id, photo_hash = db(web_home).execute("SELECT id, hash FROM photos WHERE kind = 'photo' LIMIT 1").fetchone()
+    photo_id, photo_hash, o = (
+        db(web_home).execute("SELECT id, hash, orientation FROM photos WHERE kind = 'photo' LIMIT 1").fetchone()
+    )
     r = client.get(f"/thumb/{photo_id}.jpg")
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
-    cached = web_home / "cache" / "thumbs" / f"{photo_hash}-{thresholds.WEB_THUMB_SIDE}.jpg"
+    cached = web_home / "cache" / "thumbs" / f"{photo_hash}-{thresholds.WEB_THUMB_SIDE}-o{o}.jpg"
     assert cached.is_file()
     with Image.open(io.BytesIO(r.content)) as img:
         assert max(img.size) <= thresholds.WEB_THUMB_SIDE
@@ -139,7 +141,7 @@ def test_thumbnails_made_once_under_the_photo_hash(client: TestClient, web_home:
     view = client.get(f"/view/{photo_id}.jpg")
     assert (
         view.status_code == 200
-        and (web_home / "cache" / "thumbs" / f"{photo_hash}-{thresholds.WEB_VIEW_SIDE}.jpg").is_file()
+        and (web_home / "cache" / "thumbs" / f"{photo_hash}-{thresholds.WEB_VIEW_SIDE}-o{o}.jpg").is_file()
     )
 
 

@@ -78,7 +78,7 @@ COMMANDS: dict[str, Entry] = {
         ("camroll.cli.watch",),
     ),
     "edit": Entry(
-        "Fix a photo's date and time zone, place, title, description, rating or keywords. The edit is kept in "
+        "Fix a photo's date and time zone, place, title, description, rating, keywords or rotation. The edit is kept in "
         "camroll (it wins over the file, even after a rescan) and written to an XMP sidecar beside the photo "
         "(NAME.xmp, which digiKam and Lightroom read); the original is never written. With no change given, "
         "shows the photo's edits.",
@@ -101,11 +101,6 @@ COMMANDS: dict[str, Entry] = {
     ),
     "trash": Entry(
         "Deleted photos, kept 30 days: list them, restore them, or empty the trash.", ("camroll.cli.trash",)
-    ),
-    "stacks": Entry(
-        "Stacks of RAW+JPEG pairs, bursts and near duplicates, best copy on top: list them, review them, resolve "
-        "one.",
-        ("camroll.cli.stacks",),
     ),
     "clip": Entry(
         "Write the clip of a motion photo (a JPEG with an MP4 inside, as Google and Samsung phones take them) "

@@ -26,20 +26,30 @@ def edit_cmd(
     keyword: Annotated[
         list[str] | None, typer.Option("--keyword", help="A keyword; repeat for several (replaces the list).")
     ] = None,
+    rotate: Annotated[
+        int | None,
+        typer.Option(
+            "--rotate",
+            help="Turn it 90, 180 or 270 degrees clockwise from how it shows now (turns add up). "
+            "Its faces, text, nudity and tags are found again by the next `camroll analyze`.",
+        ),
+    ] = None,
     undo: Annotated[
         list[str] | None,
         typer.Option(
-            "--undo", help="Forget your edit of a field (taken, place, title, description, rating, keywords)."
+            "--undo",
+            help="Forget your edit of a field (taken, place, title, description, rating, keywords, rotation).",
         ),
     ] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Fix a photo's date and time zone, place, title, description, rating or keywords. The edit
+    """Fix a photo's date and time zone, place, title, description, rating, keywords or rotation. The edit
     is kept in camroll (it wins over the file, even after a rescan) and written to an XMP sidecar
     beside the photo (NAME.xmp, which digiKam and Lightroom read); the original is never written.
     With no change given, shows the photo's edits."""
     from camroll.library.edits import EditError, edit, parse_taken
+    from camroll.library.edits import rotate as rotate_photo
     from camroll.library.edits import undo as undo_edit
     from camroll.store import edits as store_edits
 
@@ -65,8 +75,15 @@ def edit_cmd(
             changes["keywords"] = keyword
         undone = [f for f in undo or [] if undo_edit(ctx, pid, f)]
         result = edit(ctx, pid, changes) if changes else None
+        turned = rotate_photo(ctx, pid, rotate) if rotate is not None else None
     except EditError as e:
         fail(str(e))
+    if turned is not None:
+        result = turned if result is None else result
+        if result is not turned:
+            result.changed.append("rotation")
+            result.notes += turned.notes
+            result.sidecar = turned.sidecar
     current = store_edits.of_photo(ctx.db, pid)
     if as_json:
         print_json(
@@ -87,10 +104,17 @@ def edit_cmd(
             console.print(f"Written to {shown(result.sidecar)} (the original is untouched).", highlight=False)
         for note in result.notes:
             console.print(f"[yellow]Note:[/] {shown(note)}", highlight=False)
+    if turned is not None or "rotation" in undone:
+        console.print(
+            "Its faces, text, nudity and tags will be found again, the right way up, by the next"
+            " `camroll analyze` (its thumbnails are made again when next shown)."
+        )
     if undone:
         console.print(f"Photo {pid}: your edits of {', '.join(undone)} are undone; the file's own values are back.")
     if result is None and not undone:
         if not current:
-            console.print(f"Photo {pid} has no edits. Give --date, --place, --title, --rating... to make one.")
+            console.print(
+                f"Photo {pid} has no edits. Give --date, --place, --title, --rating, --rotate... to make one."
+            )
         for name, value in current.items():
             console.print(f"{name}: {shown(str(value))}", highlight=False)

@@ -1,5 +1,5 @@
 """A person's edits of a photo's facts: date and time (with its time zone), place, title,
-description, rating and keywords.
+description, rating, keywords and rotation.
 
 An edit is kept in the catalog (``photo_edits``, with what the file said, for undo) and applied
 to the photo's row, so every page, search, moment and export sees it; when the file is read again
@@ -10,8 +10,11 @@ camroll's, so other photo apps see it and a library rebuilt from scratch gets th
 scan that reads a file restores the edits of its camroll sidecar. A sidecar another app wrote is
 never overwritten.
 
-Not here yet: rotation (it changes the pixels every analysis measured in, so it needs the
-analyses of that photo redone), and reading sidecars another app changed after the file was read.
+A rotation (:func:`rotate`) is an edit too, written to the sidecar as ``tiff:Orientation``; it
+changes the pixels every analysis measured in, so :mod:`camroll.library.rotation` purges what
+must be redone for that photo.
+
+Not here yet: reading sidecars another app changed after the file was read.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from camroll.config import AppContext
 from camroll.errors import RequestError
+from camroll.library import rotation
 from camroll.library.sidecars import CAMROLL_NS, packet
 from camroll.library.xmp import read_user_fields
 from camroll.privacy import audit
@@ -109,6 +113,11 @@ def check(field_name: str, value: Any) -> Any:
         return list(dict.fromkeys(words))
     if field_name == "taken":
         return dict(value)
+    if field_name == "rotation":
+        degrees = int(value) % 360
+        if degrees not in (90, 180, 270):
+            raise EditError("a photo turns by 90, 180 or 270 degrees clockwise")
+        return degrees
     raise EditError(f"{field_name!r} cannot be edited; edit one of {', '.join(FIELDS)}")
 
 
@@ -123,12 +132,18 @@ def _columns(conn: sqlite3.Connection, photo_id: int, field_name: str, value: An
         return list(value)
     if field_name == "keywords":
         return [json.dumps(value, ensure_ascii=False)]
+    if field_name == "rotation":  # the file was just read (again): turn what it says now
+        base = store.current(conn, photo_id, "rotation")
+        store.set_before(conn, photo_id, "rotation", base)
+        return rotation.columns(base, int(value))
     return [value]
 
 
 def edit(ctx: AppContext, photo_id: int, changes: dict[str, Any]) -> EditResult:
     """Apply ``changes`` (field -> value as :func:`check` takes it) to a photo, record them, write
     the sidecar, and name the new place where places are granted."""
+    if "rotation" in changes:
+        raise EditError("a turn is relative to how the photo shows: use rotate()")
     checked = {name: check(name, value) for name, value in changes.items()}
     if not checked:
         raise EditError("nothing to change: give a date, place, title, description, rating or keywords")
@@ -147,10 +162,30 @@ def edit(ctx: AppContext, photo_id: int, changes: dict[str, Any]) -> EditResult:
     return result
 
 
+def rotate(ctx: AppContext, photo_id: int, degrees: int) -> EditResult:
+    """Turn a photo ``degrees`` clockwise (90, 180, 270; -90 is 270) from how it shows now: the
+    turns add up, and a full turn is no edit at all. What depends on which way up the photo is
+    will be analysed again (:mod:`camroll.library.rotation`)."""
+    try:
+        total = rotation.turn(ctx, photo_id, check("rotation", degrees))
+    except rotation.RotateError as e:
+        raise EditError(str(e)) from None
+    result = EditResult(photo_id, ["rotation"])
+    if not total:
+        result.notes.append("turned all the way round: the photo shows as its file does again")
+    _after(ctx, result, False)
+    return result
+
+
 def undo(ctx: AppContext, photo_id: int, field_name: str) -> bool:
     """Forget one edit: the photo gets the file's own value back. False if it was not edited."""
     if field_name not in FIELDS:
         raise EditError(f"{field_name!r} cannot be edited; edit one of {', '.join(FIELDS)}")
+    if field_name == "rotation":
+        if not rotation.undo(ctx, photo_id):  # audited there, with what it purged
+            return False
+        _after(ctx, EditResult(photo_id, [field_name]), False)
+        return True
     with ctx.db.transaction() as conn:
         before = store.remove(conn, photo_id, field_name)
         if before is None:
@@ -194,10 +229,11 @@ def write_sidecar(ctx: AppContext, photo_id: int) -> tuple[str | None, str | Non
     if target.exists() and not _ours(target):
         return None, f"{target.name} was written by another app: left as it is (the edit is kept in camroll)"
     values = store.of_photo(ctx.db, photo_id)
+    shown = store.current(ctx.db.conn, photo_id, "rotation")[0] if "rotation" in values else None
     tmp = target.with_name(f".{target.name}.camroll-tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write(to_xmp(values))
+            f.write(to_xmp(values, shown))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
@@ -220,10 +256,15 @@ def _ours(path: Path) -> bool:
     return CAMROLL_NS.encode() in data and f"camroll:{EDITS_MARK}".encode() in data
 
 
-def to_xmp(values: dict[str, Any]) -> str:
-    """An XMP packet of camroll's edits, in the properties other photo apps read."""
+def to_xmp(values: dict[str, Any], orientation: int | None = None) -> str:
+    """An XMP packet of camroll's edits, in the properties other photo apps read. A turned photo
+    (``orientation``: how it shows now) gets ``tiff:Orientation``, which digiKam and Lightroom
+    read from a sidecar, and camroll's own ``camroll:Rotation`` (the turn on top of the file)."""
     attrs = [f"camroll:{EDITS_MARK}={quoteattr(','.join(sorted(values)))}"]
     body: list[str] = []
+    if values.get("rotation") and orientation:
+        attrs.append(f'tiff:Orientation="{int(orientation)}"')
+        attrs.append(f'camroll:Rotation="{int(values["rotation"])}"')
     if values.get("rating") is not None:
         attrs.append(f'xmp:Rating="{int(values["rating"])}"')
     taken = values.get("taken")
@@ -247,6 +288,7 @@ def to_xmp(values: dict[str, Any]) -> str:
         'xmlns:dc="http://purl.org/dc/elements/1.1/"',
         'xmlns:xmp="http://ns.adobe.com/xap/1.0/"',
         'xmlns:exif="http://ns.adobe.com/exif/1.0/"',
+        'xmlns:tiff="http://ns.adobe.com/tiff/1.0/"',
         f"xmlns:camroll={quoteattr(CAMROLL_NS)}",
     ]
     return packet(namespaces + attrs, body)
@@ -295,6 +337,8 @@ def _sidecar_values(data: bytes) -> dict[str, Any]:
         values["rating"] = fields.rating
     if "keywords" in wanted:
         values["keywords"] = fields.keywords
+    if "rotation" in wanted and b'camroll:Rotation="' in data:
+        values["rotation"] = int(data.split(b'camroll:Rotation="', 1)[1].split(b'"', 1)[0])
     if "place" in wanted and fields.gps is not None:
         values["place"] = list(fields.gps)
     taken = fields.dates.get("xmp:exif:DateTimeOriginal")

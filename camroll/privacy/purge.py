@@ -239,7 +239,9 @@ def fill_scope(conn: sqlite3.Connection, photo_ids: Iterable[int]) -> list[str]:
     return store_purge.fill_photos(conn, photo_ids)
 
 
-def delete_derived(conn: sqlite3.Connection, caps: Sequence[Capability]) -> tuple[dict[str, int], list[str]]:
+def delete_derived(
+    conn: sqlite3.Connection, caps: Sequence[Capability], creations: bool = True
+) -> tuple[dict[str, int], list[str]]:
     """Inside a transaction, with ``purge_scope`` filled by photo (:func:`fill_scope`): delete what
     ``caps`` derived from exactly those photos (their rows, their assignments via ``purge_sql``,
     their analysis state) and the rows of the creations that used them. ``caps`` must come
@@ -247,13 +249,18 @@ def delete_derived(conn: sqlite3.Connection, caps: Sequence[Capability]) -> tupl
 
     This is :func:`purge_in` for a set of photos rather than a consent scope: removing photos and
     expiring old data (retention) use it. It deletes by photo id only, so a catalog file row
-    without a photo (a file camroll could not read) is left to the purge's folder scope."""
+    without a photo (a file camroll could not read) is left to the purge's folder scope.
+
+    ``creations=False`` keeps what was made from the photos: a photo turned by hand has its
+    analyses redone (its boxes were in the old orientation), but the collage it is in was the
+    person's, made from it as it showed then, and nothing about it became wrong."""
     rows: dict[str, int] = {}
     files: list[str] = []
     for cap in caps:
-        made_rows, made = derived_items(conn, cap)
-        _add(rows, made_rows)
-        files += made
+        if creations:
+            made_rows, made = derived_items(conn, cap)
+            _add(rows, made_rows)
+            files += made
         for what, sql in cap.purge_sql:
             _add(rows, {what: store_purge.run_declared(conn, sql)})
         for table in cap.tables:

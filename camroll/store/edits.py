@@ -19,6 +19,7 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "description": ("description",),
     "rating": ("rating",),
     "keywords": ("keywords",),
+    "rotation": ("orientation", "display_orientation", "width", "height"),
 }
 """The columns of ``photos`` each editable field sets, in the order its values come."""
 
@@ -49,6 +50,19 @@ def remove(conn: sqlite3.Connection, photo_id: int, field: str) -> list[Any] | N
     return list(json.loads(row[0]))
 
 
+def before(conn: sqlite3.Connection, photo_id: int, field: str) -> list[Any] | None:
+    """The file's own values of ``field``'s columns, kept with its edit (None: not edited)."""
+    row = conn.execute("SELECT before FROM photo_edits WHERE photo_id = ? AND field = ?", (photo_id, field)).fetchone()
+    return None if row is None else list(json.loads(row[0]))
+
+
+def set_before(conn: sqlite3.Connection, photo_id: int, field: str, values: list[Any]) -> None:
+    """Replace the file's own values kept with an edit (a newer reader read the file again)."""
+    conn.execute(
+        "UPDATE photo_edits SET before = ? WHERE photo_id = ? AND field = ?", (json.dumps(values), photo_id, field)
+    )
+
+
 def set_columns(conn: sqlite3.Connection, photo_id: int, field: str, values: list[Any]) -> None:
     """Write ``field``'s columns of the photos row."""
     cols = FIELD_COLUMNS[field]
@@ -72,3 +86,31 @@ def edited_at(db: Database, photo_id: int) -> dict[str, str]:
 def forget_place(conn: sqlite3.Connection, photo_id: int) -> None:
     """Drop the named place of a photo whose position changed (the places step names it again)."""
     conn.execute("DELETE FROM photo_places WHERE photo_id = ?", (photo_id,))
+
+
+def kind_and_format(db: Database, photo_id: int) -> tuple[str, str] | None:
+    """(kind, format) of a catalogued photo; None for an unknown id."""
+    rows = db.query("SELECT kind, format FROM photos WHERE id = ?", (photo_id,))
+    return (str(rows[0][0]), str(rows[0][1])) if rows else None
+
+
+_TURNED_BOX = {
+    90: "x = ? - y - h, y = x, w = h, h = w",
+    180: "x = ? - x - w, y = ? - y - h",
+    270: "x = y, y = ? - x - w, w = h, h = w",
+}
+"""A box (x, y, w, h) in a photo shown W x H, once the photo turns clockwise: the parameters are
+H for 90, W and H for 180, W for 270 (``camroll.library.orientation.rotate_box``, in SQL)."""
+
+
+def turn_face_boxes(conn: sqlite3.Connection, photo_id: int, width: int, height: int, degrees: int) -> None:
+    """The person's answers about a photo's faces, keyed by their box in displayed pixels (hand
+    edits, faces set aside in the review), turn with the photo."""
+    turn = degrees % 360
+    if turn not in _TURNED_BOX:
+        return
+    params = {90: (height,), 180: (width, height), 270: (width,)}[turn]
+    for table in ("face_edits", "face_dismissals"):
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is None:
+            continue  # a library from before the review's set-aside faces
+        conn.execute(f"UPDATE {table} SET {_TURNED_BOX[turn]} WHERE photo_id = ?", (*params, photo_id))

@@ -1,7 +1,11 @@
 """Editing a photo's facts from its page: date and time zone, place, title, caption, rating and
 keywords (:mod:`camroll.library.edits`: kept in camroll, written to a sidecar, never to the
 original). The form sends every field; only those that differ from what the photo shows now
-become edits, so saving the form unchanged edits nothing."""
+become edits, so saving the form unchanged edits nothing.
+
+The turn buttons turn the photo a quarter left or right (:mod:`camroll.library.rotation`); what
+was found in it the other way up is purged, so an analysis is queued at once (the one queue: an
+analysis already waiting takes it) and the faces come back on the page when it is done."""
 
 from __future__ import annotations
 
@@ -12,9 +16,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse, Response
 
-from camroll.library.edits import EditError, edit, parse_taken, undo
+from camroll.library import rotation
+from camroll.library.edits import EditError, edit, parse_taken, rotate, undo
+from camroll.privacy import consent
 from camroll.store import photos
 from camroll.web.common import Ctx, Lib, csrf, int_id, not_found
+from camroll.web.routes_jobs import start_analysis
 
 router = APIRouter()
 
@@ -93,3 +100,23 @@ def undo_edit(photo: str, field: str, ctx: Ctx, lib: Lib) -> Response:
     except EditError as e:
         return RedirectResponse(f"/photo/{photo_id}?error={quote(str(e)[:300])}#edit", status_code=303)
     return RedirectResponse(f"/photo/{photo_id}", status_code=303)
+
+
+TURNS = {"right": 90, "left": 270}
+"""The turn buttons: a quarter clockwise, a quarter anticlockwise."""
+
+
+@router.post("/photo/{photo}/rotate/{direction}", dependencies=[Depends(csrf)])
+def rotate_photo(photo: str, direction: str, ctx: Ctx, lib: Lib) -> Response:
+    """Turn the photo a quarter; queue the analysis that finds its faces and text again."""
+    photo_id = int_id(photo)
+    if direction not in TURNS:
+        raise not_found()
+    try:
+        with lib.write_lock:
+            rotate(ctx, photo_id, TURNS[direction])
+    except EditError as e:
+        return RedirectResponse(f"/photo/{photo_id}?error={quote(str(e)[:300])}#edit", status_code=303)
+    redo = any(consent.active_scopes(ctx, cap.id) for cap in rotation.redone_capabilities() if cap.analyser)
+    job = start_analysis(lib) if redo else None
+    return RedirectResponse(f"/photo/{photo_id}?turned=1" + (f"&job={job}" if job else ""), status_code=303)

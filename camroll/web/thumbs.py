@@ -1,7 +1,9 @@
 """Thumbnails and screen-sized views of photos, made once and cached under CAMROLL_HOME.
 
-Files are ``cache/thumbs/<photo hash>-<side>.jpg``: named by the photo's content hash, in the
-folder the *metadata* capability's registry entry owns, so revoking it (or ``camroll forget``)
+Files are ``cache/thumbs/<photo hash>-<side>-o<orientation>.jpg``: named by the photo's content
+hash and the orientation it is shown with (a photo turned by hand, ``camroll edit --rotate``, keeps
+its hash but needs new pixels; the turn also deletes the old ones), in the folder the *metadata*
+capability's registry entry owns, so revoking it (or ``camroll forget``)
 deletes them with the catalog. A request names a photo by its catalog id only; the original's
 path comes from the catalog, never from the request.
 """
@@ -42,7 +44,7 @@ def thumbnail(ctx: AppContext, photo_id: int, side: int) -> Path | None:
         raise ValueError(f"unsupported thumbnail size {side}")
     photo_hash, kind, path, orientation, width, height = source(ctx, photo_id)
     folder = ctx.config.cache_dir / "thumbs"
-    out = folder / f"{photo_hash}-{side}.jpg"
+    out = folder / f"{photo_hash}-{side}-o{orientation}.jpg"
     if out.is_file():
         return out
     try:
