@@ -102,6 +102,11 @@ COMMANDS: dict[str, Entry] = {
     "trash": Entry(
         "Deleted photos, kept 30 days: list them, restore them, or empty the trash.", ("camroll.cli.trash",)
     ),
+    "stacks": Entry(
+        "Stacks of RAW+JPEG pairs, bursts and near duplicates, best copy on top: list them, review them, resolve "
+        "one.",
+        ("camroll.cli.stacks",),
+    ),
     "clip": Entry(
         "Write the clip of a motion photo (a JPEG with an MP4 inside, as Google and Samsung phones take them) "
         "to NAME.clip.mp4 in --out, or the MOV of an Apple Live Photo to NAME.clip.mov. The original is only "
