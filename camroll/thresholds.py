@@ -146,6 +146,47 @@ margin, so every face either joins, is held, or is too far from everyone: a thin
 exactly the case the margin was set for (siblings, look-alikes), and the person decides it in
 ``camroll people review``."""
 
+# --- the people review (people/review.py) ------------------------------------------------------
+
+PEOPLE_MERGE_SUGGEST_DISTANCE = 0.55
+"""Two people are suggested as maybe one when the centroids (mean prints) of their faces are
+closer than this. Two groups of one person that clustering left apart have faces on average at
+least PEOPLE_CLUSTER_DISTANCE (0.6) apart; a centroid distance is smaller than that average by the
+groups' own spread (about 0.4 between faces of one person), so such groups land near 0.45-0.55,
+while different people (faces mostly over 0.6, often 0.8 apart) land above about 0.6. Measured
+on three test identities and the two group photos (10 people): four faces split off one person lay
+0.21 from the rest, the closest two different people 0.55 (a one-photo Colin Powell and
+Donald Rumsfeld), so the cut stops just there; a person of one odd photo can be nearer a stranger
+than themselves (0.62), which centroids cannot fix and the held faces and "Who is this?" do."""
+
+PEOPLE_MERGE_SUGGEST_K = 8
+"""Each person's centroid asks the people index for this many nearest centroids: suggestions
+come from those only, so the work grows with the people, not with their square."""
+
+PEOPLE_REVIEW_SUGGESTIONS = 40
+"""Merge suggestions listed at once, closest first: a person works through a page and reloads."""
+
+PEOPLE_REVIEW_FACES = 60
+"""Unassigned faces listed at once on the review page (clearest first)."""
+
+PEOPLE_WORDS_CLEAR_DISTANCE = 0.45
+"""A face the people job put on a person at a mean print distance under this is "clearly" them:
+the distance under which this print model's pairs are almost always one person (the same cut
+VIDEO_SAME_FACE_DISTANCE uses to call two frames' faces one person)."""
+
+PEOPLE_WORDS_PROBABLE_DISTANCE = 0.55
+"""...under this, "probably" them; from here up to PEOPLE_ATTACH_DISTANCE (0.6) it was "a close
+call": the range where the test photos' different people begin to overlap (0.57)."""
+
+DRAWN_FACE_MIN_SIDE = 16
+"""A face drawn by hand must be at least this many displayed pixels on each side: smaller, it is
+a click, not a box (a print needs far more: FACE_MIN_PRINT_SIDE)."""
+
+DRAWN_FACE_POINTS_MIN_SCORE = 0.05
+"""Inside a drawn box, CenterFace's best detection from this score gives the five points that
+align the face for its print (the person already said it is a face, so a weak one is trusted);
+with none, dlib's 5-point predictor is seeded with the drawn box itself."""
+
 FACE_COVER_SHARP = 400.0
 """A person's cover is the face best by sharpness x size x frontal pose x detector score
 (``analysis.face_quality.cover_score``). Sharpness counts up to this Laplacian variance at 64 px

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from camroll.cli.common import HomeOption, JsonOption, ctx_for, fail, print_json, shown
+from camroll.cli.common import HomeOption, JsonOption, ctx_for, fail, photo_id_of, print_json, shown
 from camroll.people import edit
 
 people_app = typer.Typer(
@@ -154,6 +154,29 @@ def people_review(home: HomeOption = None, as_json: JsonOption = False) -> None:
         console.print(table)
         console.print(f"{len(held)} faces held. Say who one is: `camroll people assign FACE PERSON`.")
     _waiting_line(console, ctx)
+
+
+@people_app.command("add-face")
+def people_add_face(
+    photo: Annotated[str, typer.Argument(help="The photo: its id or the path of its file.")],
+    box: Annotated[str, typer.Option("--box", help="The face's box in the photo's pixels: x,y,w,h.")],
+    person: Annotated[int | None, typer.Option("--person", help="Put it on this person (an id).")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Put it on the person of this name (a new one if nobody has it).")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Add a face the detector missed: its print is computed from the box (only where Faces is
+    granted for the photo), and it joins the person you name."""
+    from camroll.people.add_face import add_face, parse_box
+
+    if person is not None and name:
+        fail("Give --person or --name, not both.")
+    ctx = ctx_for(home)
+    face, who, printed = add_face(ctx, photo_id_of(ctx, photo), parse_box(box), person, name)
+    on = f" on person {who}" if who is not None else " on no one yet (`camroll people assign`)"
+    tail = "" if printed else " It is too small for a face print, so it will not find its look-alikes."
+    Console().print(f"Added face {face}{on}.{tail}", highlight=False)
 
 
 @people_app.command("cover")

@@ -84,6 +84,8 @@ def merge(db: Database, into: int, others: list[int]) -> int:
     moved = 0
     with db.transaction() as conn:
         for other in others:
+            # Read first: deleting the other's last hand edit below deletes them (face_edits_last_one).
+            row = conn.execute("SELECT name, birthday FROM people WHERE id = ?", (other,)).fetchone()
             ids = [int(r[0]) for r in conn.execute("SELECT id FROM faces WHERE person_id = ?", (other,))]
             moved += conn.execute(
                 "UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE person_id = ?",
@@ -92,7 +94,6 @@ def merge(db: Database, into: int, others: list[int]) -> int:
             conn.execute("UPDATE OR IGNORE face_edits SET person_id = ? WHERE person_id = ?", (into, other))
             conn.execute("DELETE FROM face_edits WHERE person_id = ?", (other,))
             _record(conn, ids, into, "is")
-            row = conn.execute("SELECT name, birthday FROM people WHERE id = ?", (other,)).fetchone()
             conn.execute(
                 "UPDATE people SET name = coalesce(name, ?), birthday = coalesce(birthday, ?) WHERE id = ?",
                 (row[0], row[1], into),
@@ -223,12 +224,13 @@ _UNTOUCHED = (
     " AND NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = p.id AND f.assigned_by = 'user')"
     " AND NOT EXISTS (SELECT 1 FROM face_rejections r WHERE r.person_id = p.id)"
     " AND NOT EXISTS (SELECT 1 FROM face_edits e WHERE e.person_id = p.id)"
+    " AND NOT EXISTS (SELECT 1 FROM people_not_same n WHERE p.id IN (n.person_a, n.person_b))"
 )
 
 
 def forget_untouched(db: Database) -> int:
     """In one transaction: take every face off the people nobody touched (no name, birthday,
-    ignore, hand-placed face or "not this person") and delete those people, so a full re-cluster
+    ignore, hand-placed face, "not this person" or "not the same person") and delete those people, so a full re-cluster
     can group their faces again; return how many people were forgotten."""
     with db.transaction() as conn:
         conn.execute(

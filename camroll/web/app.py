@@ -34,6 +34,7 @@ from camroll.web import (
     routes_people,
     routes_places,
     routes_report,
+    routes_review,
     routes_search,
     routes_share,
     routes_stacks,
@@ -111,6 +112,7 @@ def create_app(
         routes_library,
         routes_edit,
         routes_export,
+        routes_review,  # before routes_people: /people/review is not a person
         routes_people,
         routes_places,
         routes_moments,

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from camroll.config import AppContext
-from camroll.people import edit
+from camroll.people import edit, review
 from camroll.privacy import consent
 from camroll.store import people as store_people
 from camroll.web.common import Ctx, Lib, csrf, int_id, not_found, render
@@ -30,7 +30,10 @@ def _people(ctx: AppContext, include_ignored: bool = False) -> list[dict[str, An
 @router.get("/people")
 def people_page(request: Request, ctx: Ctx) -> Response:
     show_all = request.query_params.get("all") == "1"
-    people = _people(ctx, include_ignored=show_all)
+    # Most photographed first (the people a person knows best), then by name.
+    people = sorted(
+        _people(ctx, include_ignored=show_all), key=lambda p: (-p["photo_count"], p["name"] is None, p["id"])
+    )
     return render(
         request,
         "people.html",
@@ -39,6 +42,7 @@ def people_page(request: Request, ctx: Ctx) -> Response:
         people=people,
         show_all=show_all,
         waiting=edit.waiting(ctx),
+        review=review.counts(ctx),
         faces_on=bool(consent.active_scopes(ctx, "faces")),
         people_on=bool(consent.active_scopes(ctx, "people")),
     )
@@ -51,6 +55,8 @@ def person_page(request: Request, person: str, ctx: Ctx) -> Response:
     if found is None:
         raise not_found("There is no such person (they may have been merged or deleted).")
     others = [p for p in _people(ctx) if p["id"] != person_id]
+    for f in found["faces"]:  # how sure the people job was, in words (no percentage)
+        f["sure"] = review.certainty_words(f["confidence"], f["assigned_by"], found["name"])
     return render(
         request,
         "person.html",
