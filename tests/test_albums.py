@@ -272,3 +272,25 @@ def test_album_page_at_390px_in_chromium(tmp_path: Path) -> None:
         page.screenshot(path="/tmp/albums-added.png", full_page=True)
         chromium.close()
     assert _shown(home, "From my phone") == [ids["p3.jpg"]]
+
+
+def test_pages_cover_each_photo_once(tmp_path: Path) -> None:
+    """A manual album pages in its own order; a smart one pages through its ranked search."""
+    from camroll.config import AppContext
+    from camroll.search import albums
+
+    home, _lib = _library(tmp_path)
+    ids = list(_ids(home).values())
+    run_cli(home, "album", "create", "All")
+    run_cli(home, "album", "add", "All", *(str(i) for i in ids))
+    run_cli(home, "album", "create", "2021", "--query", "2021")
+    ctx = AppContext(Config(home=home, workers=1))
+    try:
+        manual, smart = albums.get(ctx, "All"), albums.get(ctx, "2021")
+        pages = [albums.page_of(ctx, manual, n, size=3) for n in (1, 2, 3)]
+        assert [p.photo_ids for p in pages] == [ids[:3], ids[3:], []] and pages[0].pages == 2
+        first, second = albums.page_of(ctx, smart, 1, size=2), albums.page_of(ctx, smart, 2, size=2)
+        assert first.total == 3 and first.pages == 2 and len(first.photo_ids) == 2 and len(second.photo_ids) == 1
+        assert len(set(first.photo_ids + second.photo_ids)) == 3
+    finally:
+        ctx.close()

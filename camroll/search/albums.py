@@ -167,10 +167,9 @@ class Page:
     """A smart album found more than ``ALBUM_SMART_MAX`` photos: only the best are shown."""
 
 
-def page_of(ctx: AppContext, album: Album, page: int = 1) -> Page:
-    """Photos ``(page - 1) * ALBUM_PAGE`` on. A smart album runs its search now, ranked as the
-    search box ranks it, so it always shows the library as it is."""
-    size = thresholds.ALBUM_PAGE
+def page_of(ctx: AppContext, album: Album, page: int = 1, size: int = thresholds.ALBUM_PAGE) -> Page:
+    """Photos ``(page - 1) * size`` on. A smart album runs its search now, ranked as the search
+    box ranks it, so it always shows the library as it is."""
     page = max(1, page)
     offset = (page - 1) * size
     if album.kind == "manual":
