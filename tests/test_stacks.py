@@ -62,7 +62,9 @@ def _library(lib: Path) -> dict[str, Path]:
     pillow_heif.register_heif_opener()
     with Image.open(HEIC) as heic:
         export = heic.convert("RGB").resize((heic.width // 4, heic.height // 4))
-        export.save(files["IMG_0007.JPG"], "JPEG", quality=85, exif=heic.info["exif"])
+        exif = heic.getexif()
+        exif[0x0112] = 1  # the pixels were turned upright on decoding, as an export's are
+        export.save(files["IMG_0007.JPG"], "JPEG", quality=85, exif=exif)
     dog = PHOTOS / "scenes/dog/dog_orange.jpg"
     for i, (when, sub) in enumerate(
         [("10:00:00", "000"), ("10:00:00", "300"), ("10:00:00", "600"), ("10:00:00", "900"), ("10:00:01", "200")]
@@ -223,3 +225,46 @@ def test_stacks_are_found_in_one_pass_with_a_progress_report(tmp_path: Path) -> 
     assert counted.total == counted.seen == 9
     assert sorted(len(s.members) for s in found) == [2, 5]
     ctx.close()
+
+
+def test_review_page_in_chromium_at_phone_width_keep_best_moves_the_rest(tmp_path: Path) -> None:
+    """The review page fits 390 px; its Keep best moves the burst's other four frames to the trash,
+    byte for byte, and the stack leaves the review. Screenshots: /tmp/stacks-*.png."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.test_phone_layout import WIDEST
+    from tests.test_web_browser import serving
+
+    home, lib = tmp_path / "home", tmp_path / "lib"
+    files = _library(lib)
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    ids = _ids(home)
+    run_cli(home, "favourite", str(files["DSC_0003.JPG"]))
+    burst = [f"DSC_{i:04d}.JPG" for i in range(1, 6)]
+    digests = {n: _sha(files[n]) for n in burst}
+    with serving(home) as base, sync_playwright() as pw:
+        browser_ = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        desk = browser_.new_page(viewport={"width": 1280, "height": 900})
+        desk.goto(base + "/")
+        expect(desk.locator(".stack-badge")).to_have_count(2)
+        desk.screenshot(path="/tmp/stacks-timeline.png")
+        desk.locator(".thumb:has(.stack-badge:text-is('5'))").click()
+        expect(desk.locator(".stack-why")).to_contain_text("burst of 5 in 1.2 s")
+        desk.screenshot(path="/tmp/stacks-stack.png", full_page=True)
+
+        phone = browser_.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+        phone.goto(base + "/stacks")
+        expect(phone.locator(".stack-card")).to_have_count(2)
+        overflow, worst = phone.evaluate(WIDEST)
+        assert overflow <= 0, worst
+        phone.screenshot(path="/tmp/stacks-review-phone.png", full_page=True)
+        card = phone.locator(".stack-card", has_text="burst of 5")
+        card.locator("button:has-text('Keep best')").click()
+        expect(phone.locator(".notice")).to_contain_text("moved 4 to the trash")
+        expect(phone.locator(".stack-card")).to_have_count(1)
+        browser_.close()
+    assert [n for n in burst if files[n].exists()] == ["DSC_0003.JPG"], "the favourite on top is kept"
+    assert _ids(home)["DSC_0003.JPG"] == ids["DSC_0003.JPG"] and "DSC_0001.JPG" not in _ids(home)
+    for n in burst:
+        if n != "DSC_0003.JPG":
+            assert _sha(home / "trash" / "burst" / n) == digests[n]
