@@ -283,13 +283,25 @@ def progress_bar(console: Console, unit: str = "files") -> Progress:
 def photo_id_of(ctx: AppContext, arg: str) -> int:
     """A catalogued photo from its id, the path of one of its files, or its content hash: what
     every command that takes a PHOTO accepts (`edit`, `clip`, `favourite`...)."""
+    found = find_photo_id(ctx, arg)
+    if found is None:
+        fail(f"no photo {arg!r} in the library (give an id, a path or a hash; see `camroll photos`)")
+    return found
+
+
+def looks_like_hash(arg: str) -> bool:
+    """At least 8 hex digits: a content hash or its start (no moment or person id looks so)."""
+    return len(arg) >= 8 and all(c in "0123456789abcdef" for c in arg.lower())
+
+
+def find_photo_id(ctx: AppContext, arg: str) -> int | None:
+    """:func:`photo_id_of` for commands that report what names nothing and go on (a collage of
+    several photos): None instead of failing."""
     from camroll.store import photos
 
     row = photos.live_source(ctx.db, int(arg)) if arg.isdigit() else None
     if row is None and os.path.exists(arg):
         row = photos.live_source_of_file(ctx.db, os.fsencode(os.path.abspath(arg)))
-    if row is None and len(arg) >= 8 and all(c in "0123456789abcdef" for c in arg.lower()):
+    if row is None and looks_like_hash(arg):
         row = photos.live_source_by_hash_prefix(ctx.db, arg.lower())
-    if row is None:
-        fail(f"no photo {arg!r} in the library (give an id, a path or a hash; see `camroll photos`)")
-    return int(row["id"])
+    return None if row is None else int(row["id"])

@@ -1,7 +1,7 @@
 """`camroll make collage ...` and `camroll make filtered ...`: still-image creations.
 
 Both take moments (an id from `camroll moments`, which starts with a letter) and photos (an id,
-a number) in any mix. A collage of a moment uses its best photos (:func:`choose_photos`: sharp,
+the path of a catalogued file, or a content hash, as every command that takes a PHOTO) in any mix. A collage of a moment uses its best photos (:func:`choose_photos`: sharp,
 no near-duplicates, smiles, everyone who was there); photos named one by one are all used. The
 output goes to ``CAMROLL_HOME/creations`` or ``--out DIR`` and is recorded with its photos and
 the capabilities whose data shaped it (``faces`` for crops steered by face boxes, ``people`` for
@@ -10,13 +10,25 @@ a choice that covered the moment's people), so revoking either deletes it.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, fail, print_json, progress_bar, shown
+from camroll.cli.common import (
+    HomeOption,
+    JsonOption,
+    console_err,
+    ctx_for,
+    fail,
+    find_photo_id,
+    looks_like_hash,
+    print_json,
+    progress_bar,
+    shown,
+)
 from camroll.cli.make import make_app
 from camroll.config import AppContext
 from camroll.creations import records
@@ -32,7 +44,11 @@ _DEFAULT_COUNT = {"grid": 9, "mosaic": 8, "hero": 6}
 and a hero layout read best with a few less."""
 
 ItemsArgument = Annotated[
-    list[str], typer.Argument(metavar="MOMENT|PHOTO...", help="Moment ids (from `camroll moments`) and/or photo ids.")
+    list[str],
+    typer.Argument(
+        metavar="MOMENT|PHOTO...",
+        help="Moment ids (from `camroll moments`) and/or photos: ids, paths or hashes (see `camroll photos`).",
+    ),
 ]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Folder to write to (default: CAMROLL_HOME/creations).")]
 FormatOption = Annotated[str, typer.Option("--format", help="jpeg or png.")]
@@ -213,12 +229,12 @@ def _resolve(
     cover: int | None = None
     problems: list[str] = []
     for item in items:
-        if re.fullmatch(r"\d+", item):
-            pid = int(item)
-            if not store_photos.is_still_photo(ctx.db, pid):
-                problems.append(f"photo {pid}: not a photo in the library")
-            elif pid not in explicit:
-                explicit.append(pid)
+        if re.fullmatch(r"\d+", item) or os.path.exists(item) or looks_like_hash(item):
+            found = int(item) if item.isdigit() else find_photo_id(ctx, item)
+            if found is None or not store_photos.is_still_photo(ctx.db, found):
+                problems.append(f"{'photo ' + item if item.isdigit() else repr(item)}: not a photo in the library")
+            elif found not in explicit:
+                explicit.append(found)
         elif item[:1].isalpha():
             from camroll.moments import MomentNotFound
             from camroll.moments.listing import find_moment
@@ -233,7 +249,7 @@ def _resolve(
             people += [p for p in moment.person_ids if p not in people]
             cover = cover if cover is not None else moment.cover_id
         else:
-            problems.append(f"{item!r}: neither a moment id nor a photo id")
+            problems.append(f"{item!r}: neither a moment id nor a photo (id, path or hash)")
     return moment_ids, moment_photos, people, explicit, cover, problems
 
 

@@ -7,13 +7,19 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, print_json
+from camroll.cli.common import HomeOption, JsonOption, app, console_err, ctx_for, fail, find_photo_id, print_json
 from camroll.privacy.removal import remove_photos
 
 
 @app.command("remove")
 def remove_cmd(
-    photo_ids: Annotated[list[int], typer.Argument(help="Photo ids (from `camroll photos --json`).")],
+    photos: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PHOTO...",
+            help="Photos: ids, paths or hashes (see `camroll photos`); an id also names a photo whose files are gone.",
+        ),
+    ],
     home: HomeOption = None,
     remember: Annotated[
         bool,
@@ -25,7 +31,17 @@ def remove_cmd(
 ) -> None:
     """Forget these photos: their catalog rows, faces, tags, text, places, thumbnails, face crops
     and the creations made from them. The photo files themselves are not touched."""
-    report = remove_photos(ctx_for(home), photo_ids, remember=remember)
+    ctx = ctx_for(home)
+    # An id is taken as it is (a photo whose files are all gone can still be forgotten by its id).
+    found = {p: int(p) if p.isdigit() else find_photo_id(ctx, p) for p in photos}
+    named = [f"{p!r}" for p, pid in found.items() if pid is None]
+    if named and len(named) == len(photos):
+        fail(f"No photo {', '.join(named)} in the catalog (give an id, a path or a hash; see `camroll photos`).", 2)
+    report = remove_photos(
+        ctx, list(dict.fromkeys(pid for pid in found.values() if pid is not None)), remember=remember
+    )
+    for name in named:
+        console_err().print(f"[yellow]No photo {name} in the catalog (see `camroll photos`).[/]", highlight=False)
     if as_json:
         print_json({**vars(report), "total": report.total})
     else:
