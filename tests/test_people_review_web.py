@@ -343,3 +343,39 @@ def test_review_page_at_390px_answers_with_the_y_key(home: Path) -> None:
         browser.close()
     with _db(home) as con:
         assert con.execute("SELECT count(*) FROM people WHERE id IN (?, ?)", (rumsfeld, part)).fetchone()[0] == 1
+
+
+def test_drawing_a_box_over_the_photo_adds_the_face(home: Path) -> None:
+    """The pointer drag of static/review.js fills the box in the photo's own pixels: a face the
+    detector 'missed' (its row deleted) is drawn over the photo and joins the person named."""
+    rumsfeld = _person_of(home, "lfw_Donald_Rumsfeld")
+    run_cli(home, "people", "name", str(rumsfeld), "Donald")
+    with _db(home) as con:
+        face, photo, x, y, w, h = con.execute(
+            "SELECT id, photo_id, x, y, w, h FROM faces WHERE person_id = ? ORDER BY id LIMIT 1", (rumsfeld,)
+        ).fetchone()
+        width = con.execute("SELECT width FROM photos WHERE id = ?", (photo,)).fetchone()[0]
+        con.execute("DELETE FROM faces WHERE id = ?", (face,))
+    with serving(home) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/photo/{photo}")
+        page.get_by_text("Add a face camroll missed").click()
+        page.get_by_role("button", name="Draw a box on the photo").click()
+        shown = page.locator(".photo-page .frame img").bounding_box()
+        assert shown is not None
+        s = shown["width"] / width
+        page.mouse.move(shown["x"] + x * s, shown["y"] + y * s)
+        page.mouse.down()
+        page.mouse.move(shown["x"] + (x + w / 2) * s, shown["y"] + (y + h / 2) * s, steps=4)
+        page.mouse.move(shown["x"] + (x + w) * s, shown["y"] + (y + h) * s, steps=4)
+        page.mouse.up()
+        filled = [float(page.locator(f'form[data-add-face] [name="{n}"]').input_value()) for n in "xywh"]
+        assert all(abs(a - b) <= 2 / s + 1 for a, b in zip(filled, (x, y, w, h), strict=True)), (filled, (x, y, w, h))
+        page.locator('form[data-add-face] [name="who"]').fill("Donald")
+        page.get_by_role("button", name="Add the face").click()
+        page.wait_for_url(re.compile(rf"/photo/{photo}#who-\d+$"))
+        page.screenshot(path="/tmp/review-drawn-face.png", full_page=True)
+        browser.close()
+    with _db(home) as con:
+        assert con.execute("SELECT person_id FROM faces WHERE model LIKE 'drawn:%'").fetchall() == [(rumsfeld,)]
