@@ -61,9 +61,10 @@ def family(fmt: str) -> str | None:
     return fmt if fmt in ("heic", "jpeg") else None
 
 
-def _pairs(a: str, b: str) -> bool:
-    fa, fb = family(a), family(b)
-    return fa is not None and fb is not None and fa != fb
+def _stem(path: str) -> tuple[str, str]:
+    """(folder, name without extension, any case): what a RAW and its JPEG share."""
+    folder, base = os.path.split(path)
+    return folder, os.path.splitext(base)[0].lower()
 
 
 @dataclass(eq=False)
@@ -107,9 +108,10 @@ def parse_time(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=None)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
+    return parsed if parsed.tzinfo is None else parsed.replace(tzinfo=None)
 
 
 @dataclass
@@ -192,6 +194,10 @@ class _Ties:
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
 
+    def member(self, row: sqlite3.Row) -> Member:
+        """The photo of ``row`` as a member (the one already held, if it is)."""
+        return self.facts.get(row["id"]) or Member.of(row)
+
     def tie_members(self, a: Member, b: Member, kind: str) -> None:
         self.facts.setdefault(a.id, a)
         self.facts.setdefault(b.id, b)
@@ -203,7 +209,7 @@ class _Run:
     """The current burst candidate of one camera."""
 
     last: datetime
-    pending: list[Member]
+    pending: list[sqlite3.Row]
     """Its photos until it has BURST_MIN_PHOTOS (then they are tied, and later ones tie on)."""
     anchor: Member | None = None
 
@@ -219,52 +225,48 @@ def find_stacks(ctx: AppContext, reporter: Reporter | None = None) -> list[Stack
         else:
             found.tie(first, pid, "near")
     rep.start("Finding stacks", store.count_dated(ctx.db))
-    window: deque[tuple[datetime, tuple[str, str], Member]] = deque()
-    recent: dict[tuple[str, str], list[Member]] = {}
+    # Pairs: the RAW, HEIC and JPEG photos of the last STACK_PAIR_SECONDS, and how many of each
+    # kind; names are compared only when two kinds meet (never in a library of JPEGs alone).
+    window: deque[tuple[datetime, sqlite3.Row]] = deque()
+    kinds = {"raw": 0, "heic": 0, "jpeg": 0}
     runs: dict[tuple[str, str, str], _Run] = {}
     pair_gap = timedelta(seconds=thresholds.STACK_PAIR_SECONDS)
     burst_gap = timedelta(seconds=thresholds.BURST_GAP_SECONDS)
     for row in store.stream_in_time_order(ctx.db):
         rep.advance()
-        if row["path"] is None:
+        taken = parse_time(row["taken_local"])
+        if row["path"] is None or taken is None:
             continue
-        m = Member.of(row)
-        if m.taken is None:
-            continue
-        if m.id in found.parent:
-            found.facts[m.id] = m
-        # Pairs: the photos of the last STACK_PAIR_SECONDS, by folder and name.
-        while window and window[0][0] < m.taken - pair_gap:
-            _t, old_key, old = window.popleft()
-            left = recent[old_key]
-            left.remove(old)
-            if not left:
-                del recent[old_key]
-        folder, base = os.path.split(m.path)
-        key = (folder, os.path.splitext(base)[0].lower())
-        for other in recent.get(key, ()):
-            if _pairs(other.format, m.format):
-                found.tie_members(other, m, "pair")
-        recent.setdefault(key, []).append(m)
-        window.append((m.taken, key, m))
+        if row["id"] in found.parent and row["id"] not in found.facts:
+            found.facts[row["id"]] = Member.of(row)
+        while window and window[0][0] < taken - pair_gap:
+            kinds[str(family(window.popleft()[1]["format"]))] -= 1
+        fam = family(row["format"])
+        if fam is not None:
+            if len(window) > kinds[fam]:  # a photo of another kind is in the window
+                key = _stem(row["path"])
+                for _t, other in window:
+                    if family(other["format"]) != fam and _stem(other["path"]) == key:
+                        found.tie_members(found.member(other), found.member(row), "pair")
+            window.append((taken, row))
+            kinds[fam] += 1
         # Bursts: the current run of this photo's camera.
-        camera = tuple((row[c] or "").strip().lower() for c in ("make", "model", "serial"))
-        if not (camera[0] or camera[1]) or row["taken_at_source"] in UNTRUSTED_TIME_SOURCES:
+        if not (row["make"] or row["model"]) or row["taken_at_source"] in UNTRUSTED_TIME_SOURCES:
             continue
-        cam = (camera[0], camera[1], camera[2])
-        run = runs.get(cam)
-        if run is None or m.taken - run.last > burst_gap:
-            runs[cam] = _Run(m.taken, [m])
+        camera = (row["make"] or "", row["model"] or "", row["serial"] or "")
+        run = runs.get(camera)
+        if run is None or taken - run.last > burst_gap:
+            runs[camera] = _Run(taken, [row])
             continue
-        run.last = m.taken
+        run.last = taken
         if run.anchor is not None:
-            found.tie_members(run.anchor, m, "burst")
+            found.tie_members(run.anchor, found.member(row), "burst")
             continue
-        run.pending.append(m)
+        run.pending.append(row)
         if len(run.pending) >= thresholds.BURST_MIN_PHOTOS:
-            run.anchor = run.pending[0]
+            run.anchor = found.member(run.pending[0])
             for other in run.pending[1:]:
-                found.tie_members(run.anchor, other, "burst")
+                found.tie_members(run.anchor, found.member(other), "burst")
             run.pending = []
     return _assemble(ctx, found)
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 
-from camroll.store.curation import not_archived
 from camroll.store.db import Database, now_iso
-from camroll.store.files import first_live_path
+from camroll.store.files import live_file
 from camroll.store.live_photos import not_live_clip
 
 CHUNK = 500
@@ -21,13 +20,16 @@ CHUNK = 500
 
 _COLUMNS = (
     "SELECT p.id, p.taken_local, p.taken_at_source, p.make, p.model, p.serial, p.format, p.size,"
-    f" p.width, p.height, {first_live_path('p.id')} AS path, q.score,"
-    " coalesce(fl.favourite, 0) AS favourite"
+    " p.width, p.height, q.score, coalesce(fl.favourite, 0) AS favourite,"
+    # One live file's name (a photo's exact copies are one photo): any will do to pair it, and
+    # leaving out first_live_path's ORDER BY halves the cost of the pass over the library.
+    f" (SELECT lf.path FROM files lf WHERE lf.photo_id = p.id AND {live_file('lf')} LIMIT 1) AS path"
     " FROM photos p LEFT JOIN quality q ON q.photo_id = p.id LEFT JOIN photo_flags fl ON fl.photo_id = p.id"
 )
-# A stack is made of photos a person sees in the timeline: not a video, not archived, not the
-# MOV half of a Live Photo. A photo none of whose files is readable has a NULL path (skipped).
-_SHOWN = f"p.kind = 'photo' AND {not_archived()} AND {not_live_clip()}"
+# A stack is made of photos a person sees in the timeline: not a video, not archived (as
+# curation.not_archived, read from the join above), not the MOV half of a Live Photo. A photo
+# none of whose files is readable has a NULL path (skipped).
+_SHOWN = f"p.kind = 'photo' AND coalesce(fl.archived, 0) = 0 AND {not_live_clip()}"
 
 
 def count_dated(db: Database) -> int:
