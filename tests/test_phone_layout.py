@@ -32,6 +32,13 @@ def _pages(home: Path) -> list[str]:
     person = con.execute("SELECT person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1").fetchone()[0]
     photo = con.execute("SELECT photo_id FROM faces LIMIT 1").fetchone()[0]
     placed = con.execute("SELECT photo_id FROM photo_places LIMIT 1").fetchone()[0]
+    # An album with a long name and a few photos (issue 14), made as `camroll album` would.
+    album = con.execute(
+        "INSERT INTO albums (name, kind, created_at, changed_at) VALUES (?, 'manual', '2024-01-01', '2024-01-01')",
+        ("Summer at grandma's house by the lake with everyone " * 2,),
+    ).lastrowid
+    con.execute("INSERT INTO album_photos SELECT ?, id, id, '2024-01-01' FROM photos ORDER BY id LIMIT 7", (album,))
+    con.commit()
     con.close()
     return [
         "/",
@@ -48,6 +55,9 @@ def _pages(home: Path) -> list[str]:
         f"/share?photos={photo}",
         "/jobs",
         "/trash",
+        "/albums",
+        f"/albums/{album}",
+        f"/photo/{photo}/albums",
         f"/photo/{photo}",
         f"/photo/{placed}",
     ]
