@@ -1160,7 +1160,7 @@ Burst modes shoot 3 to 30 frames a second (gaps of 0.03-0.35 s) and a phone's sl
 two shots a person takes by pressing twice are rarely under a second apart."""
 
 BURST_MIN_PHOTOS = 3
-"""A run needs this many photos to be a burst. Two quick shots are often deliberate variants (a
+"""A run needs this many shots (distinct times: a RAW+JPEG pair is one) to be a burst. Two quick shots are often deliberate variants (a
 second try at the same smile) that a person wants side by side in the timeline, not folded."""
 
 STACKS_PAGE = 40

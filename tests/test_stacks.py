@@ -268,3 +268,59 @@ def test_review_page_in_chromium_at_phone_width_keep_best_moves_the_rest(tmp_pat
     for n in burst:
         if n != "DSC_0003.JPG":
             assert _sha(home / "trash" / "burst" / n) == digests[n]
+
+
+def _shot(lib: Path, n: int, when: str, subsec: str) -> None:
+    """One shot of a phone set to keep HEIC and JPEG: IMG_n.HEIC and IMG_n.JPG, one instant."""
+    pillow_heif.register_heif_opener()
+    with Image.open(PHOTOS / "scenes/cat/cat_black.jpg") as src:
+        img = src.convert("RGB").crop((n, 0, src.width - 8 + n, src.height))
+    exif = piexif.dump(
+        {
+            "0th": {piexif.ImageIFD.Make: b"Apple", piexif.ImageIFD.Model: b"iPhone 15"},
+            "Exif": {
+                piexif.ExifIFD.DateTimeOriginal: f"2024:03:02 {when}".encode(),
+                piexif.ExifIFD.SubSecTimeOriginal: subsec.encode(),
+            },
+        }
+    )
+    img.save(lib / f"IMG_{n}.HEIC", "HEIF", quality=80, exif=exif)
+    img.save(lib / f"IMG_{n}.JPG", "JPEG", quality=85, exif=exif)
+
+
+def test_a_burst_counts_shots_so_two_pairs_are_not_a_burst_and_three_are(tmp_path: Path) -> None:
+    """HEIC+JPEG pairs half a second apart from one phone: two shots (four photos) are two
+    pairs; a third shot makes them one burst of 3, with its pairs, in one stack."""
+    home, lib = tmp_path / "home", tmp_path / "lib"
+    lib.mkdir()
+    _shot(lib, 1, "12:00:00", "000")
+    _shot(lib, 2, "12:00:00", "500")
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    found = run_cli(home, "stacks", "--json")
+    assert sorted((s["why"], len(s["members"])) for s in found) == [(["HEIC + JPEG"], 2)] * 2
+    _shot(lib, 3, "12:00:01", "000")
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    [stack] = run_cli(home, "stacks", "--json")
+    assert stack["why"] == ["HEIC + JPEG", "burst of 3 in 1 s"] and len(stack["members"]) == 6
+
+
+def test_review_asks_stack_by_stack(tmp_path: Path) -> None:
+    """`camroll stacks review`: keep the named photo of the first stack (the rest to the trash),
+    keep all of the second; afterwards nothing is offered."""
+    from typer.testing import CliRunner
+
+    from camroll.cli import app
+
+    home, lib = tmp_path / "home", tmp_path / "lib"
+    files = _library(lib)
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    order = [_names(s, _ids(home)) for s in run_cli(home, "stacks", "--json")]
+    assert [len(o) for o in order] == [5, 2], "the newest stack first: the burst of 2022"
+    out = CliRunner().invoke(app, ["stacks", "review", "--home", str(home)], input="x\n2\na\n").output
+    out = " ".join(out.split())  # Rich wraps at the terminal's width
+    assert "Answer b, a, s, q" in out and "burst of 5 in 1.2 s" in out and "HEIC + JPEG" in out
+    assert "4 photos moved to the trash" in out and "1 stack kept whole" in out
+    kept = order[0][1]
+    assert [n for n in order[0] if files[n].exists()] == [kept]
+    assert (home / "trash" / "burst" / order[0][0]).exists()
+    assert run_cli(home, "stacks", "--json") == []

@@ -144,7 +144,7 @@ class Stack:
         if burst:
             span = (max(burst) - min(burst)).total_seconds()
             took = f"{span:.0f} s" if span >= 10 else f"{span:.1f}".removesuffix(".0") + " s"
-            out.append(f"burst of {len(burst)} in {took}")
+            out.append(f"burst of {len(set(burst))} in {took}")  # shots: a RAW+JPEG pair is one
         if any("near" in m.ties for m in self.members):
             out.append("near duplicates")
         return out
@@ -210,7 +210,9 @@ class _Run:
 
     last: datetime
     pending: list[sqlite3.Row]
-    """Its photos until it has BURST_MIN_PHOTOS (then they are tied, and later ones tie on)."""
+    """Its photos until it has BURST_MIN_PHOTOS shots (then they are tied, and later ones tie on)."""
+    shots: int = 1
+    """Distinct times in it: a RAW and its JPEG taken at one instant are one shot, not two."""
     anchor: Member | None = None
 
 
@@ -258,12 +260,13 @@ def find_stacks(ctx: AppContext, reporter: Reporter | None = None) -> list[Stack
         if run is None or taken - run.last > burst_gap:
             runs[camera] = _Run(taken, [row])
             continue
+        run.shots += taken != run.last
         run.last = taken
         if run.anchor is not None:
             found.tie_members(run.anchor, found.member(row), "burst")
             continue
         run.pending.append(row)
-        if len(run.pending) >= thresholds.BURST_MIN_PHOTOS:
+        if run.shots >= thresholds.BURST_MIN_PHOTOS:
             run.anchor = found.member(run.pending[0])
             for other in run.pending[1:]:
                 found.tie_members(run.anchor, found.member(other), "burst")
