@@ -201,6 +201,12 @@ def test_web_forms_need_the_csrf_token(tmp_path: Path) -> None:
         c.post(remove, data={"photo": str(ids["p1.jpg"]), "csrf": csrf})
         assert _shown(home, "Beach") == [ids["p0.jpg"]]
         assert len(run_cli(home, "photos", "--json")) == 4  # out of the album, still in the library
+        assert c.post(f"/albums/{beach}/cover", data={"photo": str(ids["p3.jpg"])}).status_code == 403
+        c.post(f"/albums/{beach}/cover", data={"photo": str(ids["p3.jpg"]), "csrf": csrf})
+        assert (
+            f'<a class="album-card" href="/albums/{beach}">\n  <img src="/thumb/{ids["p3.jpg"]}.jpg"'
+            in c.get("/albums").text
+        )
         # A refused name comes back to the page in words.
         refused = c.post("/albums", data={"name": "a\tb", "csrf": csrf})
         assert refused.status_code == 200 and "control characters" in refused.text
