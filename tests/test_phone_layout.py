@@ -55,6 +55,7 @@ def _pages(home: Path) -> list[str]:
         f"/share?photos={photo}",
         "/jobs",
         "/trash",
+        "/stacks",  # the review of stacks (issue 14): the analysed library's near duplicates
         "/albums",
         f"/albums/{album}",
         f"/photo/{photo}/albums",
