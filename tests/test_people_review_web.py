@@ -379,3 +379,40 @@ def test_drawing_a_box_over_the_photo_adds_the_face(home: Path) -> None:
         browser.close()
     with _db(home) as con:
         assert con.execute("SELECT person_id FROM faces WHERE model LIKE 'drawn:%'").fetchall() == [(rumsfeld,)]
+
+
+def test_a_face_the_detector_misses_is_drawn_by_the_cli_and_comes_back_after_revoke_and_grant(
+    tmp_path: Path, photos_dir: Path
+) -> None:
+    """A real miss: CenterFace finds no face in this close-up of a half-hidden face. Drawn with
+    `camroll people add-face PATH --box ... --name`, it gets a print and a person; revoking faces
+    deletes it with every face, and after a new grant the people job draws it again from the
+    kept hand edit, on the same person."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    lib.mkdir()
+    photo = lib / "close-up.jpg"
+    shutil.copy(photos_dir / "expressions" / "surprise" / "Paradorn_Srichaphan_0009.jpg", photo)
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet")
+    run_cli(home, "consent", "grant", "faces", "people")
+    run_cli(home, "analyze", "--quiet")
+    with _db(home) as con:
+        assert con.execute("SELECT count(*) FROM faces").fetchone()[0] == 0, "the detector misses this face"
+
+    out = run_cli(home, "people", "add-face", str(photo), "--box", "20,40,260,290", "--name", "Paradorn").output
+    assert "Added face" in out and "too small" not in out
+
+    def drawn() -> list[tuple[object, ...]]:
+        with _db(home) as con:
+            return con.execute(
+                "SELECT p.name, f.assigned_by, f.embedding IS NOT NULL, f.x, f.y, f.w, f.h FROM faces f"
+                " JOIN people p ON p.id = f.person_id WHERE f.model LIKE 'drawn:%'"
+            ).fetchall()
+
+    assert drawn() == [("Paradorn", "user", 1, 20.0, 40.0, 260.0, 290.0)]
+    run_cli(home, "consent", "revoke", "faces")
+    with _db(home) as con:
+        assert con.execute("SELECT count(*) FROM faces").fetchone()[0] == 0
+    run_cli(home, "consent", "grant", "faces", "people")
+    run_cli(home, "analyze", "--quiet")
+    assert drawn() == [("Paradorn", "user", 1, 20.0, 40.0, 260.0, 290.0)]
+    assert [p["name"] for p in run_cli(home, "people", "--json")] == ["Paradorn"]

@@ -9,9 +9,10 @@ face's. When a person is named it is put there by hand (``assigned_by = 'user'``
 edit in ``face_edits`` is marked ``drawn``: like every hand edit, it outlives a revoke of faces
 (the face itself, being derived, is deleted by the revoke; see the module's known gap below).
 
-Known gap: after a revoke and a new grant the drawn face is not drawn again by itself (the
-detector that missed it misses it again); its hand edit waits in ``face_edits`` for a face in
-that box. Re-computing drawn faces when faces are granted again is left to the faces job.
+The detector that missed the face misses it again after a revoke and a new grant, or when a
+new faces model analyses the photo again (which replaces every face of the photo). So the people
+job draws it again first (:func:`redraw_missing`): each drawn hand edit with no face in its box
+is computed again from the box, where Faces is granted for its photo, and put back on its person.
 """
 
 from __future__ import annotations
@@ -46,12 +47,21 @@ def parse_box(text: str) -> Box:
     return parts[0], parts[1], parts[2], parts[3]
 
 
+REDRAW_BATCH = 500
+"""Drawn faces' hand edits read at once by :func:`redraw_missing`."""
+
+
 def add_face(
-    ctx: AppContext, photo_id: int, box: Box, person_id: int | None = None, name: str | None = None
+    ctx: AppContext,
+    photo_id: int,
+    box: Box,
+    person_id: int | None = None,
+    name: str | None = None,
+    analyser: FaceAnalyser | None = None,
 ) -> tuple[int, int | None, bool]:
     """Store the face drawn in ``box`` on the photo, on ``person_id`` or the person ``name``
     names (a named person, else a new one), or on no one; return (face id, person id or None,
-    whether it got a print)."""
+    whether it got a print). ``analyser``: a loaded one to reuse (else one is loaded)."""
     row = photos.live_source(ctx.db, photo_id)
     if row is None:
         raise PeopleError(f"there is no photo {photo_id} with a readable file")
@@ -82,8 +92,7 @@ def add_face(
         )
     except DecodeError as e:
         raise PeopleError(f"the photo cannot be read: {e}") from None
-    analyser = FaceAnalyser(threads=1, cache_dir=ctx.config.cache_dir, sealer=ctx.sealer("biometric"))
-    analyser.ensure_loaded()
+    analyser = analyser or _analyser(ctx)
     drawn = compute(analyser, pixels, (x, y, w, h))
     sealer = ctx.sealer("biometric")
     face = store.insert_drawn_face(
@@ -101,3 +110,35 @@ def add_face(
     if who is None and name and name.strip():
         who = review.who(ctx, face, name)
     return face, who, drawn.embedding is not None
+
+
+def _analyser(ctx: AppContext) -> FaceAnalyser:
+    analyser = FaceAnalyser(threads=1, cache_dir=ctx.config.cache_dir, sealer=ctx.sealer("biometric"))
+    analyser.ensure_loaded()
+    return analyser
+
+
+def redraw_missing(ctx: AppContext) -> int:
+    """Draw again each drawn face whose photo has no face in its box any more (after a revoke
+    and a new grant, or a new faces model), where Faces is granted for the photo, and put it
+    back on its person; return how many were drawn again. A face the detector now finds in the
+    box takes the hand edit instead (:func:`camroll.people.hand_edits.apply_edits`)."""
+    analyser: FaceAnalyser | None = None
+    done, after = 0, -1
+    while edits := store.drawn_edits(ctx.db, after, REDRAW_BATCH):
+        after = int(edits[-1]["photo_id"])
+        for e in edits:
+            box = (float(e["x"]), float(e["y"]), float(e["w"]), float(e["h"]))
+            found = store_faces.boxes_and_people(ctx.db, int(e["photo_id"]))
+            if any(iou(box, (f["x"], f["y"], f["w"], f["h"])) >= thresholds.FACE_EDIT_CARRY_MIN_IOU for f in found):
+                continue
+            row = photos.live_source(ctx.db, int(e["photo_id"]))
+            if row is None or not consent.allows(ctx, "faces", row["path"]):
+                continue  # no file to read, or no consent to read its faces: the edit waits
+            analyser = analyser or _analyser(ctx)
+            try:
+                add_face(ctx, int(e["photo_id"]), box, int(e["person_id"]), analyser=analyser)
+            except PeopleError:
+                continue
+            done += 1
+    return done

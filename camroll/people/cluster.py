@@ -29,8 +29,10 @@ of earlier versions grew with their square (20,000 faces: 23 s, 3.2 GB).
    unnamed person. Average linkage does not chain: two siblings joined by one
    ambiguous photo stay two people, which a person can merge in one command.
 
-Before both steps: the person's hand edits (``face_edits``) are given back to faces found again
-after a revoke and a new grant (:func:`camroll.people.hand_edits.apply_edits`), and faces found
+Before both steps: faces the person drew are drawn again where the detector left their box
+empty (:func:`camroll.people.add_face.redraw_missing`), the person's hand edits (``face_edits``)
+are given back to faces found again after a revoke and a new grant
+(:func:`camroll.people.hand_edits.apply_edits`), and faces found
 before their quality was stored are measured (:func:`camroll.people.hand_edits.measure_missing`).
 
 **Only clear faces.** A face whose detector score is at or under ``FACE_CLUSTER_MIN_SCORE``
@@ -56,6 +58,7 @@ from scipy.sparse.csgraph import connected_components
 
 from camroll import thresholds
 from camroll.config import AppContext
+from camroll.people.add_face import redraw_missing
 from camroll.people.hand_edits import apply_edits, measure_missing
 from camroll.people.neighbours import DIM, Neighbours, exact_is_cheaper
 from camroll.privacy.crypto import KeyDestroyed
@@ -99,7 +102,7 @@ def update_people(ctx: AppContext, reporter: Reporter | None = None, from_scratc
     faces are clustered again; every person with an edit stays as it is."""
     rep = reporter or Silent()
     forgotten = store.forget_untouched(ctx.db) if from_scratch else 0
-    restored = apply_edits(ctx)
+    restored = redraw_missing(ctx) + apply_edits(ctx)
     measure_missing(ctx, rep)
     if faces.print_count(ctx.db) == 0:
         return "no faces yet"

@@ -226,3 +226,13 @@ def mark_drawn(db: Database, face_id: int) -> None:
             " FROM faces f WHERE f.id = ? AND f.model LIKE 'drawn:%')",
             (face_id,),
         )
+
+
+def drawn_edits(db: Database, after: int, size: int) -> list[sqlite3.Row]:
+    """Up to ``size`` drawn faces' hand edits ("is" a person) of photos with id above ``after``,
+    by photo: photo_id, x, y, w, h, person_id."""
+    return db.query(
+        "SELECT photo_id, x, y, w, h, person_id FROM face_edits WHERE drawn = 1 AND kind = 'is' AND photo_id > ?"
+        " ORDER BY photo_id, x, y LIMIT ?",
+        (after, size),
+    )
