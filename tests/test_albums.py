@@ -280,6 +280,25 @@ def test_album_page_at_390px_in_chromium(tmp_path: Path) -> None:
     assert _shown(home, "From my phone") == [ids["p3.jpg"]]
 
 
+def test_albums_from_cloud_exports_are_listed_read_only_and_copied(tmp_path: Path) -> None:
+    home, _lib = _library(tmp_path)
+    ids = _ids(home)
+    con = _db(home)
+    for name, service in (("p0.jpg", "takeout"), ("p3.jpg", "takeout"), ("p1.jpg", "meta")):
+        con.execute("INSERT INTO import_albums VALUES (?, ?, 'Holiday')", (ids[name], service))
+    con.commit()
+    listed = [a for a in run_cli(home, "album", "list", "--json") if a["kind"] == "imported"]
+    assert sorted((a["service"], a["photos"]) for a in listed) == [("meta", 1), ("takeout", 2)]
+    code, out = _fails(home, "album", "show", "Holiday")
+    assert code == 2 and "SERVICE:NAME" in out  # two services named an album so: say which
+    assert sorted(_shown(home, "takeout:Holiday")) == sorted([ids["p0.jpg"], ids["p3.jpg"]])
+    assert run_cli(home, "album", "create", "Mine", "--from-import", "meta:Holiday", "--json")["photos"] == 1
+    assert _shown(home, "Mine") == [ids["p1.jpg"]]
+    run_cli(home, "album", "remove", "Mine", str(ids["p1.jpg"]))
+    assert _shown(home, "meta:Holiday") == [ids["p1.jpg"]]  # the export's own album is as it was
+    assert con.execute("SELECT count(*) FROM import_albums").fetchone()[0] == 3
+
+
 def test_pages_cover_each_photo_once(tmp_path: Path) -> None:
     """A manual album pages in its own order; a smart one pages through its ranked search."""
     from camroll.config import AppContext

@@ -109,7 +109,7 @@ def _manual(album: Album) -> None:
     if album.kind != "manual":
         raise RequestError(
             f"{album.name!r} is a smart album: its photos are those its search finds ({album.query!r}). "
-            "Change the search, or make a manual album to choose photos one by one."
+            "Make a manual album to choose photos one by one."
         )
 
 
