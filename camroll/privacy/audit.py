@@ -84,6 +84,8 @@ KINDS = (
     "album.cover",
     "import",  # a cloud export imported (issue 13)
     "upload",  # a file sent from a phone landed (issue 13)
+    "db.backup",  # the library sealed into a backup, restored from one (issue 16)
+    "db.restore",
     MARK,
     REDACTED,
 )

@@ -11,8 +11,9 @@ file, never an edit of an applied one.
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -121,6 +122,23 @@ class Database:
         connections (``PRAGMA data_version``) and this connection's own changes. What a cache of
         query results kept beside a connection is keyed by."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0]), self.conn.total_changes
+
+    def snapshot(self, target: Path, progress: Callable[[int, int], None] | None = None) -> None:
+        """A consistent copy of the whole database in ``target`` (a new file, 0600), made with
+        SQLite's online backup while others may go on writing: the copy is the database as of one
+        moment. ``progress(pages_done, pages_total)`` as it goes."""
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        dest = sqlite3.connect(target)
+        try:
+
+            def step(_status: int, remaining: int, total: int) -> None:
+                if progress is not None:
+                    progress(total - remaining, total)
+
+            self.conn.backup(dest, pages=1024, progress=step)
+        finally:
+            dest.close()
 
     def close(self) -> None:
         """Close, first letting SQLite refresh the planner's statistics where this connection's

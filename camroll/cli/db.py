@@ -1,0 +1,124 @@
+"""`camroll db backup` and `camroll db restore`: the library in one file sealed with a passphrase
+(camroll/library/backup.py says what it holds and what that means for privacy)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, fail, print_json, progress_bar, shown
+from camroll.config import Config
+
+db_app = typer.Typer(help="Back up the library into one sealed file, or restore one.")
+
+
+PassphraseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--passphrase-file",
+        help="Read the passphrase from this file's first line (else $CAMROLL_BACKUP_PASSPHRASE, else asked).",
+    ),
+]
+
+MIN_PASSPHRASE = 8
+
+
+def _passphrase(source: Path | None, confirm: bool) -> bytes:
+    if source is not None:
+        try:
+            text = source.read_text(encoding="utf-8").splitlines()[0] if source.stat().st_size else ""
+        except (OSError, UnicodeDecodeError) as e:
+            fail(f"Cannot read the passphrase from {source}: {e}")
+    elif os.environ.get("CAMROLL_BACKUP_PASSPHRASE"):
+        text = os.environ["CAMROLL_BACKUP_PASSPHRASE"]
+    else:
+        text = str(typer.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm))
+    if len(text) < MIN_PASSPHRASE:
+        fail(f"A backup passphrase needs at least {MIN_PASSPHRASE} characters.")
+    return text.encode("utf-8")
+
+
+@db_app.command("backup")
+def backup_cmd(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="The file to write (default: <home>/backups/camroll-DATE.backup, kept 30 days)."),
+    ] = None,
+    passphrase_file: PassphraseOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Seal the library (database, keys, face crops) into one file under a passphrase, as of one
+    moment, while it stays in use. Photos are not in it. Revoking a consent later cannot reach a
+    backup: restoring it brings back what was there that day."""
+    from dataclasses import asdict
+
+    from camroll.library import jobs
+    from camroll.library.backup import BackupError, backup, default_path
+
+    secret = _passphrase(passphrase_file, confirm=True)
+    ctx = ctx_for(home)
+    target = (out or default_path(ctx.config, time.time())).expanduser().absolute()
+    console = console_err()
+    try:
+        with jobs.run(ctx.config, "backup", "Backing up the library", ctx.actor) as (_job, outcome):
+            with progress_bar(console, "B") as bar:
+                task = bar.add_task("Backing up", total=None)
+
+                def progress(phase: str, done: int, total: int | None) -> None:
+                    bar.update(task, description=phase, completed=done, total=total)
+
+                result = backup(ctx, target, secret, progress)
+            outcome.message = result.sentence()
+    except BackupError as e:
+        fail(str(e))
+    finally:
+        ctx.close()
+    if as_json:
+        print_json(asdict(result) | {"summary": result.sentence()})
+        return
+    console.print(result.sentence(), highlight=False)
+    if out is not None and not target.is_relative_to(ctx.config.home):
+        console.print(
+            f"It is outside camroll's home: camroll will not delete it, and revoking a consent cannot reach it. "
+            f"Keep the passphrase apart from {shown(target.name)}.",
+            highlight=False,
+        )
+
+
+@db_app.command("restore")
+def restore_cmd(
+    source: Annotated[Path, typer.Argument(help="A file made by `camroll db backup`.")],
+    passphrase_file: PassphraseOption = None,
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Restore a backup into an empty camroll home (--home, or $CAMROLL_HOME): each file is
+    checked, the database against its manifest and SQLite's integrity check, and the audit chain
+    is verified."""
+    from dataclasses import asdict
+
+    from camroll.library.backup import BackupError, restore
+    from camroll.privacy.sealed_stream import SealedStreamError
+
+    if not source.is_file():
+        fail(f"No such backup: {source}")
+    secret = _passphrase(passphrase_file, confirm=False)
+    config = Config(home=home) if home else Config()
+    console = console_err()
+    try:
+        with progress_bar(console, "B") as bar:
+            task = bar.add_task("Restoring", total=source.stat().st_size)
+            result = restore(source, config.home, secret, lambda _p, done, _t: bar.update(task, completed=done))
+    except (BackupError, SealedStreamError) as e:
+        fail(str(e), 1)
+    if as_json:
+        print_json(asdict(result) | {"summary": result.sentence()})
+        return
+    console.print(result.sentence(), highlight=False)
+    if result.audit_problems:
+        fail("The audit chain does not verify: " + "; ".join(result.audit_problems[:5]), 1)
