@@ -173,6 +173,15 @@ def test_a_rescan_never_catalogues_the_trash(tmp_path: Path) -> None:
     (lib / "shortcut").symlink_to(home / "trash")
     run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
     assert len(run_cli(home, "photos", "--json")) == 3
+    # Nor is anything else camroll writes in its home (caches, creations), but what an import
+    # copied into it is the person's own photos.
+    some = next(p for p in lib.rglob("*.jpg") if "camroll-home" not in str(p))
+    for folder in ("cache/thumbs", "creations", "imports/takeout"):
+        (home / folder).mkdir(parents=True, exist_ok=True)
+        (home / folder / "copy.jpg").write_bytes(some.read_bytes() + folder.encode())  # a copy of its own
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet", "--workers", "1")
+    found = [r["path"] for r in run_cli(home, "photos", "--json") if "camroll-home" in (r["path"] or "")]
+    assert [Path(p).parent.name for p in found] == ["takeout"], found
 
 
 def _tree(root: Path) -> set[str]:

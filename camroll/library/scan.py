@@ -388,13 +388,23 @@ def scan(
 
 
 def _trash_folder(ctx: AppContext) -> frozenset[tuple[int, int]]:
-    """camroll's trash (``<home>/trash``, see library/trash.py) as the walk skips it: deleted
-    photos wait there, and a library folder that holds the home must not catalogue them again."""
+    """The folders of camroll's own home the walk skips, for a library folder that holds the home:
+    the trash (deleted photos wait there, see library/trash.py), the caches (thumbnails, face
+    crops), creations, keys and the web's state. Only ``imports/`` is walked: the originals an
+    import copied there are the person's photos."""
+    skipped = set()
     try:
-        st = os.stat(ctx.config.home / "trash")
+        entries = list(os.scandir(ctx.config.home))
     except OSError:
         return frozenset()
-    return frozenset({(st.st_dev, st.st_ino)})
+    for entry in entries:
+        try:
+            if entry.name != "imports" and entry.is_dir(follow_symlinks=True):
+                st = entry.stat(follow_symlinks=True)
+                skipped.add((st.st_dev, st.st_ino))
+        except OSError:
+            continue
+    return frozenset(skipped)
 
 
 def _under(path: bytes, folder: bytes) -> bool:
