@@ -9,43 +9,19 @@ import io
 import os
 import random
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from PIL import Image
 from playwright.sync_api import Page, Route, expect, sync_playwright
 
-from camroll.config import Config
-from camroll.web.app import create_app
 from camroll.web.security import Users
-from tests.test_web_browser import _free_port, shot
+from tests.test_web_browser import serving, shot
 
 pytestmark = pytest.mark.browser
 
 PHOTOS = Path(__file__).parent / "data" / "photos"
-
-
-@contextmanager
-def upload_server(home: Path, drop: Path) -> Iterator[str]:
-    port = _free_port()
-    app = create_app(Config(home=home, workers=1), login=True, upload_dir=drop)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _big_photo(path: Path) -> None:
@@ -86,7 +62,7 @@ def test_a_phone_uploads_resumes_after_a_cut_and_skips_what_is_there(tmp_path: P
     files = [picked / p.name for p in small] + [big]
     wanted = {hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
-    with upload_server(home, drop) as url, sync_playwright() as pw:
+    with serving(home, login=True, upload_dir=drop) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         phone = browser.new_context(**pw.devices["Pixel 7"])
         page = phone.new_page()

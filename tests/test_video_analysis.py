@@ -14,17 +14,7 @@ from tests.conftest import run_cli
 
 def _clip(path: Path, photo: Path, seconds: float = 2.0, fps: int = 10) -> None:
     """An H.264 clip that shows ``photo`` for ``seconds``."""
-    img = Image.open(photo).convert("RGB")
-    img = img.resize((img.width // 2 * 2, img.height // 2 * 2))
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = img.width, img.height, "yuv420p"
-        frame = av.VideoFrame.from_ndarray(np.asarray(img), format="rgb24")
-        for _ in range(int(seconds * fps)):
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    _scenes(path, [Image.open(photo)], seconds, fps)
 
 
 def test_faces_and_tags_are_found_in_a_video(tmp_path: Path, photos_dir: Path) -> None:

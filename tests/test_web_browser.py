@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import piexif
 import uvicorn
@@ -39,10 +40,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(home: Path, scan_roots: tuple[Path, ...] = ()) -> Iterator[str]:
-    """``camroll serve``'s app on a free loopback port, in a thread."""
+def serving(home: Path, scan_roots: tuple[Path, ...] = (), **options: Any) -> Iterator[str]:
+    """``camroll serve``'s app on a free loopback port, in a thread (``options``: more of
+    :func:`create_app`'s, such as ``login`` and ``upload_dir``)."""
     port = _free_port()
-    app = create_app(Config(home=home, workers=1), scan_roots=scan_roots)
+    app = create_app(Config(home=home, workers=1), scan_roots=scan_roots, **options)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
