@@ -977,6 +977,9 @@ REPORT_WEB_ITEMS = 12
 """Items (places, cameras, serials, people) listed under a finding on the page, as in the file."""
 REPORT_WEB_PAGE = 120
 """Photos per page of a finding's grid: a 200,000-photo finding ("your daily routine") is paged."""
+REPORT_FACE_SIDE = 48
+"""Pixels of the face shown for a person not named, in the report page and file: enough to know
+a face you have seen, small enough that the file carries a token of it rather than a portrait."""
 
 # --- sharing from the web (issue 14) ---
 SHARE_WEB_MAX_PHOTOS = 200

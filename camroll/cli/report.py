@@ -48,7 +48,7 @@ def report_cmd(
     """What your photos reveal about you (home, places, routine, people, documents, devices), and
     what to do about it. Computed on this machine; nothing is sent anywhere."""
     from camroll.report import exposure  # here, not at the top: only this command needs them
-    from camroll.report.html import render
+    from camroll.report.html import face_images, render
 
     ctx = ctx_for(home)
     err = console_err()
@@ -66,7 +66,8 @@ def report_cmd(
         if (warning := private_folder(folder, ours=not existed)) is not None:
             console_err().print(f"[yellow]Warning:[/] {shown(warning)}", highlight=False)
         written = folder / html.name
-        write_private(written, render(report).encode("utf-8", "surrogateescape"))
+        page = render(report, face_images(ctx, report))  # people not named show as their small face
+        write_private(written, page.encode("utf-8", "surrogateescape"))
         # The page names photos, places and people: it is derived data, deleted with them.
         used = sorted({f for finding in report.findings for f in finding.photos})
         caps = sorted({s for f in report.findings for s in f.sources if f.photos})

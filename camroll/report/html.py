@@ -2,18 +2,29 @@
 
 Opening the report must not tell anyone anything: no font, script, stylesheet, tile or image is
 fetched (a test checks there is no ``http`` URL in it). The map is :mod:`camroll.report.worldmap`;
-the charts are SVG bars drawn here. There are no thumbnails: the page would otherwise become a
-second, unsealed copy of the most sensitive photos (faces, cards, documents), outliving a purge if
-it were copied elsewhere; photos are named by file and date instead.
+the charts are SVG bars drawn here. There are no photo thumbnails: the page would otherwise become
+a second, unsealed copy of the most sensitive photos (cards, documents, bodies), outliving a purge
+if it were copied elsewhere; photos are named by file and date instead.
+
+The one picture it holds is how a person the report speaks of, and whom you have not named, is
+recognised: their cover face, a small JPEG (``REPORT_FACE_SIDE`` pixels) inside the page as a
+``data:`` URI (:func:`face_images`), never their catalog id. That is biometric data out of its
+seal, so the page is recorded as made with *faces* (it is a creation of the report's sources):
+revoking faces deletes it where camroll keeps it and names it where you put it, like the report's
+names of people already were.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+import io
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from pathlib import PurePath
+from typing import Any
 
 from camroll import thresholds
+from camroll.config import AppContext
 from camroll.report.cloud_audit import html_of
 from camroll.report.exposure import WEEKDAYS, Report
 from camroll.report.records import Finding
@@ -51,12 +62,85 @@ svg.map .marker-home circle { fill: rgba(120, 30, 160, .6); stroke: #5a1a7a; }
 svg.map .marker-work circle { fill: rgba(30, 90, 170, .6); stroke: #143f7a; }
 svg.map text.label { font-size: 11px; fill: #1d2330; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 svg.map .attribution { font-size: 9px; fill: #5d6679; }
+img.unnamed-face { border-radius: 50%; vertical-align: middle; }
 svg.chart { width: 100%; height: auto; } svg.chart rect { fill: #4a6fa5; } svg.chart text { font-size: 10px; fill: #5d6679; }
 footer { color: var(--muted); font-size: 12px; margin-top: 24px; }
 """
 
 
-def render(report: Report) -> str:
+FaceSource = Callable[[int], "str | None"]
+"""Person id -> the ``src`` of their face picture (a URL on the web, a ``data:`` URI in the file),
+or None where there is none."""
+UNNAMED = "someone not named"
+"""How a person without a name is spoken of: never by the catalog's number."""
+
+
+def people_in(report: Report, per_finding: int) -> set[int]:
+    """The ids of the people not named in the first ``per_finding`` items of each finding."""
+    wanted: set[int] = set()
+    for f in report.findings:
+        if "people" not in f.sources:
+            continue
+        for i in f.items[:per_finding]:
+            wanted |= {pid for pid, name in _people_of(i) if not name}
+    return wanted
+
+
+def _people_of(i: Mapping[str, Any]) -> list[tuple[int, str | None]]:
+    """(person id, name or None) of the people an item is about."""
+    if "ids" in i and "people" in i:
+        return [
+            (int(pid), None if name == UNNAMED else str(name)) for pid, name in zip(i["ids"], i["people"], strict=False)
+        ]
+    if "id" in i and "name" in i and isinstance(i["id"], int):
+        return [(int(i["id"]), i["name"] or None)]
+    return []
+
+
+def cover_faces(ctx: AppContext, person_ids: set[int]) -> dict[int, int]:
+    """Person id -> their cover face (the one chosen by hand, else the best by quality), for
+    those of ``person_ids`` that have one."""
+    if not person_ids:
+        return {}
+    from camroll.people.edit import listing
+
+    return {
+        p["id"]: p["cover_face_id"]
+        for p in listing(ctx, include_ignored=True)
+        if p["id"] in person_ids and p["cover_face_id"]
+    }
+
+
+def face_images(ctx: AppContext, report: Report) -> dict[int, str]:
+    """Person id -> a ``data:`` URI of their cover face, ``REPORT_FACE_SIDE`` pixels, for each
+    unnamed person the report file shows (read through the seal, like the people page)."""
+    from PIL import Image
+
+    from camroll.people.edit import face_crop
+
+    out: dict[int, str] = {}
+    for person_id, face_id in cover_faces(ctx, people_in(report, REPORT_FILE_ITEMS)).items():
+        data = face_crop(ctx, face_id)
+        if data is None:
+            continue
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                small = img.convert("RGB")
+        except OSError:
+            continue
+        small.thumbnail((thresholds.REPORT_FACE_SIDE, thresholds.REPORT_FACE_SIDE))
+        buf = io.BytesIO()
+        small.save(buf, "JPEG", quality=80)
+        out[person_id] = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return out
+
+
+REPORT_FILE_ITEMS = 12
+"""Items of a finding the report file lists (the rest are in ``--json``)."""
+
+
+def render(report: Report, faces: Mapping[int, str] | None = None) -> str:
+    """The report file; ``faces`` (from :func:`face_images`) shows unnamed people by face."""
     mode = (
         "from metadata alone (a dry run: no face, object, text or nudity data was read)"
         if report.metadata_only
@@ -80,7 +164,7 @@ def render(report: Report) -> str:
         "</div>",
         overview(report),
     ]
-    parts += [_finding(f, report) for f in report.findings]
+    parts += [_finding(f, report, (faces or {}).get) for f in report.findings]
     if report.cloud_audits:
         parts.append(f"<div class=panel>{html_of(report.cloud_audits)}</div>")
     if report.not_checked:
@@ -145,12 +229,13 @@ def _photo_line(report: Report, photo_id: int) -> str:
     return f"<li title='{escape(path or '')}'>#{photo_id} {escape(name)}</li>"
 
 
-def _finding(f: Finding, report: Report) -> str:
+def _finding(f: Finding, report: Report, face_src: FaceSource) -> str:
     items = ""
+    n = REPORT_FILE_ITEMS
     if f.items and f.id not in ("routine",):
-        items = "<ul class=items>" + "".join(f"<li>{item_html(i)}</li>" for i in f.items[:12]) + "</ul>"
-        if len(f.items) > 12:
-            items += f"<p class=note>... and {len(f.items) - 12} more (all are in <code>--json</code>).</p>"
+        items = "<ul class=items>" + "".join(f"<li>{item_html(i, face_src)}</li>" for i in f.items[:n]) + "</ul>"
+        if len(f.items) > n:
+            items += f"<p class=note>... and {len(f.items) - n} more (all are in <code>--json</code>).</p>"
     examples = ""
     if f.photos:
         shown = f.photos[: thresholds.REPORT_EXAMPLES]
@@ -174,8 +259,21 @@ def _finding(f: Finding, report: Report) -> str:
     )
 
 
-def item_html(i: dict[str, object]) -> str:
-    """One item of a finding (a place, a camera, a serial, people seen together...) as HTML."""
+def face_html(src: str | None, name: str | None = None) -> str:
+    """A person as a human sees them: their name, else their face, else the words for someone
+    not named (never the catalog's number)."""
+    if name:
+        return f"<b>{escape(name)}</b>"
+    if src:
+        side = thresholds.REPORT_FACE_SIDE
+        return f'<img class=unnamed-face src="{escape(src)}" height={side} alt="{UNNAMED}" title="{UNNAMED}">'
+    return UNNAMED.capitalize()
+
+
+def item_html(i: dict[str, object], face_src: FaceSource | None = None) -> str:
+    """One item of a finding (a place, a camera, a serial, people seen together...) as HTML;
+    ``face_src`` gives the face picture of a person not named."""
+    src: FaceSource = face_src or (lambda _pid: None)
     n = len(i.get("photos") or [])  # type: ignore[arg-type]
     count = f" <span class=note>({n} photo{'s' if n != 1 else ''})</span>" if n else ""
     if "precision_m" in i:
@@ -184,7 +282,10 @@ def item_html(i: dict[str, object]) -> str:
         days = f", {i['days']} day{'s' if i['days'] != 1 else ''}" if i.get("days") else ""
         return f"<b>{escape(str(i['name']))}</b> to within {i['precision_m']} m{escape(when)}{days}{count}"
     if "people" in i:
-        return escape(" and ".join(str(p) for p in i["people"])) + count  # type: ignore[attr-defined]
+        who = _people_of(i)
+        if not who:
+            return escape(" and ".join(str(p) for p in i["people"])) + count  # type: ignore[attr-defined]
+        return " and ".join(face_html(src(pid), name) for pid, name in who) + count
     if "serial" in i:
         return f"serial {escape(str(i['serial']))} ({escape(str(i['camera']))}){count}"
     if "camera" in i:
@@ -192,9 +293,14 @@ def item_html(i: dict[str, object]) -> str:
     if "evidence" in i:
         return escape(str(i["evidence"])) + count
     if "age" in i:
+        if not i["name"] and isinstance(i.get("id"), int) and (face := src(int(i["id"]))):  # type: ignore[call-overload]
+            return f"{face_html(face)} (a child), {i['age']}{count}"
         return f"{escape(str(i['name'] or 'A child not named'))}, {i['age']}{count}"
     if "name" in i:
-        return f"<b>{escape(str(i['name']))}</b>{count}" if i["name"] else f"Someone not named{count}"
+        if i["name"]:
+            return f"<b>{escape(str(i['name']))}</b>{count}"
+        person = i.get("id")
+        return face_html(src(person) if isinstance(person, int) else None) + count
     if "tag" in i:
         return f"tagged {escape(str(i['tag']))}{count}"
     return ""

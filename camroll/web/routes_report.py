@@ -7,6 +7,8 @@ every photo; the report *file* that ``camroll report --html`` writes names photo
 so that a copy of it is not a second copy of the most sensitive photos), links to all its photos,
 and offers its fixes as buttons: turning off the capability that found it (the consent page's own
 confirmation), reviewing its photos. What only a terminal can do is kept as the advice text.
+A person the report speaks of and you have not named shows as their cover face (``/face/ID``,
+read through its seal behind the login), never as a catalog number.
 
 ``/report/page`` still serves the self-contained file's HTML, as ``camroll report --html`` writes it.
 """
@@ -66,8 +68,18 @@ def _fixes(ctx: AppContext, f: Finding, metadata_only: bool) -> list[dict[str, s
     return out
 
 
-def _finding_view(ctx: AppContext, f: Finding, metadata_only: bool) -> dict[str, Any]:
+def _faces(ctx: AppContext, report: Report) -> dict[int, int]:
+    """Person id -> cover face id, for the people not named that the page's items show."""
+    from camroll.report.html import cover_faces, people_in
+
+    return cover_faces(ctx, people_in(report, thresholds.REPORT_WEB_ITEMS))
+
+
+def _finding_view(ctx: AppContext, f: Finding, metadata_only: bool, covers: dict[int, int]) -> dict[str, Any]:
     from camroll.report.html import item_html
+
+    def face_src(person_id: int) -> str | None:
+        return f"/face/{covers[person_id]}.jpg" if person_id in covers else None
 
     shown_items = [] if f.id == "routine" else f.items[: thresholds.REPORT_WEB_ITEMS]
     return {
@@ -77,7 +89,7 @@ def _finding_view(ctx: AppContext, f: Finding, metadata_only: bool) -> dict[str,
         "severity": f.severity,
         "count": len(f.photos),
         "examples": f.photos[: thresholds.REPORT_WEB_EXAMPLES],
-        "entries": [Markup(item_html(i)) for i in shown_items],  # item_html escapes every value
+        "entries": [Markup(item_html(i, face_src)) for i in shown_items],  # item_html escapes every value
         "more_entries": max(0, len(f.items) - len(shown_items)) if shown_items else 0,
         "advice": f.advice,
         "sources": f.sources,
@@ -93,6 +105,7 @@ def report_page(request: Request, ctx: Ctx) -> Response:
     metadata_only = request.query_params.get("metadata") == "1"
     report = report_of(ctx, metadata_only)
     found = [f for f in report.findings if f.severity != "none"]
+    covers = _faces(ctx, report)
     return render(
         request,
         "report.html",
@@ -108,7 +121,7 @@ def report_page(request: Request, ctx: Ctx) -> Response:
         },
         overview=Markup(overview(report)),  # SVG built from escaped values
         clouds=Markup(html_of(report.cloud_audits)),  # every value escaped by html_of
-        findings=[_finding_view(ctx, f, metadata_only) for f in report.findings],
+        findings=[_finding_view(ctx, f, metadata_only, covers) for f in report.findings],
     )
 
 
@@ -132,7 +145,7 @@ def finding_photos(request: Request, finding_id: str, ctx: Ctx) -> Response:
         "report_photos.html",
         title=finding.title,
         nav="report",
-        finding=_finding_view(ctx, finding, metadata_only),
+        finding=_finding_view(ctx, finding, metadata_only, _faces(ctx, report)),
         photo_ids=ids,
         back="/report" + ("?metadata=1" if metadata_only else ""),
         previous=f"?page={page - 1}{query}" if page > 1 else None,
@@ -144,8 +157,11 @@ def finding_photos(request: Request, finding_id: str, ctx: Ctx) -> Response:
 
 @router.get("/report/page")
 def report_body(request: Request, ctx: Ctx) -> Response:
-    """The report as the self-contained file ``camroll report --html`` writes (no thumbnails)."""
+    """The report as the self-contained file ``camroll report --html`` writes (no photo thumbnails;
+    people not named by their small face)."""
+    from camroll.report.html import face_images
     from camroll.report.html import render as render_report
 
-    page = render_report(report_of(ctx, request.query_params.get("metadata") == "1"))
+    report = report_of(ctx, request.query_params.get("metadata") == "1")
+    page = render_report(report, face_images(ctx, report))
     return HTMLResponse(page, headers={"Content-Security-Policy": REPORT_CSP, "Cache-Control": "no-store"})
