@@ -322,9 +322,15 @@ def test_certainty_words(confidence: float | None, by: str, words: str) -> None:
     assert review.certainty_words(confidence, by, "Ana") == words
 
 
-def test_review_page_at_390px_answers_with_the_y_key(home: Path) -> None:
-    rumsfeld = _person_of(home, "lfw_Donald_Rumsfeld")
+def test_review_page_at_390px_answers_with_the_keys(home: Path) -> None:
+    """At phone width: j/k move between items, y merges the suggestion, 2 puts the held face on
+    its second candidate; the page never scrolls sideways and logs no error."""
+    rumsfeld, powell = _person_of(home, "lfw_Donald_Rumsfeld"), _person_of(home, "lfw_Colin_Powell")
     part = _split_half(home, rumsfeld)
+    with _db(home) as con:
+        held = con.execute("SELECT id FROM faces WHERE person_id = ? ORDER BY id DESC LIMIT 1", (powell,)).fetchone()[0]
+        con.execute("UPDATE faces SET person_id = NULL, assigned_by = NULL, confidence = NULL WHERE id = ?", (held,))
+        con.execute("INSERT INTO face_holds VALUES (?, ?, 0.50, ?, 0.52, '2026-01-01')", (held, rumsfeld, powell))
     with serving(home) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
@@ -335,14 +341,26 @@ def test_review_page_at_390px_answers_with_the_y_key(home: Path) -> None:
         expect(page.locator(".pair")).to_have_class(re.compile("current"))
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
         page.screenshot(path="/tmp/review-390.png", full_page=True)
+        page.keyboard.press("j")
+        expect(page.locator(".held")).to_have_class(re.compile("current"))
+        page.keyboard.press("k")
+        expect(page.locator(".pair")).to_have_class(re.compile("current"))
         page.keyboard.press("y")
         page.wait_for_url(re.compile(r"/people/review$"))
         expect(page.locator(".pair")).to_have_count(0)
         expect(page.get_by_text("No two people look alike enough to ask about.")).to_be_visible()
+        expect(page.locator(".held")).to_have_class(re.compile("current"))
+        page.keyboard.press("2")
+        page.wait_for_url(re.compile(r"/people/review#held$"))
+        expect(page.locator(".held")).to_have_count(0)
         assert not errors, errors
         browser.close()
     with _db(home) as con:
         assert con.execute("SELECT count(*) FROM people WHERE id IN (?, ?)", (rumsfeld, part)).fetchone()[0] == 1
+        assert con.execute("SELECT person_id, assigned_by FROM faces WHERE id = ?", (held,)).fetchone() == (
+            powell,
+            "user",
+        )
 
 
 def test_drawing_a_box_over_the_photo_adds_the_face(home: Path) -> None:
@@ -416,3 +434,21 @@ def test_a_face_the_detector_misses_is_drawn_by_the_cli_and_comes_back_after_rev
     run_cli(home, "analyze", "--quiet")
     assert drawn() == [("Paradorn", "user", 1, 20.0, 40.0, 260.0, 290.0)]
     assert [p["name"] for p in run_cli(home, "people", "--json")] == ["Paradorn"]
+
+
+def test_the_cli_lists_suggestions_answers_not_same_and_dismisses(home: Path) -> None:
+    rumsfeld = _person_of(home, "lfw_Donald_Rumsfeld")
+    part = _split_half(home, rumsfeld)
+    pairs = run_cli(home, "people", "suggestions", "--json")
+    assert [(p["a"]["id"], p["b"]["id"]) for p in pairs] == [tuple(sorted((rumsfeld, part)))]
+    assert "1 pairs may be one person" in run_cli(home, "people", "suggestions").output
+    run_cli(home, "people", "not-same", str(part), str(rumsfeld))
+    assert run_cli(home, "people", "suggestions", "--json") == []
+    with _db(home) as con:
+        face, thumb = con.execute("SELECT id, thumb FROM faces WHERE person_id IS NULL").fetchone()
+    assert (home / "cache" / "faces" / thumb).is_file()
+    run_cli(home, "people", "dismiss", str(face), "--not-a-face")
+    with _db(home) as con:
+        assert con.execute("SELECT count(*) FROM faces WHERE id = ?", (face,)).fetchone()[0] == 0
+        assert con.execute("SELECT kind FROM face_dismissals").fetchall() == [("not_a_face",)]
+    assert not (home / "cache" / "faces" / thumb).exists(), "the crop of a non-face is deleted with it"

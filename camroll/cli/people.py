@@ -156,6 +156,59 @@ def people_review(home: HomeOption = None, as_json: JsonOption = False) -> None:
     _waiting_line(console, ctx)
 
 
+@people_app.command("suggestions")
+def people_suggestions(home: HomeOption = None, as_json: JsonOption = False) -> None:
+    """People who may be one person (their faces' prints are close), closest first; answer with
+    `camroll people merge A B` or `camroll people not-same A B`."""
+    from camroll.people import review
+
+    pairs = review.suggestions(ctx_for(home))
+    if as_json:
+        print_json(pairs)
+        return
+    console = Console()
+    if not pairs:
+        console.print("No two people look alike enough to ask about.")
+        return
+    table = Table("person", "and person")
+    for s in pairs:
+        a, b = s["a"], s["b"]
+        table.add_row(
+            f"{a['id']} {shown(a['name'] or '')} ({a['photo_count']} photos)".replace("  ", " "),
+            f"{b['id']} {shown(b['name'] or '')} ({b['photo_count']} photos)".replace("  ", " "),
+        )
+    console.print(table)
+    console.print(
+        f"{len(pairs)} pairs may be one person each. Same: `camroll people merge A B`; not: `camroll people not-same A B`."
+    )
+
+
+@people_app.command("not-same")
+def people_not_same(a: PersonId, b: PersonId, home: HomeOption = None) -> None:
+    """These two are different people: never suggest merging them (kept through re-clustering)."""
+    from camroll.people import review
+
+    _do(home, review.answer_same, a, b, False)
+    Console().print(f"People {a} and {b} are two people; camroll will not ask again.")
+
+
+@people_app.command("dismiss")
+def people_dismiss(
+    face: Annotated[int, typer.Argument(help="A face on no one (see `camroll people review --json`).")],
+    not_a_face: Annotated[
+        bool, typer.Option("--not-a-face", help="The detection is wrong: delete the face and its crop.")
+    ] = False,
+    home: HomeOption = None,
+) -> None:
+    """Take a face on no one out of the review (a stranger), or delete it as not a face."""
+    from camroll.people import review
+
+    _do(home, review.dismiss, face, not_a_face)
+    Console().print(
+        f"Face {face} {'deleted: not a face' if not_a_face else 'set aside'}; it will not be asked about again."
+    )
+
+
 @people_app.command("add-face")
 def people_add_face(
     photo: Annotated[str, typer.Argument(help="The photo: its id or the path of its file.")],
