@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -140,6 +141,12 @@ def test_pairs_and_bursts_from_metadata_best_on_top_one_item_in_the_timeline(tmp
     assert [s["id"] for s in run_cli(home, "stacks", "--json")] == [pair["id"]]
     kept = {s["id"]: s["kept"] for s in run_cli(home, "stacks", "--all", "--json")}
     assert kept == {burst["id"]: True, pair["id"]: False}
+    # The export carries the stacks and the decision.
+    run_cli(home, "export", "--out", str(tmp_path / "export"))
+    exported = json.loads((tmp_path / "export" / "library.json").read_text(encoding="utf-8"))["stacks"]
+    assert sorted((s["why"], s["top"], s["kept_whole"]) for s in exported) == sorted(
+        [(["HEIC + JPEG"], ids["IMG_0007.HEIC"], False), (["burst of 5 in 1.2 s"], ids["DSC_0003.JPG"], True)]
+    )
 
     # Keep all from the CLI too; then nothing is left to review.
     run_cli(home, "stacks", "resolve", str(files["IMG_0007.JPG"]), "--keep-all")

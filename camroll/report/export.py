@@ -5,7 +5,8 @@ The export folder holds:
 * ``library.json``: photos (with their files and metadata), places, faces (boxes, points,
   person; face prints only with ``--include-face-prints``), people, expressions, tags, texts,
   sensitive-content findings, quality, near duplicates, analysis state, moments, creations and
-  albums (a manual album's photos by content hash; a smart album by its search).
+  albums (a manual album's photos by content hash; a smart album by its search), and stacks
+  (computed now: their photo ids, top first, why, and whether the person kept one whole).
   Everything is read from the tables the capability registry names, so what a revoked capability
   deleted is simply absent.
 * ``sidecars/*.xmp``: one XMP sidecar per photo with faces, tags or a place, in the schema
@@ -37,6 +38,7 @@ from camroll.creations import records
 from camroll.errors import CamrollError
 from camroll.library.metadata import format_offset
 from camroll.library.sidecars import FaceRegion, Sidecar, to_xmp
+from camroll.library.stacks import find_stacks
 from camroll.privacy import audit, consent
 from camroll.privacy.crypto import KeyDestroyed
 from camroll.privacy.private_files import private_folder, write_private
@@ -173,6 +175,15 @@ def _albums(ctx: AppContext) -> list[dict[str, Any]]:
     ]
 
 
+def _stacks(ctx: AppContext) -> list[dict[str, Any]]:
+    """Stacks as they are now (library/stacks.py: computed, not stored), each with the decision a
+    person made about it ("keep all" is the one decision kept)."""
+    return [
+        {"photos": [m.id for m in s.members], "top": s.top.id, "why": s.reasons(), "kept_whole": s.kept}
+        for s in find_stacks(ctx)
+    ]
+
+
 def library(ctx: AppContext, include_prints: bool, result: ExportResult) -> dict[str, Any]:
     """Everything derived, as one JSON-ready dict (the ``library.json`` contract)."""
     people = _rows(rows_of.people(ctx.db))
@@ -201,6 +212,7 @@ def library(ctx: AppContext, include_prints: bool, result: ExportResult) -> dict
         "moments": _moments(ctx, result),
         "creations": [asdict(c) for c in records.listing(ctx)],
         "albums": _albums(ctx),
+        "stacks": _stacks(ctx),
     }
     for s in data["sensitive"]:
         s["explicit"] = bool(s["explicit"])
