@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from camroll import capabilities, thresholds
 from camroll.config import AppContext
 from camroll.library.metadata import format_offset
+from camroll.people import review
 from camroll.privacy import consent
 from camroll.store import analysis_results, curation, faces, files, photos, places
 from camroll.store.catalog import camera_name
@@ -348,11 +349,16 @@ class PhotoFacts:
         facts: list[dict[str, str]] = []
         for f in self.faces:
             who = f["name"] or ("someone camroll has not named" if f["person_id"] else "not matched to a person")
-            how = f"A face found by {f['model']} (detection score {f['score']:.2f}){_in_video(f['at_s'])}."
+            how = (
+                "A face you drew on the photo; its face print was computed from your box."
+                if str(f["model"]).startswith("drawn:")
+                else f"A face found by {f['model']} (detection score {f['score']:.2f}){_in_video(f['at_s'])}."
+            )
             facts.append({"label": "Face", "value": who, "why": self.why("faces", how), "face": str(f["id"])})
             if f["person_id"]:
                 by = "you" if f["assigned_by"] == "user" else f"clustering ({f['assigned_by'] or 'auto'})"
-                conf = f", confidence {f['confidence']:.2f}" if f["confidence"] is not None else ""
+                sure = review.certainty_words(f["confidence"], f["assigned_by"], f["name"])  # words, not a figure
+                conf = f": {sure}" if sure and f["assigned_by"] != "user" else ""
                 facts.append(
                     {
                         "label": "Person",
