@@ -132,9 +132,13 @@ def test_pairs_and_bursts_from_metadata_best_on_top_one_item_in_the_timeline(tmp
 
         # Keep all, from the web: remembered, so the stack is not offered again, and nothing moves.
         before = {n: _sha(p) for n, p in files.items()}
+        seen = [m["id"] for m in burst["members"]]
+        forged = client.post(f"/stacks/{burst['id']}/resolve", data={"action": "best", "seen": seen})
+        assert forged.status_code == 403, "no CSRF token, no decision"
         form = {"csrf": token(client, "/stacks"), "action": "all", "seen": [m["id"] for m in burst["members"]]}
         done = client.post(f"/stacks/{burst['id']}/resolve", data=form, follow_redirects=False)
         assert done.status_code == 303, done.text[:300]
+        assert "Kept all 5; that stack will not be offered again." in client.get(done.headers["location"]).text
         assert f'data-stack="{burst["id"]}"' not in client.get("/stacks").text
         assert f'data-stack="{pair["id"]}"' in client.get("/stacks").text
     assert {n: _sha(p) for n, p in files.items()} == before
