@@ -21,6 +21,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from camroll.config import AppContext, Config
 from camroll.people import review
+from camroll.report import export
 from camroll.web.app import create_app
 from tests.conftest import run_cli
 from tests.test_web_browser import serving
@@ -452,3 +453,11 @@ def test_the_cli_lists_suggestions_answers_not_same_and_dismisses(home: Path) ->
         assert con.execute("SELECT count(*) FROM faces WHERE id = ?", (face,)).fetchone()[0] == 0
         assert con.execute("SELECT kind FROM face_dismissals").fetchall() == [("not_a_face",)]
     assert not (home / "cache" / "faces" / thumb).exists(), "the crop of a non-face is deleted with it"
+    # both answers are the person's own data: the export carries them
+    ctx = AppContext(Config(home=home))
+    try:
+        data = export.library(ctx, False, export.ExportResult(out=str(home / "unused")))
+    finally:
+        ctx.close()
+    assert [(r["person_a"], r["person_b"]) for r in data["people_not_same"]] == [tuple(sorted((rumsfeld, part)))]
+    assert [r["kind"] for r in data["face_dismissals"]] == ["not_a_face"]

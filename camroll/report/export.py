@@ -200,6 +200,8 @@ def library(ctx: AppContext, include_prints: bool, result: ExportResult) -> dict
         "places": _rows(rows_of.places(ctx.db)),
         "faces": _faces(ctx, include_prints, result),
         "face_rejections": _rows(rows_of.face_rejections(ctx.db)),
+        "people_not_same": _rows(rows_of.people_not_same(ctx.db)),
+        "face_dismissals": _rows(rows_of.face_dismissals(ctx.db)),
         "people": people,
         "expressions": _rows(rows_of.expressions(ctx.db), ("scores",)),
         "tags": _rows(rows_of.tags(ctx.db)),

@@ -59,6 +59,16 @@ def face_rejections(db: Database) -> list[sqlite3.Row]:
     return db.query("SELECT face_id, person_id, at FROM face_rejections ORDER BY face_id")
 
 
+def people_not_same(db: Database) -> list[sqlite3.Row]:
+    """person_a, person_b, at: each pair a person said are two people (the people review)."""
+    return db.query("SELECT person_a, person_b, at FROM people_not_same ORDER BY person_a, person_b")
+
+
+def face_dismissals(db: Database) -> list[sqlite3.Row]:
+    """photo_id, box (x, y, w, h), kind ('not_a_face' or 'dismissed'), at: faces set aside in the review."""
+    return db.query("SELECT photo_id, x, y, w, h, kind, at FROM face_dismissals ORDER BY photo_id, x, y")
+
+
 def expressions(db: Database) -> list[sqlite3.Row]:
     """Every column of ``expressions`` (``scores`` as JSON text), by face."""
     return db.query("SELECT * FROM expressions ORDER BY face_id")
