@@ -24,7 +24,7 @@ from camroll.people import review
 from camroll.report import export
 from camroll.web.app import create_app
 from tests.conftest import run_cli
-from tests.test_web_browser import serving
+from tests.test_web_browser import serving, shot
 
 IDENTITIES = ("lfw_Colin_Powell", "lfw_Donald_Rumsfeld", "deepface_p01", "_groups")
 
@@ -341,7 +341,7 @@ def test_review_page_at_390px_answers_with_the_keys(home: Path) -> None:
         expect(page.locator(".pair")).to_have_count(1)
         expect(page.locator(".pair")).to_have_class(re.compile("current"))
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-        page.screenshot(path="/tmp/review-390.png", full_page=True)
+        shot(page, "people-review-phone")
         page.keyboard.press("j")
         expect(page.locator(".held")).to_have_class(re.compile("current"))
         page.keyboard.press("k")
@@ -394,7 +394,7 @@ def test_drawing_a_box_over_the_photo_adds_the_face(home: Path) -> None:
         page.locator('form[data-add-face] [name="who"]').fill("Donald")
         page.get_by_role("button", name="Add the face").click()
         page.wait_for_url(re.compile(rf"/photo/{photo}#who-\d+$"))
-        page.screenshot(path="/tmp/review-drawn-face.png", full_page=True)
+        shot(page, "photo-drawn-face")
         browser.close()
     with _db(home) as con:
         assert con.execute("SELECT person_id FROM faces WHERE model LIKE 'drawn:%'").fetchall() == [(rumsfeld,)]
