@@ -93,3 +93,17 @@ def test_the_web_report_shows_an_unnamed_person_as_their_face(home: Path) -> Non
         people = client.get("/report").text.split('id="finding-people"')[1].split("</section>")[0]
         assert "<b>Ana</b>" in people
         assert len(re.findall(r"<img class=unnamed-face ", people)) == len(faces) - 1
+
+
+def test_pairs_and_children_show_unnamed_people_by_face_and_never_by_id() -> None:
+    from camroll.report.html import item_html
+
+    faces = {2: "/face/9.jpg", 4: "data:image/jpeg;base64,AAAA"}.get
+    pair = item_html({"people": ["Ana", "someone not named"], "ids": [1, 2], "photos": [5, 6]}, faces)
+    assert pair.startswith('<b>Ana</b> and <img class=unnamed-face src="/face/9.jpg"') and "(2 photos)" in pair
+    child = item_html({"id": 4, "name": None, "age": 3, "photos": [7]}, faces)
+    assert child.startswith('<img class=unnamed-face src="data:image/jpeg;base64,AAAA"') and ", 3" in child
+    # Without a face (crop gone, faces revoked): words, never the number.
+    alone = item_html({"id": 3, "name": None, "photos": [8]}, faces)
+    assert alone.startswith("Someone not named") and "3" not in alone.split("(")[0]
+    assert not PERSON_ID.search(_text(pair + child + alone))
