@@ -104,8 +104,7 @@ COMMANDS: dict[str, Entry] = {
         "Deleted photos, kept 30 days: list them, restore them, or empty the trash.", ("camroll.cli.trash",)
     ),
     "stacks": Entry(
-        "Stacks of RAW+JPEG pairs, bursts and near duplicates, best copy on top: list them, review them, resolve "
-        "one.",
+        "Stacks of RAW+JPEG pairs, bursts and near duplicates, best copy on top: list them, review them, resolve one.",
         ("camroll.cli.stacks",),
     ),
     "clip": Entry(
