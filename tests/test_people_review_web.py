@@ -448,7 +448,10 @@ def test_the_cli_lists_suggestions_answers_not_same_and_dismisses(home: Path) ->
     with _db(home) as con:
         face, thumb = con.execute("SELECT id, thumb FROM faces WHERE person_id IS NULL").fetchone()
     assert (home / "cache" / "faces" / thumb).is_file()
+    queued = run_cli(home, "people", "review", "--json")["unassigned"]
+    assert face in [q["face_id"] for q in queued] and queued[0]["why"]
     run_cli(home, "people", "dismiss", str(face), "--not-a-face")
+    assert face not in [q["face_id"] for q in run_cli(home, "people", "review", "--json")["unassigned"]]
     with _db(home) as con:
         assert con.execute("SELECT count(*) FROM faces WHERE id = ?", (face,)).fetchone()[0] == 0
         assert con.execute("SELECT kind FROM face_dismissals").fetchall() == [("not_a_face",)]

@@ -132,10 +132,12 @@ def people_assign(
 def people_review(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """Faces held between two look-alike people, each with both candidates; settle one with
     `camroll people assign FACE PERSON`."""
+    from camroll.people import review
+
     ctx = ctx_for(home)
     held, counts = edit.review(ctx), edit.waiting(ctx)
-    if as_json:
-        print_json({"held": held, "counts": counts})
+    if as_json:  # "unassigned": the web review's queue of faces on no one, clearest first
+        print_json({"held": held, "counts": counts, "unassigned": review.queue(ctx)})
         return
     console = Console()
     if not held:
