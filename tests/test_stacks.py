@@ -129,6 +129,10 @@ def test_pairs_and_bursts_from_metadata_best_on_top_one_item_in_the_timeline(tmp
         one = client.get(f"/stacks/{pair['id']}").text
         assert "HEIC + JPEG" in one and "IMG_0007.HEIC" in one and "IMG_0007.JPG" in one
         assert "burst of 5 in 1.2 s" in client.get(f"/stacks/{burst['id']}").text
+        # A member's own page says which stack it is in.
+        member = client.get(f"/photo/{ids['DSC_0002.JPG']}").text
+        assert f'In a <a href="/stacks/{burst["id"]}">stack of 5</a> (burst of 5 in 1.2 s).' in member
+        assert "the best, shown in the timeline" in client.get(f"/photo/{ids['DSC_0003.JPG']}").text
 
         # Keep all, from the web: remembered, so the stack is not offered again, and nothing moves.
         before = {n: _sha(p) for n, p in files.items()}

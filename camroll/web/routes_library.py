@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from camroll import capabilities, thresholds
 from camroll.config import AppContext
+from camroll.library import stacks
 from camroll.library.metadata import format_offset
 from camroll.people import review
 from camroll.privacy import consent
@@ -165,7 +166,7 @@ def original(photo: str, ctx: Ctx) -> Response:
 
 
 @router.get("/photo/{photo}")
-def photo_page(request: Request, photo: str, ctx: Ctx) -> Response:
+def photo_page(request: Request, photo: str, ctx: Ctx, lib: Lib) -> Response:
     photo_id = int_id(photo)
     p = photos.live_photo_row(ctx.db, photo_id)
     if p is None:
@@ -189,6 +190,7 @@ def photo_page(request: Request, photo: str, ctx: Ctx) -> Response:
         filters=_filter_names(),
         flags=curation.flags_of(ctx.db, [photo_id]).get(photo_id, {}),  # favourite/archive/delete buttons
         trash_days=thresholds.TRASH_KEEP_DAYS,
+        stack=stacks.stack_of(routes_stacks.all_stacks(ctx, lib), photo_id),  # "In a stack of 5 (burst...)"
     )
 
 
