@@ -79,3 +79,23 @@ def test_edit_favourite_and_delete_take_paths_and_hashes(library: tuple[Path, li
     assert con.execute("SELECT favourite FROM photo_flags WHERE photo_id = ?", (photo_id,)).fetchone() == (1,)
     run_cli(home, "delete", named, "--yes")
     assert not paths[2].exists(), "moved to the trash"
+
+
+@pytest.mark.parametrize("form", ["path", "hash"])
+def test_add_face_clip_and_album_take_paths_and_hashes(library: tuple[Path, list[Path]], form: str) -> None:
+    """Each resolves the photo and goes on to its own answer (not "no photo")."""
+    home, paths = library
+    photo_id, digest = _id_and_hash(home, paths[0])
+    named = str(paths[0]) if form == "path" else digest[:16]
+    runner = CliRunner()
+    face = runner.invoke(app, ["people", "add-face", named, "--box", "10,10,60,60", "--home", str(home)])
+    assert face.exit_code != 0 and "Faces is not granted" in face.output, face.output
+    clip = runner.invoke(app, ["clip", named, "--out", str(home.parent / "clips"), "--home", str(home)])
+    assert clip.exit_code != 0 and "carries no motion clip" in clip.output, clip.output
+    run_cli(home, "album", "create", "Trip")
+    run_cli(home, "album", "add", "Trip", named)
+    run_cli(home, "album", "cover", "Trip", named)
+    con = sqlite3.connect(home / "camroll.db")
+    assert con.execute("SELECT photo_id FROM album_photos").fetchall() == [(photo_id,)]
+    unknown = runner.invoke(app, ["people", "add-face", "0123456789abcdef", "--box", "1,1,60,60", "--home", str(home)])
+    assert unknown.exit_code != 0 and "no photo" in unknown.output

@@ -213,7 +213,7 @@ def people_dismiss(
 
 @people_app.command("add-face")
 def people_add_face(
-    photo: Annotated[str, typer.Argument(help="The photo: its id or the path of its file.")],
+    photo: Annotated[str, typer.Argument(help="The photo: its id, its path or its hash (see `camroll photos`).")],
     box: Annotated[str, typer.Option("--box", help="The face's box in the photo's pixels: x,y,w,h.")],
     person: Annotated[int | None, typer.Option("--person", help="Put it on this person (an id).")] = None,
     name: Annotated[
