@@ -45,6 +45,7 @@ def _pages(home: Path) -> list[str]:
         "/consent",
         "/people",
         f"/people/{person}",
+        "/people/review",
         "/places",
         "/moments",
         "/creations",

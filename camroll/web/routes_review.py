@@ -73,7 +73,13 @@ def same_person(
 ) -> Response:
     """ "Same person?" Yes merges the two; No remembers they are two, for good."""
     first, second = int_id(a), int_id(b)
-    return _answer(lib, lambda: review.answer_same(ctx, first, second, answer == "yes"), "/people/review")
+
+    def act() -> None:
+        if answer not in ("yes", "no"):  # only the two buttons answer; anything else changes nothing
+            raise edit.PeopleError("answer Yes or No")
+        review.answer_same(ctx, first, second, answer == "yes")
+
+    return _answer(lib, act, "/people/review")
 
 
 @router.post("/people/review/held/{face}", dependencies=[Depends(csrf)])
