@@ -1169,3 +1169,14 @@ second try at the same smile) that a person wants side by side in the timeline, 
 STACKS_PAGE = 40
 """Stacks per page of the web's review (each shows its members' thumbnails): a page loads in
 about the time of a timeline page and a person can work down it without losing their place."""
+
+RAY_SEND_MAX_BYTES = 200_000_000
+"""Largest photo the driver sends to a Ray actor that cannot see its file. One photo at a time per
+actor, so the driver holds at most actors x this in flight (Ray's object store copies it once per
+node). 200 MB covers every still photo (a 100 MP RAW is about 130 MB) and short videos; a longer
+video is recorded as failed with this reason and analysed by a local run or a shared path."""
+
+RAY_PHOTO_ATTEMPTS = 2
+"""Actors a photo may kill before it is recorded as failed (retried by the next run): once is a node
+or actor dying under it (its photos go to another actor), twice is the photo, as a local worker
+death is (workers.stream gives a photo one attempt; a cluster node may die for reasons of its own)."""

@@ -60,7 +60,9 @@ def cpu_session(model: str | bytes, threads: int) -> Any:
     options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
     options.log_severity_level = 3
     options.enable_cpu_mem_arena = False
-    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    from camroll.analysis.onnx_cache import session_providers  # CUDA on a Ray actor given a GPU
+
+    return ort.InferenceSession(model, options, providers=session_providers())
 
 
 class Analyser(ABC):

@@ -60,3 +60,14 @@ def cached_onnx(name: str, exporter: str) -> Path:
             raise OnnxExportError(f"converting {name} to ONNX failed: {' / '.join(tail)}")
         os.replace(partial, target)
     return target
+
+
+def session_providers() -> list[str]:
+    """onnxruntime's providers for an analyser's session: CUDA first where a Ray actor was given a
+    GPU (``CAMROLL_ONNX_CUDA=1``) and this onnxruntime has the CUDA provider; else the CPU alone,
+    as every local run (untested on a GPU here: this machine has none)."""
+    import onnxruntime as ort
+
+    if os.environ.get("CAMROLL_ONNX_CUDA") == "1" and "CUDAExecutionProvider" in ort.get_available_providers():
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]

@@ -312,10 +312,16 @@ def describe(jobs: list[Job]) -> str:
 
 
 def analyse(
-    ctx: AppContext, reporter: Reporter | None = None, workers: int | None = None, planned: list[Job] | None = None
+    ctx: AppContext,
+    reporter: Reporter | None = None,
+    workers: int | None = None,
+    planned: list[Job] | None = None,
+    ray: str | None = None,
 ) -> AnalysisSummary:
     """Analyse what consent allows and is not done yet. ``planned``: a plan made by the caller
-    (to title a job with :func:`describe`); its consent is re-read before anything is written."""
+    (to title a job with :func:`describe`); its consent is re-read before anything is written.
+    ``ray``: a Ray cluster's address (or ``auto``) to analyse on instead of local workers: the
+    same plan and the same one writer here (:mod:`camroll.analysis.ray_backend`)."""
     rep = reporter or Silent()
     started = time.perf_counter()
     summary = AnalysisSummary(granted=[c.id for c in capabilities.REGISTRY if consent.active_scopes(ctx, c.id)])
@@ -327,13 +333,19 @@ def analyse(
     pending: list[Outcome] = []
     last = time.monotonic()
     try:
-        outcomes = _outcomes(
-            _gated(ctx, gate, jobs, summary, rep),
-            len(jobs),
-            workers or ctx.config.workers,
-            ctx.config.cache_dir,
-            _sealers(ctx, jobs),
-        )
+        if ray:  # the same plan and writer, the photos analysed on a cluster (issue 16)
+            from camroll.analysis import ray_backend
+
+            gated = _gated(ctx, gate, jobs, summary, rep)
+            outcomes = ray_backend.outcomes(gated, ray, workers, ctx.config.cache_dir, _sealers(ctx, jobs))
+        else:
+            outcomes = _outcomes(
+                _gated(ctx, gate, jobs, summary, rep),
+                len(jobs),
+                workers or ctx.config.workers,
+                ctx.config.cache_dir,
+                _sealers(ctx, jobs),
+            )
         with closing(outcomes):
             for outcome in outcomes:
                 pending.append(outcome)

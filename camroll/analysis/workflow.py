@@ -59,7 +59,11 @@ def scan_title(paths: Sequence[str | os.PathLike[str]]) -> str:
 
 
 def analyse_granted(
-    ctx: AppContext, reporter: Reporter, workers: int | None = None, on_plan: Callable[[str], None] | None = None
+    ctx: AppContext,
+    reporter: Reporter,
+    workers: int | None = None,
+    on_plan: Callable[[str], None] | None = None,
+    ray: str | None = None,
 ) -> AnalysisSummary | None:
     """Run what was granted (None when nothing is). ``on_plan`` hears what the run will do
     (``Analysing 120 photos: faces, tags``) before it starts: a job's title."""
@@ -68,7 +72,7 @@ def analyse_granted(
     planned = pipeline.plan(ctx)
     if on_plan is not None:
         on_plan(pipeline.describe(planned))
-    return pipeline.analyse(ctx, reporter, workers, planned=planned)
+    return pipeline.analyse(ctx, reporter, workers, planned=planned, ray=ray)
 
 
 def scan_and_analyse(

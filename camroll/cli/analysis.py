@@ -22,7 +22,9 @@ def analysis_granted(ctx: AppContext) -> bool:
     return granted(ctx)
 
 
-def run_analysis(ctx: AppContext, console: Console, workers: int | None, quiet: bool) -> AnalysisSummary | None:
+def run_analysis(
+    ctx: AppContext, console: Console, workers: int | None, quiet: bool, ray: str | None = None
+) -> AnalysisSummary | None:
     """Analyse with a progress bar, as a job of the library (waiting for one that holds it);
     models load only here, so other commands start fast. None when nothing is granted."""
     from camroll.analysis.workflow import analyse_granted
@@ -31,7 +33,8 @@ def run_analysis(ctx: AppContext, console: Console, workers: int | None, quiet: 
         cli_job(ctx, "analyse", "Analysing photos", console) as (job, outcome),
         progress_bar(console, "photos") as progress,
     ):
-        summary = analyse_granted(ctx, job.reporter(RichReporter(progress, console, not quiet)), workers, job.retitle)
+        reporter = job.reporter(RichReporter(progress, console, not quiet))
+        summary = analyse_granted(ctx, reporter, workers, job.retitle, ray=ray)
         if summary is not None:
             outcome.message = f"Analysed {summary.analysed} photos" + (
                 f", {len(summary.failures)} analyses failed" if summary.failures else ""
@@ -82,6 +85,15 @@ def analyze_cmd(
     workers: Annotated[int | None, typer.Option(help="Worker processes (default: one per core).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not list each photo a model failed on.")] = False,
     as_json: JsonOption = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            envvar="CAMROLL_RAY_ADDRESS",
+            help="Analyse on a Ray cluster: its address (host:port) or 'auto'. The plan and the "
+            "writing stay here; see docs/scale-out.md.",
+        ),
+    ] = None,
 ) -> None:
     """Run every capability you have granted on the photos it covers, and nothing else."""
     ctx, console = ctx_for(home), console_err()
@@ -95,7 +107,7 @@ def analyze_cmd(
         )
         return
     try:
-        summary = run_analysis(ctx, console, workers, quiet)
+        summary = run_analysis(ctx, console, workers, quiet, ray)
     except KeyboardInterrupt:  # cancelled while waiting for the library, before anything ran
         console.print("[yellow]Cancelled[/] before it started: nothing was analysed.")
         raise typer.Exit(130) from None
