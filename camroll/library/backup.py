@@ -40,6 +40,7 @@ from camroll.config import AppContext, Config
 from camroll.errors import CamrollError
 from camroll.privacy import audit
 from camroll.privacy.sealed_stream import SealedReader, SealedWriter
+from camroll.store import photos as store_photos
 from camroll.store.db import Database
 
 FORMAT = 1
@@ -213,9 +214,9 @@ def restore(source: Path, home: Path, passphrase: bytes, progress: Progress | No
 def _check(home: Path, manifest: dict[str, object]) -> RestoreResult:
     db = Database.open(home / "camroll.db")  # migrates a backup made by an older camroll
     try:
-        if db.scalar("PRAGMA integrity_check") != "ok":
+        if not db.integrity_ok():
             raise BackupError("the restored database fails SQLite's integrity check")
-        photos = int(db.scalar("SELECT count(*) FROM photos"))
+        photos = store_photos.count(db)
         schema_to = db.schema_version
     finally:
         db.close()

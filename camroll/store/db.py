@@ -123,6 +123,10 @@ class Database:
         query results kept beside a connection is keyed by."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0]), self.conn.total_changes
 
+    def integrity_ok(self) -> bool:
+        """SQLite's own check of every page and index (``PRAGMA integrity_check``)."""
+        return bool(self.scalar("PRAGMA integrity_check") == "ok")
+
     def snapshot(self, target: Path, progress: Callable[[int, int], None] | None = None) -> None:
         """A consistent copy of the whole database in ``target`` (a new file, 0600), made with
         SQLite's online backup while others may go on writing: the copy is the database as of one

@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 
 from camroll.store.db import Database, now_iso
+from camroll.store.files import live_photo
 
 
 def record(db: Database, sha256: str, size: int, path: str) -> None:
@@ -25,8 +26,7 @@ def already_here(db: Database, hashes: Sequence[str]) -> set[str]:
         batch = list(hashes[start : start + 500])
         marks = ",".join("?" * len(batch))
         rows = db.query(
-            f"SELECT p.hash FROM photos p WHERE p.hash IN ({marks})"
-            " AND EXISTS (SELECT 1 FROM files f WHERE f.photo_id = p.id AND f.state IN ('ok', 'problem'))",
+            f"SELECT p.hash FROM photos p WHERE p.hash IN ({marks}) AND {live_photo('p')}",
             batch,
         )
         have.update(r[0] for r in rows)
