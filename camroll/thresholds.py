@@ -1180,3 +1180,9 @@ RAY_PHOTO_ATTEMPTS = 2
 """Actors a photo may kill before it is recorded as failed (retried by the next run): once is a node
 or actor dying under it (its photos go to another actor), twice is the photo, as a local worker
 death is (workers.stream gives a photo one attempt; a cluster node may die for reasons of its own)."""
+
+PEOPLE_MERGE_CHOICES = 12
+"""People a person's page offers to merge with: the ones whose faces look most alike, with their
+faces. A page cannot list every person of a large library, and the one that should be merged is
+nearly always among the closest few (a person split in two sits at about 0.2 from its other half,
+different people at 0.55 and more: PEOPLE_MERGE_SUGGEST_DISTANCE)."""

@@ -269,6 +269,10 @@ def test_people_edits(library_copy: Path) -> None:
         r = c.post(f"/people/{a}/split", data={"csrf": csrf, "faces": [str(f) for f in moved]}, follow_redirects=False)
         new = int(r.headers["location"].rsplit("/", 1)[1])
         assert {x[0] for x in con.execute("SELECT id FROM faces WHERE person_id = ?", (new,))} == set(moved)
+        # The split-off person's page offers the people who look most like them, faces shown, the
+        # one it was split from first; not every person of the library.
+        offered = re.findall(r'name="others" value="(\d+)"', c.get(f"/people/{new}").text)
+        assert offered and int(offered[0]) == a and len(offered) <= thresholds.PEOPLE_MERGE_CHOICES
         gone = con.execute("SELECT id FROM faces WHERE person_id = ? LIMIT 1", (a,)).fetchone()[0]
         c.post(f"/people/{a}/remove", data={"csrf": csrf, "faces": str(gone)})
         assert con.execute("SELECT person_id FROM faces WHERE id = ?", (gone,)).fetchone()[0] is None

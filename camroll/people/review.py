@@ -101,6 +101,52 @@ def suggestions(ctx: AppContext, limit: int | None = None) -> list[dict[str, Any
     return out
 
 
+def nearest(ctx: AppContext, person_id: int, k: int) -> list[dict[str, Any]]:
+    """The ``k`` people whose faces look most like this person's (centroid distance), closest
+    first, each as :func:`_brief` plus ``distance`` and ``looks`` (the distance in words): what
+    the person page offers to merge, instead of a list of every person. People answered "not
+    the same" and people seen in one photo with this one are left out. Empty without the people
+    consent or when the prints cannot be opened."""
+    if not consent.active_scopes(ctx, "people"):
+        return []
+    try:
+        ids, means = centroids(ctx)
+    except KeyDestroyed:
+        return []
+    where = np.flatnonzero(ids == person_id)
+    if not len(where) or len(ids) < 2:
+        return []
+    distances = np.linalg.norm(means - means[where[0]], axis=1)
+    order = [int(i) for i in np.argsort(distances, kind="stable") if int(ids[i]) != person_id]
+    refused = store.not_same_pairs(ctx.db)
+    people = {p["id"]: p for p in edit.listing(ctx)}
+    candidates = [
+        int(ids[i])
+        for i in order[: 4 * k]
+        if int(ids[i]) in people and (min(person_id, int(ids[i])), max(person_id, int(ids[i]))) not in refused
+    ]
+    apart = store.together(ctx.db, [(min(person_id, c), max(person_id, c)) for c in candidates])
+    out = []
+    for i in order[: 4 * k]:
+        other = int(ids[i])
+        if other not in candidates or (min(person_id, other), max(person_id, other)) in apart:
+            continue
+        d = float(distances[i])
+        out.append(_brief(people[other]) | {"distance": round(d, 4), "looks": _looks(d)})
+        if len(out) >= k:
+            break
+    return out
+
+
+def _looks(distance: float) -> str:
+    """How alike two people's faces are, in words, by the distance of their centroids."""
+    if distance < thresholds.PEOPLE_WORDS_CLEAR_DISTANCE:
+        return "looks the same"
+    if distance < thresholds.PEOPLE_MERGE_SUGGEST_DISTANCE:
+        return "looks alike"
+    return "looks different"
+
+
 def _brief(p: dict[str, Any]) -> dict[str, Any]:
     return {k: p[k] for k in ("id", "name", "cover_face_id", "face_count", "photo_count")}
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from camroll import thresholds
 from camroll.config import AppContext
 from camroll.people import edit, review
 from camroll.privacy import consent
@@ -54,7 +55,8 @@ def person_page(request: Request, person: str, ctx: Ctx) -> Response:
     found = next((p for p in _people(ctx, include_ignored=True) if p["id"] == person_id), None)
     if found is None:
         raise not_found("There is no such person (they may have been merged or deleted).")
-    others = [p for p in _people(ctx) if p["id"] != person_id]
+    # The people who look most like this one, with their faces (not every person in a list).
+    others = review.nearest(ctx, person_id, thresholds.PEOPLE_MERGE_CHOICES)
     for f in found["faces"]:  # how sure the people job was, in words (no percentage)
         f["sure"] = review.certainty_words(f["confidence"], f["assigned_by"], found["name"])
     return render(
