@@ -21,6 +21,7 @@ from camroll.library import stacks
 from camroll.library.metadata import format_offset
 from camroll.people import review
 from camroll.privacy import consent
+from camroll.report.worldmap import Marker, View, svg_map
 from camroll.store import analysis_results, curation, faces, files, photos, places
 from camroll.store.catalog import camera_name
 from camroll.web import routes_stacks, thumbs
@@ -191,7 +192,17 @@ def photo_page(request: Request, photo: str, ctx: Ctx, lib: Lib) -> Response:
         flags=curation.flags_of(ctx.db, [photo_id]).get(photo_id, {}),  # favourite/archive/delete buttons
         trash_days=thresholds.TRASH_KEEP_DAYS,
         stack=stacks.stack_of(routes_stacks.all_stacks(ctx, lib), photo_id),  # "In a stack of 5 (burst...)"
+        pick_map=_pick_map(p),
     )
+
+
+def _pick_map(p: Any) -> str:
+    """The world map of the edit form, to pick where a photo was taken (its place, if it has
+    one, marked): the places page's map and script, without the library's markers."""
+    marker = []
+    if p["gps_lat"] is not None and p["gps_lon"] is not None:
+        marker = [Marker(float(p["gps_lat"]), float(p["gps_lon"]), "Where it was taken", kind="home")]
+    return svg_map(marker, width=600, view=View(), title="Pick where the photo was taken")
 
 
 def _filter_names() -> list[str]:

@@ -1,5 +1,5 @@
 // The places map: zoom and pan in the browser (wheel, pinch, drag, buttons), markers kept at
-// their size on screen, and "Pick on the map" to set home by a click. Nothing is fetched: the map
+// their size on screen, and "Pick on the map" to set home, or a photo's place, by a click. Nothing is fetched: the map
 // is the page's own SVG, and a click is turned back into degrees with the bounds the SVG carries
 // (data-west/east/north/south; the projection is plain equirectangular, see report/worldmap.py).
 "use strict";
@@ -114,11 +114,13 @@
   }
   svg.style.touchAction = "none";
 
-  // Pick home on the map.
-  const pickButton = document.querySelector("[data-pick-home]");
+  // Pick a point on the map: home (the places page) or a photo's place (its edit form). The
+  // button names the inputs that receive the degrees (data-pick-lat, data-pick-lon), a text input
+  // to empty (data-pick-clear) and what to say once picked (data-pick-said, {lat} and {lon}).
+  const pickButton = document.querySelector("[data-pick]");
   const hint = document.querySelector("[data-pick-hint]");
-  const latInput = document.querySelector("[data-home-lat]");
-  const lonInput = document.querySelector("[data-home-lon]");
+  const latInput = pickButton && document.querySelector(pickButton.dataset.pickLat);
+  const lonInput = pickButton && document.querySelector(pickButton.dataset.pickLon);
   if (!pickButton || !latInput || !lonInput) return;
   let picking = false;
   let mark = null;
@@ -140,8 +142,8 @@
       const lat = north - ((p.y - full.y) / full.h) * (north - south);
       latInput.value = lat.toFixed(5);
       lonInput.value = lon.toFixed(5);
-      const place = document.querySelector(".home-set input[name=place]");
-      if (place) place.value = "";
+      const clear = pickButton.dataset.pickClear && document.querySelector(pickButton.dataset.pickClear);
+      if (clear) clear.value = "";
       if (!mark) {
         mark = document.createElementNS("http://www.w3.org/2000/svg", "circle");
         mark.setAttribute("class", "picked");
@@ -151,7 +153,8 @@
       mark.setAttribute("cx", String(p.x));
       mark.setAttribute("cy", String(p.y));
       apply();
-      if (hint) hint.textContent = `Home here: ${lat.toFixed(3)}, ${lon.toFixed(3)}. Press Set home to keep it.`;
+      const said = pickButton.dataset.pickSaid || "Here: {lat}, {lon}.";
+      if (hint) hint.textContent = said.replace("{lat}", lat.toFixed(3)).replace("{lon}", lon.toFixed(3));
     },
     true,
   );
