@@ -269,3 +269,38 @@ def test_a_sidecar_round_trips_odd_names_and_is_found_by_file_name(library_copy:
     assert [r.name for r in read.regions] == [odd] and read.content_hash is None and not read.problems
     result = run_cli(library_copy, "import-names", str(sidecar), "--json")
     assert [(n["person_id"], n["name"]) for n in result["named"]] == [(face["person_id"], odd)]
+
+
+def test_sidecars_carry_rating_favourite_and_albums_as_digikam_and_lightroom_read_them(
+    tmp_path: Path, photos_dir: Path
+) -> None:
+    """The person's curation reaches other apps: exiftool (what digiKam and Lightroom share) reads
+    the rating, and the albums and favourite as hierarchical keywords, from the exported sidecar."""
+    import subprocess
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    lib.mkdir()
+    for rel in ("scenes/dog/dog_orange.jpg", "scenes/cat/cat_black.jpg"):
+        shutil.copy(photos_dir / rel, lib / Path(rel).name)
+    run_cli(home, "scan", str(lib), "--no-analyze", "--quiet")
+    ids = {Path(r["path"]).name: r["id"] for r in run_cli(home, "photos", "--json")}
+    dog = str(ids["dog_orange.jpg"])
+    run_cli(home, "edit", dog, "--rating", "4")
+    run_cli(home, "favourite", dog)
+    run_cli(home, "album", "create", "Pets & friends")
+    run_cli(home, "album", "add", "Pets & friends", dog, str(ids["cat_black.jpg"]))
+    out = tmp_path / "export"
+    run_cli(home, "export", "--out", str(out))
+    data = json.loads((out / "library.json").read_text())
+    exported = {Path(p["files"][0]["path"]).name: p for p in data["photos"]}
+    assert exported["dog_orange.jpg"]["favourite"] and not exported["cat_black.jpg"]["favourite"]
+    asked = ["-XMP:Rating", "-XMP-lr:HierarchicalSubject", "-XMP-digiKam:TagsList", "-XMP-dc:Subject"]
+    sidecar_files = sorted(str(p) for p in (out / "sidecars").glob("*.xmp"))
+    done = subprocess.run(["exiftool", "-json", *asked, *sidecar_files], capture_output=True, text=True, check=True)
+    by_name = {Path(r["SourceFile"]).stem: r for r in json.loads(done.stdout)}
+    dog_side, cat_side = by_name["dog_orange"], by_name["cat_black"]
+    assert dog_side["Rating"] == 4
+    assert set(dog_side["HierarchicalSubject"]) == {"Albums|Pets & friends", "camroll|Favourite"}
+    assert set(dog_side["TagsList"]) == {"Albums/Pets & friends", "camroll/Favourite"}
+    assert cat_side["HierarchicalSubject"] in ("Albums|Pets & friends", ["Albums|Pets & friends"])
+    assert "Rating" not in cat_side

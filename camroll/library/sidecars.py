@@ -12,7 +12,9 @@ the one those apps share:
   fractions of the width and height (``stArea:unit="normalized"``).
 
 Keywords are camroll's tags at or above ``EXPORT_TAG_MIN_SCORE`` as ``dc:subject``; the place as
-``photoshop:City``/``State``/``Country``. The photo's content hash (``camroll:ContentHash``) lets
+``photoshop:City``/``State``/``Country``. The person's curation goes where those apps read it: the
+rating as ``xmp:Rating``, albums and favourites as hierarchical keywords (``lr:hierarchicalSubject``
+``Albums|Summer``, ``camroll|Favourite``; ``digiKam:TagsList`` ``Albums/Summer``). The photo's content hash (``camroll:ContentHash``) lets
 :mod:`camroll.people.import_names` find the photo again when the file was renamed.
 
 Reading (:func:`read_sidecar`) goes through :class:`camroll.library.xmp.Xmp`, which parses with
@@ -59,6 +61,11 @@ class Sidecar:
     country: str | None = None
     content_hash: str | None = None
     file_name: str | None = None
+    rating: int | None = None
+    """0-5 stars (``xmp:Rating``), the person's own rating or the file's."""
+    favourite: bool = False
+    albums: list[str] = field(default_factory=list)
+    """The person's albums holding the photo."""
 
 
 def _fraction(value: float) -> str:
@@ -75,9 +82,14 @@ def to_xmp(s: Sidecar) -> str:
             ("mwg-rs", "http://www.metadataworkinggroup.com/schemas/regions/"),
             ("stArea", "http://ns.adobe.com/xmp/sType/Area#"),
             ("stDim", "http://ns.adobe.com/xap/1.0/sType/Dimensions#"),
+            ("xmp", "http://ns.adobe.com/xap/1.0/"),
+            ("lr", "http://ns.adobe.com/lightroom/1.0/"),
+            ("digiKam", "http://www.digikam.org/ns/1.0/"),
             ("camroll", CAMROLL_NS),
         )
     ]
+    if s.rating is not None and 0 <= s.rating <= 5:
+        attrs.append(f'xmp:Rating="{int(s.rating)}"')
     for prefix, value in (
         ("photoshop:City", s.city),
         ("photoshop:State", s.region),
@@ -88,9 +100,18 @@ def to_xmp(s: Sidecar) -> str:
         if value:
             attrs.append(f"{prefix}={quoteattr(value)}")
     body: list[str] = []
-    if s.keywords:
-        items = "".join(f"<rdf:li>{_text(k)}</rdf:li>" for k in s.keywords)
+    # Curation as hierarchical keywords, the tags both apps read (Lightroom's "Albums|Summer",
+    # digiKam's "Albums/Summer"), their leaves in dc:subject as Lightroom writes them.
+    paths = [("Albums", a) for a in s.albums] + ([("camroll", "Favourite")] if s.favourite else [])
+    subjects = list(dict.fromkeys(s.keywords + [leaf for _, leaf in paths]))
+    if subjects:
+        items = "".join(f"<rdf:li>{_text(k)}</rdf:li>" for k in subjects)
         body.append(f"   <dc:subject><rdf:Bag>{items}</rdf:Bag></dc:subject>")
+    if paths:
+        lr_items = "".join(f"<rdf:li>{_text(top + '|' + leaf.replace('|', '/'))}</rdf:li>" for top, leaf in paths)
+        body.append(f"   <lr:hierarchicalSubject><rdf:Bag>{lr_items}</rdf:Bag></lr:hierarchicalSubject>")
+        dk_items = "".join(f"<rdf:li>{_text(top + '/' + leaf.replace('/', '|'))}</rdf:li>" for top, leaf in paths)
+        body.append(f"   <digiKam:TagsList><rdf:Seq>{dk_items}</rdf:Seq></digiKam:TagsList>")
     if s.faces and s.width and s.height:
         body.append('   <mwg-rs:Regions rdf:parseType="Resource">')
         body.append(f'    <mwg-rs:AppliedToDimensions stDim:w="{s.width}" stDim:h="{s.height}" stDim:unit="pixel"/>')

@@ -43,6 +43,7 @@ from camroll.privacy import audit, consent
 from camroll.privacy.crypto import KeyDestroyed
 from camroll.privacy.private_files import private_folder, write_private
 from camroll.store import albums as album_rows
+from camroll.store import curation
 from camroll.store import export as rows_of
 from camroll.store.db import now_iso
 
@@ -88,6 +89,8 @@ def _photos(ctx: AppContext) -> list[dict[str, Any]]:
     files: dict[int, list[dict[str, Any]]] = {}
     for r in rows_of.photo_files(ctx.db):
         files.setdefault(r["photo_id"], []).append({"path": r["path"], "size": r["size"], "state": r["state"]})
+    favourites = set(curation.flagged(ctx.db, "favourite"))
+    archived = set(curation.flagged(ctx.db, "archived"))
     out = []
     for r in rows_of.photos(ctx.db):
         offset = r["offset_minutes"]
@@ -113,6 +116,8 @@ def _photos(ctx: AppContext) -> list[dict[str, Any]]:
                 "description": r["description"],
                 "keywords": json.loads(r["keywords"]),
                 "rating": r["rating"],
+                "favourite": r["id"] in favourites,
+                "archived": r["id"] in archived,
                 "people_regions": json.loads(r["regions"]),
                 "duration": r["duration"],
                 "errors": json.loads(r["errors"]),
@@ -224,7 +229,8 @@ def library(ctx: AppContext, include_prints: bool, result: ExportResult) -> dict
 
 
 def sidecars(ctx: AppContext, data: dict[str, Any]) -> dict[int, Sidecar]:
-    """One sidecar per photo with faces, tags worth keywords, or a place; keyed by photo id."""
+    """One sidecar per photo with faces, tags worth keywords, a place, a rating, a favourite mark or
+    an album; keyed by photo id."""
     names = {p["id"]: p["name"] for p in data["people"]}
     out: dict[int, Sidecar] = {}
     photos = {p["id"]: p for p in data["photos"] if p["kind"] == "photo"}
@@ -255,6 +261,17 @@ def sidecars(ctx: AppContext, data: dict[str, Any]) -> dict[int, Sidecar]:
     for p in data["places"]:
         if (p["city"] or p["country"]) and (s := entry(p["photo_id"])) is not None:
             s.city, s.region, s.country = p["city"], p["region"], p["country"]
+    by_hash = {p["hash"]: pid for pid, p in photos.items()}
+    for album in data["albums"]:  # manual albums: a smart one is a search, not a membership
+        for h in album["photo_hashes"] or []:
+            if h in by_hash and (s := entry(by_hash[h])) is not None and album["name"] not in s.albums:
+                s.albums.append(album["name"])
+    for pid, photo in photos.items():
+        if photo.get("rating") or photo.get("favourite"):
+            s = entry(pid)
+            assert s is not None
+            s.rating = photo.get("rating") or s.rating
+            s.favourite = bool(photo.get("favourite"))
     return out
 
 
