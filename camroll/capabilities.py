@@ -10,6 +10,9 @@ The registry is declarative on purpose: consent, purge and export import this mo
 analysis code that ``analyser`` names (a dotted path, loaded only when analysis runs). Data made
 from photos by the layers above privacy (creations today) is declared the same way, in
 :data:`DERIVED_STORES`: a purge step named by dotted path, so privacy never imports creations.
+Every other table tied to a photo, a face or a person (the person's curation and corrections,
+imports, the catalog's extras) is declared in :data:`TIES`: a removal deletes by it, the export's
+test checks its keys, and a contract test fails on a table declared nowhere.
 """
 
 from __future__ import annotations
@@ -222,6 +225,58 @@ class DerivedStore:
 DERIVED_STORES: tuple[DerivedStore, ...] = (
     DerivedStore(id="creations", purge_step="camroll.creations.records:purge_step"),
 )
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A table tied to photos or people that no capability owns: the person's own curation and
+    corrections, what imports and the catalog keep beside a photo, and camroll's bookkeeping.
+    Declared once here, so a purge, an export and the schema's check derive from it instead of
+    each knowing the tables (issue 14: "one place declares what belongs to a photo")."""
+
+    table: str
+    kind: str
+    """``curation`` (the person's own choices: albums, favourites, edits, stacks kept; a revoke
+    leaves them, the photo's removal and ``camroll forget`` take them), ``correction`` (the
+    person's fixes of people, kept through a revoke the same way), ``import`` (what a cloud
+    export said), ``catalog`` (what the scan keeps beside a photo) or ``bookkeeping`` (how
+    camroll's own work went)."""
+    photo_key: str | None = "photo_id"
+    """Column holding the photo id; rows go when their photo is removed (None: tied to faces or
+    people, or to a file by hash, which go their own way)."""
+    export: str | None = None
+    """The ``library.json`` key that carries it (None: not the person's data to take along)."""
+
+
+TIES: tuple[Tie, ...] = (
+    Tie("photo_flags", "curation", export="photos"),  # favourite and archived, per photo
+    Tie("photo_edits", "curation", export="photos"),  # dates, places, titles...: the photo's fields
+    Tie("albums", "curation", photo_key=None, export="albums"),
+    Tie("album_photos", "curation", export="albums"),
+    Tie("stack_kept", "curation", export="stacks"),
+    Tie("people", "correction", photo_key=None, export="people"),  # clusters, and the names given them
+    Tie("face_edits", "correction", export="people"),
+    Tie("face_rejections", "correction", photo_key=None, export="face_rejections"),
+    Tie("people_not_same", "correction", photo_key=None, export="people_not_same"),
+    Tie("face_dismissals", "correction", export="face_dismissals"),
+    Tie("face_holds", "bookkeeping", photo_key=None),
+    Tie("import_facts", "import"),
+    Tie("import_albums", "import", export="albums"),
+    Tie("live_identifiers", "catalog"),
+    Tie("motion_checked", "catalog"),
+    Tie("motion_clips", "catalog"),
+    # Purged their own way: each capability's purge drops its analysis state, and the creations'
+    # purge step (DERIVED_STORES) finds what was made from a photo through creation_photos.
+    Tie("analysis_state", "bookkeeping", photo_key=None),
+    Tie("creation_photos", "bookkeeping", photo_key=None),
+)
+"""Every table tied to a photo, a face or a person besides the capabilities' own
+(``tests/test_contract.py`` fails on a new one not declared here or there)."""
+
+
+def ties_with_photos() -> list[Tie]:
+    """The ties whose rows go with their photo."""
+    return [t for t in TIES if t.photo_key is not None]
 
 
 def get(cap_id: str) -> Capability:

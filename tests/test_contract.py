@@ -233,3 +233,32 @@ def test_the_layer_test_sees_imports_inside_functions_and_relative_ones(tmp_path
     source = tmp_path / "mod.py"
     source.write_text("def f():\n    from camroll.cli import common\n    from ..web import app\n", encoding="utf-8")
     assert _imports_of(source, "camroll.store.mod") == {"camroll.cli.common", "camroll.web.app"}
+
+
+def test_every_table_tied_to_a_photo_or_a_person_is_declared(ctx: AppContext) -> None:
+    """A table with a photo, face or person in it is owned by a capability (its ``tables``) or
+    declared in ``capabilities.TIES``: what purges, removals and exports derive from. A new
+    table that is neither fails here, before a removal forgets it."""
+    from camroll import capabilities
+
+    owned = {t.name for cap in capabilities.REGISTRY for t in cap.tables}
+    tied = {t.table for t in capabilities.TIES}
+    undeclared = []
+    for (table,) in ctx.db.query("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        columns = {r[1] for r in ctx.db.query(f"PRAGMA table_info({table})")}
+        targets = {r[2] for r in ctx.db.query(f"PRAGMA foreign_key_list({table})")}
+        if (targets & {"photos", "faces", "people"} or "photo_id" in columns) and table not in owned | tied:
+            undeclared.append(table)
+    assert not undeclared, f"declare these in capabilities.TIES or a capability's tables: {undeclared}"
+    assert not owned & tied
+    for tie in capabilities.ties_with_photos():  # and each names a real photo column
+        assert tie.photo_key in {r[1] for r in ctx.db.query(f"PRAGMA table_info({tie.table})")}, tie
+
+
+def test_what_the_ties_say_is_exported_is_in_library_json(ctx: AppContext) -> None:
+    from camroll import capabilities
+    from camroll.report.export import ExportResult, library
+
+    keys = set(library(ctx, False, ExportResult(out=str(ctx.config.home))))
+    missing = {t.table: t.export for t in capabilities.TIES if t.export and t.export not in keys}
+    assert not missing, missing

@@ -54,3 +54,29 @@ def test_favourite_and_archive(tmp_path: Path) -> None:
     run_cli(home, "remove", "2")
     con = sqlite3.connect(home / "camroll.db")
     assert con.execute("SELECT count(*) FROM photo_flags WHERE photo_id = 2").fetchone()[0] == 0
+
+
+def test_a_removed_photo_takes_what_the_registry_ties_to_it(tmp_path: Path) -> None:
+    """``camroll remove`` deletes every table ``capabilities.TIES`` ties to a photo (favourite,
+    edits, albums...), by the registry, and says so in its report; the other photos keep theirs."""
+    from camroll import capabilities
+
+    home = tmp_path / "home"
+    _day(tmp_path / "lib", 2)
+    run_cli(home, "scan", str(tmp_path / "lib"), "--workers", "1")
+    for pid in ("1", "2"):
+        run_cli(home, "favourite", pid)
+        run_cli(home, "edit", pid, "--title", f"photo {pid}")
+    run_cli(home, "album", "create", "Both")
+    run_cli(home, "album", "add", "Both", "1", "2")
+    report = run_cli(home, "remove", "1", "--json")
+    for table in ("photo_flags", "photo_edits", "album_photos"):
+        assert report["rows"].get(table) == 1, (table, report["rows"])
+    conn = sqlite3.connect(home / "camroll.db")
+    try:
+        for tie in capabilities.ties_with_photos():
+            left = conn.execute(f"SELECT count(*) FROM {tie.table} WHERE {tie.photo_key} = 1").fetchone()[0]
+            assert left == 0, tie.table
+        assert conn.execute("SELECT count(*) FROM photo_flags WHERE photo_id = 2").fetchone()[0] == 1
+    finally:
+        conn.close()

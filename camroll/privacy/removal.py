@@ -107,7 +107,14 @@ def remove_photos(ctx: AppContext, photo_ids: Sequence[int], remember: bool = Tr
     with ctx.db.transaction() as conn:
         hashes = fill_scope(conn, known)
         own_roots = ledger_keys.own_roots(conn)  # photos scanned by their own path: forget the path too
+        tied: dict[str, int] = {}
+        for tie in capabilities.ties_with_photos():  # what else belongs to a photo, by the registry,
+            gone = store_purge.delete_in_scope(conn, tie.table, tie.photo_key or "photo_id")  # before
+            if gone:  # the photo rows go (their foreign keys would cascade, uncounted)
+                tied[tie.table] = gone
         report.rows, made = delete_derived(conn, everything)
+        for table, gone in tied.items():
+            report.rows[table] = report.rows.get(table, 0) + gone
         ledger_keys.forget_roots(ctx, conn, own_roots)
         if key is not None:
             removed_photos.remember_in(conn, [_token(key, h) for h in hashes], now_iso())
