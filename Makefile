@@ -41,13 +41,15 @@ $(STAMP): pyproject.toml requirements.lock
 # Debian packages the tests use: exiftool (the metadata ground truth), DejaVu fonts (text
 # rendered into test photos for OCR, titles on collages and video cards), fontconfig (fc-list
 # finds them), ffmpeg (the video benchmark's peer), chromium (web tests and rendering the report,
-# driven by Playwright's Python package: no browser is downloaded), mat2 (the safe-sharing peer).
-APT_PACKAGES := libimage-exiftool-perl fonts-dejavu-core fontconfig ffmpeg chromium mat2
+# driven by Playwright's Python package: no browser is downloaded), mat2 (the safe-sharing peer),
+# postgresql (tests/pg_server.py runs a throwaway cluster from its initdb and pg_ctl).
+APT_PACKAGES := libimage-exiftool-perl fonts-dejavu-core fontconfig ffmpeg chromium mat2 postgresql
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 $(APT_STAMP): Makefile
 	@if ! command -v exiftool >/dev/null 2>&1 || ! command -v fc-list >/dev/null 2>&1 \
 	    || ! command -v ffmpeg >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 \
 	    || ! command -v mat2 >/dev/null 2>&1 \
+	    || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	    || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]; then \
 	  echo "Installing Debian packages: $(APT_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && \

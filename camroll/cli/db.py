@@ -13,7 +13,7 @@ import typer
 from camroll.cli.common import HomeOption, JsonOption, console_err, ctx_for, fail, print_json, progress_bar, shown
 from camroll.config import Config
 
-db_app = typer.Typer(help="Back up the library into one sealed file, or restore one.")
+db_app = typer.Typer(help="Back up the library into one sealed file, restore one, or copy the catalog to PostgreSQL.")
 
 
 PassphraseOption = Annotated[
@@ -122,3 +122,37 @@ def restore_cmd(
     console.print(result.sentence(), highlight=False)
     if result.audit_problems:
         fail("The audit chain does not verify: " + "; ".join(result.audit_problems[:5]), 1)
+
+
+@db_app.command("migrate-to")
+def migrate_to_cmd(
+    url: Annotated[str, typer.Argument(help="An empty PostgreSQL database: postgresql://user:password@host/db.")],
+    home: HomeOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy the library's catalog (every table, as of one moment) into an empty PostgreSQL
+    database and verify it: each table's row count and checksum must be equal on both sides, or
+    nothing is kept. Sealed columns are copied sealed; the keys stay in camroll's home. camroll
+    itself still runs on SQLite (docs/scale-out.md)."""
+    from dataclasses import asdict
+
+    from camroll.store.pg_copy import MigrationError, migrate
+
+    ctx = ctx_for(home)  # opens (and migrates) the library, so the copy has the current schema
+    source = ctx.config.db_path
+    ctx.close()
+    console = console_err()
+    try:
+        with progress_bar(console, "rows") as bar:
+            task = bar.add_task("Copying", total=None)
+
+            def progress(table: str, done: int, total: int) -> None:
+                bar.update(task, description=table, completed=done, total=total)
+
+            result = migrate(source, url, progress)
+    except MigrationError as e:  # its message shows the URL through redact(): never the password
+        fail(str(e), 1)
+    if as_json:
+        print_json(asdict(result) | {"rows": result.rows, "summary": result.sentence()})
+        return
+    console.print(result.sentence(), highlight=False)
