@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from camroll.cli import app
+from camroll.store.pg_copy import row_digest
 from tests.pg_server import PgServer, pg_server  # noqa: F401  (the fixture)
 
 
@@ -83,6 +84,11 @@ def test_migrate_copies_every_table_and_verifies(pg_server: PgServer, library_co
         with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
             pg.execute("UPDATE consent_events SET note = 'changed'")
         pg.rollback()
+        # A new person without an id gets the next one, as SQLite's rowid would give it.
+        next_id = lite.execute("SELECT max(id) + 1 FROM people").fetchone()[0]
+        got_id = pg.execute("INSERT INTO people (created_at) VALUES ('now') RETURNING id").fetchone()[0]
+        assert got_id == next_id
+        pg.rollback()
         # And the foreign keys: a face cannot point at a photo that does not exist.
         with pytest.raises(psycopg.errors.ForeignKeyViolation):
             pg.execute("UPDATE faces SET photo_id = -1 WHERE id = %s", (face_id,))
@@ -94,6 +100,19 @@ def test_migrate_copies_every_table_and_verifies(pg_server: PgServer, library_co
     assert "is not empty" in again.output and pg_server.password not in again.output
     with psycopg.connect(url) as pg:
         assert pg.execute("SELECT count(*) FROM photos").fetchone()[0] == counts["photos"]
+
+
+def test_the_checksum_tells_rows_apart_and_ignores_their_order() -> None:
+    """Equal checksums must mean equal tables: values of another kind, split differently or in
+    another column hash differently; the order rows are read in does not matter."""
+    digests = {
+        row_digest(row)
+        for row in [(1, "ab"), ("1", "ab"), (1, "a", "b"), (1, b"ab"), (1.0, "ab"), (None, "ab"), ("", "ab"), ("ab", 1)]
+    }
+    assert len(digests) == 8
+    rows = [(i, f"row {i}", i / 3, bytes([i])) for i in range(50)]
+    assert sum(map(row_digest, rows)) % 2**256 == sum(map(row_digest, reversed(rows))) % 2**256
+    assert sum(map(row_digest, rows)) != sum(map(row_digest, [*rows[:-1], (49, "row 49", 49 / 3, b"\x00")]))
 
 
 def test_a_row_postgresql_cannot_hold_leaves_the_target_empty(pg_server: PgServer, library_copy: Path) -> None:  # noqa: F811

@@ -286,6 +286,12 @@ def _copy_all(
             if rows != counts[table.name]:
                 raise MigrationError(f"{table.name}: {rows} rows read, but the snapshot counted {counts[table.name]}")
             sums[table.name] = (rows, acc % MOD)
+            if table.identity and rows:
+                column = quote(table.identity)
+                cur.execute(f"SELECT max({column}) FROM {quote(table.name)}")
+                cur.execute(
+                    f"ALTER TABLE {quote(table.name)} ALTER COLUMN {column} RESTART WITH {cur.fetchone()[0] + 1}"
+                )
         n_keys = 0
         for table in schema.tables:
             for clause in table.foreign_keys:
