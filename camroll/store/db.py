@@ -12,6 +12,7 @@ file, never an edit of an applied one.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -78,8 +79,8 @@ class Database:
             )
             done = {r[0] for r in self.conn.execute("SELECT number FROM schema_migrations")}
             if not done and current:
-                for number, name, _sql in migrations():
-                    if number <= current and number in _BEFORE_THE_TABLE:
+                for number, name, sql in migrations():
+                    if number <= current and number in _BEFORE_THE_TABLE and _looks_applied(self.conn, sql):
                         self.conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (number, name, now_iso()))
                         done.add(number)
         applied = []
@@ -155,6 +156,26 @@ class Database:
         except sqlite3.Error:
             pass  # read-only or busy: the statistics wait for the next close
         self.conn.close()
+
+
+_CREATES = re.compile(r"^\s*CREATE\s+(TABLE|INDEX|UNIQUE\s+INDEX|TRIGGER)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)
+_ADDS = re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.I)
+
+
+def _looks_applied(conn: sqlite3.Connection, sql: str) -> bool:
+    """Whether a migration ran, judged by what it creates (tables, indexes, triggers, added
+    columns): a library made while migrations landed out of order can have a ``user_version``
+    past one it never ran. Any one of its objects being there says it ran (a later migration may
+    have dropped or rebuilt others); a migration that creates nothing is taken as run."""
+    checks: list[bool] = []
+    for statement in split_sql(sql):
+        if m := _CREATES.match(statement):
+            kind = "index" if "INDEX" in m.group(1).upper() else m.group(1).lower()
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?", (kind, m.group(2)))
+            checks.append(found.fetchone() is not None)
+        elif m := _ADDS.match(statement):
+            checks.append(m.group(2) in {r[1] for r in conn.execute(f"PRAGMA table_info({m.group(1)})")})
+    return not checks or any(checks)
 
 
 def split_sql(sql: str) -> list[str]:
