@@ -99,7 +99,11 @@ COMMANDS: dict[str, Entry] = {
         "Nothing is destroyed until the trash is emptied.",
         ("camroll.cli.trash",),
     ),
-    "db": Entry("Back up the library into one sealed file, or restore one.", ("camroll.cli.db",), "db_app"),
+    "db": Entry(
+        "Back up the library into one sealed file, restore one, or copy the catalog to PostgreSQL.",
+        ("camroll.cli.db",),
+        "db_app",
+    ),
     "trash": Entry(
         "Deleted photos, kept 30 days: list them, restore them, or empty the trash.", ("camroll.cli.trash",)
     ),
