@@ -128,6 +128,34 @@ def test_merge_suggestion_no_is_remembered_through_a_recluster_and_yes_merges(ho
     assert _suggested(client) == set()
 
 
+def test_an_answer_keeps_the_other_suggestions_without_reading_every_print_again(
+    home: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Computing the suggestions reads every print of the library; after an answer the page shows
+    the rest of them as they were, and computes again only when the people changed otherwise."""
+    from camroll.people import review as review_module
+
+    rumsfeld, powell = _person_of(home, "lfw_Donald_Rumsfeld"), _person_of(home, "lfw_Colin_Powell")
+    part_r, part_p = _split_half(home, rumsfeld), _split_half(home, powell)
+    computed = []
+    real = review_module.suggestions
+
+    def counting(*args: object, **kwargs: object) -> list[dict[str, object]]:
+        computed.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(review_module, "suggestions", counting)
+    assert _suggested(client) == {frozenset((rumsfeld, part_r)), frozenset((powell, part_p))}
+    token = _token(client)
+    assert len(computed) == 1  # two page loads, one computation: nothing changed in between
+    computed.clear()
+    client.post("/people/review/same", data={"csrf": token, "a": rumsfeld, "b": part_r, "answer": "no"})
+    assert _suggested(client) == {frozenset((powell, part_p))} and computed == []
+    run_cli(home, "people", "name", str(powell), "Colin")  # a change the page did not make...
+    split_again = _split_half(home, rumsfeld)  # ...and one that changes the people
+    assert frozenset((rumsfeld, split_again)) in _suggested(client) and computed == [1]
+
+
 def test_a_held_face_is_settled_by_its_buttons(home: Path, client: TestClient) -> None:
     """A face held between two people (as the people job holds a look-alike) is put on the
     second candidate by "It's B", and "Someone else" records it is neither."""

@@ -383,3 +383,14 @@ def give_back(db: Database, assign: list[tuple[int, int]], reject: list[tuple[in
             " WHERE id = ? AND person_id = ? AND assigned_by IS NOT 'user'",
             reject,
         )
+
+
+def review_marker(db: Database) -> tuple[int, ...]:
+    """Changes whenever what the merge suggestions are computed from may have changed: the people,
+    the faces on them, and the pairs answered "not the same"."""
+    row = db.conn.execute(
+        "SELECT (SELECT count(*) FROM people), (SELECT coalesce(max(id), 0) FROM people),"
+        " (SELECT count(*) FROM faces WHERE person_id IS NOT NULL), (SELECT coalesce(max(id), 0) FROM faces),"
+        " (SELECT count(*) FROM people_not_same)"
+    ).fetchone()
+    return tuple(int(v) for v in row)

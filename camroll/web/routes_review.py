@@ -19,8 +19,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from camroll.config import AppContext
 from camroll.people import add_face, edit, review
 from camroll.privacy import consent
+from camroll.store import people as store_people
 from camroll.web.common import Ctx, Lib, csrf, int_id, render
 from camroll.web.state import Library
 
@@ -49,15 +51,39 @@ def _answer(lib: Library, action: Callable[[], Any], target: str) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+def _suggestions(ctx: AppContext, lib: Library) -> list[dict[str, Any]]:
+    """The merge suggestions, computed again only when the people changed other than by an answer
+    here, or when every kept one was answered. Computing them reads every print of the library
+    (about 1.7 s at 20,000 faces), so one per answer would make a review of many slow."""
+    marker = store_people.review_marker(ctx.db)
+    kept = lib.suggestions
+    if kept is not None and kept[0] == marker and kept[1]:
+        return kept[1]
+    found = review.suggestions(ctx)
+    lib.suggestions = (marker, found)
+    return found
+
+
+def _answered(ctx: AppContext, lib: Library, a: int, b: int, merged: bool) -> None:
+    """Keep the suggestions current after an answer: the pair goes; after a merge, every pair of
+    the two people goes too (their prints changed); the others still hold."""
+    kept = lib.suggestions
+    if kept is None:
+        return
+    gone = {a, b} if merged else set()
+    left = [s for s in kept[1] if {s["a"]["id"], s["b"]["id"]} != {a, b} and not ({s["a"]["id"], s["b"]["id"]} & gone)]
+    lib.suggestions = (store_people.review_marker(ctx.db), left)
+
+
 @router.get("/people/review")
-def review_page(request: Request, ctx: Ctx) -> Response:
+def review_page(request: Request, ctx: Ctx, lib: Lib) -> Response:
     people_on = bool(consent.active_scopes(ctx, "people"))
     return render(
         request,
         "review.html",
         title="Review people",
         nav="people",
-        suggestions=review.suggestions(ctx) if people_on else [],
+        suggestions=_suggestions(ctx, lib) if people_on else [],
         held=review.held(ctx),
         queue=review.queue(ctx),
         counts=review.counts(ctx),
@@ -78,6 +104,7 @@ def same_person(
         if answer not in ("yes", "no"):  # only the two buttons answer; anything else changes nothing
             raise edit.PeopleError("answer Yes or No")
         review.answer_same(ctx, first, second, answer == "yes")
+        _answered(ctx, lib, first, second, answer == "yes")
 
     return _answer(lib, act, "/people/review")
 

@@ -40,6 +40,10 @@ class Library:
         self._pool: queue.SimpleQueue[AppContext] = queue.SimpleQueue()
         self._memo: dict[str, tuple[tuple[int, ...], float, Any]] = {}
         self._memo_lock = threading.Lock()
+        self.suggestions: tuple[tuple[int, ...], list[dict[str, Any]]] | None = None
+        """The people review's merge suggestions and the marker they were computed at
+        (web/routes_review.py keeps them current as answers come in, instead of computing them
+        again over every print of the library after each answer)."""
 
     def stamp(self) -> tuple[int, ...]:
         """Changes whenever anything is committed to the library's database (every commit
