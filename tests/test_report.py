@@ -166,6 +166,9 @@ def test_report_on_the_real_photos(library_copy: Path, tmp_path: Path) -> None:
     # named by town, as a person names it (GeoNames calls the nearest entry Steglitz, a district)
     assert {i["name"] for i in by_id["regular_places"]["items"]} == {"Berlin, Germany"}
     assert set(by_id["regular_places"]["photos"]) == berlin
+    # and `camroll summary` names them the same way
+    places = run_cli(library_copy, "summary", "--json")["places"]
+    assert "Berlin, Germany" in places and not any("Steglitz" in name for name in places), places
     assert with_text and set(by_id["readable_text"]["photos"]) == with_text
     text_flagged = {
         p

@@ -233,9 +233,9 @@ def overview(ctx: AppContext) -> dict[str, Any]:
     places = Counter(
         {
             ", ".join(x for x in (city, country) if x): n
-            for city, country, n in db.query(
-                f"SELECT city, country, count(*) FROM photo_places WHERE photo_id IN ({_LIVE}) AND (city IS NOT NULL OR country IS NOT NULL)"
-                " GROUP BY city, country"
+            for city, country, n in db.query(  # by town, as the report names places (Berlin, not Steglitz)
+                "SELECT coalesce(town, city) AS place, country, count(*) FROM photo_places"
+                f" WHERE photo_id IN ({_LIVE}) AND (city IS NOT NULL OR country IS NOT NULL) GROUP BY place, country"
             )
         }
     )
