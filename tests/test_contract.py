@@ -262,3 +262,21 @@ def test_what_the_ties_say_is_exported_is_in_library_json(ctx: AppContext) -> No
     keys = set(library(ctx, False, ExportResult(out=str(ctx.config.home))))
     missing = {t.table: t.export for t in capabilities.TIES if t.export and t.export not in keys}
     assert not missing, missing
+
+
+def test_the_tests_need_nothing_beside_the_clone() -> None:
+    """A plain `git clone` + `make test` must pass: no test, benchmark or make rule reads the
+    workspace's shared folder; the test photos, their MANIFEST.tsv and exiftool.json are in the
+    repository, tracked by git."""
+    import subprocess
+
+    repo = Path(__file__).resolve().parent.parent
+    for path in [repo / "Makefile", *repo.joinpath("tests").rglob("*.py"), *repo.joinpath("bench").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        shared = ".." + "/shared"  # spelt apart, so this file does not find itself
+        assert shared not in text and "/work" + "/shared" not in text, path
+    tracked = subprocess.run(
+        ["git", "ls-files", "tests/data/photos"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert {"tests/data/photos/MANIFEST.tsv", "tests/data/photos/exiftool.json"} <= set(tracked)
+    assert len([t for t in tracked if t.lower().endswith((".jpg", ".jpeg", ".heic", ".png", ".tiff"))]) >= 250

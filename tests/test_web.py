@@ -166,8 +166,8 @@ def test_timeline_pages_cover_every_photo_once(
     pages = 0
     while url:
         page = client.get(url).text
-        # a photo, or a stack's top (its thumbnail leads to the stack: /stacks/<top id>)
-        ids = [int(x) for x in re.findall(r'<a class="thumb" href="/(?:photo|stacks)/(\d+)"', page)]
+        # each item's thumbnail: a photo, or a stack's top (whose link leads to the stack's page)
+        ids = [int(x) for x in re.findall(r'<a class="thumb" href="[^"]+"[^>]*><img src="/thumb/(\d+)\.jpg"', page)]
         assert len(ids) <= 40
         seen += ids
         nxt = re.search(r'rel="next" href="([^"]+)"', page)

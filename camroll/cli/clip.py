@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 
@@ -49,11 +49,7 @@ def clip_cmd(
         fail(f"{path.name} carries no motion clip" + (f" ({result.note})" if result.note else ""), 1)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{path.stem}.clip.mp4"
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        fail(f"{target} already exists")
-    with os.fdopen(fd, "wb") as f:
+    with _new_file(target) as f:
         f.write(data[result.clip.offset : result.clip.offset + result.clip.length])
     if as_json:
         print_json(
@@ -74,14 +70,19 @@ def _write_live_clip(photo_id: int, still: Path, mov: Path, folder: Path, as_jso
 
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{still.stem}.clip.mov"
-    try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        fail(f"{target} already exists")
-    with open(mov, "rb") as src, os.fdopen(fd, "wb") as dst:
+    with open(mov, "rb") as src, _new_file(target) as dst:
         shutil.copyfileobj(src, dst)
         size = dst.tell()
     if as_json:
         print_json({"photo": photo_id, "clip": str(target), "bytes": size, "kind": "apple-live", "source": str(mov)})
     else:
         typer.echo(f"Wrote {target} ({size} bytes, a copy of {mov.name})")
+
+
+def _new_file(target: Path) -> BinaryIO:
+    """``target`` opened for writing, made now (0600): never over a file already there."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fail(f"{target} already exists")
+    return os.fdopen(fd, "wb")

@@ -103,7 +103,8 @@ def walk(
     the full paths then come out sorted (``a-b.jpg`` < ``a.jpg`` < ``a/x.jpg``, as '-' < '.' <
     '/').
 
-    ``skip``: folders (device, inode) never entered, however they are reached: camroll's trash."""
+    ``skip``: folders (device, inode) never entered, however they are reached: camroll's own
+    (trash, caches, creations) when a library folder holds its home."""
     try:
         st = os.stat(root)
     except OSError as e:
@@ -329,7 +330,7 @@ def scan(
     excluded = Exclusions.load(ctx)
     walk_errors: list[tuple[bytes, str]] = []
     roots = [os.path.abspath(os.fsencode(path)) for path in paths]
-    trash = _trash_folder(ctx)
+    camrolls_own = _home_folders_skipped(ctx)
 
     rep.start("Looking for photos", None)
     for root in roots:
@@ -338,7 +339,7 @@ def scan(
         root_id = store_scan.root_id(ctx.db, root, display_path(root))
         if root in roots[: roots.index(root)] or any(_under(root, other) for other in roots if other != root):
             continue  # its files are walked with the folder that holds it
-        found = walk(root, lambda p, msg: walk_errors.append((p, msg)), trash)
+        found = walk(root, lambda p, msg: walk_errors.append((p, msg)), camrolls_own)
         _diff(ctx, root, found, root_id, summary, todo, gone, rep)
     for bad_path, message in walk_errors:
         summary.failures.append((display_path(bad_path), [message]))
@@ -387,7 +388,7 @@ def scan(
     return summary
 
 
-def _trash_folder(ctx: AppContext) -> frozenset[tuple[int, int]]:
+def _home_folders_skipped(ctx: AppContext) -> frozenset[tuple[int, int]]:
     """The folders of camroll's own home the walk skips, for a library folder that holds the home:
     the trash (deleted photos wait there, see library/trash.py), the caches (thumbnails, face
     crops), creations, keys and the web's state. Only ``imports/`` is walked: the originals an

@@ -56,18 +56,25 @@ def centroids(ctx: AppContext) -> tuple[np.ndarray, np.ndarray]:
     return ids, np.stack([sums[int(p)] / counts[int(p)] for p in ids]).astype(np.float32)
 
 
+def _readable_centroids(ctx: AppContext) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`centroids`, or None without the people consent or when the prints cannot be opened
+    (their key was destroyed): what both the suggestions and a person's nearest people start from."""
+    if not consent.active_scopes(ctx, "people"):
+        return None
+    try:
+        return centroids(ctx)
+    except KeyDestroyed:
+        return None
+
+
 def suggestions(ctx: AppContext, limit: int | None = None) -> list[dict[str, Any]]:
     """Pairs of people who may be one, closest first: ``a`` and ``b`` (each id, name, cover face,
     face and photo counts) and ``distance`` between their centroids. Empty without the people
     consent or when the prints cannot be opened."""
-    if not consent.active_scopes(ctx, "people"):
+    readable = _readable_centroids(ctx)
+    if readable is None or len(readable[0]) < 2:
         return []
-    try:
-        ids, means = centroids(ctx)
-    except KeyDestroyed:
-        return []
-    if len(ids) < 2:
-        return []
+    ids, means = readable
     k = min(thresholds.PEOPLE_MERGE_SUGGEST_K + 1, len(ids))  # each finds itself first
     index = Neighbours(len(ids), exact=exact_is_cheaper(len(ids), len(ids)))
     index.add(means)
@@ -107,12 +114,10 @@ def nearest(ctx: AppContext, person_id: int, k: int) -> list[dict[str, Any]]:
     the person page offers to merge, instead of a list of every person. People answered "not
     the same" and people seen in one photo with this one are left out. Empty without the people
     consent or when the prints cannot be opened."""
-    if not consent.active_scopes(ctx, "people"):
+    readable = _readable_centroids(ctx)
+    if readable is None:
         return []
-    try:
-        ids, means = centroids(ctx)
-    except KeyDestroyed:
-        return []
+    ids, means = readable
     where = np.flatnonzero(ids == person_id)
     if not len(where) or len(ids) < 2:
         return []
