@@ -305,15 +305,36 @@ class TimelineView:
     hidden: frozenset[int]
     tops: dict[int, tuple[int, int]]
     """Top photo id -> (stack id, photos in the stack)."""
+    hidden_by_month: dict[str | None, int] = field(default_factory=dict)
+    """``YYYY-MM`` (None: undated) -> how many of that month's photos are under a top: what the
+    month's count leaves out (:meth:`month_counts`)."""
+
+    def month_counts(self, counts: Iterable[tuple[str | None, int]]) -> list[tuple[str | None, int]]:
+        """Each month's count as the timeline shows it: ``counts`` (every photo shown, as
+        ``store.photos.month_counts`` counts them, a stack's members each) less the photos under
+        a top, so a stack counts once, in its top's month. Read from the stacks already found,
+        not from another pass over the library. A month whose every photo is under a top in
+        another month shows nothing, so it goes (a month never goes below nothing, should the
+        library change between the two readings)."""
+        out = []
+        for month, n in counts:
+            shown = n - self.hidden_by_month.get(month, 0)
+            if shown > 0:
+                out.append((month, shown))
+        return out
 
 
 def timeline_view(stacks: Iterable[Stack]) -> TimelineView:
     hidden: set[int] = set()
     tops: dict[int, tuple[int, int]] = {}
+    by_month: dict[str | None, int] = {}
     for s in stacks:
         tops[s.top.id] = (s.id, len(s.members))
-        hidden.update(m.id for m in s.members[1:])
-    return TimelineView(frozenset(hidden), tops)
+        for m in s.members[1:]:
+            hidden.add(m.id)
+            month = None if m.taken_local is None else m.taken_local[:7]  # as the month index cuts it
+            by_month[month] = by_month.get(month, 0) + 1
+    return TimelineView(frozenset(hidden), tops, by_month)
 
 
 @dataclass

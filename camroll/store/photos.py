@@ -45,7 +45,10 @@ def undated_page(db: Database, before_id: int, limit: int) -> list[sqlite3.Row]:
 
 
 def month_counts(db: Database) -> list[tuple[str | None, int]]:
-    """(``YYYY-MM`` or None for the undated, live photos), newest month first, undated last."""
+    """(``YYYY-MM`` or None for the undated, live photos), newest month first, undated last.
+    Every photo counts, a stack's members each: the timeline shows a stack once, so its month
+    index takes off the photos under a top (``library.stacks.TimelineView.month_counts``, from the
+    stacks the page has already found)."""
     rows = db.query(
         f"SELECT substr(p.taken_local, 1, 7) AS m, count(*) FROM photos p WHERE {live_photo()} AND {not_archived()}"
         f" AND {not_live_clip()}"

@@ -92,9 +92,14 @@ def _timeline_page(ctx: AppContext, before: str | None, limit: int) -> tuple[lis
     return page, cursor
 
 
-def month_index(ctx: AppContext) -> list[dict[str, Any]]:
-    """Every month with photos, newest first, and how many."""
-    return [{"key": m or "", "name": month_name(m or ""), "count": n} for m, n in photos.month_counts(ctx.db)]
+def month_index(ctx: AppContext, stacked: stacks.TimelineView | None = None) -> list[dict[str, Any]]:
+    """Every month with photos, newest first, and how many the timeline shows in it: with
+    ``stacked`` (the stacks already found, see routes_stacks.timeline_view), a stack counts once,
+    in its top's month, as it is shown."""
+    counts = photos.month_counts(ctx.db)
+    if stacked is not None:
+        counts = stacked.month_counts(counts)
+    return [{"key": m or "", "name": month_name(m or ""), "count": n} for m, n in counts]
 
 
 def group_by_month(photos: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -114,7 +119,7 @@ def library_page(request: Request, ctx: Ctx, lib: Lib) -> Response:
         before = f"{month}-99|{2**62}" if month else f"|{2**62}"
     stacked = routes_stacks.timeline_view(ctx, lib)  # one item per stack: its top, with a count
     page, cursor = timeline(ctx, before, thresholds.WEB_TIMELINE_PAGE, stacked.hidden)
-    months = lib.memo("months", lambda: month_index(ctx))
+    months = lib.memo("months", lambda: month_index(ctx, stacked))  # a stack counts once, as it is shown
     total = sum(m["count"] for m in months)
     roots = lib.memo("roots", lambda: photos.root_paths(ctx.db))
     return render(
