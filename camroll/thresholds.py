@@ -166,6 +166,12 @@ come from those only, so the work grows with the people, not with their square."
 PEOPLE_REVIEW_SUGGESTIONS = 40
 """Merge suggestions listed at once, closest first: a person works through a page and reloads."""
 
+PEOPLE_REVIEW_WAIT_SECONDS = 2.0
+"""How long the review page waits for merge suggestions computed in the background
+(web/review_suggestions.py) before it says they are being prepared: a library of a few
+thousand faces has them by then (20,000 faces take about 1.7 s), a larger one shows the rest
+of the review at once instead of waiting the ~10 s 200,000 faces take."""
+
 PEOPLE_REVIEW_FACES = 60
 """Unassigned faces listed at once on the review page (clearest first)."""
 

@@ -51,39 +51,31 @@ def _answer(lib: Library, action: Callable[[], Any], target: str) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def _suggestions(ctx: AppContext, lib: Library) -> list[dict[str, Any]]:
-    """The merge suggestions, computed again only when the people changed other than by an answer
-    here, or when every kept one was answered. Computing them reads every print of the library
-    (about 1.7 s at 20,000 faces), so one per answer would make a review of many slow."""
-    marker = store_people.review_marker(ctx.db)
-    kept = lib.suggestions
-    if kept is not None and kept[0] == marker and kept[1]:
-        return kept[1]
-    found = review.suggestions(ctx)
-    lib.suggestions = (marker, found)
-    return found
+def _one_face(ctx: AppContext, lib: Library, action: Callable[[], int | None]) -> Callable[[], None]:
+    """``action`` (an answer about one face, returning the person it went to, if any), keeping
+    the merge suggestions: only that person's pairs go (web/review_suggestions.py)."""
 
+    def run() -> None:
+        before = store_people.review_marker(ctx.db)
+        person = action()
+        lib.review_suggestions.answered_face(ctx, before, () if person is None else (person,))
 
-def _answered(ctx: AppContext, lib: Library, a: int, b: int, merged: bool) -> None:
-    """Keep the suggestions current after an answer: the pair goes; after a merge, every pair of
-    the two people goes too (their prints changed); the others still hold."""
-    kept = lib.suggestions
-    if kept is None:
-        return
-    gone = {a, b} if merged else set()
-    left = [s for s in kept[1] if {s["a"]["id"], s["b"]["id"]} != {a, b} and not ({s["a"]["id"], s["b"]["id"]} & gone)]
-    lib.suggestions = (store_people.review_marker(ctx.db), left)
+    return run
 
 
 @router.get("/people/review")
 def review_page(request: Request, ctx: Ctx, lib: Lib) -> Response:
+    """The review. Its merge suggestions are the kept ones (computed after the people job, or in
+    the background: never here); None while they are being prepared."""
     people_on = bool(consent.active_scopes(ctx, "people"))
+    if not people_on:
+        lib.review_suggestions.forget()
     return render(
         request,
         "review.html",
         title="Review people",
         nav="people",
-        suggestions=_suggestions(ctx, lib) if people_on else [],
+        suggestions=lib.review_suggestions.current(ctx) if people_on else [],
         held=review.held(ctx),
         queue=review.queue(ctx),
         counts=review.counts(ctx),
@@ -103,8 +95,9 @@ def same_person(
     def act() -> None:
         if answer not in ("yes", "no"):  # only the two buttons answer; anything else changes nothing
             raise edit.PeopleError("answer Yes or No")
+        before = store_people.review_marker(ctx.db)
         review.answer_same(ctx, first, second, answer == "yes")
-        _answered(ctx, lib, first, second, answer == "yes")
+        lib.review_suggestions.answered_pair(ctx, before, first, second, answer == "yes")
 
     return _answer(lib, act, "/people/review")
 
@@ -112,7 +105,7 @@ def same_person(
 @router.post("/people/review/held/{face}", dependencies=[Depends(csrf)])
 def settle_held(face: str, ctx: Ctx, lib: Lib, choice: Annotated[str, Form()]) -> Response:
     face_id = int_id(face)
-    return _answer(lib, lambda: review.settle_held(ctx, face_id, choice), "/people/review#held")
+    return _answer(lib, _one_face(ctx, lib, lambda: review.settle_held(ctx, face_id, choice)), "/people/review#held")
 
 
 @router.post("/face/{face}/who", dependencies=[Depends(csrf)])
@@ -121,7 +114,9 @@ def who_is_this(
 ) -> Response:
     """ "Who is this?": a named person, or a new person of that name."""
     face_id = int_id(face)
-    return _answer(lib, lambda: review.who(ctx, face_id, who), _back(back, "/people/review#unassigned"))
+    return _answer(
+        lib, _one_face(ctx, lib, lambda: review.who(ctx, face_id, who)), _back(back, "/people/review#unassigned")
+    )
 
 
 @router.post("/face/{face}/dismiss", dependencies=[Depends(csrf)])
@@ -131,7 +126,7 @@ def dismiss_face(
     face_id = int_id(face)
     return _answer(
         lib,
-        lambda: review.dismiss(ctx, face_id, not_a_face=not_a_face == "yes"),
+        _one_face(ctx, lib, lambda: review.dismiss(ctx, face_id, not_a_face=not_a_face == "yes")),
         _back(back, "/people/review#unassigned"),
     )
 

@@ -10,6 +10,7 @@ library's lock so they queue instead of waiting on SQLite's busy timeout.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import threading
@@ -22,11 +23,39 @@ from typing import Any, TypeVar, cast
 
 from camroll import thresholds
 from camroll.config import AppContext, Config
-from camroll.web.jobs import JobRunner
+from camroll.web.jobs import JobReporter, JobResult, JobRunner, JobView, Work
+from camroll.web.review_suggestions import KeptSuggestions
 from camroll.web.security import LOCAL_USER, HostPolicy, Sessions, Users, session_key, user_home
 from camroll.web.sessions import Clock, Logins, LoginThrottle
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class FollowedJobs(JobRunner):
+    """The library's jobs, each exclusive one (a scan, an analysis: the people job runs at its
+    end) followed, once its work is done and before it ends, by ``after``: what follows from a
+    change of the library, such as the people review's merge suggestions
+    (web/review_suggestions.py), so the page that follows reads them instead of computing them.
+    A failure there is logged; the job's own outcome stands."""
+
+    def __init__(self, config: Config, actor: str, after: Callable[[AppContext, JobReporter], None]) -> None:
+        super().__init__(config, actor)
+        self._after = after
+
+    def start(self, title: str, work: Work, kind: str = "make", exclusive: bool = False) -> JobView:
+        if not exclusive:
+            return super().start(title, work, kind, exclusive)
+
+        def followed(ctx: AppContext, reporter: JobReporter) -> JobResult | None:
+            result = work(ctx, reporter)  # a cancelled or failed job raises: nothing follows
+            try:
+                self._after(ctx, reporter)
+            except Exception:
+                log.exception("what follows the job %r failed", title)
+            return result
+
+        return super().start(title, followed, kind, exclusive)
 
 
 class Library:
@@ -35,15 +64,14 @@ class Library:
     def __init__(self, config: Config, user: str) -> None:
         self.config, self.user = config, user
         self.actor = "web" if user == LOCAL_USER else f"web:{user}"
-        self.jobs = JobRunner(config, self.actor)
+        self.review_suggestions = KeptSuggestions(config, self.actor)
+        """The people review's merge suggestions, computed after each scan or analysis (the
+        people job) and in the background, never by a page (web/review_suggestions.py)."""
+        self.jobs = FollowedJobs(config, self.actor, self.review_suggestions.after_job)
         self.write_lock = threading.Lock()
         self._pool: queue.SimpleQueue[AppContext] = queue.SimpleQueue()
         self._memo: dict[str, tuple[tuple[int, ...], float, Any]] = {}
         self._memo_lock = threading.Lock()
-        self.suggestions: tuple[tuple[int, ...], list[dict[str, Any]]] | None = None
-        """The people review's merge suggestions and the marker they were computed at
-        (web/routes_review.py keeps them current as answers come in, instead of computing them
-        again over every print of the library after each answer)."""
 
     def stamp(self) -> tuple[int, ...]:
         """Changes whenever anything is committed to the library's database (every commit

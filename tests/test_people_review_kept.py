@@ -1,0 +1,141 @@
+"""The people review's merge suggestions are computed off the page (issue 14): after a scan or an
+analysis (the people job), in the job's own thread, so the review page only reads them; when
+none are kept for the people as they are (a change from a terminal, a server just started) a
+computation starts in the background and the page says they are being prepared instead of
+waiting for it. Real photos, really analysed (the library of tests/test_people_review_web.py).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from camroll import thresholds
+from camroll.config import Config
+from camroll.people import review
+from camroll.web.app import create_app
+from camroll.web.review_suggestions import KeptSuggestions
+from camroll.web.security import LOCAL_USER
+from tests.conftest import run_cli
+from tests.test_people_review_web import _person_of, _split_half, _suggested, small_library  # noqa: F401
+from tests.test_web import token
+
+
+@pytest.fixture
+def home(small_library: Path, tmp_path: Path) -> Path:  # noqa: F811
+    import shutil
+
+    copy = tmp_path / "home"
+    shutil.copytree(small_library, copy, symlinks=True)
+    return copy
+
+
+@pytest.fixture
+def client(home: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Config(home=home, workers=1)), base_url="http://127.0.0.1") as c:
+        yield c
+
+
+class Calls:
+    """review.suggestions, counted with the thread each call ran in."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, hold: threading.Event | None = None) -> None:
+        self.threads: list[str] = []
+        self.hold = hold
+        real = review.suggestions
+
+        def counting(*args: object, **kwargs: object) -> list[dict[str, object]]:
+            self.threads.append(threading.current_thread().name)
+            if self.hold is not None:
+                assert self.hold.wait(60), "the test never let the computation go on"
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(review, "suggestions", counting)
+
+
+def _kept(client: TestClient) -> KeptSuggestions:
+    return client.app.state.web.library(LOCAL_USER).review_suggestions  # type: ignore[attr-defined,no-any-return]
+
+
+def _wait_for_job(client: TestClient, job: int) -> dict[str, object]:
+    for _ in range(1200):
+        state: dict[str, object] = client.get(f"/jobs/{job}").json()
+        if state["state"] not in ("queued", "running"):
+            return state
+        time.sleep(0.05)
+    raise AssertionError(f"job {job} did not end: {state}")
+
+
+def test_the_people_job_leaves_the_suggestions_kept_and_the_page_only_reads_them(
+    home: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rumsfeld, powell = _person_of(home, "lfw_Donald_Rumsfeld"), _person_of(home, "lfw_Colin_Powell")
+    part_r, part_p = _split_half(home, rumsfeld), _split_half(home, powell)  # the people changed
+    calls = Calls(monkeypatch)
+    started = client.post("/analyse", data={"csrf": token(client, "/consent")}, follow_redirects=False)
+    assert started.status_code == 303, started.text[:300]
+    job = int(started.headers["location"].rsplit("=", 1)[1])
+    ended = _wait_for_job(client, job)
+    assert ended["state"] == "done", ended
+    # computed once, by the analysis job itself (its people job ran), before it ended
+    assert calls.threads == [f"camroll-job-{job}"], calls.threads
+    assert not _kept(client).preparing()
+
+    # The review page reads what the job kept: the two halves are suggested, nothing computed.
+    assert _suggested(client) == {frozenset((rumsfeld, part_r)), frozenset((powell, part_p))}
+    assert "being prepared" not in client.get("/people/review").text
+    assert calls.threads == [f"camroll-job-{job}"]
+
+    # An answer keeps the rest without computing; an answer about one face too.
+    form = {"csrf": token(client, "/people/review"), "a": rumsfeld, "b": part_r, "answer": "no"}
+    assert client.post("/people/review/same", data=form).status_code == 200
+    assert _suggested(client) == {frozenset((powell, part_p))}
+    assert len(calls.threads) == 1
+
+    # A second analysis with the people unchanged computes nothing again.
+    again = client.post("/analyse", data={"csrf": token(client, "/consent")}, follow_redirects=False)
+    assert _wait_for_job(client, int(again.headers["location"].rsplit("=", 1)[1]))["state"] == "done"
+    assert len(calls.threads) == 1
+
+
+def test_a_change_from_a_terminal_is_computed_in_the_background_while_the_page_says_so(
+    home: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rumsfeld = _person_of(home, "lfw_Donald_Rumsfeld")
+    assert _suggested(client) == set()  # a small library's: ready within the page's short wait
+    part_r = _split_half(home, rumsfeld)  # from a terminal: the server kept nothing of it
+    hold = threading.Event()
+    calls = Calls(monkeypatch, hold)  # a computation that takes as long as the test says
+    monkeypatch.setattr(thresholds, "PEOPLE_REVIEW_WAIT_SECONDS", 0.0)
+
+    page = client.get("/people/review").text
+    assert 'id="suggestions-preparing"' in page and "being prepared" in page
+    assert not re.search(r'name="a" value="\d+"', page), "no stale suggestion is offered meanwhile"
+    assert 'action="/face/' in page or "Every face is on someone" in page, "the rest of the review is there"
+    assert _kept(client).preparing()
+    client.get("/people/review")  # a second load while it runs starts no second computation
+    assert calls.threads == ["camroll-review-suggestions"], "computed in the background, not by the page"
+
+    hold.set()
+    for _ in range(1200):
+        if not _kept(client).preparing():
+            break
+        time.sleep(0.05)
+    assert _suggested(client) == {frozenset((rumsfeld, part_r))}
+    assert calls.threads == ["camroll-review-suggestions"]
+
+
+def test_revoking_people_forgets_the_kept_suggestions(home: Path, client: TestClient) -> None:
+    rumsfeld = _person_of(home, "lfw_Donald_Rumsfeld")
+    part_r = _split_half(home, rumsfeld)
+    assert _suggested(client) == {frozenset((rumsfeld, part_r))}
+    run_cli(home, "consent", "revoke", "people")
+    page = client.get("/people/review").text
+    assert "Suggestions need your consent" in page
+    assert _kept(client)._kept is None
