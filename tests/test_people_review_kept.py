@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect, sync_playwright
 
 from camroll import thresholds
 from camroll.config import Config
@@ -25,6 +26,7 @@ from camroll.web.security import LOCAL_USER
 from tests.conftest import run_cli
 from tests.test_people_review_web import _person_of, _split_half, _suggested, small_library  # noqa: F401
 from tests.test_web import token
+from tests.test_web_browser import serving, shot
 
 
 @pytest.fixture
@@ -139,3 +141,46 @@ def test_revoking_people_forgets_the_kept_suggestions(home: Path, client: TestCl
     page = client.get("/people/review").text
     assert "Suggestions need your consent" in page
     assert _kept(client)._kept is None
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_being_prepared_in_chromium_then_the_suggestion(
+    home: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """In Chromium, at desktop and phone width: while the background computation runs the review
+    says so (and the rest of it is there, nothing scrolls sideways); reloaded once it is done, the
+    pair is asked about."""
+    rumsfeld = _person_of(home, "lfw_Donald_Rumsfeld")
+    _split_half(home, rumsfeld)
+    hold = threading.Event()
+    calls = Calls(monkeypatch, hold)
+    monkeypatch.setattr(thresholds, "PEOPLE_REVIEW_WAIT_SECONDS", 0.0)
+    with serving(home) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        phone = width < 600
+        page = browser.new_page(
+            viewport={"width": width, "height": 844 if phone else 900},
+            device_scale_factor=2 if phone else 1,
+            is_mobile=phone,
+        )
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(base + "/people/review")
+        expect(page.locator("#suggestions-preparing")).to_be_visible()
+        expect(page.locator(".pair")).to_have_count(0)
+        expect(page.locator("#unassigned")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        shot(page, f"people-review-preparing-{width}")
+        assert calls.threads == ["camroll-review-suggestions"]
+        hold.set()
+        for _ in range(1200):
+            page.reload()
+            if page.locator("#suggestions-preparing").count() == 0:
+                break
+            time.sleep(0.05)
+        expect(page.locator(".pair")).to_have_count(1)
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+        shot(page, f"people-review-prepared-{width}")
+        assert not errors, errors
+        browser.close()
+    assert len(calls.threads) == 1
