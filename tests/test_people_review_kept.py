@@ -184,3 +184,23 @@ def test_being_prepared_in_chromium_then_the_suggestion(
         assert not errors, errors
         browser.close()
     assert len(calls.threads) == 1
+
+
+def test_kept_suggestions_show_each_person_as_they_are_now(
+    home: Path, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A renaming changes no face and so leaves the kept suggestions current: the page shows the
+    new name, and drops a pair once both have different names or one is ignored, as a
+    computation would, without computing."""
+    rumsfeld, powell = _person_of(home, "lfw_Donald_Rumsfeld"), _person_of(home, "lfw_Colin_Powell")
+    part_r, part_p = _split_half(home, rumsfeld), _split_half(home, powell)
+    assert _suggested(client) == {frozenset((rumsfeld, part_r)), frozenset((powell, part_p))}
+    calls = Calls(monkeypatch)
+    run_cli(home, "people", "name", str(rumsfeld), "Donald")
+    page = client.get("/people/review").text
+    assert "Donald" in page and _suggested(client) == {frozenset((rumsfeld, part_r)), frozenset((powell, part_p))}
+    run_cli(home, "people", "name", str(part_r), "Someone Else")
+    assert _suggested(client) == {frozenset((powell, part_p))}
+    run_cli(home, "people", "ignore", str(part_p))
+    assert _suggested(client) == set()
+    assert calls.threads == [], "each page read the kept suggestions"

@@ -1,7 +1,8 @@
 """The people review's merge suggestions, kept by the server and computed off the page.
 
 Computing them (:func:`camroll.people.review.suggestions`) reads and opens every face print of
-the library: about 1.7 s at 20,000 faces, an estimated 10 s at 200,000. A page must not pay that,
+the library: 0.4-1.6 s at 20,000 faces, 8 s at 200,000 (bench/review_suggestions.py). A page
+must not pay that,
 so the suggestions are computed
 
 - **after a scan or an analysis** (:meth:`KeptSuggestions.after_job`, run by the job itself
@@ -16,8 +17,10 @@ They are kept with the marker of the people they were computed from
 (``store.people.review_marker``, read before computing, so a change made during the computation
 makes them stale, never wrongly current), and brought up to date by each answer of the review:
 "Same person?" takes the pair (after a merge, every pair of the two), an answer about one face
-takes the pairs of the person it went to. Only the web keeps them, in memory (they name people
-and come from their prints: nothing of them is written anywhere); revoking People forgets them.
+takes the pairs of the person it went to; each read shows the people as they are (a renaming
+or an ignore counts no face, so :func:`as_they_are` applies it). Only the web keeps them, in
+memory (they name people and come from their prints: nothing of them is written anywhere);
+revoking People forgets them.
 ``camroll people review`` still computes them when asked.
 """
 
@@ -41,6 +44,29 @@ log = logging.getLogger(__name__)
 
 Marker = tuple[int, ...]
 Suggestion = dict[str, Any]
+
+
+def as_they_are(ctx: AppContext, kept: list[Suggestion]) -> list[Suggestion]:
+    """``kept`` with each person as they are now (a few dozen rows read by id): a name given or
+    changed since shows, and a pair goes when either person is gone or ignored or both now have
+    different names, as a computation now would leave it out. The review marker counts people
+    and faces, not names, so a renaming alone does not make the kept suggestions stale."""
+    rows: dict[int, Any] = {}
+
+    def now(p: dict[str, Any]) -> Any:
+        if p["id"] not in rows:
+            rows[p["id"]] = store_people.person(ctx.db, int(p["id"]))
+        return rows[p["id"]]
+
+    out = []
+    for s in kept:
+        a, b = now(s["a"]), now(s["b"])
+        if a is None or b is None or a["ignored"] or b["ignored"]:
+            continue
+        if a["name"] and b["name"] and str(a["name"]).casefold() != str(b["name"]).casefold():
+            continue
+        out.append(s | {"a": s["a"] | {"name": a["name"]}, "b": s["b"] | {"name": b["name"]}})
+    return out
 
 
 class KeptSuggestions:
@@ -68,13 +94,15 @@ class KeptSuggestions:
         for _ in range(2):  # the one in flight may have read the people before they changed
             with self._lock:
                 found = self._matching(marker)
-                if found is not None:
-                    return found
-                running = self._running or self._start()
+                if found is None:
+                    running = self._running or self._start()
+            if found is not None:
+                return as_they_are(ctx, found)
             if not running.wait(max(0.0, deadline - time.monotonic())):
                 return None
         with self._lock:
-            return self._matching(marker)
+            found = self._matching(marker)
+        return None if found is None else as_they_are(ctx, found)
 
     def preparing(self) -> bool:
         """Whether a background computation is in flight."""
