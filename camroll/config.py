@@ -31,14 +31,53 @@ def default_home() -> Path:
     return Path(xdg) / "camroll"
 
 
+DATABASE_RECORD = "database.url"
+"""The file in a camroll home that names the PostgreSQL database its catalog lives in (0600: the URL
+may hold a password, as ``~/.pgpass`` does). Written the first time a home is used with
+``--database``/``CAMROLL_DATABASE``, so later commands in that home find the same catalog."""
+
+
 @dataclass
 class Config:
     home: Path = field(default_factory=default_home)
     workers: int = field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    database: str | None = field(default_factory=lambda: os.environ.get("CAMROLL_DATABASE") or None)
+    """``postgresql://...`` to keep the catalog in PostgreSQL; None: the home's own choice (its
+    ``database.url``), else SQLite in the home."""
 
     @property
     def db_path(self) -> Path:
         return self.home / "camroll.db"
+
+    @property
+    def database_url(self) -> str | None:
+        """The PostgreSQL URL of this home's catalog, or None when it is the SQLite file."""
+        if self.database:
+            return self.database
+        record = self.home / DATABASE_RECORD
+        if record.is_file():
+            return record.read_text(encoding="utf-8").strip() or None
+        return None
+
+    @property
+    def has_library(self) -> bool:
+        """Whether a catalog exists (so a command that only looks need not create one)."""
+        return self.database_url is not None or self.db_path.exists()
+
+    def open_database(self) -> Database:
+        """A new connection to this home's catalog, made or migrated as needed."""
+        from camroll.store.db import Database
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        url = self.database_url
+        if url is None:
+            return Database.open(self.db_path)
+        record = self.home / DATABASE_RECORD
+        if not record.exists():
+            fd = os.open(record, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(url + "\n")
+        return Database.open_url(url, self.home)
 
     @property
     def cache_dir(self) -> Path:
@@ -59,11 +98,9 @@ class AppContext:
     @property
     def db(self) -> Database:
         if self._db is None:
-            from camroll.store.db import Database
-
             self.config.home.mkdir(parents=True, exist_ok=True)
             os.chmod(self.config.home, 0o700)
-            self._db = Database.open(self.config.db_path)
+            self._db = self.config.open_database()
         return self._db
 
     @property

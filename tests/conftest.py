@@ -95,7 +95,7 @@ new capability is analysed in the shared library without anyone editing this fil
 
 
 @pytest.fixture(scope="session")
-def analysed_library(tmp_path_factory: pytest.TempPathFactory, photos_dir: Path) -> Path:
+def analysed_library(tmp_path_factory: pytest.TempPathFactory, photos_dir: Path, pg_homes: _PgHomes | None) -> Path:
     """A camroll home with tests/data/photos scanned and every capability analysed, once per
     test session (about two minutes here). Read it, never change it: tests that revoke, delete or
     edit take ``library_copy``."""
@@ -103,14 +103,133 @@ def analysed_library(tmp_path_factory: pytest.TempPathFactory, photos_dir: Path)
     run_cli(home, "scan", str(photos_dir), "--no-analyze", "--quiet")
     run_cli(home, "consent", "grant", *ALL_CAPABILITIES)
     run_cli(home, "analyze", "--quiet", "--workers", "2")
+    if pg_homes is not None:  # an untouched copy to clone from: the library itself has readers
+        pg_homes.keep_pristine(home)
     return home
 
 
 @pytest.fixture
 def library_copy(analysed_library: Path, tmp_path: Path) -> Path:
     """A private copy of ``analysed_library`` (database, keys, caches) that a test may change."""
+    copy = tmp_path / "home-copy"
+    copy_home(analysed_library, copy)
+    return copy
+
+
+# --- the same tests on PostgreSQL ----------------------------------------------------------------
+#
+# ``CAMROLL_TEST_DATABASE=postgresql pytest tests/...`` runs tests with every camroll home keeping
+# its catalog in PostgreSQL (a throwaway server, tests/pg_server.py): each home gets a database of
+# its own, copied from a template holding the migrated schema, and recorded in the home's
+# ``database.url`` as ``camroll --database`` records it, so subprocesses find it too. ``make test``
+# runs the PostgreSQL contract suite this way (Makefile: PG_CONTRACT).
+
+ON_POSTGRES = os.environ.get("CAMROLL_TEST_DATABASE") == "postgresql"
+_RUNNING: dict[str, _PgHomes] = {}
+"""The session's PostgreSQL homes (``pg``), for :func:`copy_home` called from tests."""
+
+
+class _PgHomes:
+    """Databases for homes, made on first use."""
+
+    def __init__(self) -> None:
+        from tests.pg_server import PgServer
+
+        self.server = PgServer()
+        self.server.start()
+        self.template = self.server.new_database()
+        from camroll.store.db import Database
+
+        Database.open_url(self.template, Path(self.server.root)).close()
+        self.template_name = self.template.split("/")[-1].split("?")[0]
+        self.pristine: dict[str, str] = {}  # home -> a database no one connects to, to copy it from
+
+    def keep_pristine(self, home: Path) -> None:
+        from camroll.config import DATABASE_RECORD
+
+        url = (home / DATABASE_RECORD).read_text(encoding="utf-8").strip()
+        self.pristine[str(home)] = self.new(template=url.split("/")[-1].split("?")[0]).split("/")[-1].split("?")[0]
+
+    def new(self, template: str | None = None) -> str:
+        import psycopg
+
+        self.server._databases += 1
+        name = f"camroll_{self.server._databases}"
+        source = template or self.template_name
+        with psycopg.connect(self.server.url(), autocommit=True) as conn:
+            try:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+            except psycopg.errors.ObjectInUse:  # the source has readers: copy it the long way
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+                self._dump_restore(source, name)
+        return self.server.url(name)
+
+    def _dump_restore(self, source: str, target: str) -> None:
+        import subprocess
+
+        env = dict(os.environ, PGPASSWORD=self.server.password)
+        common = ["-h", str(self.server.socket_dir), "-U", "camroll_test"]
+        dump = subprocess.run(
+            [str(self.server.bin / "pg_dump"), *common, "-Fc", source], env=env, capture_output=True, check=True
+        )
+        subprocess.run(
+            [str(self.server.bin / "pg_restore"), *common, "-d", target],
+            input=dump.stdout,
+            env=env,
+            capture_output=True,
+            check=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def pg_homes() -> Iterator[_PgHomes | None]:
+    if not ON_POSTGRES:
+        yield None
+        return
+    homes = _RUNNING["pg"] = _PgHomes()
+    try:
+        yield homes
+    finally:
+        _RUNNING.clear()
+        homes.server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _catalog_on_postgres(pg_homes: _PgHomes | None) -> Iterator[None]:
+    """In a PostgreSQL run, each home's catalog is a new database of the test server (from the
+    start of the session: the shared analysed library is made before any test runs)."""
+    if pg_homes is None:
+        yield
+        return
+    from camroll.config import DATABASE_RECORD
+
+    def database_url(self: Config) -> str:
+        record = self.home / DATABASE_RECORD
+        if record.is_file():
+            return record.read_text(encoding="utf-8").strip()
+        return pg_homes.new()
+
+    def has_library(self: Config) -> bool:
+        return (self.home / DATABASE_RECORD).is_file() or self.db_path.exists()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Config, "database_url", property(database_url))
+        patch.setattr(Config, "has_library", property(has_library))
+        yield
+
+
+def copy_home(source: Path, target: Path) -> None:
+    """Copy a camroll home (catalog, keys, caches); on PostgreSQL its database too."""
     import shutil
 
-    copy = tmp_path / "home-copy"
-    shutil.copytree(analysed_library, copy, symlinks=True)
-    return copy
+    shutil.copytree(source, target, symlinks=True)
+    pg_homes = _RUNNING.get("pg")
+    from camroll.config import DATABASE_RECORD
+
+    record = target / DATABASE_RECORD
+    if pg_homes is not None and record.is_file():
+        name = (
+            pg_homes.pristine.get(str(source))
+            or record.read_text(encoding="utf-8").strip().split("/")[-1].split("?")[0]
+        )
+        record.write_text(pg_homes.new(template=name) + "\n", encoding="utf-8")

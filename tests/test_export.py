@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from camroll.cli import app
 from camroll.config import AppContext, Config
 from camroll.privacy import audit
-from tests.conftest import run_cli, tree_hashes
+from tests.conftest import copy_home, run_cli, tree_hashes
 
 KEYS = {
     "photos",
@@ -179,7 +179,7 @@ def test_names_come_back_from_the_sidecars_and_a_users_name_stays(library_copy: 
     names = _name_two_people(library_copy)
     run_cli(library_copy, "export", "--out", str(tmp_path / "export"))
     fresh = tmp_path / "fresh"
-    shutil.copytree(library_copy, fresh)
+    copy_home(library_copy, fresh)
     first, second = names
     ctx = _ctx(fresh)
     with ctx.db.transaction() as conn:

@@ -11,7 +11,6 @@ of tests/data/photos.
 from __future__ import annotations
 
 import io
-import shutil
 import sqlite3
 from datetime import date, datetime
 from fractions import Fraction
@@ -31,7 +30,7 @@ from camroll.moments.listing import all_moments, find_moment
 from camroll.moments.titles import easter, event_title
 from camroll.people import edit
 from camroll.privacy import consent
-from tests.conftest import run_cli
+from tests.conftest import copy_home, run_cli
 
 HOME = (38.7139, -9.1334)  # Lisbon, Baixa
 TOWN = (38.7253, -9.1500)  # Lisbon, 1.9 km from home
@@ -165,7 +164,7 @@ def _ctx(home: Path) -> AppContext:
 
 def _copy(story: dict[str, Any], tmp_path: Path) -> Path:
     copy = tmp_path / "home"
-    shutil.copytree(story["home"], copy)
+    copy_home(story["home"], copy)
     return copy
 
 
@@ -448,7 +447,7 @@ def test_no_page_or_text_names_a_person_by_id(story: dict[str, Any], tmp_path: P
     from tests.test_web import browser
 
     home = tmp_path / "home"
-    shutil.copytree(story["home"], home, symlinks=True)
+    copy_home(story["home"], home)
     con = sqlite3.connect(home / "camroll.db")
     con.execute("UPDATE people SET name = NULL")  # Ana, with her birthday, is now not named
     con.commit()

@@ -123,7 +123,7 @@ def test_interrupted_scan_is_consistent_and_resumes(
     assert first.interrupted
     done = ctx.db.scalar("SELECT count(*) FROM files")
     assert 0 < done < total and done % 10 == 0, "only whole batches are committed"
-    assert ctx.db.scalar("PRAGMA integrity_check") == "ok"
+    assert ctx.db.integrity_ok()
     assert ctx.db.scalar("SELECT count(*) FROM files WHERE state = 'missing'") == 0
     second = scan(ctx, [str(lib)], workers=2)
     assert second.unchanged == done and second.read == total - done

@@ -33,6 +33,7 @@ from camroll.privacy import consent
 from camroll.search import dates, synonyms
 from camroll.search.engine import build_lexicon, search
 from camroll.search.query import Camera, Lexicon, Person, parse
+from tests.conftest import copy_home
 
 TODAY = date(2026, 11, 26)  # a Thursday
 
@@ -645,7 +646,7 @@ SCENE_SYNONYMS = {
 def search_home(analysed_library: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
     """A copy of the analysed library that search may write its vocabulary cache into."""
     home = tmp_path_factory.mktemp("search") / "home"
-    shutil.copytree(analysed_library, home, symlinks=True)
+    copy_home(analysed_library, home)
     ctx = AppContext(Config(home=home))
     yield ctx
     ctx.close()

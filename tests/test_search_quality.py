@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from conftest import run_cli
 
 from camroll.config import AppContext, Config
 from camroll.search.engine import search
+from tests.conftest import copy_home
 
 PEOPLE = {
     "lfw_Ariel_Sharon": "Ariel Sharon",
@@ -207,7 +207,7 @@ def measure(ctx: AppContext, photos_dir: Path) -> dict[str, object]:
 @pytest.fixture(scope="module")
 def quality_home(analysed_library: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
     home = tmp_path_factory.mktemp("search-quality") / "home"
-    shutil.copytree(analysed_library, home, symlinks=True)
+    copy_home(analysed_library, home)
     ctx = AppContext(Config(home=home))
     yield ctx
     ctx.close()

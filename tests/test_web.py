@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from camroll.privacy import audit
 from camroll.report.worldmap import Marker, svg_map
 from camroll.web.app import create_app
 from camroll.web.security import Users, check_password, hash_password
+from tests.conftest import copy_home
 
 OPENED: list[str] = []
 """Files opened while a test listens (``sys.addaudithook`` cannot be removed, so it appends here
@@ -68,7 +68,7 @@ def web_home(analysed_library: Path, tmp_path_factory: pytest.TempPathFactory) -
     """One copy of the analysed library for the read-only page tests (pages write thumbnails and
     a session key, which the shared fixture must not get)."""
     copy = tmp_path_factory.mktemp("web") / "home"
-    shutil.copytree(analysed_library, copy, symlinks=True)
+    copy_home(analysed_library, copy)
     return copy
 
 
@@ -396,7 +396,7 @@ def test_two_users_see_only_their_own_library(tmp_path: Path, analysed_library: 
     users = Users(home)
     users.add("ana", "ana-password")
     users.add("ben", "ben-password")
-    shutil.copytree(analysed_library, home / "users" / "ana", symlinks=True)
+    copy_home(analysed_library, home / "users" / "ana")
     con = db(home / "users" / "ana")
     photo_id = con.execute("SELECT photo_id FROM files WHERE state = 'ok' LIMIT 1").fetchone()[0]
     face_id, person_id = con.execute("SELECT id, person_id FROM faces WHERE person_id IS NOT NULL LIMIT 1").fetchone()

@@ -189,8 +189,20 @@ def _top(
         bool,
         typer.Option("--version", is_eager=True, callback=_print_version, help="Print camroll's version and exit."),
     ] = False,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="Keep the catalog in PostgreSQL (postgresql://user@host/db; or $CAMROLL_DATABASE). "
+            "The home remembers it; the keys stay in the home.",
+        ),
+    ] = None,
 ) -> None:
     """The options of ``camroll`` itself, before any command."""
+    if database:
+        if not database.startswith(("postgresql://", "postgres://")):
+            fail(f"--database takes a postgresql:// URL, not {database!r}")
+        os.environ["CAMROLL_DATABASE"] = database  # read by every Config this process makes
 
 
 HomeOption = Annotated[

@@ -73,11 +73,10 @@ def _cancel_all(config: Config, running: _JobIds) -> None:
     """Refuse new bursts and cancel those in flight (each stops within a heartbeat and one photo,
     keeping what it finished; the next start's rescan catches up)."""
     from camroll.library import jobs
-    from camroll.store.db import Database
 
     ids = running.close()
     if ids:
-        db = Database.open(config.db_path)
+        db = config.open_database()
         try:
             for job_id in ids:
                 jobs.cancel(db, job_id)
@@ -115,7 +114,7 @@ class BackgroundWatch:
 
         ctx = AppContext(config, actor=actor)  # its own database connection, in its own thread
         try:
-            if not config.db_path.exists():
+            if not config.has_library:
                 return
             folders = [r for r in scan_roots.catalogued_roots(ctx.db) if Path(r).is_dir()]
             self.say(

@@ -302,7 +302,7 @@ def submit(config: Config, kind: str, title: str, actor: str, exclusive: bool = 
     """Record a job as queued now, to run later in this process with ``run(..., job_id=...)``:
     the web answers with the job's number before its thread starts."""
     config.home.mkdir(parents=True, exist_ok=True)
-    db = Database.open(config.db_path)
+    db = config.open_database()
     try:
         tidy(db)
         return store.create(db, kind, title, actor, os.getpid(), exclusive, now_iso())
@@ -325,7 +325,7 @@ def run(
     told, once, which job it waits for. Exceptions propagate, after the job records them.
     ``job_id``: a job :func:`submit` recorded already."""
     config.home.mkdir(parents=True, exist_ok=True)
-    db = Database.open(config.db_path)
+    db = config.open_database()
     fd: int | None = None
     try:
         if job_id is None:

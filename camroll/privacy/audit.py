@@ -242,7 +242,11 @@ def record_in(conn: sqlite3.Connection, actor: str, kind: str, details: dict[str
         mac = _mac(key, prev, event_id, at, actor, kind, text)
         audit_log.insert_record(conn, event_id, at, actor, kind, text, prev, mac)
         base = (head.records, head.mac)  # stays until a record is known to be committed
-        if last is not None and last == head.pending and audit_log.committed_hash(db_file, last[0]) == last[1]:
+        if (
+            last is not None
+            and last == head.pending
+            and audit_log.committed_hash(db_file, last[0], getattr(conn, "url", None)) == last[1]
+        ):
             base = last
         elif last is None or not head.knows(last):
             base = last or (0, GENESIS)

@@ -150,7 +150,7 @@ def finish_pending(ctx: AppContext, only: Iterable[int] | None = None) -> list[s
 
     Safe to run twice at once (two commands starting together): deleting is idempotent and only
     the process that drops an entry writes its audit record."""
-    if only is None and not ctx.config.db_path.exists():
+    if only is None and not ctx.config.has_library:
         return []  # no library yet: do not create one just to look
     wanted = None if only is None else set(only)
     problems: list[str] = []

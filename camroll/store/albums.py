@@ -121,10 +121,13 @@ def remove(db: Database, album_id: int, photo_ids: list[int]) -> list[int]:
                 removed.append(pid)
         if removed:
             conn.execute(
-                "UPDATE albums SET changed_at = ?,"
-                " cover_id = CASE WHEN cover_id IN (SELECT value FROM json_each(?)) THEN NULL ELSE cover_id END"
-                " WHERE id = ?",
-                (now_iso(), "[" + ",".join(map(str, removed)) + "]", album_id),
+                "UPDATE albums SET changed_at = ? WHERE id = ?",
+                (now_iso(), album_id),
+            )
+            conn.execute(  # the cover goes when it left the album
+                "UPDATE albums SET cover_id = NULL WHERE id = ? AND cover_id IS NOT NULL AND NOT EXISTS"
+                " (SELECT 1 FROM album_photos a WHERE a.album_id = albums.id AND a.photo_id = albums.cover_id)",
+                (album_id,),
             )
     return removed
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from camroll.store.db import Database
+from camroll.store.db import Database, guard_lifted
 
 COLUMNS = "id, at, actor, kind, details, prev_hash, hash"
 
@@ -28,9 +28,19 @@ def insert_record(
     )
 
 
-def committed_hash(db_file: Path, event_id: int) -> str | None:
+def committed_hash(db_file: Path, event_id: int, url: str | None = None) -> str | None:
     """The hash of record ``event_id`` as other connections see it: committed, or None. (A fresh
-    read-only connection never sees the caller's open transaction.)"""
+    read-only connection never sees the caller's open transaction.) ``url``: the PostgreSQL
+    catalog's, when the library keeps it there."""
+    if url is not None:
+        from camroll.store.postgres import PgConnection
+
+        pg = PgConnection.connect(url)
+        try:
+            found = pg.execute("SELECT hash FROM audit_events WHERE id = ?", (event_id,)).fetchone()
+        finally:
+            pg.close()
+        return str(found[0]) if found else None
     conn = sqlite3.connect(f"{db_file.as_uri()}?mode=ro", uri=True, timeout=30)
     try:
         row = conn.execute("SELECT hash FROM audit_events WHERE id = ?", (event_id,)).fetchone()
@@ -40,8 +50,8 @@ def committed_hash(db_file: Path, event_id: int) -> str | None:
 
 
 def all_records(db: Database) -> list[sqlite3.Row]:
-    """Every record in storage order (rowid: a reordered record shows as out of order)."""
-    return db.query(f"SELECT {COLUMNS} FROM audit_events ORDER BY rowid")
+    """Every record in the order written (``id``, SQLite's rowid: a reordered record shows as out of order)."""
+    return db.query(f"SELECT {COLUMNS} FROM audit_events ORDER BY id")
 
 
 def redact(conn: sqlite3.Connection, changed: list[tuple[str, int]]) -> None:
@@ -49,9 +59,9 @@ def redact(conn: sqlite3.Connection, changed: list[tuple[str, int]]) -> None:
     the one controlled exception to the append-only rule, for records written before the log was
     keyed (``camroll forget`` takes the folder names out of them). The trigger is recreated before
     the transaction can commit."""
-    conn.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
-    conn.executemany("UPDATE audit_events SET details = ? WHERE id = ?", changed)
-    conn.execute(
+    recreate = (
         "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events\n"
         "BEGIN\n    SELECT RAISE(ABORT, 'the audit log is append-only');\nEND"
     )
+    with guard_lifted(conn, "audit_events", "audit_events_no_update", recreate):
+        conn.executemany("UPDATE audit_events SET details = ? WHERE id = ?", changed)

@@ -1,6 +1,8 @@
 """The database handle: opening, pragmas, migrations and transactions.
 
-One SQLite file under CAMROLL_HOME holds the catalog, the consent ledger and everything derived.
+One SQLite file under CAMROLL_HOME holds the catalog, the consent ledger and everything derived
+(or, for a library that outgrew one machine, a PostgreSQL database: :meth:`Database.open_url`,
+:mod:`camroll.store.postgres`; the keys stay in CAMROLL_HOME either way).
 WAL mode lets readers (the web app's requests) run while one writer works; ``secure_delete``
 overwrites deleted content so a purge does not leave old bytes in free pages.
 
@@ -19,7 +21,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 
 def now_iso() -> str:
@@ -29,6 +31,10 @@ def now_iso() -> str:
 _BEFORE_THE_TABLE = frozenset((1, 2, 3, 5, 7, 8, 10, 11, 12, 14, 15, 16, 17, 18, 21, 22, 23))
 """The migrations shipped before applied ones were recorded in ``schema_migrations``: a library
 at ``user_version`` N had exactly those up to N."""
+
+
+WRITER_LOCK = 0x63616D726F6C77  # 'camrolw'
+"""The advisory lock every write transaction of a PostgreSQL library holds (see ``transaction``)."""
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -42,9 +48,26 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    def __init__(self, conn: sqlite3.Connection, path: Path):
+    def __init__(self, conn: sqlite3.Connection, path: Path, url: str | None = None):
         self.conn = conn
         self.path = path
+        self.url = url
+        """The PostgreSQL URL the catalog lives at, or None for SQLite."""
+
+    @property
+    def engine(self) -> str:
+        return "sqlite" if self.url is None else "postgresql"
+
+    @classmethod
+    def open_url(cls, url: str, home: Path) -> Database:
+        """The catalog of the library at ``home`` kept in PostgreSQL at ``url``: its schema made or
+        migrated (:mod:`camroll.store.pg_migrations`)."""
+        from camroll.store import pg_migrations
+        from camroll.store.postgres import PgConnection
+
+        pg = PgConnection.connect(url, home)
+        pg_migrations.migrate(pg)
+        return cls(cast(sqlite3.Connection, pg), home / "camroll.db", url)
 
     @classmethod
     def open(cls, path: Path) -> Database:
@@ -63,7 +86,7 @@ class Database:
         db.migrate()
         return db
 
-    def migrate(self) -> list[str]:
+    def migrate(self, only: set[int] | None = None) -> list[str]:
         """Apply what is new; return the names applied.
 
         Each applied migration is recorded by number in ``schema_migrations``, so one numbered
@@ -85,7 +108,7 @@ class Database:
                         done.add(number)
         applied = []
         for number, name, sql in migrations():
-            if number in done:
+            if number in done or (only is not None and number not in only):
                 continue
             with self.transaction():
                 for statement in split_sql(sql):
@@ -98,12 +121,22 @@ class Database:
 
     @property
     def schema_version(self) -> int:
+        if self.url is not None:
+            return int(self.scalar("SELECT max(number) FROM schema_migrations") or 0)
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (Ctrl-C included)."""
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (Ctrl-C included).
+
+        On PostgreSQL the transaction first takes the library's writer lock (an advisory lock held
+        until it ends), the one-writer-at-a-time that ``BEGIN IMMEDIATE`` gives on SQLite: the
+        store's read-then-write steps (the audit chain's next record, a person's next id) were
+        written for it. Several processes (``serve``, ``watch``) still write, one transaction at a
+        time; reads never wait for it."""
         self.conn.execute("BEGIN IMMEDIATE")
+        if self.url is not None:
+            self.conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITER_LOCK,))
         try:
             yield self.conn
         except BaseException:
@@ -121,17 +154,26 @@ class Database:
     def change_marker(self) -> tuple[int, int]:
         """A value that changes whenever anything in the database may have changed: commits by other
         connections (``PRAGMA data_version``) and this connection's own changes. What a cache of
-        query results kept beside a connection is keyed by."""
+        query results kept beside a connection is keyed by. (PostgreSQL: the next transaction id
+        to be given, which moves whenever any session writes.)"""
+        if self.url is not None:
+            return int(self.scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text")), self.conn.total_changes
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0]), self.conn.total_changes
 
     def integrity_ok(self) -> bool:
-        """SQLite's own check of every page and index (``PRAGMA integrity_check``)."""
+        """SQLite's own check of every page and index (``PRAGMA integrity_check``). PostgreSQL
+        checks its pages as it reads them (and with data checksums, on every read)."""
+        if self.url is not None:
+            return bool(self.scalar("SELECT count(*) FROM schema_migrations") is not None)
         return bool(self.scalar("PRAGMA integrity_check") == "ok")
 
     def snapshot(self, target: Path, progress: Callable[[int, int], None] | None = None) -> None:
         """A consistent copy of the whole database in ``target`` (a new file, 0600), made with
         SQLite's online backup while others may go on writing: the copy is the database as of one
-        moment. ``progress(pages_done, pages_total)`` as it goes."""
+        moment. ``progress(pages_done, pages_total)`` as it goes. (SQLite only: a PostgreSQL
+        catalog is backed up with ``pg_dump``, :mod:`camroll.library.backup`.)"""
+        if self.url is not None:
+            raise RuntimeError("a PostgreSQL catalog is copied with pg_dump, not SQLite's backup")
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
         dest = sqlite3.connect(target)
@@ -150,12 +192,31 @@ class Database:
         queries showed them missing or stale (``PRAGMA optimize``, bounded by ``analysis_limit``;
         SQLite's advice for connections that come and go). Without statistics the planner cannot
         tell a filter matching a quarter of the library from one matching ten photos."""
+        if self.url is not None:
+            self.conn.close()
+            return
         try:
             self.conn.execute("PRAGMA analysis_limit=1000")
             self.conn.execute("PRAGMA optimize")
         except sqlite3.Error:
             pass  # read-only or busy: the statistics wait for the next close
         self.conn.close()
+
+
+@contextmanager
+def guard_lifted(conn: sqlite3.Connection, table: str, trigger: str, create_sql: str) -> Iterator[None]:
+    """Inside the caller's transaction, lift the append-only trigger ``trigger`` of ``table`` for
+    the statements run in the block, and put it back before the transaction can commit. SQLite
+    drops and recreates it (``create_sql``); PostgreSQL disables and enables it (the translated
+    trigger of :mod:`pg_schema`), which is transactional there too."""
+    if getattr(conn, "engine", "sqlite") == "postgresql":
+        conn.execute(f'ALTER TABLE {table} DISABLE TRIGGER "{trigger}"')
+        yield
+        conn.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{trigger}"')
+        return
+    conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    yield
+    conn.execute(create_sql)
 
 
 _CREATES = re.compile(r"^\s*CREATE\s+(TABLE|INDEX|UNIQUE\s+INDEX|TRIGGER)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)

@@ -139,14 +139,28 @@ def latest_audits(db: Database) -> list[dict[str, Any]]:
 def named_faces(db: Database) -> Iterator[tuple[str, int, int | None, str]]:
     """(name, photo id, person id or None, the fact's source) for every name an export gave a photo (the
     ``people`` facts: Takeout's ``people[].name``, Apple's named regions), once per person found
-    in that photo (None: nobody camroll knows is in it). Streamed: a few rows per named photo."""
-    yield from db.conn.execute(
-        "SELECT DISTINCT n.value, i.photo_id, p.id, i.source FROM import_facts i, json_each(i.value) n"
+    in that photo (None: nobody camroll knows is in it). Streamed, photo by photo: a few rows per
+    named photo. (The fact is a JSON list of names, read here rather than with SQLite's
+    ``json_each``, which PostgreSQL does not have.)"""
+    rows = db.conn.execute(
+        "SELECT i.value, i.photo_id, p.id, i.source FROM import_facts i"
         " LEFT JOIN faces f ON f.photo_id = i.photo_id AND f.person_id IS NOT NULL"
         " LEFT JOIN people p ON p.id = f.person_id AND p.ignored = 0"
-        " WHERE i.field = 'people' AND json_valid(i.value) AND n.type = 'text'"
-        " ORDER BY n.value, i.photo_id"
+        " WHERE i.field = 'people' ORDER BY i.photo_id, p.id"
     )
+    current: int | None = None
+    seen: set[tuple[str, int | None, str]] = set()
+    for value, photo_id, person_id, source in rows:
+        if photo_id != current:
+            current, seen = photo_id, set()
+        try:
+            names = json.loads(value)
+        except (TypeError, ValueError):
+            continue
+        for name in names if isinstance(names, list) else ():
+            if isinstance(name, str) and (name, person_id, source) not in seen:
+                seen.add((name, person_id, source))
+                yield name, int(photo_id), None if person_id is None else int(person_id), str(source)
 
 
 def applied_facts(conn: sqlite3.Connection, photo_id: int) -> dict[str, tuple[Any, str]]:

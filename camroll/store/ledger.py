@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from camroll.store.db import Database
+from camroll.store.db import Database, guard_lifted
 
 LEGACY_PREFIX = "path:/"
 """How a scope was stored before 0011: the folder in clear."""
@@ -35,6 +35,9 @@ def head(conn: sqlite3.Connection) -> int:
 def database_file(conn: sqlite3.Connection) -> Path:
     """The main database file; its folder is CAMROLL_HOME, where ``keys/`` lives, for code that
     holds only a connection (an audit record written inside a caller's transaction)."""
+    home = getattr(conn, "home", None)  # a PostgreSQL catalog's connection knows its home
+    if home is not None:
+        return Path(home) / "camroll.db"
     for row in conn.execute("PRAGMA database_list"):
         if row[1] == "main" and row[2]:
             return Path(row[2])
@@ -100,9 +103,8 @@ def rewrite_legacy_scopes(conn: sqlite3.Connection, stored: Sequence[tuple[str, 
     """Replace plain scopes by their stored form, (new scope, row id) each, inside the caller's
     transaction: the trigger is dropped, only ``scope`` of rows still in the legacy form is
     written, and the trigger is recreated before the transaction can commit."""
-    conn.execute("DROP TRIGGER IF EXISTS consent_events_no_update")
-    conn.executemany("UPDATE consent_events SET scope = ? WHERE id = ? AND substr(scope, 1, 6) = 'path:/'", stored)
-    conn.execute(NO_UPDATE_TRIGGER)
+    with guard_lifted(conn, "consent_events", "consent_events_no_update", NO_UPDATE_TRIGGER):
+        conn.executemany("UPDATE consent_events SET scope = ? WHERE id = ? AND substr(scope, 1, 6) = 'path:/'", stored)
 
 
 def clear_roots(conn: sqlite3.Connection) -> int:

@@ -91,7 +91,12 @@ def merge(db: Database, into: int, others: list[int]) -> int:
                 "UPDATE faces SET person_id = ?, assigned_by = 'user', confidence = 1.0 WHERE person_id = ?",
                 (into, other),
             ).rowcount
-            conn.execute("UPDATE OR IGNORE face_edits SET person_id = ? WHERE person_id = ?", (into, other))
+            conn.execute(  # the other's edits move, but never onto one the kept person has already
+                "UPDATE face_edits SET person_id = ? WHERE person_id = ? AND NOT EXISTS (SELECT 1 FROM face_edits e"
+                " WHERE e.person_id = ? AND e.photo_id = face_edits.photo_id AND e.x = face_edits.x"
+                " AND e.y = face_edits.y AND e.w = face_edits.w AND e.h = face_edits.h)",
+                (into, other, into),
+            )
             conn.execute("DELETE FROM face_edits WHERE person_id = ?", (other,))
             _record(conn, ids, into, "is")
             conn.execute(

@@ -36,17 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from camroll.store.pg_schema import (
-    NOCASE_DDL,
-    SchemaError,
-    SqliteSchema,
-    Table,
-    quote,
-    read_schema,
-    translate_index,
-    translate_table,
-    translate_trigger,
-)
+from camroll.store.pg_schema import SchemaError, SqliteSchema, Table, create_tables, finish, quote, read_schema
 
 BATCH_ROWS = 2000
 """Rows read from SQLite and written to COPY at a time: large enough that per-batch overhead
@@ -266,9 +256,7 @@ def _copy_all(
     done = 0
     sums: dict[str, tuple[int, int]] = {}
     with pg.cursor() as cur:
-        cur.execute(NOCASE_DDL)
-        for table in schema.tables:
-            cur.execute(translate_table(table))
+        create_tables(cur, schema)
         for table in schema.tables:
             names = ", ".join(quote(c.name) for c in table.columns)
             acc = rows = 0
@@ -292,18 +280,7 @@ def _copy_all(
                 cur.execute(
                     f"ALTER TABLE {quote(table.name)} ALTER COLUMN {column} RESTART WITH {cur.fetchone()[0] + 1}"
                 )
-        n_keys = 0
-        for table in schema.tables:
-            for clause in table.foreign_keys:
-                cur.execute(f"ALTER TABLE {quote(table.name)} ADD {clause}")
-                n_keys += 1
-        for _name, sql in schema.indexes:
-            cur.execute(translate_index(sql))
-        n_triggers = 0
-        for name, sql in schema.triggers:
-            for statement in translate_trigger(name, sql):
-                cur.execute(statement)
-            n_triggers += 1
+        n_keys, n_triggers = finish(cur, schema)
         if progress:
             progress("verifying", 0, total)
     checks: list[TableCheck] = []

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from typing import Any
 
 PG_TYPES = {"INTEGER": "BIGINT", "REAL": "DOUBLE PRECISION", "TEXT": "TEXT", "BLOB": "BYTEA"}
 """SQLite's declared type -> PostgreSQL's. Every column of camroll's schema declares one of these."""
@@ -107,9 +108,9 @@ def read_schema(conn: sqlite3.Connection) -> SqliteSchema:
             triggers.append((name, sql))
         elif kind == "view":
             skipped.append((name, "a view: none exists today, and its SQL would need translating by hand"))
-    for name, _sql in [t for t in triggers if _trigger_table(t[1]) not in tables]:
+    for name, _sql in [t for t in triggers if trigger_table(t[1]) not in tables]:
         skipped.append((name, "a trigger on a table that is not carried"))
-    triggers = [t for t in triggers if _trigger_table(t[1]) in tables]
+    triggers = [t for t in triggers if trigger_table(t[1]) in tables]
     return SqliteSchema(list(tables.values()), indexes, triggers, skipped)
 
 
@@ -276,7 +277,7 @@ _TRIGGER = re.compile(
 _RAISE = re.compile(r"SELECT RAISE\s*\(\s*(ABORT|FAIL|ROLLBACK)\s*,\s*('(?:[^']|'')*')\s*\)", re.I)
 
 
-def _trigger_table(sql: str) -> str:
+def trigger_table(sql: str) -> str:
     m = _TRIGGER.match(_join(_tokens(sql)))
     return m.group("table").strip('"') if m else ""
 
@@ -306,3 +307,27 @@ def translate_trigger(name: str, sql: str) -> list[str]:
         f"CREATE TRIGGER {quote(name)} {when} {event} ON {quote(m.group('table').strip(chr(34)))} "
         f"FOR EACH ROW EXECUTE FUNCTION {function}()",
     ]
+
+
+def create_tables(cur: Any, schema: SqliteSchema) -> None:
+    """The collation and every table, without foreign keys (a copy fills them first)."""
+    cur.execute(NOCASE_DDL)
+    for table in schema.tables:
+        cur.execute(translate_table(table))
+
+
+def finish(cur: Any, schema: SqliteSchema) -> tuple[int, int]:
+    """Foreign keys, indexes and triggers, once the tables are there; (keys, triggers) made."""
+    n_keys = 0
+    for table in schema.tables:
+        for clause in table.foreign_keys:
+            cur.execute(f"ALTER TABLE {quote(table.name)} ADD {clause}")
+            n_keys += 1
+    for _name, sql in schema.indexes:
+        cur.execute(translate_index(sql))
+    n_triggers = 0
+    for name, sql in schema.triggers:
+        for statement in translate_trigger(name, sql):
+            cur.execute(statement)
+        n_triggers += 1
+    return n_keys, n_triggers

@@ -56,7 +56,7 @@ class JobRunner:
         with self._lock:
             if self._db is None:
                 self._config.home.mkdir(parents=True, exist_ok=True)
-                self._db = Database.open(self._config.db_path)
+                self._db = self._config.open_database()
             yield self._db
 
     def start(self, title: str, work: Work, kind: str = "make", exclusive: bool = False) -> JobView:
