@@ -54,7 +54,8 @@ def backup_cmd(
 ) -> None:
     """Seal the library (database, keys, face crops) into one file under a passphrase, as of one
     moment, while it stays in use. Photos are not in it. Revoking a consent later cannot reach a
-    backup: restoring it brings back what was there that day."""
+    backup: restoring it brings back what was there that day. A catalog kept in PostgreSQL is
+    dumped with pg_dump (the newest installed) into the same sealed file."""
     from dataclasses import asdict
 
     from camroll.library import jobs
@@ -94,12 +95,23 @@ def backup_cmd(
 def restore_cmd(
     source: Annotated[Path, typer.Argument(help="A file made by `camroll db backup`.")],
     passphrase_file: PassphraseOption = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="For a backup of a catalog kept in PostgreSQL: the empty PostgreSQL database to restore it into "
+            "(postgresql://user:password@host/db; default $CAMROLL_DATABASE or `camroll --database`). "
+            "A backup of a SQLite catalog takes none.",
+        ),
+    ] = None,
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Restore a backup into an empty camroll home (--home, or $CAMROLL_HOME): each file is
     checked, the database against its manifest and SQLite's integrity check, and the audit chain
-    is verified."""
+    is verified. A backup of a PostgreSQL catalog goes into an empty PostgreSQL database (--database),
+    loaded by pg_restore in one transaction, and the home remembers that database; the keys and
+    face crops go into the home either way."""
     from dataclasses import asdict
 
     from camroll.library.backup import BackupError, restore
@@ -107,13 +119,20 @@ def restore_cmd(
 
     if not source.is_file():
         fail(f"No such backup: {source}")
+    if database is not None and not database.startswith(("postgresql://", "postgres://")):
+        fail(f"--database takes a postgresql:// URL, not {database!r}")
     secret = _passphrase(passphrase_file, confirm=False)
     config = Config(home=home) if home else Config()
+    target = database or config.database_url
     console = console_err()
     try:
         with progress_bar(console, "B") as bar:
             task = bar.add_task("Restoring", total=source.stat().st_size)
-            result = restore(source, config.home, secret, lambda _p, done, _t: bar.update(task, completed=done))
+
+            def progress(phase: str, done: int, _total: int | None) -> None:
+                bar.update(task, description=phase, completed=done)
+
+            result = restore(source, config.home, secret, progress, target)
     except (BackupError, SealedStreamError) as e:
         fail(str(e), 1)
     if as_json:
