@@ -20,6 +20,14 @@ under; when it moved, every capability is checked again against the ledger for t
 files, and results for a scope no longer consented are dropped, never written (a revoke that
 commits after the write purges what was written, as for any other row). A worker that dies on a
 photo costs that photo alone: it is recorded as failed, with the reason, and retried next run.
+
+**One analysis per photo across processes.** On SQLite a library runs one analysis at a time
+(``jobs.lock`` in its home). A catalog in PostgreSQL may be shared by processes of several homes
+(machines), so each photo is claimed (:mod:`camroll.store.analysis_claims`, an advisory lock per
+photo, a batch per statement) before it goes to a worker, and released once its results are
+committed or the run ends. A photo another process holds is left to it, and one that another
+process finished since the plan was made (read again once claimed) is not analysed again: both
+count as ``elsewhere`` in the summary, not as failures.
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ from camroll.config import AppContext
 from camroll.privacy import audit, consent
 from camroll.privacy.crypto import Sealer
 from camroll.progress import Reporter, Silent
-from camroll.store import analysis_state, ledger, photos
+from camroll.store import analysis_claims, analysis_state, ledger, photos
 from camroll.store.db import now_iso
 
 
@@ -99,6 +107,9 @@ class AnalysisSummary:
     jobs: dict[str, str] = field(default_factory=dict)  # library-wide job -> what it did
     dropped: Counter[str] = field(default_factory=Counter)
     """Results not kept, per capability, because its consent was withdrawn during the run."""
+    elsewhere: int = 0
+    """Planned photos left to another process sharing the catalog (PostgreSQL): it held them, or
+    had analysed them by the time this run reached them."""
     interrupted: bool = False
     seconds: float = 0.0
 
@@ -196,6 +207,65 @@ class _Gate:
             return True  # the plan checked this consent against this very ledger
         assert self.histories is not None
         return allowed(self.ctx, cap_id, job.paths or (job.path,), self.histories)
+
+
+class _Claims:
+    """The photos this run holds on a catalog shared with other processes (PostgreSQL; on SQLite
+    every method passes everything through and sends nothing): claimed a batch at a time just
+    before they go to workers, released once their results are committed, or when the run ends."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.shared = ctx.db.url is not None
+        self.held: set[int] = set()
+
+    def take(self, batch: list[Job], summary: AnalysisSummary, rep: Reporter) -> list[Job]:
+        """The jobs of ``batch`` this run may analyse: claimed now, and with the capabilities
+        another process stored since the plan taken off (read after the claim, so what the
+        process that released it committed is seen)."""
+        if not self.shared or not batch:
+            return batch
+        conn = self.ctx.db.conn
+        got = set(analysis_claims.claim(conn, [j.photo_id for j in batch]))
+        self.held |= got
+        now = analysis_state.of_photos(conn, sorted(got))
+        kept, finished = [], []
+        for job in batch:
+            state = now.get(job.photo_id, {})
+            left = tuple(c for c in job.caps if state.get(c) != (_version(c, job.kind), "done"))
+            if job.photo_id not in got or not left:
+                summary.elsewhere += 1
+                rep.advance()
+                if job.photo_id in got:
+                    finished.append(job.photo_id)
+                continue
+            if left != job.caps:
+                job.caps = left
+                _add_upstream(self.ctx, job)  # what it needs may now be stored
+            kept.append(job)
+        self.release(finished)
+        return kept
+
+    def release(self, photo_ids: Iterable[int]) -> None:
+        """After the transaction that stored their results committed."""
+        mine = [i for i in photo_ids if i in self.held]
+        if mine:
+            analysis_claims.release(self.ctx.db.conn, mine)
+            self.held.difference_update(mine)
+
+    def release_all(self) -> None:
+        """At the end of the run, whatever stopped it (a photo dropped for consent, a lost write).
+        A connection that broke took its locks with it."""
+        try:
+            self.release(sorted(self.held))
+        except sqlite3.Error:
+            self.held.clear()
+
+
+def _version(cap_id: str, kind: str) -> str:
+    cls = analyser_class(capabilities.get(cap_id))
+    assert cls is not None
+    return cls.version_for(kind)
 
 
 def _all_dependencies(cap: capabilities.Capability) -> list[str]:
@@ -332,36 +402,36 @@ def analyse(
     rep.start(describe(jobs), len(jobs))
     pending: list[Outcome] = []
     last = time.monotonic()
+    claims = _Claims(ctx)
     try:
-        if ray:  # the same plan and writer, the photos analysed on a cluster (issue 16)
-            from camroll.analysis import ray_backend
+        try:
+            gated = _gated(ctx, gate, jobs, summary, rep, claims)
+            if ray:  # the same plan and writer, the photos analysed on a cluster (issue 16)
+                from camroll.analysis import ray_backend
 
-            gated = _gated(ctx, gate, jobs, summary, rep)
-            outcomes = ray_backend.outcomes(gated, ray, workers, ctx.config.cache_dir, _sealers(ctx, jobs))
-        else:
-            outcomes = _outcomes(
-                _gated(ctx, gate, jobs, summary, rep),
-                len(jobs),
-                workers or ctx.config.workers,
-                ctx.config.cache_dir,
-                _sealers(ctx, jobs),
-            )
-        with closing(outcomes):
-            for outcome in outcomes:
-                pending.append(outcome)
-                if (
-                    len(pending) >= thresholds.ANALYSIS_BATCH
-                    or time.monotonic() - last > thresholds.SCAN_COMMIT_SECONDS
-                ):
-                    batch, pending, last = pending, [], time.monotonic()
-                    _write(ctx, gate, batch, summary, by_id, rep)
-                rep.advance()  # a cancelled job raises here, between photos (a KeyboardInterrupt)
-    except KeyboardInterrupt:
-        summary.interrupted = True
-    try:  # what was finished is kept, whatever stopped the run
-        _write(ctx, gate, pending, summary, by_id, rep)
-    except KeyboardInterrupt:
-        summary.interrupted = True
+                outcomes = ray_backend.outcomes(gated, ray, workers, ctx.config.cache_dir, _sealers(ctx, jobs))
+            else:
+                outcomes = _outcomes(
+                    gated, len(jobs), workers or ctx.config.workers, ctx.config.cache_dir, _sealers(ctx, jobs)
+                )
+            with closing(outcomes):
+                for outcome in outcomes:
+                    pending.append(outcome)
+                    if (
+                        len(pending) >= thresholds.ANALYSIS_BATCH
+                        or time.monotonic() - last > thresholds.SCAN_COMMIT_SECONDS
+                    ):
+                        batch, pending, last = pending, [], time.monotonic()
+                        _write(ctx, gate, batch, summary, by_id, rep, claims)
+                    rep.advance()  # a cancelled job raises here, between photos (a KeyboardInterrupt)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        try:  # what was finished is kept, whatever stopped the run
+            _write(ctx, gate, pending, summary, by_id, rep, claims)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+    finally:  # photos claimed and not written (consent withdrawn, a run stopped) are free again
+        claims.release_all()
     if not summary.interrupted:
         for cap in capabilities.REGISTRY:
             if cap.job and consent.active_scopes(ctx, cap.id):
@@ -383,25 +453,38 @@ def analyse(
     return summary
 
 
-def _gated(ctx: AppContext, gate: _Gate, jobs: list[Job], summary: AnalysisSummary, rep: Reporter) -> Iterator[Job]:
+def _gated(
+    ctx: AppContext, gate: _Gate, jobs: list[Job], summary: AnalysisSummary, rep: Reporter, claims: _Claims
+) -> Iterator[Job]:
     """The planned jobs, each re-checked against the ledger (only when it moved) just before
-    it goes to a worker: after a revoke, the capability is no longer run on the photos left."""
-    for job in jobs:
-        gate.refresh(ctx.db.conn)
-        keep = tuple(c for c in job.caps if gate.allows(c, job))
-        summary.dropped.update(c for c in job.caps if c not in keep)
-        if keep:
-            job.caps = keep
-            yield job
-        else:
-            rep.advance()
+    it goes to a worker: after a revoke, the capability is no longer run on the photos left. On a
+    shared catalog a batch (as many as a write) is claimed first, one statement for the batch;
+    what another process holds or has done is left to it (:class:`_Claims`)."""
+    size = thresholds.ANALYSIS_BATCH
+    for start in range(0, len(jobs), size):
+        for job in claims.take(jobs[start : start + size], summary, rep):
+            gate.refresh(ctx.db.conn)
+            keep = tuple(c for c in job.caps if gate.allows(c, job))
+            summary.dropped.update(c for c in job.caps if c not in keep)
+            if keep:
+                job.caps = keep
+                yield job
+            else:
+                rep.advance()
 
 
 def _write(
-    ctx: AppContext, gate: _Gate, outcomes: list[Outcome], summary: AnalysisSummary, jobs: dict[int, Job], rep: Reporter
+    ctx: AppContext,
+    gate: _Gate,
+    outcomes: list[Outcome],
+    summary: AnalysisSummary,
+    jobs: dict[int, Job],
+    rep: Reporter,
+    claims: _Claims,
 ) -> None:
     """Store a batch in one transaction, after checking, inside it, that the consent each result
-    relies on still holds; the summary counts only what was committed."""
+    relies on still holds; the summary counts only what was committed. The batch's photos are
+    released only once it is committed, so a process claiming one next reads it done."""
     if not outcomes:
         return
     now = now_iso()
@@ -435,6 +518,7 @@ def _write(
             cpu.update(o.seconds)
             if errors:
                 rep.problem(job.path, [f"{c}: {e}" for c, e in errors.items()])
+    claims.release(o.photo_id for o in outcomes)
     summary.per_capability.update(stored)
     summary.dropped.update(dropped)
     summary.failures.extend(failures)

@@ -68,6 +68,11 @@ def print_analysis(console: Console, summary: AnalysisSummary) -> None:
             f"  {capabilities.get(cap_id).title}: consent was withdrawn during the run; "
             f"{n} photos' results were not kept."
         )
+    if summary.elsewhere:
+        console.print(
+            f"  {summary.elsewhere} photos were left to another camroll process analysing this library "
+            "at the same time."
+        )
     if summary.failures:
         console.print(f"[red]{len(summary.failures)} analyses failed[/] (retried next time):")
         for path, cap_id, error in summary.failures[:20]:

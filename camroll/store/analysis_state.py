@@ -14,6 +14,7 @@ Dialect: ``INSERT ... ON CONFLICT (...) DO UPDATE SET ... = excluded....`` is sh
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from camroll.store.db import Database
 
@@ -23,6 +24,21 @@ def by_photo(db: Database) -> dict[int, dict[str, tuple[str, str]]]:
     done: dict[int, dict[str, tuple[str, str]]] = {}
     for photo_id, cap_id, version, status in db.conn.execute(
         "SELECT photo_id, capability, version, status FROM analysis_state"
+    ):
+        done.setdefault(photo_id, {})[cap_id] = (version, status)
+    return done
+
+
+def of_photos(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> dict[int, dict[str, tuple[str, str]]]:
+    """As :func:`by_photo`, for these photos only, read now (on ``conn``): what another process
+    sharing the catalog stored since the plan was made."""
+    done: dict[int, dict[str, tuple[str, str]]] = {}
+    if not photo_ids:
+        return done
+    marks = ", ".join("?" * len(photo_ids))
+    for photo_id, cap_id, version, status in conn.execute(
+        f"SELECT photo_id, capability, version, status FROM analysis_state WHERE photo_id IN ({marks})",
+        tuple(photo_ids),
     ):
         done.setdefault(photo_id, {})[cap_id] = (version, status)
     return done
