@@ -125,8 +125,14 @@ def library_copy(analysed_library: Path, tmp_path: Path) -> Path:
 # runs the PostgreSQL contract suite this way (Makefile: PG_CONTRACT).
 
 ON_POSTGRES = os.environ.get("CAMROLL_TEST_DATABASE") == "postgresql"
-_RUNNING: dict[str, _PgHomes] = {}
-"""The session's PostgreSQL homes (``pg``), for :func:`copy_home` called from tests."""
+
+
+def _running() -> dict[str, Any]:
+    """The session's PostgreSQL homes (``pg``), for :func:`copy_home`. Kept in ``tests.pg_server``:
+    this file is loaded twice (pytest's ``conftest`` and ``tests.conftest``, which tests import)."""
+    from tests import pg_server
+
+    return pg_server.RUNNING
 
 
 class _PgHomes:
@@ -186,11 +192,11 @@ def pg_homes() -> Iterator[_PgHomes | None]:
     if not ON_POSTGRES:
         yield None
         return
-    homes = _RUNNING["pg"] = _PgHomes()
+    homes = _running()["pg"] = _PgHomes()
     try:
         yield homes
     finally:
-        _RUNNING.clear()
+        _running().clear()
         homes.server.stop()
 
 
@@ -223,7 +229,7 @@ def copy_home(source: Path, target: Path) -> None:
     import shutil
 
     shutil.copytree(source, target, symlinks=True)
-    pg_homes = _RUNNING.get("pg")
+    pg_homes = _running().get("pg")
     from camroll.config import DATABASE_RECORD
 
     record = target / DATABASE_RECORD

@@ -26,11 +26,15 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 SUPERUSER = "camroll_test"
+
+RUNNING: dict[str, Any] = {}
+"""The PostgreSQL homes of a ``CAMROLL_TEST_DATABASE=postgresql`` session (tests/conftest.py)."""
 
 
 def pg_bin() -> Path:

@@ -448,10 +448,9 @@ def test_no_page_or_text_names_a_person_by_id(story: dict[str, Any], tmp_path: P
 
     home = tmp_path / "home"
     copy_home(story["home"], home)
-    con = sqlite3.connect(home / "camroll.db")
-    con.execute("UPDATE people SET name = NULL")  # Ana, with her birthday, is now not named
-    con.commit()
-    con.close()
+    db = Config(home=home).open_database()  # whichever engine the home's catalog is on
+    db.conn.execute("UPDATE people SET name = NULL")  # Ana, with her birthday, is now not named
+    db.close()
     an_id = re.compile(r"\bperson \d+", re.IGNORECASE)
     moments = run_cli(home, "moments", "--json")
     assert any(m["person_ids"] for m in moments), "the story's moments have people"

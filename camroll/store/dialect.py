@@ -20,7 +20,7 @@ What is translated, and why each is exact:
 - ``ORDER BY`` terms get SQLite's null order (nulls first ascending, last descending).
 - Functions: ``max(a, b)``/``min(a, b)`` (scalar, two or more arguments) become ``GREATEST``/
   ``LEAST``; ``group_concat`` ``string_agg`` over text; ``total`` a float sum that is 0 when
-  empty; ``ifnull`` ``COALESCE``; ``instr`` ``strpos``; ``round(x, n)`` rounds a numeric.
+  empty; ``ifnull`` ``COALESCE``; ``instr`` ``position``; ``round(x, n)`` rounds a numeric.
 - ``CROSS JOIN t ON`` (SQLite's join-order hint) is ``JOIN t ON``.
 - A subquery in ``FROM`` or ``JOIN`` without a name gets one (PostgreSQL requires it).
 - ``CAST(x AS REAL)`` is a double (PostgreSQL's ``real`` is 4 bytes); ``BEGIN IMMEDIATE`` is
@@ -304,8 +304,8 @@ def _call(name: str, args: list[str]) -> str | None:
         return f"COALESCE(SUM(CAST({args[0]} AS DOUBLE PRECISION)), 0.0)"
     if name == "IFNULL":
         return f"COALESCE({', '.join(args)})"
-    if name == "INSTR":
-        return f"strpos({', '.join(args)})"
+    if name == "INSTR" and len(args) == 2:
+        return f"position({args[1]} IN {args[0]})"  # text or bytea alike, as SQLite's instr
     if name == "ROUND" and len(args) == 2:
         return f"CAST(round(CAST({args[0]} AS NUMERIC), {args[1]}) AS DOUBLE PRECISION)"
     return None

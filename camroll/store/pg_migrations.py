@@ -33,6 +33,16 @@ SCHEMA_LOCK = 0x63616D726F6C6D  # 'camrolm'
 """The advisory lock a process holds while it makes or migrates a PostgreSQL library's schema."""
 
 
+COMPAT = (
+    "CREATE FUNCTION camroll_sum_bool(bigint, boolean) RETURNS bigint LANGUAGE sql IMMUTABLE"
+    " AS 'SELECT CASE WHEN $2 IS NULL THEN $1 ELSE coalesce($1, 0) + CASE WHEN $2 THEN 1 ELSE 0 END END'",
+    "CREATE AGGREGATE sum(boolean) (SFUNC = camroll_sum_bool, STYPE = bigint)",
+)
+"""What SQLite has and PostgreSQL lacks, made in the library's schema: ``sum`` of a comparison
+(SQLite counts true as 1; the store counts with it, ``sum(score > ?)``), NULL over no rows as
+SQLite's ``sum``."""
+
+
 def scratch(upto: int | None = None) -> sqlite3.Connection:
     """An in-memory SQLite database with the migrations up to ``upto`` (all when None) applied."""
     from camroll.store.db import Database, migrations
@@ -60,6 +70,8 @@ def migrate(conn: PgConnection) -> list[str]:
             try:
                 schema = read_schema(lite)
                 with raw.cursor() as cur:
+                    for statement in COMPAT:
+                        cur.execute(statement)
                     create_tables(cur, schema)
                     finish(cur, schema)
                     cur.executemany(

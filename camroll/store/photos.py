@@ -52,9 +52,9 @@ def month_counts(db: Database) -> list[tuple[str | None, int]]:
     rows = db.query(
         f"SELECT substr(p.taken_local, 1, 7) AS m, count(*) FROM photos p WHERE {live_photo()} AND {not_archived()}"
         f" AND {not_live_clip()}"
-        " GROUP BY m ORDER BY m IS NULL, m DESC"
-    )
-    return [(r[0], int(r[1])) for r in rows]
+        " GROUP BY m"
+    )  # sorted here: a few hundred months, and ``ORDER BY m IS NULL`` is SQLite's (an alias in an expression)
+    return sorted(((r[0], int(r[1])) for r in rows), key=lambda r: r[0] or "", reverse=True)  # undated ("") last
 
 
 def root_paths(db: Database) -> list[str]:

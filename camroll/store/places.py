@@ -23,7 +23,7 @@ def named_groups(db: Database) -> list[tuple[str | None, str | None, float, floa
     rows = db.query(
         "SELECT coalesce(pp.town, pp.city) AS town, pp.country, avg(p.gps_lat), avg(p.gps_lon), count(*), max(p.id)"
         f" FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE p.gps_lat IS NOT NULL AND {live_photo()} AND {not_live_clip()}"
-        " GROUP BY town, pp.country ORDER BY count(*) DESC"
+        " GROUP BY coalesce(pp.town, pp.city), pp.country ORDER BY count(*) DESC"
     )
     return [(r[0], r[1], float(r[2]), float(r[3]), int(r[4]), int(r[5])) for r in rows]
 

@@ -75,7 +75,11 @@ class Library:
 
     def stamp(self) -> tuple[int, ...]:
         """Changes whenever anything is committed to the library's database (every commit
-        appends to the WAL; a checkpoint rewrites the main file)."""
+        appends to the WAL; a checkpoint rewrites the main file). A catalog on PostgreSQL has no
+        file here: its next transaction id stands in (moves with every writing transaction)."""
+        if self.config.database_url is not None:
+            with self.context() as ctx:
+                return (ctx.db.change_marker()[0],)
         out: list[int] = []
         for name in ("camroll.db", "camroll.db-wal"):
             try:
