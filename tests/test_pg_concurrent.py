@@ -11,12 +11,18 @@ advisory lock (:mod:`camroll.store.analysis_claims`). Checked here against a thr
 - a run whose plan is stale (another process analysed everything since) analyses nothing again;
 - two runs planned at once and run together in threads, each with its own home, connection and
   context, analyse every photo exactly once between them (every call to an analyser recorded);
+- two ``camroll analyze`` processes (worker pools, ``CAMROLL_DATABASE``, one home each with the
+  keys copied) started together on 48 photos store each photo's results once between them;
 - ``camroll analyze --json`` reports the photos left to another process.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -203,6 +209,57 @@ def test_two_runs_at_once_analyse_each_photo_once(
     finally:
         for ctx in contexts:
             ctx.close()
+
+
+def test_two_analyze_processes_store_each_photo_once(
+    pg_server: PgServer,  # noqa: F811
+    tmp_path: Path,
+    photos_dir: Path,
+) -> None:
+    """What the issue describes: two machines' homes, one database. Whether the two runs overlap
+    depends on the machine (one may finish before the other plans); either way every photo's
+    results are stored once (a result stored twice would count twice in ``per_capability``)."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for photo in sorted((photos_dir / "faces").rglob("*.jpg"))[:48]:
+        shutil.copyfile(photo, lib / f"{photo.parent.name}-{photo.name}")
+    url = pg_server.new_database()
+    ctx = AppContext(Config(home=tmp_path / "a", workers=2, database=url))
+    try:
+        scan(ctx, [str(lib)], workers=2)
+        for cap in CAPS:
+            consent.grant(ctx, cap)
+        total = len(photo_ids(ctx))
+    finally:
+        ctx.close()
+    assert total == 48
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    (tmp_path / "b" / "database.url").unlink()  # the other machine is told where the catalog is
+    env = dict(os.environ, CAMROLL_DATABASE=url)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "camroll.cli", "analyze", "--workers", "2", "--json", "--home", str(tmp_path / h)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env if h == "b" else dict(os.environ),
+        )
+        for h in ("a", "b")
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-2000:] for _out, err in outs]
+    reports = [json.loads(out) for out, _err in outs]
+    assert all(r["failures"] == [] and r["analysed"] + r["elsewhere"] == r["planned"] for r in reports)
+    assert sum(r["analysed"] for r in reports) == total
+    for cap in CAPS:
+        assert sum(r["per_capability"].get(cap, 0) for r in reports) == total
+    check = AppContext(Config(home=tmp_path / "a", workers=1, database=url))
+    try:
+        ids = photo_ids(check)
+        assert stored(check) == {"quality": ids, "duplicates": ids}
+        assert held_elsewhere(check.db.conn) == []
+    finally:
+        check.close()
 
 
 def test_analyze_reports_photos_left_to_another_process(shared: tuple[Path, str]) -> None:
