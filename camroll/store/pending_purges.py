@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from camroll.store.db import Database, now_iso
+from camroll.store.purge import note_deleted_tables
 
 
 @dataclass
@@ -39,6 +40,7 @@ def add(
     conn.executemany(
         "INSERT INTO pending_purge_files (purge_id, path) VALUES (?, ?)", [(purge_id, os.fsencode(p)) for p in files]
     )
+    note_deleted_tables(conn)  # PostgreSQL: the tables to rewrite once this commits (store/purge.py)
     return purge_id
 
 
@@ -58,4 +60,6 @@ def files(db: Database, purge_id: int) -> Iterator[str]:
 def done(conn: sqlite3.Connection, purge_id: int) -> bool:
     """Inside the caller's transaction: drop a finished entry; False if another process already did."""
     conn.execute("DELETE FROM pending_purge_files WHERE purge_id = ?", (purge_id,))
-    return conn.execute("DELETE FROM pending_purges WHERE id = ?", (purge_id,)).rowcount > 0
+    gone = conn.execute("DELETE FROM pending_purges WHERE id = ?", (purge_id,)).rowcount > 0
+    note_deleted_tables(conn)  # the paths it listed go from the pages too, on PostgreSQL
+    return gone

@@ -10,7 +10,20 @@ registry (``capabilities.py``), never from a person, so they are written into th
 Dialect: SQLite's ``CREATE TEMP TABLE IF NOT EXISTS`` (PostgreSQL: the same words, but the table
 lives per session and ``ON COMMIT DELETE ROWS`` would serve), ``INSERT OR IGNORE`` (PostgreSQL:
 ``ON CONFLICT DO NOTHING``), ``substr`` on bytes (both), ``PRAGMA wal_checkpoint`` (SQLite
-only; PostgreSQL has no equivalent to run) and ``VACUUM`` (see :func:`vacuum`).
+only) and ``VACUUM`` (see :func:`vacuum`).
+
+**After a purge on PostgreSQL.** A ``DELETE`` there only marks a tuple dead: its bytes stay in the
+table's pages (and in its TOAST table and indexes), and a plain ``VACUUM`` only frees the space for
+reuse, leaving the bytes until a later row happens to overwrite them. SQLite's ``secure_delete``
+has no equivalent. So a purge notes, inside its own transaction (:func:`note_deleted_tables`,
+called where the journal entry is written), which of the catalog's tables that transaction
+deleted or updated rows in, and :func:`checkpoint_wal` (which every purge runs once committed)
+rewrites those tables with ``VACUUM (FULL)``: new files holding only the live rows, indexes and
+TOAST rebuilt, the old files unlinked. What stays outside camroll's reach there: the server's
+write-ahead log (the rows were logged when written; segments are recycled, but an archive or a
+replica keeps them), its backups and dumps, and the old files' blocks on disk until the
+filesystem reuses them. Those need the server's own answer (encrypted storage, WAL archive and
+backup retention), as docs/privacy.md says.
 """
 
 from __future__ import annotations
@@ -98,9 +111,70 @@ def run_declared(conn: sqlite3.Connection, sql: str) -> int:
     return conn.execute(sql).rowcount
 
 
+VACUUM_LIST = "purge_vacuum"
+"""PostgreSQL: the temporary table (this session's, committed or rolled back with the purge) of
+the tables a purge changed, waiting for :func:`checkpoint_wal` to rewrite them."""
+
+
+def _on_postgres(conn: sqlite3.Connection) -> bool:
+    return getattr(conn, "engine", "sqlite") == "postgresql"
+
+
+def note_deleted_tables(conn: sqlite3.Connection) -> None:
+    """Inside a purge's transaction, on PostgreSQL: remember the catalog's tables this transaction
+    deleted or updated rows in (the server counts them per transaction, cascades and triggers
+    included: ``pg_stat_xact_user_tables``), so :func:`checkpoint_wal` rewrites exactly those
+    once the purge is committed. A dry run's rollback takes the note back with the rows. With the
+    server's ``track_counts`` off nothing is counted, so every table of the catalog is noted.
+    On SQLite this does nothing: ``secure_delete`` already zeroed the rows.
+
+    A command killed between the commit and the rewrite loses the note with its session: the
+    tables are rewritten by the next purge that touches them, or by ``camroll forget``."""
+    if not _on_postgres(conn):
+        return
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {VACUUM_LIST} (name TEXT PRIMARY KEY)")
+    conn.execute(
+        f"INSERT INTO {VACUUM_LIST} (name) SELECT relname FROM pg_stat_xact_user_tables"
+        " WHERE schemaname = current_schema()"
+        " AND (n_tup_del + n_tup_upd > 0 OR current_setting('track_counts') = 'off')"
+        " ON CONFLICT (name) DO NOTHING"
+    )
+
+
+def _vacuum_full(conn: sqlite3.Connection, tables: Iterable[str]) -> None:
+    for table in tables:
+        conn.execute('VACUUM (FULL) "{}"'.format(table.replace('"', '""')))
+
+
+def vacuum_noted(db: Database) -> list[str]:
+    """PostgreSQL, outside any transaction: ``VACUUM (FULL)`` the tables purges noted
+    (:func:`note_deleted_tables`) and drop the note; return the tables rewritten.
+
+    Why FULL: it writes the table anew from its live rows and unlinks the old files, so the
+    deleted rows' bytes leave the table's pages, its TOAST and its indexes. Plain ``VACUUM`` would
+    leave them in free space. The price: each table is locked (readers wait) while it is
+    rewritten, for a time that grows with its size. A transaction still open in another session
+    that began before the purge keeps the deleted rows visible to it, and FULL then copies them
+    too; camroll's own connections hold none open between statements."""
+    conn = db.conn
+    if conn.execute(f"SELECT to_regclass('pg_temp.{VACUUM_LIST}') IS NOT NULL").fetchone()[0] is not True:
+        return []
+    tables = [str(r[0]) for r in conn.execute(f"SELECT name FROM {VACUUM_LIST} ORDER BY name")]
+    _vacuum_full(conn, tables)
+    conn.executemany(f"DELETE FROM {VACUUM_LIST} WHERE name = ?", [(t,) for t in tables])
+    return tables
+
+
 def checkpoint_wal(db: Database) -> None:
     """Copy the write-ahead log into the database and truncate it, so rows just deleted do not
-    linger in the log (``secure_delete`` already zeroes them in the main file)."""
+    linger in the log (``secure_delete`` already zeroes them in the main file).
+
+    PostgreSQL has no such step to run (its log is the server's: see the module's docstring);
+    what it needs instead after a purge is the rewrite of the tables the purge changed
+    (:func:`vacuum_noted`), so every purge gets it here, where each already ends."""
+    if _on_postgres(db.conn):
+        vacuum_noted(db)
+        return
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
@@ -108,8 +182,14 @@ def vacuum(db: Database) -> None:
     """Rebuild the database file from its live rows, so no page that held deleted data survives
     in it (``camroll forget``). Must run outside any transaction.
 
-    Dialect: SQLite's ``VACUUM`` (PostgreSQL: ``VACUUM FULL`` rewrites a table, but deleted tuples
-    may linger in its WAL and backups; a server needs its own answer)."""
+    Dialect: SQLite's ``VACUUM``. PostgreSQL: ``VACUUM (FULL)`` of every table of the catalog's
+    schema (not the whole database, which may hold other homes' schemas): each is rewritten from
+    its live rows. Deleted rows may still linger in the server's write-ahead log, its backups and
+    the old files' disk blocks; a server needs its own answer there."""
+    if _on_postgres(db.conn):
+        names = db.conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
+        _vacuum_full(db.conn, [str(r[0]) for r in names])
+        return
     db.conn.execute("VACUUM")
 
 
