@@ -80,8 +80,17 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check camroll tests bench samples
 	$(BIN)/mypy
 
+# The contract suite again with every camroll home's catalog in PostgreSQL (issue 16): a throwaway
+# server (tests/pg_server.py), a database per home. Tests marked sqlite_only check SQLite's own file,
+# WAL or authorizer; tests/test_pg_purge.py checks the same promises on PostgreSQL's pages.
+# (tests/test_pg_contract.py, in the first run, compares both engines on the analysed test photos.)
+PG_CONTRACT := tests/test_scan.py tests/test_consent.py tests/test_revoke_atomic.py tests/test_people.py \
+	tests/test_moments.py tests/test_forget.py tests/test_audit.py tests/test_analysis_pipeline.py \
+	tests/test_albums.py tests/test_curation.py tests/test_trash.py tests/test_edits.py
+
 test: $(STAMP) $(APT_STAMP) lint
 	$(BIN)/python -m pytest -q
+	CAMROLL_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -m "not sqlite_only" $(PG_CONTRACT)
 
 test-fast: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m "not photos and not browser and not slow"

@@ -239,3 +239,9 @@ def copy_home(source: Path, target: Path) -> None:
             or record.read_text(encoding="utf-8").strip().split("/")[-1].split("?")[0]
         )
         record.write_text(pg_homes.new(template=name) + "\n", encoding="utf-8")
+
+
+def catalog(home: Path) -> Any:
+    """A connection to ``home``'s catalog on whichever engine keeps it (autocommit; rows by name
+    and index): what a test reads or alters behind camroll's back."""
+    return Config(home=home).open_database().conn

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from camroll.cli import app
 from camroll.config import Config
 from camroll.web.app import create_app
-from tests.conftest import run_cli
+from tests.conftest import catalog, run_cli
 from tests.test_phone_layout import WIDEST
 from tests.test_web import browser, token
 from tests.test_web_browser import serving
@@ -57,7 +57,7 @@ def _fails(home: Path, *args: str) -> tuple[int, str]:
 
 
 def _db(home: Path) -> sqlite3.Connection:
-    return sqlite3.connect(home / "camroll.db")
+    return catalog(home)
 
 
 def test_cli_round_trip_audited_exported_and_forgotten(tmp_path: Path) -> None:

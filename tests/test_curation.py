@@ -4,7 +4,6 @@ the flags go with the photo."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import piexif
@@ -12,7 +11,7 @@ from PIL import Image
 
 from camroll.config import Config
 from camroll.web.app import create_app
-from tests.conftest import run_cli
+from tests.conftest import catalog, run_cli
 from tests.test_web import browser
 
 
@@ -52,7 +51,7 @@ def test_favourite_and_archive(tmp_path: Path) -> None:
     assert {"curation.favourite", "curation.archive", "curation.unarchive", "curation.unfavourite"} <= set(kinds)
     # The flags go with the photo.
     run_cli(home, "remove", "2")
-    con = sqlite3.connect(home / "camroll.db")
+    con = catalog(home)
     assert con.execute("SELECT count(*) FROM photo_flags WHERE photo_id = 2").fetchone()[0] == 0
 
 
@@ -72,7 +71,7 @@ def test_a_removed_photo_takes_what_the_registry_ties_to_it(tmp_path: Path) -> N
     report = run_cli(home, "remove", "1", "--json")
     for table in ("photo_flags", "photo_edits", "album_photos"):
         assert report["rows"].get(table) == 1, (table, report["rows"])
-    conn = sqlite3.connect(home / "camroll.db")
+    conn = catalog(home)
     try:
         for tie in capabilities.ties_with_photos():
             left = conn.execute(f"SELECT count(*) FROM {tie.table} WHERE {tie.photo_key} = 1").fetchone()[0]

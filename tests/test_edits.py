@@ -5,7 +5,6 @@ when the library is rebuilt, and undone on request."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from pathlib import Path
 
 import piexif
@@ -16,7 +15,7 @@ from camroll.config import AppContext, Config
 from camroll.library import scan as scan_module
 from camroll.library.edits import EditError, edit
 from camroll.library.xmp import read_user_fields
-from tests.conftest import run_cli
+from tests.conftest import catalog, run_cli
 
 
 def _photo(folder: Path) -> Path:
@@ -130,7 +129,7 @@ def test_bad_edits_are_refused_with_a_reason(tmp_path: Path) -> None:
     ):
         with pytest.raises(EditError, match=words):
             edit(ctx, 1, changes)
-    con = sqlite3.connect(home / "camroll.db")
+    con = catalog(home)
     assert con.execute("SELECT count(*) FROM photo_edits").fetchone()[0] == 0
     ctx.close()
 

@@ -8,18 +8,19 @@ the plain vectors they seal) and the names given to its people.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from camroll.config import AppContext, Config
 from camroll.creations.records import record
 from camroll.people import edit
 from camroll.privacy import consent
 from camroll.privacy.removal import Exclusions, clear_exclusions, forget_person
-from tests.conftest import run_cli
+from tests.conftest import catalog, run_cli
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Traces:
             value = getattr(self, kind)
             out += [(kind, v) for v in (value if isinstance(value, list) else [value]) if isinstance(v, bytes)]
         return out
+
+
+pytestmark = pytest.mark.sqlite_only  # it reads the bytes of camroll.db* (tests/test_pg_purge.py: PostgreSQL's pages)
 
 
 @contextmanager
@@ -177,7 +181,7 @@ def test_forgetting_everything(library_copy: Path) -> None:
     run_cli(library_copy, "forget", "--yes")
     assert not _found(library_copy, traces.of("hash", "path", "text", "sealed_prints", "plain_prints"))
     assert not any(p.exists() for p in made)
-    db = sqlite3.connect(library_copy / "camroll.db")
+    db = catalog(library_copy)
     assert db.execute("SELECT count(*) FROM photos").fetchone()[0] == 0
     db.close()
 

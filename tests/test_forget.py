@@ -5,9 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_cli, tree_hashes
 
 
+@pytest.mark.sqlite_only  # it reads the bytes of camroll.db*
 def test_forget_leaves_no_trace_of_a_photo(tmp_path: Path, photos_dir: Path) -> None:
     home, lib = tmp_path / "home", tmp_path / "lib"
     shutil.copytree(photos_dir / "faces" / "_groups", lib / "groups")

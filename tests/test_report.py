@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import piexif
+import pytest
 from PIL import Image
 
 from camroll.config import AppContext, Config
@@ -19,7 +20,7 @@ from camroll.moments.timeline import distance_km as km
 from camroll.report import exposure
 from camroll.report.exposure import VISION_TABLES
 from camroll.report.worldmap import Marker, View, fit, svg_map
-from tests.conftest import run_cli
+from tests.conftest import catalog, run_cli
 
 HOME = (52.52000, 13.40500)  # Berlin Mitte
 WORK = (52.50720, 13.42100)  # 1.8 km away
@@ -138,6 +139,7 @@ def _tables_read(ctx: AppContext, metadata_only: bool) -> set[str]:
     return read
 
 
+@pytest.mark.sqlite_only  # SQLite's authorizer sees every table read
 def test_metadata_only_reads_no_vision_table(analysed_library: Path) -> None:
     ctx = AppContext(Config(home=analysed_library, workers=1))
     try:
@@ -151,7 +153,7 @@ def test_metadata_only_reads_no_vision_table(analysed_library: Path) -> None:
 def test_report_on_the_real_photos(library_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "report.html"
     report = run_cli(library_copy, "report", "--json", "--html", str(out))
-    db = sqlite3.connect(library_copy / "camroll.db")
+    db = catalog(library_copy)
     located = {r[0] for r in db.execute("SELECT id FROM photos WHERE gps_lat IS NOT NULL")}
     with_text = {r[0] for r in db.execute("SELECT photo_id FROM texts WHERE text != ''")}
     flagged = {r[0] for r in db.execute("SELECT photo_id FROM texts WHERE flags != '[]'")}
@@ -188,7 +190,7 @@ def test_report_on_the_real_photos(library_copy: Path, tmp_path: Path) -> None:
     assert report["html"] == str(out.resolve())
     again = run_cli(library_copy, "report", "--json", "--html", str(out))  # the same file: still one creation
     assert again["html"] == report["html"]
-    db = sqlite3.connect(library_copy / "camroll.db")
+    db = catalog(library_copy)
     assert db.execute("SELECT count(*) FROM creations WHERE kind = 'report'").fetchone()[0] == 1
     db.close()
 

@@ -27,7 +27,7 @@ from camroll.config import AppContext, Config
 from camroll.creations.records import record
 from camroll.privacy import audit, consent
 from camroll.web.app import create_app
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, catalog, run_cli
 
 LOCAL = "http://127.0.0.1"
 
@@ -106,7 +106,7 @@ def _crash(home: Path, where: str) -> subprocess.CompletedProcess[str]:
 
 
 def _db(home: Path) -> sqlite3.Connection:
-    return sqlite3.connect(home / "camroll.db")
+    return catalog(home)
 
 
 def _count(home: Path, sql: str) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -30,7 +29,7 @@ from camroll.privacy.retention import sweep
 from camroll.privacy.trash import TrashError
 from camroll.store import trash as store
 from camroll.web.app import create_app
-from tests.conftest import PHOTOS, run_cli
+from tests.conftest import PHOTOS, catalog, run_cli
 from tests.test_curation import _day
 from tests.test_web import browser, token
 
@@ -202,7 +201,7 @@ def test_hostile_paths_and_links_cannot_lead_outside(tmp_path: Path) -> None:
         # 1. A stored path that climbs out of its library folder: refused, nothing moved.
         victim = outside / top[0]
         shutil.copyfile(files[top[0]], victim)
-        con = sqlite3.connect(home / "camroll.db")
+        con = catalog(home)
         climbing = os.fsencode(lib) + b"/2019/../../outside/" + top[0].encode()
         con.execute("UPDATE files SET path_bytes = ? WHERE photo_id = ?", (climbing, ids[top[0]]))
         con.commit()

@@ -17,13 +17,13 @@ from camroll.store.live_photos import not_live_clip
 
 def named_groups(db: Database) -> list[tuple[str | None, str | None, float, float, int, int]]:
     """Live located photos with a named place, by (town, country): (town, country, mean lat, mean
-    lon, photo count, highest photo id), largest first. The town is the place a person names
+    lon, photo count, highest photo id), largest first (ties by name, so both engines list alike). The town is the place a person names
     (Berlin), where GeoNames' nearest entry may be a district (Steglitz); the city where no town
     was found."""
     rows = db.query(
         "SELECT coalesce(pp.town, pp.city) AS town, pp.country, avg(p.gps_lat), avg(p.gps_lon), count(*), max(p.id)"
         f" FROM photos p JOIN photo_places pp ON pp.photo_id = p.id WHERE p.gps_lat IS NOT NULL AND {live_photo()} AND {not_live_clip()}"
-        " GROUP BY coalesce(pp.town, pp.city), pp.country ORDER BY count(*) DESC"
+        " GROUP BY coalesce(pp.town, pp.city), pp.country ORDER BY count(*) DESC, coalesce(pp.town, pp.city), pp.country"
     )
     return [(r[0], r[1], float(r[2]), float(r[3]), int(r[4]), int(r[5])) for r in rows]
 
