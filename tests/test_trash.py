@@ -239,12 +239,13 @@ def test_hostile_paths_and_links_cannot_lead_outside(tmp_path: Path) -> None:
         con.commit()
         report3 = trash.restore(ctx, store.items(ctx.db))
         assert report3.restored == [] and not (outside / "evil.jpg").exists()
-        con.execute("UPDATE trash SET trash_rel = ?", (b"../camroll.db",))
+        (home / "keep.txt").write_text("a file of the home beside the trash")  # camroll.db on SQLite
+        con.execute("UPDATE trash SET trash_rel = ?", (b"../keep.txt",))
         con.commit()
         with pytest.raises(TrashError):
             trash.safe_parts(b"../camroll.db")
         assert trash.empty(ctx, store.items(ctx.db)) == 0
-        assert (home / "camroll.db").is_file() and store.items(ctx.db) == []
+        assert (home / "keep.txt").is_file() and store.items(ctx.db) == []
         con.close()
     finally:
         ctx.close()

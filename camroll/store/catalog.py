@@ -48,7 +48,7 @@ def iter_photo_records(ctx: AppContext, where: str = "", params: tuple[Any, ...]
     one cursor, and what the vision capabilities derived is asked for each page's photos only, so
     memory does not grow with the library (SQLite sorts within its own cache, spilling to a
     temporary file)."""
-    cursor = ctx.db.conn.execute(_RECORD_SQL.format(where=where), params)
+    cursor = ctx.db.stream(_RECORD_SQL.format(where=where), params)
     while rows := cursor.fetchmany(thresholds.CATALOG_RECORDS_PAGE):
         vision = _vision(ctx, sorted({int(r["id"]) for r in rows if r["id"] is not None}))
         ids = sorted({int(r["id"]) for r in rows if r["id"] is not None})

@@ -147,6 +147,14 @@ class Database:
     def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
 
+    def stream(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        """A cursor over a read of many rows, to take in slices (``fetchmany`` or iteration):
+        SQLite steps through its result as it is read; on PostgreSQL a server-side cursor keeps
+        the rows there until they are asked for (a plain ``execute`` would bring them all)."""
+        if self.url is not None:
+            return cast(sqlite3.Cursor, self.conn.stream(sql, params))  # type: ignore[attr-defined]
+        return self.conn.execute(sql, params)
+
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]

@@ -122,7 +122,7 @@ def print_batches(
     """Every face with a print, in id order, ``size`` at a time: numpy columns of ids, person ids
     (-1 for none), photo ids and detector scores, and the prints still sealed. One query, read in
     slices, so a library's faces are never all Python rows at once."""
-    cursor = db.conn.execute(
+    cursor = db.stream(
         "SELECT id, coalesce(person_id, -1), photo_id, score, embedding FROM faces WHERE embedding IS NOT NULL"
         " ORDER BY id"
     )

@@ -89,7 +89,7 @@ def located_batches(
     *places* capability named (what moments may use); otherwise every photo with GPS (what any
     service reading the files' metadata learns, as the exposure report shows it)."""
     where = _located_where(placed_only, len(untrusted_sources))
-    cursor = db.conn.execute(
+    cursor = db.stream(
         f"SELECT p.gps_lat AS lat, p.gps_lon AS lon, p.taken_local, COALESCE(pp.town, pp.city) AS town, pp.country"
         f" FROM photos p {where}",
         (*untrusted_sources, first, last),

@@ -52,7 +52,7 @@ def pending(db: Database) -> list[PendingPurge]:
 
 def files(db: Database, purge_id: int) -> Iterator[str]:
     """The files an entry lists, streamed (a revoke of a whole library lists every thumbnail)."""
-    cur = db.conn.execute("SELECT path FROM pending_purge_files WHERE purge_id = ? ORDER BY path", (purge_id,))
+    cur = db.stream("SELECT path FROM pending_purge_files WHERE purge_id = ? ORDER BY path", (purge_id,))
     while batch := cur.fetchmany(1000):
         yield from (os.fsdecode(bytes(r[0])) for r in batch)
 

@@ -129,7 +129,7 @@ def for_exposure(db: Database) -> Iterator[sqlite3.Row]:
     name: Berlin, not its district Steglitz), country. Rows are read
     as they are used, so the caller holds only what it keeps of them (at 200,000 photos the rows
     alone are 130 MB)."""
-    yield from db.conn.execute(
+    yield from db.stream(
         "SELECT p.id, CASE WHEN p.taken_at_source LIKE 'file%' THEN NULL ELSE p.taken_local END AS taken_local,"
         " p.gps_lat, p.gps_lon, p.make, p.model, p.serial, p.format,"
         f" {first_live_path('p.id')} AS path,"

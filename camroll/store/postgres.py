@@ -33,6 +33,9 @@ from camroll.store.dialect import to_postgres
 CONNECT_TIMEOUT_S = 10
 """A wrong host fails in seconds with a clear message rather than hanging a command."""
 
+STREAM_ROWS = 2000
+"""Rows a streamed read (:meth:`PgConnection.stream`) fetches per round trip when iterated."""
+
 
 class Row(tuple[Any, ...]):
     """A result row, read by position or (case-blind) by column name, as ``sqlite3.Row``."""
@@ -164,6 +167,7 @@ class PgConnection:
         self.keys: dict[str, tuple[str, ...]] = {}
         self.identities: dict[str, str] = {}
         self.row_factory: Any = None  # accepted and ignored: rows are always :class:`Row`
+        self._streams = 0
 
     @classmethod
     def connect(cls, url: str, home: Path | None = None) -> PgConnection:
@@ -254,6 +258,21 @@ class PgConnection:
             raise _as_sqlite_error(e, text) from e
         if cur.rowcount and cur.rowcount > 0:
             self.total_changes += cur.rowcount
+        return PgCursor(cur)
+
+    def stream(self, sql: str, params: Iterable[Any] = ()) -> PgCursor:
+        """``execute`` for a read of many rows that the caller takes in slices (``fetchmany``,
+        iteration): a server-side cursor, so the rows stay on the server until asked for, where
+        ``execute`` receives the whole result at once (libpq's way). ``WITH HOLD``: it outlives the
+        statement's own transaction in autocommit, read ``STREAM_ROWS`` at a time."""
+        text, _ = self.translate(sql)
+        self._streams += 1
+        cur = self.raw.cursor(name=f"camroll_stream_{self._streams}", withhold=True)
+        cur.itersize = STREAM_ROWS
+        try:
+            cur.execute(text, _params(params))
+        except _errors()[1] as e:
+            raise _as_sqlite_error(e, text) from e
         return PgCursor(cur)
 
     def cursor(self) -> PgCursor:

@@ -66,7 +66,7 @@ def together(db: Database, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]
 def print_batches_by_person(db: Database, size: int) -> Iterator[tuple[np.ndarray, list[bytes]]]:
     """The prints of faces on people not ignored, ``size`` at a time: person ids and the prints
     still sealed. Read in slices, so a library's prints are never all rows at once."""
-    cursor = db.conn.execute(
+    cursor = db.stream(
         "SELECT f.person_id, f.embedding FROM faces f JOIN people p ON p.id = f.person_id"
         " WHERE f.embedding IS NOT NULL AND p.ignored = 0 ORDER BY f.person_id"
     )

@@ -41,7 +41,7 @@ def stream_in_time_order(db: Database) -> Iterator[sqlite3.Row]:
     """Every dated photo shown in the timeline, oldest first (``photos_taken`` index, no sort),
     one row at a time: id, taken_local, taken_at_source, make, model, serial, format, size,
     width, height, path (NULL: no readable file), score (NULL: no quality analysis), favourite."""
-    yield from db.conn.execute(f"{_COLUMNS} WHERE p.taken_local IS NOT NULL AND {_SHOWN} ORDER BY p.taken_local, p.id")
+    yield from db.stream(f"{_COLUMNS} WHERE p.taken_local IS NOT NULL AND {_SHOWN} ORDER BY p.taken_local, p.id")
 
 
 def photos_by_id(db: Database, ids: Iterable[int]) -> list[sqlite3.Row]:
@@ -57,7 +57,7 @@ def photos_by_id(db: Database, ids: Iterable[int]) -> list[sqlite3.Row]:
 
 def near_duplicate_groups(db: Database) -> Iterator[tuple[int, int]]:
     """(group id, photo id) of every photo in a near-duplicate group, one group after another."""
-    for row in db.conn.execute("SELECT group_id, photo_id FROM near_duplicates ORDER BY group_id"):
+    for row in db.stream("SELECT group_id, photo_id FROM near_duplicates ORDER BY group_id"):
         yield int(row[0]), int(row[1])
 
 
