@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, ClassVar
 from camroll.analysis.decode import Decoded
 from camroll.errors import CamrollError
 from camroll.privacy.crypto import Sealer
+from camroll.store.db import Connection
 
 VIDEO_FRAMES_VERSION = "+frames-v1"
 """Appended to the version of a video's results from every frame (``Analyser.version_for``)."""
@@ -116,12 +116,12 @@ class Analyser(ABC):
         return result
 
     @classmethod
-    def stored(cls, conn: sqlite3.Connection, photo_id: int) -> Any:
+    def stored(cls, conn: Connection, photo_id: int) -> Any:
         """This capability's stored result for a photo, as ``analyse`` returned it, for an analyser
         that ``needs`` it when only that analyser runs again (None: not supported)."""
         return None
 
     @staticmethod
     @abstractmethod
-    def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
+    def store(conn: Connection, photo_id: int, result: Any, version: str) -> None:
         """Write one photo's result, replacing any earlier one (runs in the writer)."""

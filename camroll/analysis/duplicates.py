@@ -9,7 +9,6 @@ one with the most pixels, then the sharpest.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import imagehash
@@ -20,6 +19,7 @@ from camroll.analysis.base import Analyser
 from camroll.analysis.decode import Decoded, to_pil
 from camroll.config import AppContext
 from camroll.store import analysis_results as results
+from camroll.store.db import Connection
 
 
 class Fingerprint(Analyser):
@@ -30,7 +30,7 @@ class Fingerprint(Analyser):
         return str(imagehash.phash(to_pil(photo)))
 
     @staticmethod
-    def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
+    def store(conn: Connection, photo_id: int, result: Any, version: str) -> None:
         results.replace_fingerprint(conn, photo_id, result, version)
 
 

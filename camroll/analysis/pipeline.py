@@ -52,7 +52,7 @@ from camroll.privacy import audit, consent
 from camroll.privacy.crypto import Sealer
 from camroll.progress import Reporter, Silent
 from camroll.store import analysis_claims, analysis_state, ledger, photos
-from camroll.store.db import now_iso
+from camroll.store.db import Connection, now_iso
 
 
 def load(dotted: str) -> Any:
@@ -193,7 +193,7 @@ class _Gate:
         self.ctx, self.head, self.planned = ctx, head, head
         self.histories: dict[str, list[consent.Event]] | None = None
 
-    def refresh(self, conn: sqlite3.Connection) -> bool:
+    def refresh(self, conn: Connection) -> bool:
         """Read the ledger again if it moved (on ``conn``, so inside the caller's transaction);
         True when it did."""
         now = ledger.head(conn)

@@ -9,7 +9,6 @@ the 5-point face landmarks camroll uses do not have, so it stays empty (document
 from __future__ import annotations
 
 import math
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +19,7 @@ from camroll import thresholds
 from camroll.analysis.base import Analyser
 from camroll.analysis.decode import Decoded, to_pil
 from camroll.store import analysis_results as results
+from camroll.store.db import Connection
 
 
 @dataclass
@@ -55,6 +55,6 @@ class QualityAnalyser(Analyser):
         return measure(photo)
 
     @staticmethod
-    def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
+    def store(conn: Connection, photo_id: int, result: Any, version: str) -> None:
         q: Quality = result
         results.replace_quality(conn, photo_id, q.sharpness, q.exposure, q.clipped, q.score, version)

@@ -26,7 +26,6 @@ covered classes too, with its box in displayed pixels.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +36,7 @@ from camroll import thresholds
 from camroll.analysis.base import Analyser, cpu_session, package_file
 from camroll.analysis.decode import Decoded
 from camroll.store import analysis_results as results
+from camroll.store.db import Connection
 
 MODEL = ("320n.onnx", "c15d8273adad2d0a92f014cc69ab2d6c311a06777a55545f2c4eb46f51911f0f")
 
@@ -150,7 +150,7 @@ class SensitiveAnalyser(Analyser):
         return max(results, key=lambda r: (r.score, len(r.labels)))
 
     @staticmethod
-    def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
+    def store(conn: Connection, photo_id: int, result: Any, version: str) -> None:
         r: SensitiveResult = result
         labels = [{"label": d.label, "score": d.score, "box": d.box} for d in r.labels]
         results.replace_sensitive(conn, photo_id, r.explicit, r.score, json.dumps(labels), version)

@@ -24,7 +24,6 @@ a centre square of 224/256 of the shorter side, bicubic to 224 x 224, pixels (x 
 from __future__ import annotations
 
 import functools
-import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -39,6 +38,7 @@ from camroll.analysis.decode import Decoded, to_pil
 from camroll.analysis.onnx_cache import cached_onnx
 from camroll.privacy.crypto import Sealer
 from camroll.store import analysis_results as results
+from camroll.store.db import Connection
 
 # --- fixed by the model --------------------------------------------------------------------
 
@@ -218,6 +218,6 @@ class TagAnalyser(Analyser):
         return sorted(best.values(), key=lambda t: -t[1])
 
     @staticmethod
-    def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
+    def store(conn: Connection, photo_id: int, result: Any, version: str) -> None:
         tags: list[Tag | VideoTag] = result
         results.replace_tags(conn, photo_id, tags, version)

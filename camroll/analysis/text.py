@@ -26,7 +26,6 @@ Boxes are axis-aligned ``[x, y, w, h]`` in displayed pixels, like face boxes.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +37,7 @@ from camroll.analysis.base import Analyser, package_file
 from camroll.analysis.decode import Decoded
 from camroll.analysis.text_flags import find_flags
 from camroll.store import analysis_results as results
+from camroll.store.db import Connection
 
 MODELS = {  # file inside the rapidocr package -> sha256
     "det": ("models/PP-OCRv6_det_small.onnx", "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"),
@@ -159,7 +159,7 @@ class TextAnalyser(Analyser):
         return TextResult("\n".join(texts), lines, find_flags(texts))
 
     @staticmethod
-    def store(conn: sqlite3.Connection, photo_id: int, result: Any, version: str) -> None:
+    def store(conn: Connection, photo_id: int, result: Any, version: str) -> None:
         r: TextResult = result
         lines = [
             {"text": x.text, "box": x.box, "score": x.score, **({"at_s": x.at_s} if x.at_s is not None else {})}

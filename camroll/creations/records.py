@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 from camroll.config import AppContext
 from camroll.errors import CamrollError
 from camroll.store import creations, files
-from camroll.store.db import now_iso
+from camroll.store.db import Connection, now_iso
 
 
 class CreationError(CamrollError):
@@ -121,7 +120,7 @@ def delete(ctx: AppContext, creation_id: int) -> bool:
     return True
 
 
-def purge_step(conn: sqlite3.Connection, capability: str, photos_gone: bool) -> list[str]:
+def purge_step(conn: Connection, capability: str, photos_gone: bool) -> list[str]:
     """The purge step the registry names for creations (``capabilities.DERIVED_STORES``).
 
     Inside a purge's transaction: delete the rows of the creations made from photos in

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +36,7 @@ from camroll.library.xmp import read_user_fields
 from camroll.privacy import audit
 from camroll.store import edits as store
 from camroll.store import files as store_files
-from camroll.store.db import now_iso
+from camroll.store.db import Connection, now_iso
 
 FIELDS = tuple(store.FIELD_COLUMNS)
 SIDECAR_MAX_BYTES = 1 << 20
@@ -121,7 +120,7 @@ def check(field_name: str, value: Any) -> Any:
     raise EditError(f"{field_name!r} cannot be edited; edit one of {', '.join(FIELDS)}")
 
 
-def _columns(conn: sqlite3.Connection, photo_id: int, field_name: str, value: Any) -> list[Any]:
+def _columns(conn: Connection, photo_id: int, field_name: str, value: Any) -> list[Any]:
     """The photos columns an edit sets (a date without a zone keeps the offset the file gave)."""
     if field_name == "taken":
         _local, offset, _src, offset_source = store.current(conn, photo_id, "taken")
@@ -208,7 +207,7 @@ def _after(ctx: AppContext, result: EditResult, place_changed: bool) -> None:
         result.notes.append(note)
 
 
-def reapply(conn: sqlite3.Connection, photo_id: int) -> None:
+def reapply(conn: Connection, photo_id: int) -> None:
     """After the scan wrote the file's values again: the person's edits win."""
     for name, value in store.of_photo(conn, photo_id).items():
         store.set_columns(conn, photo_id, name, _columns(conn, photo_id, name, value))
@@ -301,7 +300,7 @@ def _xmp_degrees(value: float, hemispheres: str) -> str:
     return f"{degrees},{(abs(value) - degrees) * 60:.5f}{letter}"
 
 
-def restore_from_sidecar(conn: sqlite3.Connection, photo_id: int, photo_path: str, now: str) -> list[str]:
+def restore_from_sidecar(conn: Connection, photo_id: int, photo_path: str, now: str) -> list[str]:
     """Inside the scan's write: a photo read for the first time whose camroll sidecar holds edits
     gets them back (what a rebuilt library needs). Returns the fields restored."""
     target = sidecar_path(photo_path)

@@ -34,7 +34,6 @@ a sentence saying so.
 from __future__ import annotations
 
 import os
-import sqlite3
 from typing import Any
 
 from camroll import capabilities
@@ -46,7 +45,7 @@ from camroll.privacy.purge import delete_derived, fill_scope, finish_pending, ha
 from camroll.store import edits as store
 from camroll.store import files as store_files
 from camroll.store import purge as store_purge
-from camroll.store.db import now_iso
+from camroll.store.db import Connection, now_iso
 
 FIELD = "rotation"
 REDONE = ("faces", "text", "sensitive", "tags")
@@ -111,7 +110,7 @@ def _container_turns(path: str) -> bool:
     return c.container_rotation is not None or bool(c.container_mirror)
 
 
-def turned(conn: sqlite3.Connection, photo_id: int) -> int:
+def turned(conn: Connection, photo_id: int) -> int:
     """The clockwise degrees a photo is turned by hand (0 when it is not)."""
     return int(store.of_photo(conn, photo_id).get(FIELD, 0))
 
@@ -146,7 +145,7 @@ def _finish(ctx: AppContext, entry: int | None) -> None:
         finish_pending(ctx, [entry])
 
 
-def _apply(ctx: AppContext, conn: sqlite3.Connection, photo_id: int, total: int) -> int | None:
+def _apply(ctx: AppContext, conn: Connection, photo_id: int, total: int) -> int | None:
     """Inside the turn's transaction: set the photo to ``total`` degrees, purge what must be
     redone, journal its stale files; return the journal entry (None when nothing changed)."""
     step = (total - turned(conn, photo_id)) % 360

@@ -32,7 +32,6 @@ or keep the ones a person picked and trash the rest.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections import deque
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from camroll.library import trash
 from camroll.privacy import audit
 from camroll.progress import Reporter, Silent
 from camroll.store import stacks as store
+from camroll.store.db import Row
 
 RAW_FORMATS = frozenset({"dng", "cr2", "cr3", "nef", "arw", "srw", "orf", "rw2", "raf", "pef"})
 """The content formats ``library/formats.py`` names for camera RAW files."""
@@ -86,7 +86,7 @@ class Member:
     """A person kept its stack whole ("keep all") with this photo in it."""
 
     @classmethod
-    def of(cls, row: sqlite3.Row) -> Member:
+    def of(cls, row: Row) -> Member:
         return cls(
             id=int(row["id"]),
             path=str(row["path"]),
@@ -194,7 +194,7 @@ class _Ties:
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
 
-    def member(self, row: sqlite3.Row) -> Member:
+    def member(self, row: Row) -> Member:
         """The photo of ``row`` as a member (the one already held, if it is)."""
         return self.facts.get(row["id"]) or Member.of(row)
 
@@ -209,7 +209,7 @@ class _Run:
     """The current burst candidate of one camera."""
 
     last: datetime
-    pending: list[sqlite3.Row]
+    pending: list[Row]
     """Its photos until it has BURST_MIN_PHOTOS shots (then they are tied, and later ones tie on)."""
     shots: int = 1
     """Distinct times in it: a RAW and its JPEG taken at one instant are one shot, not two."""
@@ -229,7 +229,7 @@ def find_stacks(ctx: AppContext, reporter: Reporter | None = None) -> list[Stack
     rep.start("Finding stacks", store.count_dated(ctx.db))
     # Pairs: the RAW, HEIC and JPEG photos of the last STACK_PAIR_SECONDS, and how many of each
     # kind; names are compared only when two kinds meet (never in a library of JPEGs alone).
-    window: deque[tuple[datetime, sqlite3.Row]] = deque()
+    window: deque[tuple[datetime, Row]] = deque()
     kinds = {"raw": 0, "heic": 0, "jpeg": 0}
     runs: dict[tuple[str, str, str], _Run] = {}
     pair_gap = timedelta(seconds=thresholds.STACK_PAIR_SECONDS)

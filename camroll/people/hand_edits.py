@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from camroll.privacy.crypto import KeyDestroyed, Sealer
 from camroll.progress import Reporter, Silent
 from camroll.store import faces
 from camroll.store import people as store
+from camroll.store.db import Row
 
 EDIT_PHOTOS_BATCH = 500
 """Photos whose edits and faces are read at once when edits are given back."""
@@ -57,13 +57,13 @@ def apply_edits(ctx: AppContext) -> int:
     for edits, found in store.edit_pages(ctx.db, EDIT_PHOTOS_BATCH):
         assign: list[tuple[int, int]] = []
         reject: list[tuple[int, int]] = []
-        by_photo: dict[int, list[sqlite3.Row]] = {}
+        by_photo: dict[int, list[Row]] = {}
         for f in found:
             by_photo.setdefault(int(f["photo_id"]), []).append(f)
-        boxes: dict[tuple[int, _Box], list[sqlite3.Row]] = {}
+        boxes: dict[tuple[int, _Box], list[Row]] = {}
         for e in edits:
             boxes.setdefault((int(e["photo_id"]), (e["x"], e["y"], e["w"], e["h"])), []).append(e)
-        pairs: list[tuple[float, tuple[int, _Box], sqlite3.Row, list[sqlite3.Row]]] = []
+        pairs: list[tuple[float, tuple[int, _Box], Row, list[Row]]] = []
         for (photo, box), said in boxes.items():
             for f in by_photo.get(photo, []):
                 overlap = iou(box, (f["x"], f["y"], f["w"], f["h"]))
@@ -114,7 +114,7 @@ def measure_missing(ctx: AppContext, reporter: Reporter | None = None) -> int:
     return done
 
 
-def _crop_sharpness(sealer: Sealer, folder: Path, row: sqlite3.Row, box: _Box) -> float | None:
+def _crop_sharpness(sealer: Sealer, folder: Path, row: Row, box: _Box) -> float | None:
     name = row["thumb"]
     if not name or not row["width"] or not row["height"]:
         return None

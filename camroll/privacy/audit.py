@@ -35,7 +35,6 @@ import hashlib
 import hmac
 import json
 import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ from camroll.privacy import ledger_keys
 from camroll.privacy.crypto import load_key
 from camroll.privacy.private_files import write_private
 from camroll.store import audit_log
-from camroll.store.db import now_iso
+from camroll.store.db import Connection, Row, now_iso
 from camroll.store.ledger import database_file
 
 GENESIS = "0" * 64
@@ -208,7 +207,7 @@ def _describe_gap(head: Head, last: tuple[int, str] | None) -> str:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def record_in(conn: sqlite3.Connection, actor: str, kind: str, details: dict[str, Any]) -> None:
+def record_in(conn: Connection, actor: str, kind: str, details: dict[str, Any]) -> None:
     """Append one event inside the caller's transaction (so the event and the act commit together).
 
     The head is marked pending here; :func:`confirm` (called by :func:`record`, and by callers
@@ -327,7 +326,7 @@ def check(ctx: AppContext) -> Verification:
     return out
 
 
-def _check_head(out: Verification, rows: list[sqlite3.Row], keyed: bool) -> None:
+def _check_head(out: Verification, rows: list[Row], keyed: bool) -> None:
     head = out.head
     if head is None:
         if keyed and out.records > out.legacy:
@@ -349,7 +348,7 @@ def _check_head(out: Verification, rows: list[sqlite3.Row], keyed: bool) -> None
         out.problems.append(_describe_gap(head, last))
 
 
-def _fields(r: sqlite3.Row) -> tuple[str, int, str, str, str, str]:
+def _fields(r: Row) -> tuple[str, int, str, str, str, str]:
     return r[5], r[0], r[1], r[2], r[3], r[4]
 
 

@@ -14,7 +14,6 @@ forgotten)`` after ``camroll forget`` or the removal of a photo scanned by its o
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 
 from camroll import capabilities
@@ -25,7 +24,7 @@ from camroll.store import albums
 from camroll.store import jobs as job_records
 from camroll.store import ledger as ledger_store
 from camroll.store import purge as purge_store
-from camroll.store.db import now_iso
+from camroll.store.db import Connection, now_iso
 
 EVERYTHING = "*"
 
@@ -223,9 +222,7 @@ def _append(ctx: AppContext, action: str, capability: str, scope: str, note: str
     audit.confirm(ctx)
 
 
-def _append_in(
-    conn: sqlite3.Connection, ctx: AppContext, action: str, capability: str, scope: str, note: str | None
-) -> None:
+def _append_in(conn: Connection, ctx: AppContext, action: str, capability: str, scope: str, note: str | None) -> None:
     """Inside the caller's transaction: one ledger event and its audit record."""
     ledger_store.append_event(
         conn,

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,11 +40,12 @@ from camroll.privacy import audit
 from camroll.privacy.crypto import shred
 from camroll.store import analysis_state, pending_purges
 from camroll.store import purge as store_purge
+from camroll.store.db import Connection
 
 KEY_DESTROYED = "encryption keys destroyed"
 """The purge report's row for a shredded key (a count, so the JSON report keeps one shape)."""
 
-Step = Callable[[sqlite3.Connection, str, bool], list[str]]
+Step = Callable[[Connection, str, bool], list[str]]
 
 
 @dataclass
@@ -92,7 +92,7 @@ def purge(ctx: AppContext, cap: Capability, scope: str, include_my_files: bool =
 
 
 def purge_in(
-    ctx: AppContext, conn: sqlite3.Connection, cap: Capability, scope: str, include_my_files: bool = False
+    ctx: AppContext, conn: Connection, cap: Capability, scope: str, include_my_files: bool = False
 ) -> tuple[PurgeReport, int]:
     """Inside the caller's transaction: delete the rows ``cap`` derived in ``scope`` and journal
     its files (and key). Return the report and the journal entry for :func:`finish_pending`."""
@@ -181,7 +181,7 @@ def finish_pending(ctx: AppContext, only: Iterable[int] | None = None) -> list[s
 
 
 def journal(
-    conn: sqlite3.Connection,
+    conn: Connection,
     kind: str | None,
     details: dict[str, Any],
     files: Iterable[str],
@@ -206,7 +206,7 @@ def split_files(ctx: AppContext, paths: Iterable[str]) -> tuple[list[str], list[
     return own, mine
 
 
-def derived_items(conn: sqlite3.Connection, cap: Capability) -> tuple[dict[str, int], list[str]]:
+def derived_items(conn: Connection, cap: Capability) -> tuple[dict[str, int], list[str]]:
     """Inside a purge, with ``purge_scope`` filled: run every registered derived store's purge
     step for ``cap``; return rows deleted per store and the files those rows named."""
     rows: dict[str, int] = {}
@@ -234,13 +234,13 @@ def _key_file(ctx: AppContext, key: str) -> Path:
     return ctx.config.home / "keys" / f"{key}.key"
 
 
-def fill_scope(conn: sqlite3.Connection, photo_ids: Iterable[int]) -> list[str]:
+def fill_scope(conn: Connection, photo_ids: Iterable[int]) -> list[str]:
     """(Re)fill the temporary ``purge_scope`` table with these photos; return their hashes."""
     return store_purge.fill_photos(conn, photo_ids)
 
 
 def delete_derived(
-    conn: sqlite3.Connection, caps: Sequence[Capability], creations: bool = True
+    conn: Connection, caps: Sequence[Capability], creations: bool = True
 ) -> tuple[dict[str, int], list[str]]:
     """Inside a transaction, with ``purge_scope`` filled by photo (:func:`fill_scope`): delete what
     ``caps`` derived from exactly those photos (their rows, their assignments via ``purge_sql``,

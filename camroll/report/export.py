@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,7 +44,7 @@ from camroll.privacy.private_files import private_folder, write_private
 from camroll.store import albums as album_rows
 from camroll.store import curation
 from camroll.store import export as rows_of
-from camroll.store.db import now_iso
+from camroll.store.db import Row, now_iso
 
 FORMAT_VERSION = 1
 """Version of library.json's layout; raised when a key changes meaning."""
@@ -73,7 +72,7 @@ class ExportResult:
         )
 
 
-def _rows(rows: list[sqlite3.Row], json_cols: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def _rows(rows: list[Row], json_cols: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Rows as dicts, with the JSON text of ``json_cols`` decoded (library.json nests it)."""
     out = []
     for r in rows:

@@ -12,10 +12,9 @@ went missing stays a member, and shows again when its file comes back.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-from camroll.store.db import Database, now_iso
+from camroll.store.db import Connection, Database, Row, now_iso
 from camroll.store.files import live_photo
 
 
@@ -40,7 +39,7 @@ _COLUMNS = "a.id, a.name, a.kind, a.query, a.cover_id, a.created_at, a.changed_a
 _LIVE_MEMBER = f"EXISTS (SELECT 1 FROM photos p WHERE p.id = ap.photo_id AND {live_photo('p')})"
 
 
-def _album(row: sqlite3.Row, count: int | None = None, first_id: int | None = None) -> Album:
+def _album(row: Row, count: int | None = None, first_id: int | None = None) -> Album:
     return Album(row[0], row[1], row[2], row[3], row[4], row[5], row[6], count, first_id)
 
 
@@ -178,7 +177,7 @@ def for_export(db: Database) -> list[tuple[Album, list[str]]]:
     return out
 
 
-def clear(conn: sqlite3.Connection) -> int:
+def clear(conn: Connection) -> int:
     """Inside the caller's transaction (``camroll forget``): delete every album; return how many."""
     return conn.execute("DELETE FROM albums").rowcount
 

@@ -19,8 +19,9 @@ Everything here is a no-op on SQLite (``claim`` grants every photo asked for). P
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
+
+from camroll.store.db import Connection
 
 NAMESPACE = 0x63616D61  # 'cama'
 """The first key of every photo's analysis lock (the second is the photo's id): apart from the
@@ -30,7 +31,7 @@ of its own) and from any other application's two-key locks that do not pick the 
 _INT4 = 1 << 32
 
 
-def on_postgres(conn: sqlite3.Connection) -> bool:
+def on_postgres(conn: Connection) -> bool:
     return getattr(conn, "engine", "sqlite") == "postgresql"
 
 
@@ -41,7 +42,7 @@ def lock_key(photo_id: int) -> int:
     return (photo_id + (1 << 31)) % _INT4 - (1 << 31)
 
 
-def claim(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> list[int]:
+def claim(conn: Connection, photo_ids: Sequence[int]) -> list[int]:
     """Outside any transaction: try to claim each photo for this session's analysis, without
     waiting; return the ids claimed (in the order asked). A lock this session already holds is
     granted again (PostgreSQL counts it: :func:`release` once per claim)."""
@@ -54,7 +55,7 @@ def claim(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> list[int]:
     return [photo_ids[int(r[0]) - 1] for r in rows]
 
 
-def release(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> int:
+def release(conn: Connection, photo_ids: Sequence[int]) -> int:
     """Release claims this session holds (once each); return how many were held. Run after the
     transaction that stored their results committed, so the next claimant reads them done."""
     if not photo_ids or not on_postgres(conn):
@@ -66,7 +67,7 @@ def release(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> int:
     return int(found[0]) if found is not None else 0
 
 
-def held_elsewhere(conn: sqlite3.Connection) -> list[int]:
+def held_elsewhere(conn: Connection) -> list[int]:
     """Lock keys (photo ids below 2^31) of the photos other sessions of this database are analysing
     now: for diagnostics and tests. Empty on SQLite."""
     if not on_postgres(conn):

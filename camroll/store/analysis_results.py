@@ -1,6 +1,6 @@
 """The tables the per-photo analysers own: ``tags``, ``texts``, ``sensitive``, ``quality``,
 ``expressions``, ``fingerprints`` and ``near_duplicates``. Each analyser's ``store()`` calls one
-writer here (inside the pipeline's write transaction, hence the ``sqlite3.Connection``); the photo
+writer here (inside the pipeline's write transaction, hence the ``Connection``); the photo
 page and the reports read them back.
 
 Dialect: ``INSERT OR REPLACE`` is SQLite's (PostgreSQL: ``INSERT ... ON CONFLICT (photo_id) DO
@@ -9,16 +9,15 @@ UPDATE``); the rest is plain SQL.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
-from camroll.store.db import Database
+from camroll.store.db import Connection, Database, Row
 
 # --- writers (one photo's result, replacing any earlier one) ---------------------------------
 
 
 def replace_tags(
-    conn: sqlite3.Connection,
+    conn: Connection,
     photo_id: int,
     tags: Sequence[tuple[str, float, str] | tuple[str, float, str, float]],
     model: str,
@@ -31,7 +30,7 @@ def replace_tags(
     )
 
 
-def replace_text(conn: sqlite3.Connection, photo_id: int, text: str, lines: str, flags: str, model: str) -> None:
+def replace_text(conn: Connection, photo_id: int, text: str, lines: str, flags: str, model: str) -> None:
     """A photo's text (``lines`` and ``flags`` as JSON)."""
     conn.execute(
         "INSERT OR REPLACE INTO texts (photo_id, text, lines, flags, model) VALUES (?, ?, ?, ?, ?)",
@@ -39,9 +38,7 @@ def replace_text(conn: sqlite3.Connection, photo_id: int, text: str, lines: str,
     )
 
 
-def replace_sensitive(
-    conn: sqlite3.Connection, photo_id: int, explicit: bool, score: float, labels: str, model: str
-) -> None:
+def replace_sensitive(conn: Connection, photo_id: int, explicit: bool, score: float, labels: str, model: str) -> None:
     """A photo's nudity verdict (``labels`` as JSON)."""
     conn.execute(
         "INSERT OR REPLACE INTO sensitive (photo_id, explicit, score, labels, model) VALUES (?, ?, ?, ?, ?)",
@@ -50,7 +47,7 @@ def replace_sensitive(
 
 
 def replace_quality(
-    conn: sqlite3.Connection, photo_id: int, sharpness: float, exposure: float, clipped: float, score: float, model: str
+    conn: Connection, photo_id: int, sharpness: float, exposure: float, clipped: float, score: float, model: str
 ) -> None:
     """A photo's quality measures (eyes_open is not measured: NULL)."""
     conn.execute(
@@ -61,7 +58,7 @@ def replace_quality(
 
 
 def replace_expressions(
-    conn: sqlite3.Connection, photo_id: int, rows: list[tuple[int, str, float, bool, str]], model: str
+    conn: Connection, photo_id: int, rows: list[tuple[int, str, float, bool, str]], model: str
 ) -> None:
     """A photo's expressions as (face id, label, score, smiling, scores JSON)."""
     conn.execute("DELETE FROM expressions WHERE photo_id = ?", (photo_id,))
@@ -74,7 +71,7 @@ def replace_expressions(
     )
 
 
-def replace_fingerprint(conn: sqlite3.Connection, photo_id: int, phash: str, model: str) -> None:
+def replace_fingerprint(conn: Connection, photo_id: int, phash: str, model: str) -> None:
     """A photo's visual fingerprint (hex)."""
     conn.execute(
         "INSERT OR REPLACE INTO fingerprints (photo_id, phash, model) VALUES (?, ?, ?)", (photo_id, phash, model)
@@ -105,33 +102,33 @@ def replace_near_duplicates(db: Database, rows: list[tuple[int, int, int, int]])
 # --- one photo's results, for its page ---------------------------------------------------------
 
 
-def photo_tags(db: Database, photo_id: int) -> list[sqlite3.Row]:
+def photo_tags(db: Database, photo_id: int) -> list[Row]:
     """tag, score, evidence, model, at_s (a video's time code, else None); most likely first."""
     return db.query(
         "SELECT tag, score, evidence, model, at_s FROM tags WHERE photo_id = ? ORDER BY score DESC", (photo_id,)
     )
 
 
-def photo_text(db: Database, photo_id: int) -> sqlite3.Row | None:
+def photo_text(db: Database, photo_id: int) -> Row | None:
     """text, flags (JSON), model, lines (JSON, with a video's time codes); None if the photo's
     text was not read."""
-    row: sqlite3.Row | None = db.conn.execute(
+    row: Row | None = db.conn.execute(
         "SELECT text, flags, model, lines FROM texts WHERE photo_id = ?", (photo_id,)
     ).fetchone()
     return row
 
 
-def photo_sensitive(db: Database, photo_id: int) -> sqlite3.Row | None:
+def photo_sensitive(db: Database, photo_id: int) -> Row | None:
     """explicit, score, model; None if not analysed."""
-    row: sqlite3.Row | None = db.conn.execute(
+    row: Row | None = db.conn.execute(
         "SELECT explicit, score, model FROM sensitive WHERE photo_id = ?", (photo_id,)
     ).fetchone()
     return row
 
 
-def photo_quality(db: Database, photo_id: int) -> sqlite3.Row | None:
+def photo_quality(db: Database, photo_id: int) -> Row | None:
     """sharpness, exposure, score, model; None if not measured."""
-    row: sqlite3.Row | None = db.conn.execute(
+    row: Row | None = db.conn.execute(
         "SELECT sharpness, exposure, score, model FROM quality WHERE photo_id = ?", (photo_id,)
     ).fetchone()
     return row

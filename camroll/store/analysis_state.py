@@ -13,10 +13,9 @@ Dialect: ``INSERT ... ON CONFLICT (...) DO UPDATE SET ... = excluded....`` is sh
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
-from camroll.store.db import Database
+from camroll.store.db import Connection, Database
 
 
 def by_photo(db: Database) -> dict[int, dict[str, tuple[str, str]]]:
@@ -29,7 +28,7 @@ def by_photo(db: Database) -> dict[int, dict[str, tuple[str, str]]]:
     return done
 
 
-def of_photos(conn: sqlite3.Connection, photo_ids: Sequence[int]) -> dict[int, dict[str, tuple[str, str]]]:
+def of_photos(conn: Connection, photo_ids: Sequence[int]) -> dict[int, dict[str, tuple[str, str]]]:
     """As :func:`by_photo`, for these photos only, read now (on ``conn``): what another process
     sharing the catalog stored since the plan was made."""
     done: dict[int, dict[str, tuple[str, str]]] = {}
@@ -53,7 +52,7 @@ def is_done(db: Database, photo_id: int, capability: str) -> bool:
 
 
 def record(
-    conn: sqlite3.Connection, photo_id: int, capability: str, version: str, status: str, error: str | None, at: str
+    conn: Connection, photo_id: int, capability: str, version: str, status: str, error: str | None, at: str
 ) -> None:
     """Inside the writer's transaction: the outcome of one capability on one photo (``done`` or
     ``failed`` with its reason), replacing any earlier one."""
@@ -65,7 +64,7 @@ def record(
     )
 
 
-def delete_in_purge_scope(conn: sqlite3.Connection, capability: str) -> int:
+def delete_in_purge_scope(conn: Connection, capability: str) -> int:
     """Inside a purge, with ``purge_scope`` filled: forget that ``capability`` analysed those
     photos; return how many states went."""
     return conn.execute(

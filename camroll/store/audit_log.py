@@ -8,19 +8,19 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from camroll.store.db import Database, guard_lifted
+from camroll.store.db import Connection, Database, Row, guard_lifted
 
 COLUMNS = "id, at, actor, kind, details, prev_hash, hash"
 
 
-def last_record(conn: sqlite3.Connection) -> tuple[int, str] | None:
+def last_record(conn: Connection) -> tuple[int, str] | None:
     """(id, hash) of the newest record, or None when the log is empty."""
     row = conn.execute("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1").fetchone()
     return (int(row[0]), str(row[1])) if row else None
 
 
 def insert_record(
-    conn: sqlite3.Connection, event_id: int, at: str, actor: str, kind: str, details: str, prev: str, digest: str
+    conn: Connection, event_id: int, at: str, actor: str, kind: str, details: str, prev: str, digest: str
 ) -> None:
     conn.execute(
         f"INSERT INTO audit_events ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -49,12 +49,12 @@ def committed_hash(db_file: Path, event_id: int, url: str | None = None) -> str 
     return str(row[0]) if row else None
 
 
-def all_records(db: Database) -> list[sqlite3.Row]:
+def all_records(db: Database) -> list[Row]:
     """Every record in the order written (``id``, SQLite's rowid: a reordered record shows as out of order)."""
     return db.query(f"SELECT {COLUMNS} FROM audit_events ORDER BY id")
 
 
-def redact(conn: sqlite3.Connection, changed: list[tuple[str, int]]) -> None:
+def redact(conn: Connection, changed: list[tuple[str, int]]) -> None:
     """Rewrite the details of these records, (details, id) each, inside the caller's transaction:
     the one controlled exception to the append-only rule, for records written before the log was
     keyed (``camroll forget`` takes the folder names out of them). The trigger is recreated before

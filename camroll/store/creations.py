@@ -10,10 +10,9 @@ are SQLite's. :func:`in_purge_scope` reads the temporary table ``purge_scope`` (
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
-from camroll.store.db import Database
+from camroll.store.db import Connection, Database, Row
 
 
 def insert(
@@ -43,7 +42,7 @@ def insert(
     return creation_id
 
 
-def rows(db: Database, creation_id: int | None = None) -> list[sqlite3.Row]:
+def rows(db: Database, creation_id: int | None = None) -> list[Row]:
     """Every column of every creation (or of the one asked for), newest first, with ``pids``: the
     ids of its photos joined by commas (NULL when none is left)."""
     where, args = ("WHERE c.id = ?", (creation_id,)) if creation_id is not None else ("", ())
@@ -73,7 +72,7 @@ def delete_of_kind_at(db: Database, kind: str, path: str) -> None:
         conn.execute("DELETE FROM creations WHERE kind = ? AND path = ?", (kind, path))
 
 
-def in_purge_scope(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+def in_purge_scope(conn: Connection) -> list[tuple[int, str, str]]:
     """Inside a purge, with ``purge_scope`` filled: (id, path, capabilities as JSON) of every
     creation made from at least one of those photos."""
     found = conn.execute(
@@ -83,6 +82,6 @@ def in_purge_scope(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
     return [(int(r[0]), str(r[1]), str(r[2])) for r in found]
 
 
-def delete_in(conn: sqlite3.Connection, creation_ids: Iterable[int]) -> None:
+def delete_in(conn: Connection, creation_ids: Iterable[int]) -> None:
     """Inside the caller's transaction: delete these creations' rows."""
     conn.executemany("DELETE FROM creations WHERE id = ?", [(cid,) for cid in creation_ids])

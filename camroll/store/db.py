@@ -21,7 +21,52 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
+
+
+class Row(Protocol):
+    """A result row, read by position or by column name: ``sqlite3.Row`` or
+    :class:`camroll.store.postgres.Row`."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+    def keys(self) -> list[str]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
+
+
+class Cursor(Protocol):
+    """What ``execute`` returns on either engine (``sqlite3.Cursor``, ``postgres.PgCursor``)."""
+
+    row_factory: Any
+
+    @property
+    def lastrowid(self) -> int | None: ...
+    @property
+    def rowcount(self) -> int: ...
+    @property
+    def description(self) -> Any: ...
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchmany(self, size: int = ..., /) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def close(self) -> None: ...
+
+
+class Connection(Protocol):
+    """The part of a DB-API connection camroll's store uses, which both ``sqlite3.Connection``
+    and :class:`camroll.store.postgres.PgConnection` offer: every layer above ``store/`` types
+    its connections with it, so mypy checks the PostgreSQL path too."""
+
+    @property
+    def total_changes(self) -> int: ...
+    @property
+    def in_transaction(self) -> bool: ...
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+    def executemany(self, sql: str, parameters: Any, /) -> Cursor: ...
+    def cursor(self) -> Cursor: ...
+    def commit(self) -> None: ...
+    def close(self) -> None: ...
 
 
 def now_iso() -> str:
@@ -48,7 +93,7 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    def __init__(self, conn: sqlite3.Connection, path: Path, url: str | None = None):
+    def __init__(self, conn: Connection, path: Path, url: str | None = None):
         self.conn = conn
         self.path = path
         self.url = url
@@ -67,7 +112,7 @@ class Database:
 
         pg = PgConnection.connect(url, home)
         pg_migrations.migrate(pg)
-        return cls(cast(sqlite3.Connection, pg), home / "camroll.db", url)
+        return cls(pg, home / "camroll.db", url)
 
     @classmethod
     def open(cls, path: Path) -> Database:
@@ -126,7 +171,7 @@ class Database:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (Ctrl-C included).
 
         On PostgreSQL the transaction first takes the library's writer lock (an advisory lock held
@@ -144,15 +189,17 @@ class Database:
             raise
         self.conn.execute("COMMIT")
 
-    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: Any = ()) -> list[Row]:
         return self.conn.execute(sql, params).fetchall()
 
-    def stream(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+    def stream(self, sql: str, params: Any = ()) -> Cursor:
         """A cursor over a read of many rows, to take in slices (``fetchmany`` or iteration):
         SQLite steps through its result as it is read; on PostgreSQL a server-side cursor keeps
         the rows there until they are asked for (a plain ``execute`` would bring them all)."""
         if self.url is not None:
-            return cast(sqlite3.Cursor, self.conn.stream(sql, params))  # type: ignore[attr-defined]
+            from camroll.store.postgres import PgConnection
+
+            return cast(PgConnection, self.conn).stream(sql, params)
         return self.conn.execute(sql, params)
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
@@ -191,7 +238,7 @@ class Database:
                 if progress is not None:
                     progress(total - remaining, total)
 
-            self.conn.backup(dest, pages=1024, progress=step)
+            cast(sqlite3.Connection, self.conn).backup(dest, pages=1024, progress=step)  # SQLite: url is None
         finally:
             dest.close()
 
@@ -212,7 +259,7 @@ class Database:
 
 
 @contextmanager
-def guard_lifted(conn: sqlite3.Connection, table: str, trigger: str, create_sql: str) -> Iterator[None]:
+def guard_lifted(conn: Connection, table: str, trigger: str, create_sql: str) -> Iterator[None]:
     """Inside the caller's transaction, lift the append-only trigger ``trigger`` of ``table`` for
     the statements run in the block, and put it back before the transaction can commit. SQLite
     drops and recreates it (``create_sql``); PostgreSQL disables and enables it (the translated
@@ -231,7 +278,7 @@ _CREATES = re.compile(r"^\s*CREATE\s+(TABLE|INDEX|UNIQUE\s+INDEX|TRIGGER)\s+(?:I
 _ADDS = re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)", re.I)
 
 
-def _looks_applied(conn: sqlite3.Connection, sql: str) -> bool:
+def _looks_applied(conn: Connection, sql: str) -> bool:
     """Whether a migration ran, judged by what it creates (tables, indexes, triggers, added
     columns): a library made while migrations landed out of order can have a ``user_version``
     past one it never ran. Any one of its objects being there says it ran (a later migration may

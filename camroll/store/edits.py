@@ -1,16 +1,15 @@
 """The ``photo_edits`` table, and applying its values to the ``photos`` row.
 
-Functions taking a ``sqlite3.Connection`` run inside the caller's transaction (the scan's writer
+Functions taking a ``Connection`` run inside the caller's transaction (the scan's writer
 re-applies edits after re-reading a file); those taking a :class:`Database` open their own.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
-from camroll.store.db import Database
+from camroll.store.db import Connection, Database
 
 FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "taken": ("taken_local", "offset_minutes", "taken_at_source", "offset_source"),
@@ -24,14 +23,14 @@ FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
 """The columns of ``photos`` each editable field sets, in the order its values come."""
 
 
-def current(conn: sqlite3.Connection, photo_id: int, field: str) -> list[Any]:
+def current(conn: Connection, photo_id: int, field: str) -> list[Any]:
     """The photos row's values of ``field``'s columns."""
     cols = ", ".join(FIELD_COLUMNS[field])
     row = conn.execute(f"SELECT {cols} FROM photos WHERE id = ?", (photo_id,)).fetchone()
     return list(row) if row is not None else []
 
 
-def save(conn: sqlite3.Connection, photo_id: int, field: str, value: Any, now: str) -> None:
+def save(conn: Connection, photo_id: int, field: str, value: Any, now: str) -> None:
     """Record an edit (keeping the file's own value from the first edit of that field)."""
     before = json.dumps(current(conn, photo_id, field))
     conn.execute(
@@ -41,7 +40,7 @@ def save(conn: sqlite3.Connection, photo_id: int, field: str, value: Any, now: s
     )
 
 
-def remove(conn: sqlite3.Connection, photo_id: int, field: str) -> list[Any] | None:
+def remove(conn: Connection, photo_id: int, field: str) -> list[Any] | None:
     """Forget an edit; return the file's own values of the field (None when there was no edit)."""
     row = conn.execute("SELECT before FROM photo_edits WHERE photo_id = ? AND field = ?", (photo_id, field)).fetchone()
     if row is None:
@@ -50,27 +49,27 @@ def remove(conn: sqlite3.Connection, photo_id: int, field: str) -> list[Any] | N
     return list(json.loads(row[0]))
 
 
-def before(conn: sqlite3.Connection, photo_id: int, field: str) -> list[Any] | None:
+def before(conn: Connection, photo_id: int, field: str) -> list[Any] | None:
     """The file's own values of ``field``'s columns, kept with its edit (None: not edited)."""
     row = conn.execute("SELECT before FROM photo_edits WHERE photo_id = ? AND field = ?", (photo_id, field)).fetchone()
     return None if row is None else list(json.loads(row[0]))
 
 
-def set_before(conn: sqlite3.Connection, photo_id: int, field: str, values: list[Any]) -> None:
+def set_before(conn: Connection, photo_id: int, field: str, values: list[Any]) -> None:
     """Replace the file's own values kept with an edit (a newer reader read the file again)."""
     conn.execute(
         "UPDATE photo_edits SET before = ? WHERE photo_id = ? AND field = ?", (json.dumps(values), photo_id, field)
     )
 
 
-def set_columns(conn: sqlite3.Connection, photo_id: int, field: str, values: list[Any]) -> None:
+def set_columns(conn: Connection, photo_id: int, field: str, values: list[Any]) -> None:
     """Write ``field``'s columns of the photos row."""
     cols = FIELD_COLUMNS[field]
     assignments = ", ".join(f"{c} = ?" for c in cols)
     conn.execute(f"UPDATE photos SET {assignments} WHERE id = ?", (*values, photo_id))
 
 
-def of_photo(conn: sqlite3.Connection | Database, photo_id: int) -> dict[str, Any]:
+def of_photo(conn: Connection | Database, photo_id: int) -> dict[str, Any]:
     """Field -> edited value, for one photo."""
     sql = "SELECT field, value FROM photo_edits WHERE photo_id = ? ORDER BY field"
     rows = conn.query(sql, (photo_id,)) if isinstance(conn, Database) else conn.execute(sql, (photo_id,)).fetchall()
@@ -83,7 +82,7 @@ def edited_at(db: Database, photo_id: int) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-def forget_place(conn: sqlite3.Connection, photo_id: int) -> None:
+def forget_place(conn: Connection, photo_id: int) -> None:
     """Drop the named place of a photo whose position changed (the places step names it again)."""
     conn.execute("DELETE FROM photo_places WHERE photo_id = ?", (photo_id,))
 
@@ -103,7 +102,7 @@ _TURNED_BOX = {
 H for 90, W and H for 180, W for 270 (``camroll.library.orientation.rotate_box``, in SQL)."""
 
 
-def turn_face_boxes(conn: sqlite3.Connection, photo_id: int, width: int, height: int, degrees: int) -> None:
+def turn_face_boxes(conn: Connection, photo_id: int, width: int, height: int, degrees: int) -> None:
     """The person's answers about a photo's faces, keyed by their box in displayed pixels (hand
     edits, faces set aside in the review), turn with the photo."""
     turn = degrees % 360

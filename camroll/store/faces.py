@@ -2,7 +2,7 @@
 (with each face's quality features), the faces a page, a creation or a name import reads, and the
 faces the people job held for review.
 
-Functions taking a ``sqlite3.Connection`` run inside the caller's write transaction (the
+Functions taking a ``Connection`` run inside the caller's write transaction (the
 analysis pipeline's writer); those taking a :class:`Database` read on their own.
 
 Dialect: ``group_concat`` (PostgreSQL: ``string_agg``), ``INSERT OR IGNORE`` (PostgreSQL:
@@ -12,37 +12,36 @@ Dialect: ``group_concat`` (PostgreSQL: ``string_agg``), ``INSERT OR IGNORE`` (Po
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from camroll.store.db import Database
+from camroll.store.db import Connection, Database, Row
 from camroll.store.files import first_live_path
 
 Box = tuple[float, float, float, float]
 
 
-def face_rows(conn: sqlite3.Connection, photo_id: int) -> list[sqlite3.Row]:
+def face_rows(conn: Connection, photo_id: int) -> list[Row]:
     """A photo's stored faces (x, y, w, h, score, landmarks JSON, thumb), in detection order."""
     return conn.execute(
         "SELECT x, y, w, h, score, landmarks, thumb, at_s FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,)
     ).fetchall()
 
 
-def face_ids(conn: sqlite3.Connection, photo_id: int) -> list[int]:
+def face_ids(conn: Connection, photo_id: int) -> list[int]:
     """The ids of a photo's faces, in detection order (how the expressions analyser indexes them)."""
     return [int(r[0]) for r in conn.execute("SELECT id FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,))]
 
 
-def delete_for_photo(conn: sqlite3.Connection, photo_id: int) -> None:
+def delete_for_photo(conn: Connection, photo_id: int) -> None:
     """Forget a photo's faces (before its new detection is written)."""
     conn.execute("DELETE FROM faces WHERE photo_id = ?", (photo_id,))
 
 
 def insert_face(
-    conn: sqlite3.Connection,
+    conn: Connection,
     photo_id: int,
     box: Box,
     score: float,
@@ -86,7 +85,7 @@ def with_people(db: Database, photo_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def boxes_and_people(db: Database, photo_id: int) -> list[sqlite3.Row]:
+def boxes_and_people(db: Database, photo_id: int) -> list[Row]:
     """A photo's faces in detection order: id, x, y, w, h, person_id."""
     return db.query("SELECT id, x, y, w, h, person_id FROM faces WHERE photo_id = ? ORDER BY id", (photo_id,))
 
@@ -106,7 +105,7 @@ def thumb_name(db: Database, face_id: int) -> str | None:
     return None if not name else str(name)
 
 
-def sealed_prints(db: Database) -> list[sqlite3.Row]:
+def sealed_prints(db: Database) -> list[Row]:
     """Every face with a print: id, photo_id, person_id and the print, still sealed."""
     return db.query("SELECT id, photo_id, person_id, embedding FROM faces WHERE embedding IS NOT NULL ORDER BY id")
 
@@ -187,7 +186,7 @@ def waiting_counts(db: Database, min_score: float) -> dict[str, int]:
 # --- quality features measured after the fact ----------------------------------------------------
 
 
-def unmeasured(db: Database, after_id: int, size: int) -> list[sqlite3.Row]:
+def unmeasured(db: Database, after_id: int, size: int) -> list[Row]:
     """Up to ``size`` faces with id above ``after_id`` whose quality was never measured, by id:
     id, x, y, w, h, landmarks, thumb, and their photo's displayed width and height."""
     return db.query(
@@ -209,7 +208,7 @@ def set_quality(db: Database, rows: list[tuple[float | None, float, float, float
 
 
 def replace_holds(
-    conn: sqlite3.Connection, decided: list[int], holds: list[tuple[int, int, float, int, float]], at: str
+    conn: Connection, decided: list[int], holds: list[tuple[int, int, float, int, float]], at: str
 ) -> None:
     """Inside the caller's transaction: drop the holds of the faces the job just decided again,
     then hold each (face, first person, its distance, second person, its distance)."""
@@ -221,7 +220,7 @@ def replace_holds(
     )
 
 
-def held(db: Database) -> list[sqlite3.Row]:
+def held(db: Database) -> list[Row]:
     """Every face held for review, by face: face id, photo id, box, score, the two people it
     stands between (id, name, distance), and the path of its photo's first live file."""
     return db.query(

@@ -22,10 +22,9 @@ qmark (``?``) placeholders, as everywhere in ``store/``.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
-from camroll.store.db import Database, now_iso
+from camroll.store.db import Database, Row, now_iso
 
 LIVE_STATES = ("ok", "problem")
 """The file states of a readable file (see the module docstring)."""
@@ -67,7 +66,7 @@ def first_path_any_state(photo_id_column: str) -> str:
     return f"(SELECT af.path FROM files af WHERE af.photo_id = {photo_id_column} ORDER BY af.id LIMIT 1)"
 
 
-def live_files(db: Database, photo_id: int) -> list[sqlite3.Row]:
+def live_files(db: Database, photo_id: int) -> list[Row]:
     """The photo's live files (path, state, errors), first catalogued first."""
     return db.query(
         f"SELECT f.path, f.state, f.errors FROM files f WHERE f.photo_id = ? AND {live_file()} ORDER BY f.id",

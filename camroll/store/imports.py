@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from camroll.store.db import Database
+from camroll.store.db import Connection, Database, Row
 
 
 def save_fact(
-    conn: sqlite3.Connection,
+    conn: Connection,
     photo_id: int,
     field: str,
     value: Any,
@@ -36,14 +35,14 @@ def save_fact(
     )
 
 
-def add_album(conn: sqlite3.Connection, photo_id: int, service: str, album: str) -> None:
+def add_album(conn: Connection, photo_id: int, service: str, album: str) -> None:
     conn.execute(
         "INSERT OR IGNORE INTO import_albums (photo_id, service, album) VALUES (?, ?, ?)", (photo_id, service, album)
     )
 
 
-def photo_columns(conn: sqlite3.Connection, photo_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
+def photo_columns(conn: Connection, photo_id: int) -> Row:
+    row: Row | None = conn.execute(
         "SELECT taken_local, offset_minutes, taken_at_source, gps_lat, gps_lon, title, description"
         " FROM photos WHERE id = ?",
         (photo_id,),
@@ -52,18 +51,18 @@ def photo_columns(conn: sqlite3.Connection, photo_id: int) -> sqlite3.Row:
     return row
 
 
-def set_taken(conn: sqlite3.Connection, photo_id: int, local: str, offset: int, source: str) -> None:
+def set_taken(conn: Connection, photo_id: int, local: str, offset: int, source: str) -> None:
     conn.execute(
         "UPDATE photos SET taken_local = ?, offset_minutes = ?, taken_at_source = ?, offset_source = ? WHERE id = ?",
         (local, offset, source, source, photo_id),
     )
 
 
-def set_gps(conn: sqlite3.Connection, photo_id: int, lat: float, lon: float) -> None:
+def set_gps(conn: Connection, photo_id: int, lat: float, lon: float) -> None:
     conn.execute("UPDATE photos SET gps_lat = ?, gps_lon = ? WHERE id = ?", (lat, lon, photo_id))
 
 
-def set_text(conn: sqlite3.Connection, photo_id: int, column: str, value: str) -> None:
+def set_text(conn: Connection, photo_id: int, column: str, value: str) -> None:
     assert column in ("title", "description")
     conn.execute(f"UPDATE photos SET {column} = ? WHERE id = ?", (value, photo_id))
 
@@ -101,7 +100,7 @@ def albums_of(db: Database, photo_id: int) -> list[str]:
     ]
 
 
-def photo_by_hash(conn: sqlite3.Connection, content_hash: str) -> int | None:
+def photo_by_hash(conn: Connection, content_hash: str) -> int | None:
     row = conn.execute("SELECT id FROM photos WHERE hash = ?", (content_hash,)).fetchone()
     return None if row is None else int(row[0])
 
@@ -111,7 +110,7 @@ def known_hashes(db: Database) -> set[str]:
 
 
 def save_run(
-    conn: sqlite3.Connection,
+    conn: Connection,
     service: str,
     sources: list[str],
     into: str,
@@ -163,7 +162,7 @@ def named_faces(db: Database) -> Iterator[tuple[str, int, int | None, str]]:
                 yield name, int(photo_id), None if person_id is None else int(person_id), str(source)
 
 
-def applied_facts(conn: sqlite3.Connection, photo_id: int) -> dict[str, tuple[Any, str]]:
+def applied_facts(conn: Connection, photo_id: int) -> dict[str, tuple[Any, str]]:
     """field -> (value, source) of the export's facts that filled the photo's own fields."""
     rows = conn.execute(
         "SELECT field, value, source FROM import_facts WHERE photo_id = ? AND applied = 1 ORDER BY source",

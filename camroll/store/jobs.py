@@ -7,10 +7,9 @@ PostgreSQL with ``greatest`` and timestamptz (noted where used).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
-from camroll.store.db import Database
+from camroll.store.db import Connection, Database, Row
 
 ACTIVE = ("queued", "running")
 """States of a job that has not ended."""
@@ -87,17 +86,17 @@ def cancel_requested(db: Database, job_id: int) -> bool:
     return bool(db.scalar("SELECT cancel_requested FROM jobs WHERE id = ?", (job_id,)))
 
 
-def get(db: Database, job_id: int) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = db.conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+def get(db: Database, job_id: int) -> Row | None:
+    row: Row | None = db.conn.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
     return row
 
 
-def recent(db: Database, limit: int) -> list[sqlite3.Row]:
+def recent(db: Database, limit: int) -> list[Row]:
     """The newest jobs first."""
     return db.query(f"SELECT {_COLUMNS} FROM jobs ORDER BY id DESC LIMIT ?", (limit,))
 
 
-def active(db: Database) -> list[sqlite3.Row]:
+def active(db: Database) -> list[Row]:
     """Jobs queued or running, oldest first (the queue's order)."""
     return db.query(f"SELECT {_COLUMNS} FROM jobs WHERE state IN ('queued', 'running') ORDER BY id")
 
@@ -129,7 +128,7 @@ def prune(db: Database, keep: int, before: str) -> int:
         return cur.rowcount
 
 
-def clear(conn: sqlite3.Connection) -> None:
+def clear(conn: Connection) -> None:
     """Forget every job and failure (``camroll forget``: titles and failures name folders)."""
     conn.execute("DELETE FROM job_failures")
     conn.execute("DELETE FROM jobs WHERE state NOT IN ('queued', 'running')")

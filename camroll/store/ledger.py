@@ -9,11 +9,10 @@ Dialect: plain SQL; parameters are qmark (``?``) placeholders, as everywhere in 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from camroll.store.db import Database, guard_lifted
+from camroll.store.db import Connection, Database, Row, guard_lifted
 
 LEGACY_PREFIX = "path:/"
 """How a scope was stored before 0011: the folder in clear."""
@@ -25,14 +24,14 @@ NO_UPDATE_TRIGGER = (
 """The trigger of migration 0001, recreated as it was after the one-time conversion."""
 
 
-def head(conn: sqlite3.Connection) -> int:
+def head(conn: Connection) -> int:
     """The id of the ledger's newest event (0 when it is empty), read on the caller's own
     connection so that, inside its transaction, a revoke committed a moment earlier is seen.
     Events are only ever appended, so a different head means a grant or revoke happened since."""
     return int(conn.execute("SELECT coalesce(max(id), 0) FROM consent_events").fetchone()[0])
 
 
-def database_file(conn: sqlite3.Connection) -> Path:
+def database_file(conn: Connection) -> Path:
     """The main database file; its folder is CAMROLL_HOME, where ``keys/`` lives, for code that
     holds only a connection (an audit record written inside a caller's transaction)."""
     home = getattr(conn, "home", None)  # a PostgreSQL catalog's connection knows its home
@@ -44,7 +43,7 @@ def database_file(conn: sqlite3.Connection) -> Path:
     raise RuntimeError("the camroll database has no file, so its keys have no folder")
 
 
-def consent_rows(db: Database, capability: str | None = None) -> list[sqlite3.Row]:
+def consent_rows(db: Database, capability: str | None = None) -> list[Row]:
     sql = "SELECT id, at, actor, action, capability, scope, policy_version, note FROM consent_events"
     if capability:
         return db.query(sql + " WHERE capability = ? ORDER BY id", (capability,))
@@ -52,7 +51,7 @@ def consent_rows(db: Database, capability: str | None = None) -> list[sqlite3.Ro
 
 
 def append_event(
-    conn: sqlite3.Connection,
+    conn: Connection,
     at: str,
     actor: str,
     action: str,
@@ -74,19 +73,19 @@ def sealed_names(db: Database) -> dict[str, bytes]:
     return {str(r[0]): bytes(r[1]) for r in db.query("SELECT token, name FROM ledger_names")}
 
 
-def name_known(conn: sqlite3.Connection, token: str) -> bool:
+def name_known(conn: Connection, token: str) -> bool:
     return conn.execute("SELECT 1 FROM ledger_names WHERE token = ?", (token,)).fetchone() is not None
 
 
-def insert_name(conn: sqlite3.Connection, token: str, sealed: bytes, at: str) -> None:
+def insert_name(conn: Connection, token: str, sealed: bytes, at: str) -> None:
     conn.execute("INSERT OR IGNORE INTO ledger_names (token, name, added_at) VALUES (?, ?, ?)", (token, sealed, at))
 
 
-def delete_names(conn: sqlite3.Connection, tokens: Iterable[str]) -> int:
+def delete_names(conn: Connection, tokens: Iterable[str]) -> int:
     return conn.executemany("DELETE FROM ledger_names WHERE token = ?", [(t,) for t in tokens]).rowcount
 
 
-def delete_all_names(conn: sqlite3.Connection) -> int:
+def delete_all_names(conn: Connection) -> int:
     return conn.execute("DELETE FROM ledger_names").rowcount
 
 
@@ -94,12 +93,12 @@ def has_legacy_scopes(db: Database) -> bool:
     return db.scalar("SELECT 1 FROM consent_events WHERE substr(scope, 1, 6) = ? LIMIT 1", (LEGACY_PREFIX,)) is not None
 
 
-def legacy_scopes(conn: sqlite3.Connection) -> list[tuple[int, str]]:
+def legacy_scopes(conn: Connection) -> list[tuple[int, str]]:
     rows = conn.execute("SELECT id, scope FROM consent_events WHERE substr(scope, 1, 6) = ?", (LEGACY_PREFIX,))
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
-def rewrite_legacy_scopes(conn: sqlite3.Connection, stored: Sequence[tuple[str, int]]) -> None:
+def rewrite_legacy_scopes(conn: Connection, stored: Sequence[tuple[str, int]]) -> None:
     """Replace plain scopes by their stored form, (new scope, row id) each, inside the caller's
     transaction: the trigger is dropped, only ``scope`` of rows still in the legacy form is
     written, and the trigger is recreated before the transaction can commit."""
@@ -107,12 +106,12 @@ def rewrite_legacy_scopes(conn: sqlite3.Connection, stored: Sequence[tuple[str, 
         conn.executemany("UPDATE consent_events SET scope = ? WHERE id = ? AND substr(scope, 1, 6) = 'path:/'", stored)
 
 
-def clear_roots(conn: sqlite3.Connection) -> int:
+def clear_roots(conn: Connection) -> int:
     """Forget every scanned folder (``camroll forget``): their files are gone with the catalog."""
     return conn.execute("DELETE FROM roots").rowcount
 
 
-def own_roots_in_purge_scope(conn: sqlite3.Connection) -> list[bytes]:
+def own_roots_in_purge_scope(conn: Connection) -> list[bytes]:
     """Roots that are a file of a photo in ``purge_scope`` (a photo scanned by its own path)."""
     rows = conn.execute(
         "SELECT r.path_bytes FROM roots r JOIN files f ON f.path_bytes = r.path_bytes"
@@ -121,5 +120,5 @@ def own_roots_in_purge_scope(conn: sqlite3.Connection) -> list[bytes]:
     return [bytes(r[0]) for r in rows]
 
 
-def delete_roots(conn: sqlite3.Connection, paths: Iterable[bytes]) -> int:
+def delete_roots(conn: Connection, paths: Iterable[bytes]) -> int:
     return conn.executemany("DELETE FROM roots WHERE path_bytes = ?", [(p,) for p in paths]).rowcount

@@ -8,10 +8,9 @@ Dialect: plain SQL (``WHERE`` on a partial index is SQLite's and PostgreSQL's)."
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
-from camroll.store.db import Database
+from camroll.store.db import Database, Row
 from camroll.store.files import first_live_path, live_file
 
 
@@ -116,7 +115,7 @@ def identifier_notes(db: Database) -> list[tuple[int, str]]:
     ]
 
 
-def with_identifier(db: Database) -> list[sqlite3.Row]:
+def with_identifier(db: Database) -> list[Row]:
     """Every live file of a photo with a Live Photo identifier read from its current content:
     content_id, photo_id, format, duration, path_bytes."""
     return db.query(
@@ -127,7 +126,7 @@ def with_identifier(db: Database) -> list[sqlite3.Row]:
     )
 
 
-def short_movs(db: Database, max_seconds: float) -> list[sqlite3.Row]:
+def short_movs(db: Database, max_seconds: float) -> list[Row]:
     """Live files of MOVs shorter than ``max_seconds``: photo_id, duration, path_bytes."""
     return db.query(
         "SELECT p.id AS photo_id, p.duration, f.path_bytes FROM photos p"
@@ -137,7 +136,7 @@ def short_movs(db: Database, max_seconds: float) -> list[sqlite3.Row]:
     )
 
 
-def stills_named(db: Database, prefix: bytes) -> list[sqlite3.Row]:
+def stills_named(db: Database, prefix: bytes) -> list[Row]:
     """Live files whose path starts with ``prefix`` (``folder/IMG_0001.``) backing a JPEG or HEIC
     that was looked at and has no Live Photo identifier (nor one refused as hostile): photo_id,
     path_bytes (a range on the unique path index)."""

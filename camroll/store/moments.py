@@ -9,11 +9,10 @@ PostgreSQL.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator, Sequence
 
 from camroll.store.curation import not_archived
-from camroll.store.db import Database
+from camroll.store.db import Database, Row
 from camroll.store.files import live_photo
 from camroll.store.live_photos import not_live_clip
 
@@ -22,7 +21,7 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
-def merits(db: Database, photo_ids: list[int]) -> list[sqlite3.Row]:
+def merits(db: Database, photo_ids: list[int]) -> list[Row]:
     """id, taken ('' when undated), kind, quality score (NULL if not measured), explicit (0 if not
     analysed), near-duplicate group_id and best_id (NULL if none) of each known photo of
     ``photo_ids`` (keep the list to a few hundred ids: one parameter each)."""
@@ -35,7 +34,7 @@ def merits(db: Database, photo_ids: list[int]) -> list[sqlite3.Row]:
     )
 
 
-def faces_not_ignored(db: Database, photo_ids: list[int]) -> list[sqlite3.Row]:
+def faces_not_ignored(db: Database, photo_ids: list[int]) -> list[Row]:
     """photo_id, person_id (NULL if on nobody) and smiling (NULL if not read) of each face in
     ``photo_ids`` that is not on a person marked ignored."""
     return db.query(
@@ -46,7 +45,7 @@ def faces_not_ignored(db: Database, photo_ids: list[int]) -> list[sqlite3.Row]:
     )
 
 
-def timeline(db: Database, untrusted_sources: Sequence[str], first: str, last: str) -> list[sqlite3.Row]:
+def timeline(db: Database, untrusted_sources: Sequence[str], first: str, last: str) -> list[Row]:
     """The live photos moments are made of: dated, the source of their date not one of
     ``untrusted_sources``, taken between ``first`` and ``last`` (ISO, inclusive). Each row: id,
     hash, kind, taken_local, offset (the photo's own, else its place's time zone's), lat and lon
@@ -82,7 +81,7 @@ def located_count(db: Database, placed_only: bool, untrusted_sources: Sequence[s
 
 def located_batches(
     db: Database, placed_only: bool, untrusted_sources: Sequence[str], first: str, last: str, size: int
-) -> Iterator[list[sqlite3.Row]]:
+) -> Iterator[list[Row]]:
     """The live located photos with a trusted time (as :func:`timeline`), ``size`` rows at a time
     from one cursor (a whole library is never held): lat, lon, taken_local, town and country (NULL
     unless the *places* capability named the place). ``placed_only``: only photos whose place the
@@ -101,7 +100,7 @@ def located_batches(
         cursor.close()
 
 
-def people_per_photo(db: Database) -> list[sqlite3.Row]:
+def people_per_photo(db: Database) -> list[Row]:
     """photo_id, person_id, n (faces of that person in it) for every person not ignored, by
     photo, then most faces first, then person id."""
     return db.query(
@@ -110,7 +109,7 @@ def people_per_photo(db: Database) -> list[sqlite3.Row]:
     )
 
 
-def home(db: Database) -> sqlite3.Row | None:
+def home(db: Database) -> Row | None:
     """The home a person set (lat, lon, name, source), or None."""
     rows = db.query("SELECT lat, lon, name, source FROM home_place WHERE id = 1")
     return rows[0] if rows else None

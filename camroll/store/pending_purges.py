@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from camroll.store.db import Database, now_iso
+from camroll.store.db import Connection, Database, now_iso
 from camroll.store.purge import note_deleted_tables
 
 
@@ -28,7 +27,7 @@ class PendingPurge:
 
 
 def add(
-    conn: sqlite3.Connection, kind: str | None, details: dict[str, Any], shred_key: str | None, files: Iterable[str]
+    conn: Connection, kind: str | None, details: dict[str, Any], shred_key: str | None, files: Iterable[str]
 ) -> int:
     """Inside the caller's transaction: journal what remains to be done; return the entry's id."""
     cur = conn.execute(
@@ -57,7 +56,7 @@ def files(db: Database, purge_id: int) -> Iterator[str]:
         yield from (os.fsdecode(bytes(r[0])) for r in batch)
 
 
-def done(conn: sqlite3.Connection, purge_id: int) -> bool:
+def done(conn: Connection, purge_id: int) -> bool:
     """Inside the caller's transaction: drop a finished entry; False if another process already did."""
     conn.execute("DELETE FROM pending_purge_files WHERE purge_id = ?", (purge_id,))
     gone = conn.execute("DELETE FROM pending_purges WHERE id = ?", (purge_id,)).rowcount > 0

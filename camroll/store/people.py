@@ -18,10 +18,9 @@ Dialect: ``INSERT OR IGNORE`` (PostgreSQL: ``ON CONFLICT DO NOTHING``), ``group_
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 
-from camroll.store.db import Database, now_iso
+from camroll.store.db import Connection, Database, Row, now_iso
 from camroll.store.faces import replace_holds
 from camroll.store.files import first_live_path
 
@@ -35,7 +34,7 @@ def ids_named(db: Database, name: str) -> list[int]:
     return [int(r[0]) for r in db.query("SELECT id FROM people WHERE lower(name) = lower(?) ORDER BY id", (name,))]
 
 
-def person(db: Database, person_id: int) -> sqlite3.Row | None:
+def person(db: Database, person_id: int) -> Row | None:
     """name, birthday, ignored of a person; None if there is no such person."""
     rows = db.query("SELECT name, birthday, ignored FROM people WHERE id = ?", (person_id,))
     return rows[0] if rows else None
@@ -44,7 +43,7 @@ def person(db: Database, person_id: int) -> sqlite3.Row | None:
 _BOX = "CAST(round(x) AS INTEGER), CAST(round(y) AS INTEGER), CAST(round(w) AS INTEGER), CAST(round(h) AS INTEGER)"
 
 
-def _record(conn: sqlite3.Connection, face_ids: list[int], person_id: int, kind: str) -> None:
+def _record(conn: Connection, face_ids: list[int], person_id: int, kind: str) -> None:
     """Inside the caller's transaction: remember that each face ``is`` (or is ``not``) the person,
     by its photo and box. A face is one person: an ``is`` drops the box's other ``is``."""
     now = now_iso()
@@ -63,7 +62,7 @@ def _record(conn: sqlite3.Connection, face_ids: list[int], person_id: int, kind:
         )
 
 
-def _confirm(conn: sqlite3.Connection, person_id: int) -> None:
+def _confirm(conn: Connection, person_id: int) -> None:
     """The person's faces as they are now are theirs, by hand (naming, a birthday, an ignore)."""
     conn.execute("UPDATE faces SET assigned_by = 'user', confidence = 1.0 WHERE person_id = ?", (person_id,))
     ids = [int(r[0]) for r in conn.execute("SELECT id FROM faces WHERE person_id = ?", (person_id,))]
@@ -191,7 +190,7 @@ def set_cover(db: Database, person_id: int, face_id: int | None) -> None:
         conn.execute("UPDATE people SET cover_face_id = ? WHERE id = ?", (face_id, person_id))
 
 
-def all_people(db: Database, include_ignored: bool) -> list[sqlite3.Row]:
+def all_people(db: Database, include_ignored: bool) -> list[Row]:
     """id, name, birthday, ignored, cover_face_id of every person with a face (the ignored only if
     asked), by id. A person kept only by their hand edits (their faces revoked) is not listed
     until their faces are found again."""
@@ -203,7 +202,7 @@ def all_people(db: Database, include_ignored: bool) -> list[sqlite3.Row]:
     )
 
 
-def assigned_faces(db: Database) -> list[sqlite3.Row]:
+def assigned_faces(db: Database) -> list[Row]:
     """Every face on a person, by person then face: id, person_id, photo_id, x, y, w, h, score,
     confidence, assigned_by, the quality features (sharpness, eye_ratio, nose_offset,
     mouth_below; NULL until measured) and the path of its photo's first live file (NULL if none)."""
@@ -275,13 +274,13 @@ def save_assignments(
 # --- names imported from other apps ----------------------------------------------------------
 
 
-def name_and_source(conn: sqlite3.Connection, person_id: int) -> tuple[str | None, str | None] | None:
+def name_and_source(conn: Connection, person_id: int) -> tuple[str | None, str | None] | None:
     """(name, where it came from) of a person, inside the caller's transaction; None if gone."""
     row = conn.execute("SELECT name, name_source FROM people WHERE id = ?", (person_id,)).fetchone()
     return None if row is None else (row[0], row[1])
 
 
-def set_imported_name(conn: sqlite3.Connection, person_id: int, name: str, source: str) -> None:
+def set_imported_name(conn: Connection, person_id: int, name: str, source: str) -> None:
     """Name a person from another app's regions (``source`` starts with ``import:``)."""
     conn.execute("UPDATE people SET name = ?, name_source = ? WHERE id = ?", (name, source, person_id))
 
@@ -317,7 +316,7 @@ def pairs_together(db: Database) -> list[tuple[int, int, int]]:
     return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
 
 
-def delete_in(conn: sqlite3.Connection, person_id: int) -> tuple[int, int]:
+def delete_in(conn: Connection, person_id: int) -> tuple[int, int]:
     """Inside the caller's transaction: delete a person's faces, then the person; return
     (faces deleted, people deleted)."""
     faces = conn.execute("DELETE FROM faces WHERE person_id = ?", (person_id,)).rowcount
@@ -347,7 +346,7 @@ _UNAPPLIED = (
 only photos worth matching, so a run with nothing to give back reads no edit twice."""
 
 
-def edit_pages(db: Database, size: int) -> Iterator[tuple[list[sqlite3.Row], list[sqlite3.Row]]]:
+def edit_pages(db: Database, size: int) -> Iterator[tuple[list[Row], list[Row]]]:
     """For up to ``size`` photos at a time (by id) with an edit not yet shown by their faces:
     their edits (photo_id, x, y, w, h, person_id, kind) and their faces (id, photo_id, x, y, w,
     h, person_id, assigned_by, and ``rejected``: the people it is recorded as not being, comma

@@ -12,19 +12,18 @@ has them), ``coalesce`` and ``LIMIT`` (PostgreSQL has them); nothing SQLite-only
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from camroll.store.curation import not_archived
-from camroll.store.db import Database
+from camroll.store.db import Database, Row
 from camroll.store.files import first_live_path, first_path_any_state, live_file, live_photo
 from camroll.store.live_photos import not_live_clip
 
 _TIMELINE_COLUMNS = "SELECT p.id, p.taken_local, p.kind, p.width, p.height, p.duration FROM photos p"
 
 
-def dated_page(db: Database, before: tuple[str, int] | None, limit: int) -> list[sqlite3.Row]:
+def dated_page(db: Database, before: tuple[str, int] | None, limit: int) -> list[Row]:
     """Up to ``limit`` dated live photos, newest first, strictly before the (taken_local, id)
     cursor ``before`` (keyset pagination on the ``photos_taken`` index: no sorting, no offset)."""
     where, args = f"{live_photo()} AND {not_archived()} AND {not_live_clip()} AND p.taken_local IS NOT NULL", []
@@ -34,7 +33,7 @@ def dated_page(db: Database, before: tuple[str, int] | None, limit: int) -> list
     return db.query(f"{_TIMELINE_COLUMNS} WHERE {where} ORDER BY p.taken_local DESC, p.id DESC LIMIT ?", (*args, limit))
 
 
-def undated_page(db: Database, before_id: int, limit: int) -> list[sqlite3.Row]:
+def undated_page(db: Database, before_id: int, limit: int) -> list[Row]:
     """Up to ``limit`` live photos without a date, highest id first, below ``before_id``."""
     return db.query(
         f"{_TIMELINE_COLUMNS} WHERE {live_photo()} AND {not_archived()} AND {not_live_clip()}"
@@ -103,13 +102,13 @@ def displayed_size(db: Database, photo_id: int) -> tuple[int, int] | None:
     return int(rows[0]["width"] or 0), int(rows[0]["height"] or 0)
 
 
-def decode_facts(db: Database, photo_id: int) -> sqlite3.Row | None:
+def decode_facts(db: Database, photo_id: int) -> Row | None:
     """What decoding a photo needs from the catalog: hash, kind, orientation, width, height."""
     rows = db.query("SELECT hash, kind, orientation, width, height FROM photos WHERE id = ?", (photo_id,))
     return rows[0] if rows else None
 
 
-def with_regions(db: Database) -> list[sqlite3.Row]:
+def with_regions(db: Database) -> list[Row]:
     """Photos holding people regions written by another app: id, regions (JSON) and a path to
     name the photo by (its first file in any state)."""
     return db.query(
@@ -122,7 +121,7 @@ def count(db: Database) -> int:
     return int(db.scalar("SELECT count(*) FROM photos"))
 
 
-def for_exposure(db: Database) -> Iterator[sqlite3.Row]:
+def for_exposure(db: Database) -> Iterator[Row]:
     """Every catalogued photo, by time then id, as the exposure report reads it: id, taken_local
     (NULL when it was guessed from the file's modification time), gps_lat, gps_lon, make, model,
     serial, format, the path of its first live file (NULL if none), city (the town a person would
@@ -138,7 +137,7 @@ def for_exposure(db: Database) -> Iterator[sqlite3.Row]:
     )
 
 
-def analysable(db: Database) -> list[tuple[sqlite3.Row, list[str]]]:
+def analysable(db: Database) -> list[tuple[Row, list[str]]]:
     """Every photo with a live file, by id, as the analysis plan reads it: its row (id, hash,
     kind, orientation as decoding applies it, width, height) and the paths of its live files
     (consent is granted per folder, so each one may carry it).
@@ -153,7 +152,7 @@ def analysable(db: Database) -> list[tuple[sqlite3.Row, list[str]]]:
         f" WHERE {not_live_clip()}"  # a Live Photo's MOV: its still is analysed, once
         " ORDER BY p.id, f.path_bytes"
     )
-    out: list[tuple[sqlite3.Row, list[str]]] = []
+    out: list[tuple[Row, list[str]]] = []
     for row in rows:
         if out and out[-1][0]["id"] == row["id"]:
             out[-1][1].append(os.fsdecode(bytes(row["path_bytes"])))
@@ -196,31 +195,31 @@ _SOURCE = (
 )
 
 
-def _source(db: Database, where: str, params: tuple[Any, ...]) -> sqlite3.Row | None:
+def _source(db: Database, where: str, params: tuple[Any, ...]) -> Row | None:
     rows = db.query(_SOURCE.format(where), params)
     return rows[0] if rows else None
 
 
-def live_source(db: Database, photo_id: int) -> sqlite3.Row | None:
+def live_source(db: Database, photo_id: int) -> Row | None:
     """A photo as a thumbnail or a shared copy opens it: id, hash, kind, path (of its first live
     file, lowest id), orientation, width, height, serial; None when there is no such photo or
     none of its files is readable any more."""
     return _source(db, "p.id = ?", (photo_id,))
 
 
-def live_source_of_file(db: Database, path_bytes: bytes) -> sqlite3.Row | None:
+def live_source_of_file(db: Database, path_bytes: bytes) -> Row | None:
     """As :func:`live_source`, for the photo of the catalogued file at ``path_bytes`` (whatever
     that file's own state: the photo is opened through its first live file)."""
     return _source(db, "p.id = (SELECT photo_id FROM files WHERE path_bytes = ?)", (path_bytes,))
 
 
-def live_source_by_hash_prefix(db: Database, prefix: str) -> sqlite3.Row | None:
+def live_source_by_hash_prefix(db: Database, prefix: str) -> Row | None:
     """As :func:`live_source`, for a photo whose content hash starts with ``prefix`` (lower-case
     hex, so no LIKE wildcard can be in it)."""
     return _source(db, "p.hash LIKE ?", (prefix + "%",))
 
 
-def time_and_place(db: Database, photo_id: int) -> sqlite3.Row | None:
+def time_and_place(db: Database, photo_id: int) -> Row | None:
     """What a shared copy may keep of a photo: taken_local, taken_at_source, offset_minutes, and
     its named place's city, country and tz_offset_minutes (NULL when it has none); None for an
     unknown photo."""
@@ -237,7 +236,7 @@ def all_ids(db: Database) -> list[int]:
     return [int(r[0]) for r in db.query("SELECT id FROM photos ORDER BY id")]
 
 
-def clip_facts(db: Database, photo_id: int) -> sqlite3.Row | None:
+def clip_facts(db: Database, photo_id: int) -> Row | None:
     """For a video shown as a clip: its display orientation, its length (seconds, or None), and
     the time code of its largest face (None without one); None for a photo or an unknown id."""
     rows = db.query(

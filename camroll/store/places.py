@@ -7,10 +7,9 @@ Dialect: plain SQL (``avg``, ``coalesce``, ``NOT EXISTS``); :func:`insert_new` u
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
-from camroll.store.db import Database
+from camroll.store.db import Database, Row
 from camroll.store.files import first_live_path, live_photo
 from camroll.store.live_photos import not_live_clip
 
@@ -60,9 +59,9 @@ def named_photos(db: Database, city: str, country: str) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def photo_place(db: Database, photo_id: int) -> sqlite3.Row | None:
+def photo_place(db: Database, photo_id: int) -> Row | None:
     """Every column of a photo's place, or None when it has none."""
-    row: sqlite3.Row | None = db.conn.execute("SELECT * FROM photo_places WHERE photo_id = ?", (photo_id,)).fetchone()
+    row: Row | None = db.conn.execute("SELECT * FROM photo_places WHERE photo_id = ?", (photo_id,)).fetchone()
     return row
 
 
@@ -82,7 +81,7 @@ def oldest_named(db: Database) -> str | None:
     return None if found is None else str(found)
 
 
-def located_in_town(db: Database, city: str, country: str) -> list[sqlite3.Row]:
+def located_in_town(db: Database, city: str, country: str) -> list[Row]:
     """gps_lat, gps_lon, city (the town's name when the name given is the town's), country of
     every located photo placed in a town (or a neighbourhood entry) called ``city`` (any case) and,
     unless ``country`` is '', in that country (its name or its code, any case)."""

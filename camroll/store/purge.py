@@ -28,30 +28,29 @@ backup retention), as docs/privacy.md says.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from camroll.store.db import Database
+from camroll.store.db import Connection, Database
 
 
-def _fresh(conn: sqlite3.Connection) -> None:
+def _fresh(conn: Connection) -> None:
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS purge_scope (id INTEGER PRIMARY KEY, hash TEXT)")
     conn.execute("DELETE FROM purge_scope")
 
 
-def _hashes(conn: sqlite3.Connection) -> list[str]:
+def _hashes(conn: Connection) -> list[str]:
     return [str(r[0]) for r in conn.execute("SELECT hash FROM purge_scope")]
 
 
-def fill_all(conn: sqlite3.Connection) -> list[str]:
+def fill_all(conn: Connection) -> list[str]:
     """(Re)fill ``purge_scope`` with every photo; return their content hashes."""
     _fresh(conn)
     conn.execute("INSERT INTO purge_scope SELECT id, hash FROM photos")
     return _hashes(conn)
 
 
-def fill_folder(conn: sqlite3.Connection, folder: bytes) -> list[str]:
+def fill_folder(conn: Connection, folder: bytes) -> list[str]:
     """(Re)fill ``purge_scope`` with the photos that have a file (in any state) at ``folder`` or
     under it (``folder`` as bytes, no trailing slash); return their content hashes."""
     _fresh(conn)
@@ -63,7 +62,7 @@ def fill_folder(conn: sqlite3.Connection, folder: bytes) -> list[str]:
     return _hashes(conn)
 
 
-def fill_photos(conn: sqlite3.Connection, photo_ids: Iterable[int]) -> list[str]:
+def fill_photos(conn: Connection, photo_ids: Iterable[int]) -> list[str]:
     """(Re)fill ``purge_scope`` with these photos (unknown ids are left out); return their hashes."""
     _fresh(conn)
     conn.executemany(
@@ -72,17 +71,17 @@ def fill_photos(conn: sqlite3.Connection, photo_ids: Iterable[int]) -> list[str]
     return _hashes(conn)
 
 
-def empty(conn: sqlite3.Connection) -> None:
+def empty(conn: Connection) -> None:
     """Empty ``purge_scope`` once the purge is done with it."""
     conn.execute("DELETE FROM purge_scope")
 
 
-def delete_in_scope(conn: sqlite3.Connection, table: str, photo_key: str) -> int:
+def delete_in_scope(conn: Connection, table: str, photo_key: str) -> int:
     """Delete the rows of ``table`` whose ``photo_key`` is a photo in ``purge_scope``; return how many."""
     return conn.execute(f"DELETE FROM {table} WHERE {photo_key} IN (SELECT id FROM purge_scope)").rowcount
 
 
-def delete_orphans_in_scope(conn: sqlite3.Connection, table: str, photo_key: str) -> int:
+def delete_orphans_in_scope(conn: Connection, table: str, photo_key: str) -> int:
     """Delete the rows of ``table`` about photos in ``purge_scope`` that no catalogued file (in
     any state) backs any more; return how many. (The catalog's own rows: a photo is forgotten
     only when none of its files is left in the catalog.)"""
@@ -92,7 +91,7 @@ def delete_orphans_in_scope(conn: sqlite3.Connection, table: str, photo_key: str
     ).rowcount
 
 
-def delete_under(conn: sqlite3.Connection, table: str, path_key: str, folder: bytes) -> int:
+def delete_under(conn: Connection, table: str, path_key: str, folder: bytes) -> int:
     """Delete the rows of ``table`` whose ``path_key`` (bytes) is ``folder`` or under it."""
     return conn.execute(
         f"DELETE FROM {table} WHERE {path_key} = ? OR substr({path_key}, 1, ?) = ?",
@@ -100,12 +99,12 @@ def delete_under(conn: sqlite3.Connection, table: str, path_key: str, folder: by
     ).rowcount
 
 
-def delete_all(conn: sqlite3.Connection, table: str) -> int:
+def delete_all(conn: Connection, table: str) -> int:
     """Delete every row of ``table``; return how many."""
     return conn.execute(f"DELETE FROM {table}").rowcount
 
 
-def run_declared(conn: sqlite3.Connection, sql: str) -> int:
+def run_declared(conn: Connection, sql: str) -> int:
     """Run one statement a capability declares in the registry (``Capability.purge_sql``: it
     stays declarative there, beside the tables it names); return the rows it changed."""
     return conn.execute(sql).rowcount
@@ -116,11 +115,11 @@ VACUUM_LIST = "purge_vacuum"
 the tables a purge changed, waiting for :func:`checkpoint_wal` to rewrite them."""
 
 
-def _on_postgres(conn: sqlite3.Connection) -> bool:
+def _on_postgres(conn: Connection) -> bool:
     return getattr(conn, "engine", "sqlite") == "postgresql"
 
 
-def note_deleted_tables(conn: sqlite3.Connection) -> None:
+def note_deleted_tables(conn: Connection) -> None:
     """Inside a purge's transaction, on PostgreSQL: remember the catalog's tables this transaction
     deleted or updated rows in (the server counts them per transaction, cascades and triggers
     included: ``pg_stat_xact_user_tables``), so :func:`checkpoint_wal` rewrites exactly those
@@ -141,7 +140,7 @@ def note_deleted_tables(conn: sqlite3.Connection) -> None:
     )
 
 
-def _vacuum_full(conn: sqlite3.Connection, tables: Iterable[str]) -> None:
+def _vacuum_full(conn: Connection, tables: Iterable[str]) -> None:
     for table in tables:
         conn.execute('VACUUM (FULL) "{}"'.format(table.replace('"', '""')))
 
@@ -194,7 +193,7 @@ def vacuum(db: Database) -> None:
 
 
 @contextmanager
-def rolled_back(db: Database) -> Iterator[sqlite3.Connection]:
+def rolled_back(db: Database) -> Iterator[Connection]:
     """A write transaction that is always rolled back, whatever happens inside: a dry run counts
     exactly what a purge would delete by running it, and nothing changes."""
     db.conn.execute("BEGIN IMMEDIATE")

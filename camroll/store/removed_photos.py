@@ -6,10 +6,9 @@ Dialect: ``INSERT OR IGNORE`` is SQLite's (PostgreSQL: ``ON CONFLICT DO NOTHING`
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
-from camroll.store.db import Database
+from camroll.store.db import Connection, Database
 
 
 def tokens(db: Database) -> set[str]:
@@ -17,7 +16,7 @@ def tokens(db: Database) -> set[str]:
     return {str(r[0]) for r in db.query("SELECT token FROM removed_photos")}
 
 
-def remember_in(conn: sqlite3.Connection, removed: Iterable[str], at: str) -> None:
+def remember_in(conn: Connection, removed: Iterable[str], at: str) -> None:
     """Inside the removal's transaction: remember these tokens (one already known stays as it was)."""
     conn.executemany(
         "INSERT OR IGNORE INTO removed_photos (token, removed_at) VALUES (?, ?)", [(token, at) for token in removed]

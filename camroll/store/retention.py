@@ -8,12 +8,10 @@ registry (never from a person) into its query.
 
 from __future__ import annotations
 
-import sqlite3
-
-from camroll.store.db import Database
+from camroll.store.db import Connection, Database
 
 
-def set_in(conn: sqlite3.Connection, capability: str, max_days: int, at: str) -> None:
+def set_in(conn: Connection, capability: str, max_days: int, at: str) -> None:
     """Inside the caller's transaction: keep what ``capability`` derived at most ``max_days``."""
     conn.execute(
         "INSERT INTO retention_policies (capability, max_days, set_at) VALUES (?, ?, ?)"
@@ -22,7 +20,7 @@ def set_in(conn: sqlite3.Connection, capability: str, max_days: int, at: str) ->
     )
 
 
-def clear_in(conn: sqlite3.Connection, capability: str) -> None:
+def clear_in(conn: Connection, capability: str) -> None:
     """Inside the caller's transaction: no age limit for ``capability`` (kept while consented)."""
     conn.execute("DELETE FROM retention_policies WHERE capability = ?", (capability,))
 

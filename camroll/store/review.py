@@ -11,12 +11,11 @@ Dialect: ``INSERT OR IGNORE`` (PostgreSQL: ``ON CONFLICT DO NOTHING``), ``lastro
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 
 import numpy as np
 
-from camroll.store.db import Database, now_iso
+from camroll.store.db import Database, Row, now_iso
 from camroll.store.files import first_live_path
 
 _BOX = (
@@ -81,7 +80,7 @@ def print_batches_by_person(db: Database, size: int) -> Iterator[tuple[np.ndarra
 # --- the queue of faces on no one ------------------------------------------------------------
 
 
-def unassigned(db: Database, min_score: float, limit: int) -> list[sqlite3.Row]:
+def unassigned(db: Database, min_score: float, limit: int) -> list[Row]:
     """Up to ``limit`` faces on no person, not held and not set aside, clearest first: id,
     photo_id, box, score, ``clear`` (1: the people job may still group it; 0: not clear enough,
     a person must say who it is) and the path of its photo's first live file."""
@@ -106,7 +105,7 @@ def unassigned_count(db: Database) -> int:
     )
 
 
-def held_face(db: Database, face_id: int) -> sqlite3.Row | None:
+def held_face(db: Database, face_id: int) -> Row | None:
     """A held face's two candidates (first_person, second_person), or None if it is not held."""
     rows = db.query(
         "SELECT h.first_person, h.second_person FROM face_holds h JOIN faces f ON f.id = h.face_id"
@@ -116,7 +115,7 @@ def held_face(db: Database, face_id: int) -> sqlite3.Row | None:
     return rows[0] if rows else None
 
 
-def face_row(db: Database, face_id: int) -> sqlite3.Row | None:
+def face_row(db: Database, face_id: int) -> Row | None:
     """id, photo_id, box, person_id and thumb of one face; None if there is none."""
     rows = db.query("SELECT id, photo_id, x, y, w, h, person_id, thumb FROM faces WHERE id = ?", (face_id,))
     return rows[0] if rows else None
@@ -157,7 +156,7 @@ def dismiss(db: Database, face_id: int, kind: str) -> str | None:
 # --- naming and drawing ----------------------------------------------------------------------
 
 
-def named_people(db: Database) -> list[sqlite3.Row]:
+def named_people(db: Database) -> list[Row]:
     """id and name of every named person not ignored, by name: the type-ahead's choices."""
     return db.query("SELECT id, name FROM people WHERE name IS NOT NULL AND ignored = 0 ORDER BY lower(name), id")
 
@@ -228,7 +227,7 @@ def mark_drawn(db: Database, face_id: int) -> None:
         )
 
 
-def drawn_edits(db: Database, after: int, size: int) -> list[sqlite3.Row]:
+def drawn_edits(db: Database, after: int, size: int) -> list[Row]:
     """Up to ``size`` drawn faces' hand edits ("is" a person) of photos with id above ``after``,
     by photo: photo_id, x, y, w, h, person_id."""
     return db.query(

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from camroll.store.db import Database, now_iso
+from camroll.store.db import Connection, Database, now_iso
 from camroll.store.files import live_file, on_disk_file
 
 T = TypeVar("T")
@@ -142,7 +142,7 @@ def as_json(items: Sequence[object]) -> str:
 class Batch:
     """One transaction of the scan's writes (see :func:`batch`)."""
 
-    def __init__(self, conn: sqlite3.Connection, now: str):
+    def __init__(self, conn: Connection, now: str):
         self.conn, self.now = conn, now
 
     def each_file(self, write: Callable[[], T], refused: Callable[[Exception], T]) -> T:

@@ -13,12 +13,11 @@ be ``to_char``), ``LIKE`` (case-insensitive for ASCII in SQLite, case-sensitive 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from camroll.store.db import Database
+from camroll.store.db import Database, Row
 from camroll.store.files import first_live_path, live_photo
 from camroll.store.live_photos import not_live_clip
 
@@ -43,7 +42,7 @@ def distinct_tags(db: Database) -> list[str]:
     return [str(r[0]) for r in db.query("SELECT DISTINCT tag FROM tags")]
 
 
-def named_people(db: Database, with_birthday: bool = False) -> list[sqlite3.Row]:
+def named_people(db: Database, with_birthday: bool = False) -> list[Row]:
     """id, name, birthday of the people with a name who are not ignored (with a birthday only, if
     asked)."""
     extra = " AND birthday IS NOT NULL" if with_birthday else ""
@@ -125,11 +124,11 @@ def filtered_count(db: Database, where: Where) -> int:
 # --- what a term can match; each row starts with the photo id and ends with its local time -----
 
 
-def _rows(db: Database, sql: str, params: list[Any], where: Where) -> list[sqlite3.Row]:
+def _rows(db: Database, sql: str, params: list[Any], where: Where) -> list[Row]:
     return db.query(f"{sql} AND {where.sql}", [*params, *where.params])
 
 
-def tag_rows(db: Database, tags: list[str], where: Where) -> list[sqlite3.Row]:
+def tag_rows(db: Database, tags: list[str], where: Where) -> list[Row]:
     """(photo id, tag, score, taken_local) for each of ``tags`` on a photo passing ``where``."""
     return _rows(
         db,
@@ -140,7 +139,7 @@ def tag_rows(db: Database, tags: list[str], where: Where) -> list[sqlite3.Row]:
     )
 
 
-def flagged_text_rows(db: Database, where: Where) -> list[sqlite3.Row]:
+def flagged_text_rows(db: Database, where: Where) -> list[Row]:
     """(photo id, flags JSON, taken_local) of the photos with flagged text."""
     return _rows(
         db,
@@ -151,7 +150,7 @@ def flagged_text_rows(db: Database, where: Where) -> list[sqlite3.Row]:
     )
 
 
-def smiling_face_rows(db: Database, where: Where) -> list[sqlite3.Row]:
+def smiling_face_rows(db: Database, where: Where) -> list[Row]:
     """(photo id, the expression scores JSON, taken_local), once per smiling face."""
     return _rows(
         db,
@@ -162,14 +161,14 @@ def smiling_face_rows(db: Database, where: Where) -> list[sqlite3.Row]:
     )
 
 
-def taken_on_day_rows(db: Database, month_day: str, where: Where) -> list[sqlite3.Row]:
+def taken_on_day_rows(db: Database, month_day: str, where: Where) -> list[Row]:
     """(photo id, taken_local) of the photos taken on this ``MM-DD``, any year."""
     return _rows(
         db, "SELECT p.id, p.taken_local FROM photos p WHERE substr(p.taken_local, 6, 5) = ?", [month_day], where
     )
 
 
-def text_like_rows(db: Database, like: str, where: Where) -> list[sqlite3.Row]:
+def text_like_rows(db: Database, like: str, where: Where) -> list[Row]:
     """(photo id, text read in it, taken_local) where that text is LIKE ``like``. CROSS JOIN keeps
     SQLite reading the texts first (one photo in several has any): left to itself it walked every
     photo and its files before looking at a text, 1.3 s at 200,000 photos against 0.1 s."""
@@ -182,7 +181,7 @@ def text_like_rows(db: Database, like: str, where: Where) -> list[sqlite3.Row]:
     )
 
 
-def caption_like_rows(db: Database, like: str, where: Where) -> list[sqlite3.Row]:
+def caption_like_rows(db: Database, like: str, where: Where) -> list[Row]:
     """(photo id, title, description, keywords JSON, taken_local) where one of them is LIKE ``like``."""
     return _rows(
         db,
@@ -193,7 +192,7 @@ def caption_like_rows(db: Database, like: str, where: Where) -> list[sqlite3.Row
     )
 
 
-def hit_rows(db: Database, ids: list[int]) -> list[sqlite3.Row]:
+def hit_rows(db: Database, ids: list[int]) -> list[Row]:
     """What a result shows of each photo: id, taken_local, offset_minutes, make, model, city,
     region, country, tz_offset_minutes and the path of its first live file (NULL if none)."""
     return db.query(
@@ -237,7 +236,7 @@ def photo_text_fingerprint(db: Database) -> str:
     )
 
 
-def expression_face_rows(db: Database, labels: list[str], where: Where) -> list[sqlite3.Row]:
+def expression_face_rows(db: Database, labels: list[str], where: Where) -> list[Row]:
     """(photo id, label, score, scores, taken_local) once per face whose stored expression is one
     of ``labels`` (which may include the label stored for "no clear expression"; ``scores`` is
     every class's probability, as JSON)."""
@@ -261,7 +260,7 @@ def latest_taken(db: Database, condition: tuple[str, list[str]], before: str, wh
     return str(found) if found else None
 
 
-def sun_rows(db: Database, where: Where) -> list[sqlite3.Row]:
+def sun_rows(db: Database, where: Where) -> list[Row]:
     """(photo id, taken_local, UTC offset in minutes, latitude, longitude, taken_local) of the photos
     with a place on Earth and a local time; the offset is the file's own, else the place's time zone's."""
     return _rows(
@@ -274,7 +273,7 @@ def sun_rows(db: Database, where: Where) -> list[sqlite3.Row]:
     )
 
 
-def local_hour_rows(db: Database, hours: list[int], where: Where) -> list[sqlite3.Row]:
+def local_hour_rows(db: Database, hours: list[int], where: Where) -> list[Row]:
     """(photo id, taken_local) of the photos taken at one of these local hours (0-23)."""
     return _rows(
         db,
@@ -285,7 +284,7 @@ def local_hour_rows(db: Database, hours: list[int], where: Where) -> list[sqlite
     )
 
 
-def front_camera_face_rows(db: Database, where: Where) -> list[sqlite3.Row]:
+def front_camera_face_rows(db: Database, where: Where) -> list[Row]:
     """(photo id, face width, face height, photo width, photo height, lens, taken_local) of each face
     in a photo whose lens the camera named a front one (EXIF LensModel "... front camera ...")."""
     return _rows(

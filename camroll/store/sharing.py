@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from camroll.store.db import Database
+from camroll.store.db import Database, Row
 
 
-def people_in(db: Database, photo_ids: list[int]) -> list[sqlite3.Row]:
+def people_in(db: Database, photo_ids: list[int]) -> list[Row]:
     """Each person (not ignored) with a face in ``photo_ids``: person_id, name (NULL when unnamed),
     face_id (one of their faces there, for a thumbnail) and photos (how many of ``photo_ids``),
     most photos first."""

@@ -8,10 +8,9 @@ a person chose to keep whole, so the review does not offer their stack again.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator
 
-from camroll.store.db import Database, now_iso
+from camroll.store.db import Database, Row, now_iso
 from camroll.store.files import live_file
 from camroll.store.live_photos import not_live_clip
 
@@ -37,17 +36,17 @@ def count_dated(db: Database) -> int:
     return int(db.scalar("SELECT count(*) FROM photos p WHERE p.kind = 'photo' AND p.taken_local IS NOT NULL"))
 
 
-def stream_in_time_order(db: Database) -> Iterator[sqlite3.Row]:
+def stream_in_time_order(db: Database) -> Iterator[Row]:
     """Every dated photo shown in the timeline, oldest first (``photos_taken`` index, no sort),
     one row at a time: id, taken_local, taken_at_source, make, model, serial, format, size,
     width, height, path (NULL: no readable file), score (NULL: no quality analysis), favourite."""
     yield from db.stream(f"{_COLUMNS} WHERE p.taken_local IS NOT NULL AND {_SHOWN} ORDER BY p.taken_local, p.id")
 
 
-def photos_by_id(db: Database, ids: Iterable[int]) -> list[sqlite3.Row]:
+def photos_by_id(db: Database, ids: Iterable[int]) -> list[Row]:
     """The same columns for these photos (those still shown in the timeline, dated or not)."""
     ids = list(ids)
-    out: list[sqlite3.Row] = []
+    out: list[Row] = []
     for i in range(0, len(ids), CHUNK):
         part = ids[i : i + CHUNK]
         marks = ",".join("?" * len(part))

@@ -7,11 +7,10 @@ PostgreSQL (``bytea``) alike.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from camroll.store.db import Database
+from camroll.store.db import Database, Row
 from camroll.store.files import live_file
 
 
@@ -47,7 +46,7 @@ _ITEM = (
 )
 
 
-def _item(row: sqlite3.Row) -> Item:
+def _item(row: Row) -> Item:
     return Item(
         int(row[0]),
         str(row[1]),

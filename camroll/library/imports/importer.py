@@ -10,7 +10,6 @@ photo's GPS where one is known (``timezonefinder``, bundled, offline), otherwise
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from camroll.library.imports.common import Facts, Member
 from camroll.privacy import audit
 from camroll.progress import Reporter, Silent
 from camroll.store import imports as store
-from camroll.store.db import now_iso
+from camroll.store.db import Connection, now_iso
 from camroll.thresholds import IMPORT_SAME_PLACE_DEG
 
 SERVICES = ("takeout", "meta", "apple")
@@ -187,7 +186,7 @@ def _instant(local: str | None, offset: int | None) -> datetime | None:
     return t.replace(tzinfo=UTC) - timedelta(minutes=offset or 0) if offset is not None else None
 
 
-def _apply(conn: sqlite3.Connection, photo_id: int, name: str, f: Facts, now: str, summary: ImportSummary) -> None:
+def _apply(conn: Connection, photo_id: int, name: str, f: Facts, now: str, summary: ImportSummary) -> None:
     cur = store.photo_columns(conn, photo_id)
 
     def record(fld: str, value: Any, source: str, applied: bool, file_value: Any = None) -> None:

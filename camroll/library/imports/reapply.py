@@ -10,14 +10,14 @@ file wins, as it would have at import. The person's edits are applied after this
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from camroll.library.imports.importer import WEAK_TIME_SOURCES, local_time
 from camroll.store import imports as store
+from camroll.store.db import Connection
 
 
-def reapply(conn: sqlite3.Connection, photo_id: int) -> list[str]:
+def reapply(conn: Connection, photo_id: int) -> list[str]:
     """Fill the photo's empty fields from its applied export facts; the fields filled."""
     facts = store.applied_facts(conn, photo_id)
     if not facts:
