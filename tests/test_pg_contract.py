@@ -160,3 +160,13 @@ def test_forget_leaves_nothing_in_the_catalog(pg_library: Path, tmp_path: Path) 
             assert db.scalar(f"SELECT count(*) FROM {table}") == 0, table
     finally:
         db.close()
+
+
+def test_database_takes_only_a_postgresql_url(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from camroll.cli import app
+
+    result = CliRunner().invoke(app, ["--database", "/tmp/some.db", "photos", "--home", str(tmp_path / "home")])
+    assert result.exit_code == 2 and "postgresql://" in result.output
+    assert "CAMROLL_DATABASE" not in os.environ and not (tmp_path / "home").exists()

@@ -46,6 +46,31 @@ class CamrollGroup(TyperGroup):
     imports the modules of one only when that command is asked for. Listing them in ``--help``
     needs only their names and one-line help, which the table holds."""
 
+    def parse_args(self, ctx: _click.Context, args: list[str]) -> list[str]:
+        """``--database URL`` before the command is taken here, not as a Typer option: Typer
+        converts every non-flag option of the group with pydantic (a tenth of a second), which
+        every command, even ``--help``, would then pay (tests/test_cli_startup.py)."""
+        rest, i = [], 0
+        while i < len(args):
+            arg = args[i]
+            if not arg.startswith("-"):  # the command: what follows is its own
+                rest += args[i:]
+                break
+            if arg == "--database" or arg.startswith("--database="):
+                value = arg.partition("=")[2] if "=" in arg else (args[i + 1] if i + 1 < len(args) else "")
+                i += 1 if "=" in arg else 2
+                if not value.startswith(("postgresql://", "postgres://")):
+                    from typer._click.exceptions import UsageError
+
+                    raise UsageError(
+                        f"--database takes a postgresql:// URL (postgresql://user@host/db), not {value!r}", ctx
+                    )
+                os.environ["CAMROLL_DATABASE"] = value  # read by every Config this process makes
+                continue
+            rest.append(arg)
+            i += 1
+        return super().parse_args(ctx, rest)
+
     def invoke(self, ctx: Any) -> Any:
         _tolerate_undecodable_names()
         try:
@@ -168,7 +193,9 @@ through a pydantic TypeAdapter, importing pydantic (a tenth of a second) before 
 a default of False is already a bool, which it takes as is."""
 
 app = typer.Typer(
-    help="camroll: your photo library's intelligence, on your own machine.",
+    help="camroll: your photo library's intelligence, on your own machine.\n\n"
+    "Before any command, --database postgresql://user@host/db keeps the catalog in PostgreSQL (or set "
+    "CAMROLL_DATABASE); the home remembers it, and its keys stay in the home.",
     no_args_is_help=True,
     cls=CamrollGroup,
     context_settings={"default_map": _TOP_FLAGS_OFF},
@@ -189,20 +216,8 @@ def _top(
         bool,
         typer.Option("--version", is_eager=True, callback=_print_version, help="Print camroll's version and exit."),
     ] = False,
-    database: Annotated[
-        str | None,
-        typer.Option(
-            "--database",
-            help="Keep the catalog in PostgreSQL (postgresql://user@host/db; or $CAMROLL_DATABASE). "
-            "The home remembers it; the keys stay in the home.",
-        ),
-    ] = None,
 ) -> None:
-    """The options of ``camroll`` itself, before any command."""
-    if database:
-        if not database.startswith(("postgresql://", "postgres://")):
-            fail(f"--database takes a postgresql:// URL, not {database!r}")
-        os.environ["CAMROLL_DATABASE"] = database  # read by every Config this process makes
+    """The options of ``camroll`` itself, before any command (``--database``: CamrollGroup.parse_args)."""
 
 
 HomeOption = Annotated[
