@@ -1,7 +1,7 @@
 """The catalog on SQLite and on PostgreSQL, side by side (issue 16).
 
 ``python -m bench.catalog_engines [--copies N] [--repeat R]`` copies the sample gallery N times
-into a scratch folder, then, for each engine in the same run: scans it (metadata only), lists
+into a scratch folder (a few bytes appended to each copy, so every copy is a photo of its own), then, for each engine in the same run: scans it (metadata only), lists
 every photo (``photos --json``'s records), reads the timeline's first page and month index, and
 runs a filter search, each R times (median). PostgreSQL is a throwaway local server
 (``tests/pg_server.py``: Unix socket, ``fsync=off``, so its disk costs are not measured). It prints
@@ -70,6 +70,10 @@ def main() -> None:
         folder = scratch / "photos"
         for i in range(args.copies):
             shutil.copytree(REPO / "samples" / "gallery", folder / f"copy{i}")
+            for path in (folder / f"copy{i}").rglob("*"):  # a different hash each: distinct photos
+                if path.is_file():
+                    with path.open("ab") as f:
+                        f.write(f"camroll-bench-{i}".encode())
         files = sum(len(names) for _d, _s, names in os.walk(folder))
         lite = _steps(scratch / "sqlite-home", folder, None, args.repeat)
         pg = _steps(scratch / "pg-home", folder, server.new_database(), args.repeat)

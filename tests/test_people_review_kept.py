@@ -23,7 +23,7 @@ from camroll.people import review
 from camroll.web.app import create_app
 from camroll.web.review_suggestions import KeptSuggestions
 from camroll.web.security import LOCAL_USER
-from tests.conftest import run_cli
+from tests.conftest import copy_home, run_cli
 from tests.test_people_review_web import _person_of, _split_half, _suggested, small_library  # noqa: F401
 from tests.test_web import token
 from tests.test_web_browser import serving, shot
@@ -31,10 +31,8 @@ from tests.test_web_browser import serving, shot
 
 @pytest.fixture
 def home(small_library: Path, tmp_path: Path) -> Path:  # noqa: F811
-    import shutil
-
     copy = tmp_path / "home"
-    shutil.copytree(small_library, copy, symlinks=True)
+    copy_home(small_library, copy)
     return copy
 
 

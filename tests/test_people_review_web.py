@@ -23,7 +23,7 @@ from camroll.config import AppContext, Config
 from camroll.people import review
 from camroll.report import export
 from camroll.web.app import create_app
-from tests.conftest import run_cli
+from tests.conftest import copy_home, run_cli
 from tests.test_web_browser import serving, shot
 
 IDENTITIES = ("lfw_Colin_Powell", "lfw_Donald_Rumsfeld", "deepface_p01", "_groups")
@@ -45,7 +45,7 @@ def small_library(tmp_path_factory: pytest.TempPathFactory, photos_dir: Path) ->
 @pytest.fixture
 def home(small_library: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "home"
-    shutil.copytree(small_library, copy, symlinks=True)
+    copy_home(small_library, copy)
     return copy
 
 

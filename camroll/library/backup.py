@@ -52,7 +52,6 @@ from camroll.privacy import audit
 from camroll.privacy.sealed_stream import SealedReader, SealedWriter
 from camroll.store import pg_dump
 from camroll.store import photos as store_photos
-from camroll.store.db import Database
 from camroll.store.pg_copy import redact
 
 FORMAT = 1
@@ -282,12 +281,12 @@ def restore(
             dump_file.unlink()
             record = home / DATABASE_RECORD
             written.append(record)  # Config.open_database writes it
-            result = _check_postgres(home, database, manifest)
+            result = _check(home, database, manifest)
         else:
             db_file = home / "camroll.db"
             if not db_file.exists() or _sha256(db_file) != manifest.get("database_sha256"):
                 raise BackupError("the database in the backup does not match its manifest: the backup is damaged")
-            result = _check(home, manifest)
+            result = _check(home, None, manifest)
     except tarfile.TarError as e:
         for path in reversed(written):
             path.unlink(missing_ok=True)
@@ -346,31 +345,24 @@ def _fits(manifest: dict[str, object], database: str | None) -> None:
         )
 
 
-def _check_postgres(home: Path, database: str, manifest: dict[str, object]) -> RestoreResult:
+def _check(home: Path, database: str | None, manifest: dict[str, object]) -> RestoreResult:
     """Open the restored catalog as every command will (migrating a backup made by an older
-    camroll; the home records the URL), count it and verify the audit chain."""
+    camroll; for PostgreSQL the home records the URL), check it, count it and verify the audit
+    chain."""
     config = Config(home=home, database=database)
     db = config.open_database()
     try:
         if not db.integrity_ok():
-            raise BackupError("the restored catalog has no schema record: the restore did not complete")
+            raise BackupError(
+                "the restored database fails SQLite's integrity check"
+                if database is None
+                else "the restored catalog has no schema record: the restore did not complete"
+            )
         photos = store_photos.count(db)
         schema_to = db.schema_version
     finally:
         db.close()
-    return _verified(config, photos, schema_to, manifest, redact(database))
-
-
-def _check(home: Path, manifest: dict[str, object]) -> RestoreResult:
-    db = Database.open(home / "camroll.db")  # migrates a backup made by an older camroll
-    try:
-        if not db.integrity_ok():
-            raise BackupError("the restored database fails SQLite's integrity check")
-        photos = store_photos.count(db)
-        schema_to = db.schema_version
-    finally:
-        db.close()
-    return _verified(Config(home=home, database=None), photos, schema_to, manifest, None)
+    return _verified(config, photos, schema_to, manifest, None if database is None else redact(database))
 
 
 def _verified(

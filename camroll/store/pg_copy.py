@@ -36,7 +36,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from camroll.store.pg_schema import SchemaError, SqliteSchema, Table, create_tables, finish, quote, read_schema
+from camroll.store.pg_schema import (
+    OWN_OBJECTS_SQL,
+    SchemaError,
+    SqliteSchema,
+    Table,
+    create_tables,
+    finish,
+    quote,
+    read_schema,
+)
 
 BATCH_ROWS = 2000
 """Rows read from SQLite and written to COPY at a time: large enough that per-batch overhead
@@ -197,14 +206,7 @@ def _open_sqlite(path: Path) -> sqlite3.Connection:
 
 
 def _target_objects(cur: Any) -> list[str]:
-    cur.execute(
-        "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-        " UNION ALL SELECT n.nspname || '.' || p.proname || '()' FROM pg_proc p"
-        " JOIN pg_namespace n ON n.oid = p.pronamespace"
-        " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-        " ORDER BY 1 LIMIT 5"
-    )
+    cur.execute(OWN_OBJECTS_SQL)
     return [r[0] for r in cur.fetchall()]
 
 

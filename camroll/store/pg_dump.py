@@ -28,6 +28,7 @@ from typing import IO, BinaryIO
 
 from camroll.errors import CamrollError
 from camroll.store.pg_copy import redact
+from camroll.store.pg_schema import OWN_OBJECTS_SQL
 
 CONNECT_TIMEOUT_S = 10
 """A wrong host fails in seconds instead of hanging a backup."""
@@ -151,14 +152,7 @@ def objects_in(url: str) -> list[str]:
 
     try:
         with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S) as conn:
-            rows = conn.execute(
-                "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-                " UNION ALL SELECT n.nspname || '.' || p.proname || '()' FROM pg_proc p"
-                " JOIN pg_namespace n ON n.oid = p.pronamespace"
-                " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
-                " ORDER BY 1 LIMIT 5"
-            ).fetchall()
+            rows = conn.execute(OWN_OBJECTS_SQL).fetchall()
     except psycopg.Error as e:
         raise PgToolError(f"Cannot connect to PostgreSQL at {redact(url)}: {_scrub(str(e).strip(), url)}") from e
     return [str(r[0]) for r in rows]

@@ -42,6 +42,18 @@ compares letters without case, and a nondeterministic collation is what a ``UNIQ
 use it. (SQLite folds only ASCII; ICU folds every script: 'Été' and 'été' collide here too.)"""
 
 
+OWN_OBJECTS_SQL = (
+    "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
+    " UNION ALL SELECT n.nspname || '.' || p.proname || '()' FROM pg_proc p"
+    " JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
+    " ORDER BY 1 LIMIT 5"
+)
+"""Up to five tables, sequences, views or functions a database holds of its own (outside
+PostgreSQL's schemas): where a copy or a restore goes, this must be empty, so no two catalogs mix."""
+
+
 class SchemaError(Exception):
     """The SQLite schema holds something this translation does not know how to carry."""
 
