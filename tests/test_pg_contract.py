@@ -4,8 +4,10 @@ The test photos are scanned and analysed twice: once into the shared SQLite libr
 (``analysed_library``) and once into a throwaway PostgreSQL server (tests/pg_server.py) through
 ``camroll --database``. Then every answer a person or a check outside the project reads is
 compared: photos with every derived fact, people (as sets of photos), moments, searches, the
-web's pages, a revoke, the audit chain, and ``camroll forget``. Ids are compared through what
-they name (paths), not as numbers: the two libraries number alike today, but nothing promises it.
+report's findings, a revoke, the audit chain, and ``camroll forget``. Ids are compared through
+what they name (paths): the scan's and analysis's workers number photos and faces in the order
+they finish. The web's pages are compared word for word between the SQLite library and the same
+library carried into PostgreSQL by ``camroll db migrate-to`` (same rows, same ids).
 
 The rest of the suite runs on PostgreSQL too, module by module, with
 ``CAMROLL_TEST_DATABASE=postgresql`` (``make test`` runs the contract modules that way: see the
@@ -15,6 +17,7 @@ Makefile's PG_CONTRACT).
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 from pathlib import Path
@@ -108,12 +111,32 @@ def test_searches_find_the_same_photos(analysed_library: Path, pg_library: Path,
     assert found(pg_library) == found(analysed_library)
 
 
-def test_every_page_renders_the_same_people_and_places(
-    analysed_library: Path, pg_library: Path, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def migrated(analysed_library: Path, pg_server: PgServer, tmp_path_factory: Any) -> Path:  # noqa: F811
+    """The SQLite library itself carried into PostgreSQL by ``camroll db migrate-to``: the same
+    rows with the same ids, so what differs between the two can only be the engine (the two
+    analyses above number photos and faces in the order their workers finish)."""
+    import shutil
+
+    home = tmp_path_factory.mktemp("pg-migrated") / "home"
+    shutil.copytree(analysed_library, home, symlinks=True, ignore=shutil.ignore_patterns("camroll.db*"))
+    url = pg_server.new_database()
+    run_cli(analysed_library, "db", "migrate-to", url)
+    (home / DATABASE_RECORD).write_text(url + "\n", encoding="utf-8")
+    return home
+
+
+def _text(html: str) -> list[str]:
+    """What a person reads on a page, word by word, with every number folded (the session's
+    and the page's tokens are attributes, gone with the tags)."""
+    return re.sub(r"\d+", "#", re.sub(r"<[^>]+>", " ", html)).split()
+
+
+def test_every_page_reads_the_same_on_both_engines(analysed_library: Path, migrated: Path, tmp_path: Path) -> None:
     pages = ["/", "/people", "/places", "/moments", "/search?q=beach", "/report", "/jobs", "/consent", "/albums"]
-    texts: dict[str, dict[str, str]] = {}
-    for name, source in (("sqlite", analysed_library), ("postgresql", pg_library)):
+    pages += ["/stacks", "/trash", "/people/review", "/photo/1", "/photo/40", "/people/1"]
+    texts: dict[str, dict[str, list[str]]] = {}
+    for name, source in (("sqlite", analysed_library), ("postgresql", migrated)):
         home = tmp_path / name
         copy_home(source, home)  # pages write thumbnails and a session key
         with browser(create_app(Config(home=home, workers=1))) as client:
@@ -121,17 +144,48 @@ def test_every_page_renders_the_same_people_and_places(
             for url in pages:
                 r = client.get(url)
                 assert r.status_code == 200, (name, url, r.text[:300])
-                # what a person reads, without the numbers that name rows and the per-page token
-                text = re.sub(r"<[^>]+>", " ", r.text)
-                texts[name][url] = re.sub(r"\s+", " ", re.sub(r"\d+", "#", text))
+                texts[name][url] = _text(r.text)
     for url in pages:
-        lite, pg = texts["sqlite"][url].split(" "), texts["postgresql"][url].split(" ")
+        lite, pg = texts["sqlite"][url], texts["postgresql"][url]
         changed = [
             (" ".join(lite[max(0, i1 - 8) : i2 + 8]), " ".join(pg[max(0, j1 - 8) : j2 + 8]))
             for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=lite, b=pg, autojunk=False).get_opcodes()
             if op != "equal"
         ]
         assert not changed, (url, changed[:6])
+
+
+def test_the_report_finds_the_same(analysed_library: Path, pg_library: Path) -> None:
+    """Every finding of ``camroll report --json``, its entries compared as a set (see _words)."""
+
+    def findings(home: Path) -> dict[str, Any]:
+        report = run_cli(home, "report", "--json")
+        paths = report["paths"]
+
+        def named(value: Any) -> Any:  # photo ids as the paths they name
+            if isinstance(value, dict):
+                return {
+                    k: sorted(str(paths.get(str(p))) for p in v)
+                    if k == "photos" and isinstance(v, list) and all(isinstance(p, int) for p in v)
+                    else named(v)
+                    for k, v in value.items()
+                }
+            return [named(v) for v in value] if isinstance(value, list) else value
+
+        return {
+            f["id"]: (
+                f["title"],
+                f["severity"],
+                f["summary"],
+                sorted(str(paths.get(str(p))) for p in f["photos"]),
+                sorted(json.dumps(_strip(named(i)), sort_keys=True) for i in f["items"]),
+            )
+            for f in report["findings"]
+        }
+
+    lite = findings(analysed_library)
+    assert len(lite) > 5
+    assert findings(pg_library) == lite
 
 
 def test_revoke_deletes_the_same_and_the_audit_chain_verifies(

@@ -64,14 +64,15 @@ def migrate(conn: PgConnection) -> list[str]:
     raw = conn.raw
     with raw.transaction():
         raw.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        if raw.execute("SELECT to_regprocedure('camroll_sum_bool(bigint, boolean)')").fetchone()[0] is None:
+            for statement in COMPAT:  # a new catalog, or one `camroll db migrate-to` filled
+                raw.execute(statement)
         exists = raw.execute("SELECT to_regclass('schema_migrations')").fetchone()[0]
         if exists is None:
             lite = scratch()
             try:
                 schema = read_schema(lite)
                 with raw.cursor() as cur:
-                    for statement in COMPAT:
-                        cur.execute(statement)
                     create_tables(cur, schema)
                     finish(cur, schema)
                     cur.executemany(
