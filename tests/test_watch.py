@@ -95,7 +95,7 @@ def test_half_written_file_is_catalogued_once_with_the_complete_hash(ctx: AppCon
     w = Watcher(ctx, [str(folder)], stop, lines.append, debounce=debounce, settle=settle)
     t = _start(w)
     try:
-        assert _until(lambda: _watching(ctx))
+        assert _until(lambda: _watching(ctx)) and w.caught_up.wait(30)  # a catch-up scan would read it half-written
         with open(folder / "a.jpg", "wb", buffering=0) as f:
             f.write(data[cut[0] : cut[1]])
             time.sleep(settle / 3)  # shorter than the settle time

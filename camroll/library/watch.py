@@ -110,6 +110,9 @@ class Watcher:
         self._last_event = 0.0
         self._open: dict[str, tuple[int, float]] = {}
         """path -> (opens not yet closed, time of its last event): who still holds a file open."""
+        self.caught_up = threading.Event()
+        """Set once the start's catch-up rescans are done: from then on only events start scans
+        (``watch_state`` is stamped before them, so ``watch --status`` shows a long first scan)."""
         self._ignored = _home_prefixes(ctx.config.home, self.folders)
         """The library's home as seen under each watched folder: its database and caches change
         with every burst, and must not start the next one."""
@@ -224,6 +227,7 @@ class Watcher:
                 if self.stop.is_set():
                     break
                 self._rescan(folder, burst=False)
+            self.caught_up.set()
             next_poll = next_folders = time.monotonic() + self.rescan_every
             while not self.stop.wait(0.2):
                 if self.more_folders is not None and time.monotonic() >= next_folders:
