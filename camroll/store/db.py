@@ -217,9 +217,10 @@ class Database:
 
     def integrity_ok(self) -> bool:
         """SQLite's own check of every page and index (``PRAGMA integrity_check``). PostgreSQL
-        checks its pages as it reads them (and with data checksums, on every read)."""
+        checks its pages as it reads them (and with data checksums, on every read): there, a
+        catalog is whole when it records the migrations that made it."""
         if self.url is not None:
-            return bool(self.scalar("SELECT count(*) FROM schema_migrations") is not None)
+            return int(self.scalar("SELECT count(*) FROM schema_migrations") or 0) > 0
         return bool(self.scalar("PRAGMA integrity_check") == "ok")
 
     def snapshot(self, target: Path, progress: Callable[[int, int], None] | None = None) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,21 +73,20 @@ def _row_factory(cursor: Any) -> Any:
     return _row_maker(cursor.description)
 
 
-def _errors() -> tuple[type[BaseException], type[BaseException]]:
+@contextmanager
+def _sqlite_errors(sql: str) -> Iterator[None]:
+    """psycopg's errors raised as sqlite3's classes, which the callers catch: a broken constraint
+    (or a trigger's ``RAISE``, which SQLite reports as one) is an ``IntegrityError``, anything
+    else an ``OperationalError``; the message names the statement as sent."""
     import psycopg
 
-    return psycopg.errors.IntegrityError, psycopg.Error
-
-
-def _as_sqlite_error(e: BaseException, sql: str) -> sqlite3.Error:
-    import psycopg
-
-    message = f"{str(e).strip()} (PostgreSQL, in: {sql[:600]})"
-    if isinstance(e, psycopg.errors.IntegrityError | psycopg.errors.RaiseException):
-        return sqlite3.IntegrityError(message)  # a trigger's RAISE(ABORT) is one in SQLite
-    if isinstance(e, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
-        return sqlite3.OperationalError(message)
-    return sqlite3.OperationalError(message)
+    try:
+        yield
+    except psycopg.Error as e:
+        message = f"{str(e).strip()} (PostgreSQL, in: {sql[:600]})"
+        if isinstance(e, psycopg.errors.IntegrityError | psycopg.errors.RaiseException):
+            raise sqlite3.IntegrityError(message) from e
+        raise sqlite3.OperationalError(message) from e
 
 
 def _params(params: Any) -> Any:
@@ -231,14 +231,15 @@ class PgConnection:
         return done
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> PgCursor:
+        """Run one statement (SQLite's dialect). A ``PRAGMA`` is SQLite's own tuning and does
+        nothing here; what it stands for on SQLite is done otherwise on PostgreSQL (the purge's
+        ``VACUUM (FULL)``, ``schema_migrations`` for the version)."""
         if sql.lstrip()[:6].upper() == "PRAGMA":
             return PgCursor(self.raw.cursor())
         text, returns_id = self.translate(sql)
         cur = self.raw.cursor()
-        try:
+        with _sqlite_errors(text):
             cur.execute(text, _params(params))
-        except _errors()[1] as e:
-            raise _as_sqlite_error(e, text) from e
         lastrowid = None
         if cur.rowcount and cur.rowcount > 0 and text.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
             self.total_changes += cur.rowcount
@@ -252,10 +253,8 @@ class PgConnection:
         if returns_id:
             text = text[: text.rindex(" RETURNING ")]
         cur = self.raw.cursor()
-        try:
+        with _sqlite_errors(text):
             cur.executemany(text, [_params(p) for p in seq])
-        except _errors()[1] as e:
-            raise _as_sqlite_error(e, text) from e
         if cur.rowcount and cur.rowcount > 0:
             self.total_changes += cur.rowcount
         return PgCursor(cur)
@@ -269,10 +268,8 @@ class PgConnection:
         self._streams += 1
         cur = self.raw.cursor(name=f"camroll_stream_{self._streams}", withhold=True)
         cur.itersize = STREAM_ROWS
-        try:
+        with _sqlite_errors(text):
             cur.execute(text, _params(params))
-        except _errors()[1] as e:
-            raise _as_sqlite_error(e, text) from e
         return PgCursor(cur)
 
     def cursor(self) -> PgCursor:
