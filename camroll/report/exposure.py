@@ -270,14 +270,11 @@ def _people(ctx: AppContext) -> list[Finding]:
         pairs[(a, b)].add(pid)
     if pairs:
         names = {p["id"]: p["name"] or "someone not named" for p in known}  # never a catalog id
-        items = [
-            {
-                "people": [names.get(a, "someone not named"), names.get(b, "someone not named")],
-                "ids": [a, b],
-                "photos": sorted(v),
-            }
-            for (a, b), v in sorted(pairs.items(), key=lambda kv: -len(kv[1]))
-        ]
+        items = []
+        for (a, b), v in sorted(pairs.items(), key=lambda kv: -len(kv[1])):
+            # each pair reads in name order, so it does not depend on the order people were numbered in
+            pair = sorted(((names.get(a, "someone not named"), a), (names.get(b, "someone not named"), b)))
+            items.append({"people": [n for n, _ in pair], "ids": [i for _, i in pair], "photos": sorted(v)})
         ids = sorted({p for v in pairs.values() for p in v})
         out.append(
             Finding(
