@@ -6,7 +6,8 @@ tables it changed (store/purge.py). The check reads every block of every relatio
 (tables, their TOAST tables, indexes) with ``pageinspect``'s ``get_raw_page`` on a throwaway server
 (tests/pg_server.py), for a face's sealed print, its crop's file name and its landmarks: found
 there before the revoke, and in a scratch table right after a plain ``DELETE`` (so the search
-does see deleted tuples), gone after the revoke.
+does see deleted tuples), gone after the revoke; and, for a revoke killed between its commit and
+the rewrite, gone once the next command starts.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from camroll.config import AppContext, Config
+from camroll.privacy.retention import STAMP, sweep
 from camroll.store import purge as store_purge
 from camroll.store.db import Database
 from tests.conftest import run_cli
@@ -125,12 +128,47 @@ def test_revoking_faces_in_a_folder_on_postgres_leaves_no_print_in_any_page(
         for r in run_cli(home, "consent", "revoke", "faces", "--scope", str(lib / "groups"), "--json")
     }
     assert reports["faces"]["rows"]["faces"] == len(rows)
-    assert rewritten and {"faces", "pending_purges", "pending_purge_files"} <= set(rewritten[0])
+    # the command starts by rewriting what an earlier one left (nothing here), then the revoke's own
+    assert rewritten[0] == [] and {"faces", "pending_purges", "pending_purge_files"} <= set(rewritten[-1])
     print(f"\nVACUUM (FULL) after the revoke: {took} s for {rewritten}")
 
     with psycopg.connect(url, autocommit=True) as pg:
         assert pg.execute("SELECT count(*) FROM faces").fetchone() == (len(kept),)
         assert holding(pg, needles) == {}, "a deleted value is still in the catalog's pages"
         assert holding(pg, kept_needles).get("faces") == len(kept_needles), "the faces of the other folder stay"
-        # Nothing waits to be rewritten, and the note itself was this session's only.
-        assert pg.execute("SELECT to_regclass('pg_temp.purge_vacuum') IS NULL").fetchone() == (True,)
+        assert pg.execute("SELECT count(*) FROM purge_vacuum").fetchone() == (0,), "nothing waits to be rewritten"
+
+    # A purge killed after its commit, before the rewrite: the list of tables to rewrite was
+    # committed with the deletions, and the next command to start rewrites them.
+    monkeypatch.setattr(store_purge, "vacuum_noted", lambda db: [])
+    run_cli(home, "consent", "revoke", "faces", "--scope", str(lib / "p05"), "--json")
+    with psycopg.connect(url, autocommit=True) as pg:
+        assert pg.execute("SELECT count(*) FROM faces").fetchone() == (0,)
+        assert holding(pg, kept_needles, ["faces"]), "not rewritten yet: the deleted prints are in the pages"
+        waiting = {r[0] for r in pg.execute("SELECT name FROM purge_vacuum").fetchall()}
+        assert "faces" in waiting
+    monkeypatch.setattr(store_purge, "vacuum_noted", real)
+    run_cli(home, "photos", "--json")  # any command: it starts by finishing what a purge left
+    with psycopg.connect(url, autocommit=True) as pg:
+        assert holding(pg, needles + kept_needles) == {}, "the next command rewrote what the killed purge left"
+        assert pg.execute("SELECT count(*) FROM purge_vacuum").fetchone() == (0,)
+
+
+def test_the_retention_sweep_runs_for_a_catalog_on_postgres(
+    pg_server: PgServer,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A home whose catalog is on PostgreSQL has no camroll.db: the sweeper must still see a library
+    there (it once looked for the file, so retention limits were never enforced on PostgreSQL)."""
+    monkeypatch.setenv("CAMROLL_DATABASE", pg_server.new_database())
+    home = tmp_path / "home"
+    run_cli(home, "retention", "set", "tags", "90d")
+    assert not (home / "camroll.db").exists()
+    ctx = AppContext(Config(home=home))
+    try:
+        (home / STAMP).unlink(missing_ok=True)
+        assert sweep(ctx).full, "a full sweep is due and runs"
+        assert not sweep(ctx).full, "then not again until the interval has passed"
+    finally:
+        ctx.close()

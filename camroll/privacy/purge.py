@@ -146,7 +146,9 @@ def finish_pending(ctx: AppContext, only: Iterable[int] | None = None) -> list[s
     """Do what committed purges left to do: delete their files, shred their keys, then drop the
     journal entry and write the audit record, in one transaction. ``only``: these entries (a
     purge just committed); ``None``: every entry left by a command that was killed (each command
-    starts with this). Returns what could not be deleted, in words (usually nothing).
+    starts with this). On PostgreSQL that start also rewrites the tables a purge killed after its
+    commit left with deleted rows in their pages (:func:`camroll.store.purge.vacuum_noted`).
+    Returns what could not be deleted, in words (usually nothing).
 
     Safe to run twice at once (two commands starting together): deleting is idempotent and only
     the process that drops an entry writes its audit record."""
@@ -177,6 +179,8 @@ def finish_pending(ctx: AppContext, only: Iterable[int] | None = None) -> list[s
         audit.confirm(ctx)  # the record is committed: keys/audit.head now names it
     if entries:
         store_purge.checkpoint_wal(ctx.db)
+    elif only is None:
+        store_purge.vacuum_noted(ctx.db)  # PostgreSQL: tables a killed purge left to rewrite
     return problems
 
 

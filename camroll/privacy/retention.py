@@ -129,7 +129,7 @@ def sweep(ctx: AppContext, force: bool = False, now: float | None = None) -> Swe
     # A revoke, removal or sweep killed after its commit left files to delete: finish it first.
     report.unfinished = finish_pending(ctx)
     if not force:
-        if not (home / "camroll.db").exists():
+        if not ctx.config.has_library:  # a SQLite file, or a PostgreSQL catalog the home names
             return report  # nothing held yet; do not create a home just to sweep it
         try:
             if now - stamp.stat().st_mtime < thresholds.RETENTION_SWEEP_INTERVAL_HOURS * 3600:

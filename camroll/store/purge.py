@@ -15,10 +15,11 @@ only) and ``VACUUM`` (see :func:`vacuum`).
 **After a purge on PostgreSQL.** A ``DELETE`` there only marks a tuple dead: its bytes stay in the
 table's pages (and in its TOAST table and indexes), and a plain ``VACUUM`` only frees the space for
 reuse, leaving the bytes until a later row happens to overwrite them. SQLite's ``secure_delete``
-has no equivalent. So a purge notes, inside its own transaction (:func:`note_deleted_tables`,
+has no equivalent. So a purge lists, inside its own transaction (:func:`note_deleted_tables`,
 called where the journal entry is written), which of the catalog's tables that transaction
-deleted or updated rows in, and :func:`checkpoint_wal` (which every purge runs once committed)
-rewrites those tables with ``VACUUM (FULL)``: new files holding only the live rows, indexes and
+deleted or updated rows in (table ``purge_vacuum``, committed with the deletions), and
+:func:`checkpoint_wal` (which every purge runs once committed; the next command does it for one
+killed first) rewrites those tables with ``VACUUM (FULL)``: new files holding only the live rows, indexes and
 TOAST rebuilt, the old files unlinked. What stays outside camroll's reach there: the server's
 write-ahead log (the rows were logged when written; segments are recycled, but an archive or a
 replica keeps them), its backups and dumps, and the old files' blocks on disk until the
@@ -111,8 +112,9 @@ def run_declared(conn: Connection, sql: str) -> int:
 
 
 VACUUM_LIST = "purge_vacuum"
-"""PostgreSQL: the temporary table (this session's, committed or rolled back with the purge) of
-the tables a purge changed, waiting for :func:`checkpoint_wal` to rewrite them."""
+"""The table (migration 0032) of the tables purges changed that wait for :func:`vacuum_noted` to
+rewrite them; committed with the purge, so a command killed before the rewrite leaves it for the
+next one. Empty on SQLite."""
 
 
 def _on_postgres(conn: Connection) -> bool:
@@ -120,23 +122,19 @@ def _on_postgres(conn: Connection) -> bool:
 
 
 def note_deleted_tables(conn: Connection) -> None:
-    """Inside a purge's transaction, on PostgreSQL: remember the catalog's tables this transaction
+    """Inside a purge's transaction, on PostgreSQL: list the catalog's tables this transaction
     deleted or updated rows in (the server counts them per transaction, cascades and triggers
-    included: ``pg_stat_xact_user_tables``), so :func:`checkpoint_wal` rewrites exactly those
-    once the purge is committed. A dry run's rollback takes the note back with the rows. With the
-    server's ``track_counts`` off nothing is counted, so every table of the catalog is noted.
-    On SQLite this does nothing: ``secure_delete`` already zeroed the rows.
-
-    A command killed between the commit and the rewrite loses the note with its session: the
-    tables are rewritten by the next purge that touches them, or by ``camroll forget``."""
+    included: ``pg_stat_xact_user_tables``) in ``purge_vacuum``, so :func:`vacuum_noted`
+    rewrites exactly those once the purge is committed, or, if the command is killed first,
+    when the next command starts. A dry run's rollback takes the list back with the rows. With
+    the server's ``track_counts`` off nothing is counted, so every table of the catalog is
+    listed. On SQLite this does nothing: ``secure_delete`` already zeroed the rows."""
     if not _on_postgres(conn):
         return
-    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {VACUUM_LIST} (name TEXT PRIMARY KEY)")
     conn.execute(
         f"INSERT INTO {VACUUM_LIST} (name) SELECT relname FROM pg_stat_xact_user_tables"
         " WHERE schemaname = current_schema()"
         " AND (n_tup_del + n_tup_upd > 0 OR current_setting('track_counts') = 'off')"
-        " ON CONFLICT (name) DO NOTHING"
     )
 
 
@@ -146,22 +144,32 @@ def _vacuum_full(conn: Connection, tables: Iterable[str]) -> None:
 
 
 def vacuum_noted(db: Database) -> list[str]:
-    """PostgreSQL, outside any transaction: ``VACUUM (FULL)`` the tables purges noted
-    (:func:`note_deleted_tables`) and drop the note; return the tables rewritten.
+    """PostgreSQL, outside any transaction: ``VACUUM (FULL)`` the tables purges listed
+    (:func:`note_deleted_tables`) and drop those entries; return the tables rewritten (none on
+    SQLite, or when nothing waits: one indexed read).
 
     Why FULL: it writes the table anew from its live rows and unlinks the old files, so the
     deleted rows' bytes leave the table's pages, its TOAST and its indexes. Plain ``VACUUM`` would
     leave them in free space. The price: each table is locked (readers wait) while it is
     rewritten, for a time that grows with its size. A transaction still open in another session
     that began before the purge keeps the deleted rows visible to it, and FULL then copies them
-    too; camroll's own connections hold none open between statements."""
+    too; camroll's own connections hold none open between statements.
+
+    Only the entries read here are dropped, by id: a purge that commits while this runs keeps
+    its own, and its table is rewritten again (by that purge, or the next command)."""
     conn = db.conn
-    if conn.execute(f"SELECT to_regclass('pg_temp.{VACUUM_LIST}') IS NOT NULL").fetchone()[0] is not True:
+    if not _on_postgres(conn):
         return []
-    tables = [str(r[0]) for r in conn.execute(f"SELECT name FROM {VACUUM_LIST} ORDER BY name")]
-    _vacuum_full(conn, tables)
-    conn.executemany(f"DELETE FROM {VACUUM_LIST} WHERE name = ?", [(t,) for t in tables])
-    return tables
+    entries = conn.execute(f"SELECT id, name FROM {VACUUM_LIST} ORDER BY id").fetchall()
+    if not entries:
+        return []
+    tables = sorted({str(r[1]) for r in entries} - {VACUUM_LIST})
+    # Only names the catalog holds are rewritten (a table dropped since is skipped).
+    present = {str(r[0]) for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+    rewritten = [t for t in tables if t in present]
+    _vacuum_full(conn, rewritten)
+    conn.executemany(f"DELETE FROM {VACUUM_LIST} WHERE id = ?", [(int(r[0]),) for r in entries])
+    return rewritten
 
 
 def checkpoint_wal(db: Database) -> None:
