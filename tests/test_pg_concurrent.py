@@ -13,7 +13,8 @@ advisory lock (:mod:`camroll.store.analysis_claims`). Checked here against a thr
   context, analyse every photo exactly once between them (every call to an analyser recorded);
 - two ``camroll analyze`` processes (worker pools, ``CAMROLL_DATABASE``, one home each with the
   keys copied) started together on 48 photos store each photo's results once between them;
-- ``camroll analyze --json`` reports the photos left to another process.
+- ``camroll analyze --json`` reports the photos left to another process;
+- a people clustering waits for another process's (a library-wide job's lock), then runs.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ from camroll.analysis.pipeline import AnalysisSummary, analyse, plan
 from camroll.analysis.quality import QualityAnalyser
 from camroll.config import AppContext, Config
 from camroll.library.scan import scan
+from camroll.people.cluster import update_people
 from camroll.privacy import consent
+from camroll.store import job_locks
 from camroll.store.analysis_claims import NAMESPACE, held_elsewhere
 from tests.conftest import run_cli
 from tests.pg_server import PgServer, pg_server  # noqa: F401  (the fixture)
@@ -272,3 +275,54 @@ def test_analyze_reports_photos_left_to_another_process(shared: tuple[Path, str]
         assert report["elsewhere"] == 3 and report["analysed"] == 6 and report["failures"] == []
         text = run_cli(home, "analyze", "--workers", "1").output
         assert "3 photos were left to another camroll process" in text
+
+
+class _Said:
+    """A reporter that keeps the phases it was told to show."""
+
+    def __init__(self) -> None:
+        self.phases: list[str] = []
+
+    def start(self, phase: str, total: int | None) -> None:
+        self.phases.append(phase)
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def problem(self, path: str, errors: list[str]) -> None:
+        pass
+
+
+def test_people_clustering_waits_for_another_process_running_it(shared: tuple[Path, str]) -> None:
+    """Two clusterings interleaved would each make people of the same unassigned faces; a second
+    one waits for the first (its session's advisory lock), says so, then runs."""
+    home, url = shared
+    ctx = AppContext(Config(home=home, workers=1, database=url))
+    said, outcome = _Said(), []
+    key = (job_locks.NAMESPACE, job_locks.job_key("people"))
+    try:
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("SELECT pg_advisory_lock(%s, %s)", key)  # another process is clustering
+            thread = threading.Thread(target=lambda: outcome.append(update_people(ctx, said)))
+            thread.start()
+            waiting = False
+            for _ in range(600):  # until camroll's session waits for the lock (or 60 s)
+                waiting = other.execute(
+                    "SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    " AND classid::bigint = %s AND objid::bigint = %s",
+                    key,
+                ).fetchone() == (True,)
+                if waiting:
+                    break
+                thread.join(0.1)
+            assert waiting and thread.is_alive() and outcome == [], "it waits while the other one runs"
+            assert said.phases == ["Waiting for another camroll process to finish people"]
+            other.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+            thread.join(60)
+            assert outcome == ["no faces yet"], "then it runs"
+            held = other.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = %s", key[:1]
+            ).fetchone()
+            assert held == (0,), "and lets go of the lock"
+    finally:
+        ctx.close()

@@ -27,7 +27,8 @@ photo costs that photo alone: it is recorded as failed, with the reason, and ret
 photo, a batch per statement) before it goes to a worker, and released once its results are
 committed or the run ends. A photo another process holds is left to it, and one that another
 process finished since the plan was made (read again once claimed) is not analysed again: both
-count as ``elsewhere`` in the summary, not as failures.
+count as ``elsewhere`` in the summary, not as failures. The library-wide jobs that follow run one
+at a time per catalog (:mod:`camroll.store.job_locks`): a second waits, then does what is new.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,7 @@ from camroll.privacy.crypto import Sealer
 from camroll.progress import Reporter, Silent
 from camroll.store import analysis_claims, analysis_state, ledger, photos
 from camroll.store.db import Connection, now_iso
+from camroll.store.job_locks import library_job
 
 
 def load(dotted: str) -> Any:
@@ -436,8 +439,11 @@ def analyse(
         for cap in capabilities.REGISTRY:
             if cap.job and consent.active_scopes(ctx, cap.id):
                 job: Callable[..., object] = load(cap.job)
-                # people clustering is long at scale: it draws its own progress (issue 12)
-                summary.jobs[cap.id] = str(job(ctx, rep) if cap.id == "people" else job(ctx))
+                # one run of each at a time across processes sharing a PostgreSQL catalog
+                waiting = f"Waiting for another camroll process to finish {cap.id}"
+                with library_job(ctx.db, cap.id, partial(rep.start, waiting, None)):
+                    # people clustering is long at scale: it draws its own progress (issue 12)
+                    summary.jobs[cap.id] = str(job(ctx, rep) if cap.id == "people" else job(ctx))
     summary.seconds = time.perf_counter() - started
     audit.record(
         ctx,

@@ -65,6 +65,7 @@ from camroll.privacy.crypto import KeyDestroyed
 from camroll.progress import Reporter, Silent
 from camroll.store import faces
 from camroll.store import people as store
+from camroll.store.job_locks import library_job
 
 VERSION = "knn-attach3-avglink-v2"
 _BATCH = 4096  # prints indexed or queried per step (a progress tick)
@@ -99,8 +100,15 @@ def read_prints(ctx: AppContext, reporter: Reporter) -> Prints:
 def update_people(ctx: AppContext, reporter: Reporter | None = None, from_scratch: bool = False) -> str:
     """Assign every face without a person; return what was done, in words. ``from_scratch``
     first forgets the people nobody touched (no name, birthday, ignore or hand edit), so their
-    faces are clustered again; every person with an edit stays as it is."""
+    faces are clustered again; every person with an edit stays as it is. One run at a time per
+    catalog, across processes (:func:`camroll.store.job_locks.library_job`): a run waits for
+    another process's, then has only what that one left."""
     rep = reporter or Silent()
+    with library_job(ctx.db, "people", lambda: rep.start("Waiting for another camroll process to finish people", None)):
+        return _update_people(ctx, rep, from_scratch)
+
+
+def _update_people(ctx: AppContext, rep: Reporter, from_scratch: bool) -> str:
     forgotten = store.forget_untouched(ctx.db) if from_scratch else 0
     restored = redraw_missing(ctx) + apply_edits(ctx)
     measure_missing(ctx, rep)
