@@ -83,11 +83,12 @@ WRITER_LOCK = 0x63616D726F6C77  # 'camrolw'
 
 
 def migrations() -> list[tuple[int, str, str]]:
-    """(number, name, sql) of every migration shipped with camroll, in order."""
+    """(number, name, sql) of every migration shipped with camroll, in order: the SQLite ones
+    (a ``NNNN_name.pg.sql`` beside one holds its PostgreSQL statements: pg_migrations.pg_statements)."""
     found = []
     for entry in resources.files("camroll.store.migrations").iterdir():
         name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
+        if name.endswith(".sql") and not name.endswith(".pg.sql") and name[:4].isdigit():
             found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
     return sorted(found)
 

@@ -186,6 +186,33 @@ def translate_table(table: Table) -> str:
     return _join(header) + " " + ", ".join(kept) + " " + _join(close)
 
 
+def appended_columns(was: Table, table: Table) -> list[str] | None:
+    """The columns ``table`` adds to ``was`` by SQLite's ``ALTER TABLE ... ADD COLUMN`` (which
+    writes each definition after the last column's in the stored SQL), or None when it changes
+    ``was`` in any other way (a rebuild: a constraint, a type, the columns' order), which needs
+    its own PostgreSQL statements."""
+    known = {c.name for c in was.columns}
+    added = [c.name for c in table.columns if c.name not in known]
+    if not added or was.columns != table.columns[: len(was.columns)]:
+        return None
+    kept = [_join(i) for i in _items(_tokens(table.sql))[1:-1] if _first_word(i) not in added]
+    return added if kept == [_join(i) for i in _items(_tokens(was.sql))[1:-1]] else None
+
+
+def _first_word(item: list[str]) -> str:
+    return next((t for t in item if not t.isspace()), "").strip('"')
+
+
+def translate_column(table: Table, name: str) -> str:
+    """Column ``name`` of ``table`` as ``ALTER TABLE ... ADD COLUMN`` takes it: the definition
+    :func:`translate_table` gives it (type, ``NOT NULL``, ``DEFAULT``, ``CHECK``; a foreign key is
+    added on its own, as :attr:`Table.foreign_keys`)."""
+    for item in _items(_tokens(table.sql))[1:-1]:
+        if _first_word(item) == name:
+            return _join(_translate_item(item, table.identity))
+    raise SchemaError(f"{table.name}.{name}: no such column in {table.sql}")
+
+
 def _items(tokens: list[str]) -> list[list[str]]:
     """The column definitions and table constraints of a CREATE TABLE, split at its top-level
     commas; the text before the opening parenthesis and the closing one are items of their own."""
