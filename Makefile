@@ -86,7 +86,7 @@ lint: $(STAMP)
 # (tests/test_pg_contract.py, in the first run, compares both engines on the analysed test photos.)
 PG_CONTRACT := tests/test_scan.py tests/test_consent.py tests/test_revoke_atomic.py tests/test_people.py \
 	tests/test_moments.py tests/test_forget.py tests/test_audit.py tests/test_analysis_pipeline.py \
-	tests/test_albums.py tests/test_curation.py tests/test_trash.py tests/test_edits.py
+	tests/test_albums.py tests/test_curation.py tests/test_trash.py tests/test_edits.py tests/test_watch.py
 
 test: $(STAMP) $(APT_STAMP) lint
 	$(BIN)/python -m pytest -q

@@ -6,23 +6,36 @@ import errno
 import hashlib
 import os
 import shutil
-import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from camroll.config import AppContext
+from camroll.config import AppContext, Config
 from camroll.library.watch import Watcher
 from camroll.store import watch_state
 
 PHOTO = Path(__file__).parent / "data" / "photos" / "exif" / "exifr" / "IMG_5910.jpg"
 
 
+def _all(home: Path, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+    """Rows of ``sql``, read with a connection of its own (the watcher's thread uses the context's),
+    on whichever engine the home's catalog is (``CAMROLL_TEST_DATABASE``)."""
+    db = Config(home=home).open_database()
+    try:
+        return list(db.conn.execute(sql, args).fetchall())
+    finally:
+        db.close()
+
+
+def _at(home: Path, sql: str, args: tuple[Any, ...] = ()) -> Any:
+    """The first value of ``sql``'s first row, or None (see :func:`_all`)."""
+    rows = _all(home, sql, args)
+    return rows[0][0] if rows else None
+
+
 def _live(ctx: AppContext) -> list[tuple[int, str]]:
-    """Read with a connection of its own: the watcher's thread uses the context's."""
-    with sqlite3.connect(ctx.db.path) as conn:
-        rows = conn.execute("SELECT photo_id, path FROM files WHERE state = 'ok' ORDER BY path").fetchall()
+    rows = _all(ctx.config.home, "SELECT photo_id, path FROM files WHERE state = 'ok' ORDER BY path")
     return [(int(r[0]), os.fsdecode(r[1]) if isinstance(r[1], bytes) else str(r[1])) for r in rows]
 
 
@@ -72,14 +85,11 @@ FACES = Path(__file__).parent / "data" / "photos" / "faces" / "deepface_p01"
 
 def _watching(ctx: AppContext) -> bool:
     """The watcher has scheduled inotify and done its catch-up rescan (it stamps ``watch_state``)."""
-    with sqlite3.connect(ctx.db.path) as conn:
-        return bool(conn.execute("SELECT count(*) FROM watch_state WHERE pid IS NOT NULL").fetchone()[0])
+    return bool(_at(ctx.config.home, "SELECT count(*) FROM watch_state WHERE pid IS NOT NULL"))
 
 
 def _one(ctx: AppContext, sql: str, args: tuple[Any, ...] = ()) -> Any:
-    with sqlite3.connect(ctx.db.path) as conn:
-        row = conn.execute(sql, args).fetchone()
-    return None if row is None else row[0]
+    return _at(ctx.config.home, sql, args)
 
 
 def test_half_written_file_is_catalogued_once_with_the_complete_hash(ctx: AppContext, tmp_path: Path) -> None:
@@ -128,8 +138,12 @@ def test_the_librarys_own_writes_start_no_burst(tmp_path: Path) -> None:
     t = _start(w)
     try:
         assert _until(lambda: len(_live(ctx)) == 1)  # the catch-up rescan wrote the database
-        with sqlite3.connect(ctx.db.path) as conn, conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS test_write (x)")  # one more write under the home
+        db = ctx.config.open_database()  # one more write to the library, from another connection
+        try:
+            with db.transaction() as conn:
+                conn.execute("CREATE TABLE IF NOT EXISTS test_write (x INTEGER)")
+        finally:
+            db.close()
         time.sleep(1.5)
         assert w.summary.bursts == 0, lines
         shutil.copy(FACES / "img1.jpg", folder / "b.jpg")  # a real change still is one
@@ -159,11 +173,11 @@ def _scan_delete_scan(tmp_path: Path) -> tuple[Any, ...]:
 
 
 def _catalog_shape(ctx: AppContext) -> tuple[Any, ...]:
-    with sqlite3.connect(ctx.db.path) as conn:
-        return (
-            conn.execute("SELECT state, count(*) FROM files GROUP BY state ORDER BY state").fetchall(),
-            conn.execute("SELECT count(*), group_concat(hash) FROM photos").fetchall(),
-        )
+    home = ctx.config.home
+    return (
+        [tuple(r) for r in _all(home, "SELECT state, count(*) FROM files GROUP BY state ORDER BY state")],
+        [tuple(r) for r in _all(home, "SELECT count(*), group_concat(hash) FROM photos")],
+    )
 
 
 def test_deleted_file_leaves_the_catalog_as_scan_does(ctx: AppContext, tmp_path: Path) -> None:
@@ -346,7 +360,6 @@ def test_camroll_watch_catalogues_and_analyses_then_stops_on_ctrl_c(tmp_path: Pa
     """The command, as a person runs it: a photo dropped into the folder is catalogued and the
     capability granted there analyses it, as a job of the library; Ctrl-C ends with a summary."""
     import signal
-    import sqlite3
     import subprocess
     import sys
     import time
@@ -368,15 +381,10 @@ def test_camroll_watch_catalogues_and_analyses_then_stops_on_ctrl_c(tmp_path: Pa
         text=True,
     )
     try:
-        db = home / "camroll.db"
         deadline = time.monotonic() + 120  # a bound for a broken build, not a timing assertion
 
         def rows(sql: str) -> int:
-            con = sqlite3.connect(db)
-            try:
-                return int(con.execute(sql).fetchone()[0])
-            finally:
-                con.close()
+            return int(_at(home, sql))
 
         while rows("SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") == 0:
             assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
@@ -424,11 +432,9 @@ def test_serve_watch_bursts_wait_in_the_library_queue_and_stop_with_the_server(t
         stderr=subprocess.PIPE,
         text=True,
     )
-    db = home / "camroll.db"
 
     def one(sql: str) -> Any:
-        with sqlite3.connect(db) as conn:
-            return conn.execute(sql).fetchone()[0]
+        return _at(home, sql)
 
     try:
         assert _until(lambda: one("SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") == 1, 60), (
@@ -463,7 +469,7 @@ def test_serve_watch_bursts_wait_in_the_library_queue_and_stop_with_the_server(t
     assert proc.returncode == 0, err
     assert "Watching 1 folder(s)" in out, out
     assert one("SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") == 0  # the watch ended with the server
-    states = one("SELECT group_concat(state, ' ') FROM jobs WHERE title LIKE 'Watching%' ORDER BY id")
+    states = " ".join(r[0] for r in _all(home, "SELECT state FROM jobs WHERE title LIKE 'Watching%' ORDER BY id"))
     assert states.split()[-1] == "cancelled" and set(states.split()[:-1]) == {"done"}, states
     assert one("SELECT count(*) FROM files") == 2
 
@@ -487,8 +493,7 @@ def test_background_watch_keeps_each_library_and_waits_in_its_queue_in_process(t
         run_cli(home, "scan", str(folder), "--workers", "1", "--no-analyze", "--quiet")
 
     def one(home: Path, sql: str) -> Any:
-        with sqlite3.connect(home / "camroll.db") as conn:
-            return conn.execute(sql).fetchone()[0]
+        return _at(home, sql)
 
     lines: list[str] = []
     bw = BackgroundWatch([(Config(home=homes[0]), "watch"), (Config(home=homes[1]), "watch:ana")], lines.append)
@@ -535,11 +540,9 @@ def test_ctrl_c_cancels_a_long_burst_and_keeps_what_it_finished(tmp_path: Path) 
         stderr=subprocess.PIPE,
         text=True,
     )
-    db = home / "camroll.db"
 
     def one(sql: str) -> Any:
-        with sqlite3.connect(db) as conn:
-            return conn.execute(sql).fetchone()[0]
+        return _at(home, sql)
 
     try:
         assert _until(lambda: one("SELECT count(*) FROM watch_state WHERE pid IS NOT NULL") == 1, 60)
@@ -556,9 +559,7 @@ def test_ctrl_c_cancels_a_long_burst_and_keeps_what_it_finished(tmp_path: Path) 
             proc.communicate()
     assert proc.returncode == 0, err
     assert "Watched 1 folder(s)" in out, out
-    states = one(
-        "SELECT group_concat(state, ' ') FROM (SELECT state FROM jobs WHERE title LIKE 'Watching%' ORDER BY id)"
-    )
+    states = " ".join(r[0] for r in _all(home, "SELECT state FROM jobs WHERE title LIKE 'Watching%' ORDER BY id"))
     assert states.split()[-1] == "cancelled", states
     analysed = one("SELECT count(*) FROM analysis_state WHERE capability = 'faces'")
     catalogued = one("SELECT count(*) FROM photos")  # the copy may have come in one burst or two

@@ -108,10 +108,13 @@ def filters(
 
 
 def filtered_newest_first(db: Database, where: Where, limit: int) -> list[int]:
-    """Ids of the first ``limit`` photos passing ``where``, newest first (read in index order where
-    an index covers the filter: ``photos_taken``, ``photos_camera``)."""
+    """Ids of the first ``limit`` photos passing ``where``, newest first, photos taken at the same
+    moment by id, the last catalogued first, so the order is the same on every engine and every
+    call (read in index order where an index covers the filter: ``photos_taken``, ``photos_camera``;
+    an index holds the rowid after its key)."""
     rows = db.query(
-        f"SELECT p.id FROM photos p WHERE {where.sql} ORDER BY p.taken_local DESC LIMIT ?", [*where.params, limit]
+        f"SELECT p.id FROM photos p WHERE {where.sql} ORDER BY p.taken_local DESC, p.id DESC LIMIT ?",
+        [*where.params, limit],
     )
     return [int(r[0]) for r in rows]
 
