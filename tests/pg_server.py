@@ -85,6 +85,10 @@ class PgServer:
                 f"--pwfile={pwfile}",
                 "--auth=scram-sha-256",
                 "--encoding=UTF8",
+                # A server's default collation is a person's locale, not SQLite's byte order: the
+                # catalog must sort as SQLite does whatever it is (pg_schema.BINARY_COLLATION).
+                "--locale-provider=icu",
+                "--icu-locale=en-US",
                 "--locale=C.UTF-8",
                 "--no-sync",
             )
