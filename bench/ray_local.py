@@ -30,8 +30,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def local_cluster(nodes: int = 2, cpus: int = 1) -> Iterator[tuple[str, dict[str, str]]]:
-    """(address, environment for a driver) of a cluster of ``nodes`` nodes of ``cpus`` CPUs each."""
+def local_cluster(nodes: int = 2, cpus: int = 1, gpus: int = 0) -> Iterator[tuple[str, dict[str, str]]]:
+    """(address, environment for a driver) of a cluster of ``nodes`` nodes of ``cpus`` CPUs each,
+    the last also declaring ``gpus`` GPUs (Ray's resource: an actor asking for one is placed there,
+    whether the machine has the device or not) and one CPU more for each."""
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # Ray's socket paths must stay short
     env = {
         **os.environ,
@@ -64,9 +66,15 @@ def local_cluster(nodes: int = 2, cpus: int = 1) -> Iterator[tuple[str, dict[str
             for line in (head.stdout + head.stderr).splitlines()
             if "ray start --address=" in line
         )
-        for _ in range(nodes - 1):
+        for n in range(nodes - 1):
+            last = n == nodes - 2
+            extra = [f"--num-cpus={cpus + gpus}", f"--num-gpus={gpus}"] if last and gpus else [f"--num-cpus={cpus}"]
             node = subprocess.run(
-                [RAY, "start", f"--address={address}", *common], env=env, capture_output=True, text=True, timeout=180
+                [RAY, "start", f"--address={address}", "--disable-usage-stats", *extra],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=180,
             )
             if node.returncode != 0:
                 raise RuntimeError(f"ray start --address failed: {node.stdout}{node.stderr}")

@@ -1,7 +1,8 @@
 """`camroll analyze --ray` on a real local Ray cluster (issue 16): a head and a second node started
 with `ray start` on this machine, token authentication on, usage stats, metrics and the dashboard
 off. The cluster gives the same results as local workers, and a worker killed mid-run costs
-nothing."""
+nothing. One node declares a GPU: an actor is given it, and its models fall back to the CPU
+where onnxruntime has no CUDA provider (the summary says so)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ BIN = Path(sys.executable).parent
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[tuple[str, dict[str, str]]]:
-    """(address, environment) of a two-node Ray cluster (1 CPU each), stopped afterwards."""
-    with local_cluster(nodes=2, cpus=1) as running:
+    """(address, environment) of a two-node Ray cluster, stopped afterwards: a head of 1 CPU, and a
+    node of 2 CPUs declaring 1 GPU (Ray's resource; this machine has no such device)."""
+    with local_cluster(nodes=2, cpus=1, gpus=1) as running:
         yield running
 
 
@@ -74,12 +76,17 @@ def test_the_cluster_gives_what_local_workers_give(cluster: tuple[str, dict[str,
     local = _analyse(tmp_path / "local", lib, None, None)
     out, err = local.communicate(timeout=600)
     assert local.returncode == 0, err
+    assert json.loads(out)["ray"] == {}, "a local run uses no cluster"
     on_ray = _analyse(tmp_path / "ray", lib, env, address)
     out, err = on_ray.communicate(timeout=600)
     assert on_ray.returncode == 0, err
     summary = json.loads(out)
     assert summary["analysed"] == 12 and not summary["failures"]
     assert _outcome(tmp_path / "ray") == _outcome(tmp_path / "local")
+    # The GPU path as far as a machine without one can go: one actor asked Ray for the declared
+    # GPU and was placed on its node; onnxruntime there has no CUDA provider (the CPU build), so
+    # its models ran on the CPU, which the summary says, and the results are the same.
+    assert summary["ray"] == {"actors": 2, "given_a_gpu": 1, "on_cuda": 0}
     # Face crops written by the actors reached the library's cache, sealed by the driver.
     crops = list((tmp_path / "ray" / "cache" / "faces").glob("*.sealed"))
     assert crops and all(not c.read_bytes().startswith(b"\xff\xd8") for c in crops)

@@ -110,6 +110,9 @@ class AnalysisSummary:
     jobs: dict[str, str] = field(default_factory=dict)  # library-wide job -> what it did
     dropped: Counter[str] = field(default_factory=Counter)
     """Results not kept, per capability, because its consent was withdrawn during the run."""
+    ray: dict[str, int] = field(default_factory=dict)
+    """On a Ray cluster: ``actors``, how many were ``given_a_gpu``, and on how many of those the
+    models ran ``on_cuda`` (the others fell back to the CPU); empty for a local run."""
     elsewhere: int = 0
     """Planned photos left to another process sharing the catalog (PostgreSQL): it held them, or
     had analysed them by the time this run reached them."""
@@ -412,7 +415,9 @@ def analyse(
             if ray:  # the same plan and writer, the photos analysed on a cluster (issue 16)
                 from camroll.analysis import ray_backend
 
-                outcomes = ray_backend.outcomes(gated, ray, workers, ctx.config.cache_dir, _sealers(ctx, jobs))
+                outcomes = ray_backend.outcomes(
+                    gated, ray, workers, ctx.config.cache_dir, _sealers(ctx, jobs), summary.ray
+                )
             else:
                 outcomes = _outcomes(
                     gated, len(jobs), workers or ctx.config.workers, ctx.config.cache_dir, _sealers(ctx, jobs)

@@ -85,6 +85,13 @@ class PhotoActor:
     def pid(self) -> int:
         return os.getpid()
 
+    def device(self) -> str:
+        """Where this actor's models run: ``"cuda"`` when it was given a GPU and its node's
+        onnxruntime has the CUDA provider, else ``"cpu"`` (:func:`session_providers`)."""
+        from camroll.analysis.onnx_cache import session_providers
+
+        return "cuda" if session_providers()[0] == "CUDAExecutionProvider" else "cpu"
+
     def run(self, job: Job, size: int, data: bytes | None) -> tuple[str, Outcome | None, Files]:
         """``("need-bytes", None, [])`` when this node cannot see the photo and no bytes came."""
         scratch: Path | None = None
@@ -161,9 +168,17 @@ class _Task:
 
 
 def outcomes(
-    jobs: Iterable[Job], address: str, workers: int | None, cache_dir: Path | None, sealers: dict[str, Sealer]
+    jobs: Iterable[Job],
+    address: str,
+    workers: int | None,
+    cache_dir: Path | None,
+    sealers: dict[str, Sealer],
+    devices: dict[str, int] | None = None,
 ) -> Generator[Outcome, None, None]:
-    """Outcomes of ``jobs`` analysed by actors of the cluster at ``address``, in completion order."""
+    """Outcomes of ``jobs`` analysed by actors of the cluster at ``address``, in completion order.
+    ``devices`` is filled once every actor has started: how many actors ran, how many were given
+    a GPU, and on how many of those the models really run on it (onnxruntime's CUDA provider
+    present on that node); a GPU actor without it runs on the CPU, so a person can see which."""
     ray = connect(address)
     from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
 
@@ -178,6 +193,8 @@ def outcomes(
         if gpu:
             options["num_gpus"] = 1
         actors.append(remote.options(**options).remote(1, sorted(sealers), cache_dir is not None, gpu))
+    # Asked once, alongside the first photos (an actor answers in order, after it has started).
+    asked = {actors[n].device.remote(): n < gpus for n in range(count)}
     source: Iterator[Job] = iter(jobs)
     again: list[_Task] = []
     running: dict[Any, tuple[int, _Task]] = {}  # object ref -> (actor index, task)
@@ -241,9 +258,23 @@ def outcomes(
                 _store(files, cache_dir, sealers)
                 yield outcome
     finally:
+        if devices is not None:
+            devices.update(_devices(ray, asked))
         for actor in actors:
             ray.kill(actor, no_restart=True)
         quiet_stdout.__exit__(None, None, None)
+
+
+def _devices(ray: Any, asked: dict[Any, bool]) -> dict[str, int]:
+    """What the actors said of their device (see :func:`outcomes`); an actor that never answered
+    (killed before it started) is counted without it."""
+    ready, _ = ray.wait(list(asked), num_returns=len(asked), timeout=5.0)
+    answers = {ref: answer for ref, answer in zip(ready, ray.get(ready), strict=True)}
+    return {
+        "actors": len(asked),
+        "given_a_gpu": sum(asked.values()),
+        "on_cuda": sum(1 for ref, gpu in asked.items() if gpu and answers.get(ref) == "cuda"),
+    }
 
 
 def _next(source: Iterator[Job]) -> _Task | None:

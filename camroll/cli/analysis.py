@@ -68,6 +68,12 @@ def print_analysis(console: Console, summary: AnalysisSummary) -> None:
             f"  {capabilities.get(cap_id).title}: consent was withdrawn during the run; "
             f"{n} photos' results were not kept."
         )
+    if summary.ray:
+        actors, given, cuda = summary.ray["actors"], summary.ray["given_a_gpu"], summary.ray["on_cuda"]
+        where = f"{given} given a GPU, {cuda} of them running the models on it" if given else "all on CPUs"
+        if cuda < given:
+            where += f" ({given - cuda} ran them on the CPU: no onnxruntime CUDA provider on their node)"
+        console.print(f"  On the Ray cluster: {actors} actors; {where}.")
     if summary.elsewhere:
         console.print(
             f"  {summary.elsewhere} photos were left to another camroll process analysing this library "
