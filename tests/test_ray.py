@@ -125,3 +125,23 @@ def test_a_worker_killed_mid_run_costs_nothing(cluster: tuple[str, dict[str, str
     summary = json.loads(out)
     assert summary["analysed"] == 25 and not summary["failures"], summary
     assert _analysed(home) == 25
+
+
+def test_an_actor_that_died_before_saying_its_device_is_counted_without_it() -> None:
+    """The device report is read as the run ends (in its ``finally``): an actor killed before it
+    answered must not turn a finished run into a crash."""
+    from ray.exceptions import RayActorError
+
+    from camroll.analysis.ray_backend import _devices
+
+    class _Ray:
+        def wait(self, refs: list[str], num_returns: int, timeout: float) -> tuple[list[str], list[str]]:
+            return refs[:2], refs[2:]  # the third never answered
+
+        def get(self, ref: str, timeout: float) -> str:
+            if ref == "dead":
+                raise RayActorError()
+            return "cuda"
+
+    said = _devices(_Ray(), {"dead": True, "alive": True, "silent": True, "cpu-only": False})
+    assert said == {"actors": 4, "given_a_gpu": 3, "on_cuda": 1}

@@ -268,8 +268,15 @@ def outcomes(
 def _devices(ray: Any, asked: dict[Any, bool]) -> dict[str, int]:
     """What the actors said of their device (see :func:`outcomes`); an actor that never answered
     (killed before it started) is counted without it."""
+    from ray.exceptions import GetTimeoutError, RayActorError, RayTaskError
+
     ready, _ = ray.wait(list(asked), num_returns=len(asked), timeout=5.0)
-    answers = {ref: answer for ref, answer in zip(ready, ray.get(ready), strict=True)}
+    answers: dict[Any, str] = {}
+    for ref in ready:
+        try:
+            answers[ref] = ray.get(ref, timeout=1.0)
+        except (RayActorError, GetTimeoutError, RayTaskError):  # it died before answering
+            continue
     return {
         "actors": len(asked),
         "given_a_gpu": sum(asked.values()),
