@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,17 @@ def run_cli(home: Path, *args: str) -> Any:
     result = CliRunner().invoke(app, [*args, "--home", str(home)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout) if "--json" in args else result
+
+
+def analysed_faces(home: Path, lib: Path, photos_dir: Path, folders: dict[str, str]) -> Path:
+    """A library at ``home`` of the test photos' face folders (``{name in lib: folder under
+    faces/}``), scanned, with faces and people granted and analysed; returns ``home``."""
+    for name, folder in folders.items():
+        shutil.copytree(photos_dir / "faces" / folder, lib / name)
+    run_cli(home, "scan", str(lib))
+    run_cli(home, "consent", "grant", "faces", "people")
+    run_cli(home, "analyze")
+    return home
 
 
 def tree_hashes(root: Path) -> dict[str, str]:

@@ -11,18 +11,14 @@ from cryptography.exceptions import InvalidTag
 
 from camroll.config import AppContext, Config
 from camroll.privacy.crypto import KeyDestroyed, Sealer
-from tests.conftest import run_cli
+from tests.conftest import analysed_faces, run_cli
 
 
 @pytest.fixture
 def analysed(tmp_path: Path, photos_dir: Path) -> Path:
-    home, lib = tmp_path / "home", tmp_path / "lib"
-    shutil.copytree(photos_dir / "faces" / "deepface_p05", lib / "p05")
-    shutil.copytree(photos_dir / "faces" / "deepface_p07", lib / "p07")
-    run_cli(home, "scan", str(lib))
-    run_cli(home, "consent", "grant", "faces", "people")
-    run_cli(home, "analyze")
-    return home
+    return analysed_faces(
+        tmp_path / "home", tmp_path / "lib", photos_dir, {"p05": "deepface_p05", "p07": "deepface_p07"}
+    )
 
 
 def _prints(home: Path) -> list[bytes]:

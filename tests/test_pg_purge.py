@@ -12,7 +12,6 @@ the rewrite, gone once the next command starts.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from camroll.config import AppContext, Config
 from camroll.privacy.retention import STAMP, sweep
 from camroll.store import purge as store_purge
 from camroll.store.db import Database
-from tests.conftest import run_cli
+from tests.conftest import analysed_faces, run_cli
 from tests.pg_server import PgServer, pg_server  # noqa: F401  (the fixture)
 
 
@@ -81,12 +80,8 @@ def test_revoking_faces_in_a_folder_on_postgres_leaves_no_print_in_any_page(
 ) -> None:
     url = pg_server.new_database()
     monkeypatch.setenv("CAMROLL_DATABASE", url)
-    home, lib = tmp_path / "home", tmp_path / "lib"
-    shutil.copytree(photos_dir / "faces" / "deepface_p05", lib / "p05")
-    shutil.copytree(photos_dir / "faces" / "_groups", lib / "groups")
-    run_cli(home, "scan", str(lib))
-    run_cli(home, "consent", "grant", "faces", "people")
-    run_cli(home, "analyze")
+    lib = tmp_path / "lib"
+    home = analysed_faces(tmp_path / "home", lib, photos_dir, {"p05": "deepface_p05", "groups": "_groups"})
     assert (home / "database.url").exists() and not (home / "camroll.db").exists(), "the catalog is on PostgreSQL"
 
     with psycopg.connect(url, autocommit=True) as pg:
