@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from camroll.store.db import Connection
+from camroll.store.db import Connection, on_postgres
 
 NAMESPACE = 0x63616D61  # 'cama'
 """The first key of every photo's analysis lock (the second is the photo's id): apart from the
@@ -29,10 +29,6 @@ library's writer lock (:data:`camroll.store.db.WRITER_LOCK`, a single 64-bit key
 of its own) and from any other application's two-key locks that do not pick the same number."""
 
 _INT4 = 1 << 32
-
-
-def on_postgres(conn: Connection) -> bool:
-    return getattr(conn, "engine", "sqlite") == "postgresql"
 
 
 def lock_key(photo_id: int) -> int:

@@ -260,13 +260,20 @@ class Database:
         self.conn.close()
 
 
+def on_postgres(conn: Connection) -> bool:
+    """Is ``conn`` a PostgreSQL catalog's connection (:class:`camroll.store.postgres.PgConnection`)?
+    For the few steps that differ by engine and are not SQL the dialect translates: advisory
+    locks, ``VACUUM (FULL)``, triggers lifted."""
+    return getattr(conn, "engine", "sqlite") == "postgresql"
+
+
 @contextmanager
 def guard_lifted(conn: Connection, table: str, trigger: str, create_sql: str) -> Iterator[None]:
     """Inside the caller's transaction, lift the append-only trigger ``trigger`` of ``table`` for
     the statements run in the block, and put it back before the transaction can commit. SQLite
     drops and recreates it (``create_sql``); PostgreSQL disables and enables it (the translated
     trigger of :mod:`pg_schema`), which is transactional there too."""
-    if getattr(conn, "engine", "sqlite") == "postgresql":
+    if on_postgres(conn):
         conn.execute(f'ALTER TABLE {table} DISABLE TRIGGER "{trigger}"')
         yield
         conn.execute(f'ALTER TABLE {table} ENABLE TRIGGER "{trigger}"')

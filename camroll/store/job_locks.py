@@ -22,8 +22,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from camroll.store.analysis_claims import on_postgres
-from camroll.store.db import Database
+from camroll.store.db import Database, on_postgres
 
 NAMESPACE = 0x63616D6A  # 'camj'
 """The first key of a library-wide job's lock (the second: :func:`job_key` of its name); apart

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from camroll.store.db import Connection, Database
+from camroll.store.db import Connection, Database, on_postgres
 
 
 def _fresh(conn: Connection) -> None:
@@ -117,10 +117,6 @@ rewrite them; committed with the purge, so a command killed before the rewrite l
 next one. Empty on SQLite."""
 
 
-def _on_postgres(conn: Connection) -> bool:
-    return getattr(conn, "engine", "sqlite") == "postgresql"
-
-
 def note_deleted_tables(conn: Connection) -> None:
     """Inside a purge's transaction, on PostgreSQL: list the catalog's tables this transaction
     deleted or updated rows in (the server counts them per transaction, cascades and triggers
@@ -129,7 +125,7 @@ def note_deleted_tables(conn: Connection) -> None:
     when the next command starts. A dry run's rollback takes the list back with the rows. With
     the server's ``track_counts`` off nothing is counted, so every table of the catalog is
     listed. On SQLite this does nothing: ``secure_delete`` already zeroed the rows."""
-    if not _on_postgres(conn):
+    if not on_postgres(conn):
         return
     conn.execute(
         f"INSERT INTO {VACUUM_LIST} (name) SELECT relname FROM pg_stat_xact_user_tables"
@@ -158,7 +154,7 @@ def vacuum_noted(db: Database) -> list[str]:
     Only the entries read here are dropped, by id: a purge that commits while this runs keeps
     its own, and its table is rewritten again (by that purge, or the next command)."""
     conn = db.conn
-    if not _on_postgres(conn):
+    if not on_postgres(conn):
         return []
     entries = conn.execute(f"SELECT id, name FROM {VACUUM_LIST} ORDER BY id").fetchall()
     if not entries:
@@ -179,7 +175,7 @@ def checkpoint_wal(db: Database) -> None:
     PostgreSQL has no such step to run (its log is the server's: see the module's docstring);
     what it needs instead after a purge is the rewrite of the tables the purge changed
     (:func:`vacuum_noted`), so every purge gets it here, where each already ends."""
-    if _on_postgres(db.conn):
+    if on_postgres(db.conn):
         vacuum_noted(db)
         return
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -193,7 +189,7 @@ def vacuum(db: Database) -> None:
     schema (not the whole database, which may hold other homes' schemas): each is rewritten from
     its live rows. Deleted rows may still linger in the server's write-ahead log, its backups and
     the old files' disk blocks; a server needs its own answer there."""
-    if _on_postgres(db.conn):
+    if on_postgres(db.conn):
         names = db.conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1")
         _vacuum_full(db.conn, [str(r[0]) for r in names])
         return
